@@ -1,0 +1,1 @@
+"""Penalty cases (办案): statutory workflow, deadlines, discretion, documents."""

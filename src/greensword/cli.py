@@ -1,0 +1,158 @@
+"""``greensword`` command line. Subcommands delegate to domain services; each domain in
+greensword.DOMAINS may provide ``cli.register(app)`` to add its own commands."""
+
+import importlib
+import importlib.util
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from . import DOMAINS
+from .core.errors import DomainError
+
+app = typer.Typer(help="绿剑 GreenSword 生态环境执法平台", no_args_is_help=True, pretty_exceptions_enable=False)
+db_app = typer.Typer(help="数据库迁移", no_args_is_help=True)
+audit_app = typer.Typer(help="审计链", no_args_is_help=True)
+user_app = typer.Typer(help="用户与令牌", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
+app.add_typer(user_app, name="user")
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "heads") -> None:
+    """Apply migrations (SQLite under ./var by default, or GREENSWORD_DATABASE_URL)."""
+    from .core.migrate import upgrade
+    from .settings import get_settings
+
+    upgrade(revision=revision)
+    url = get_settings().sqlalchemy_url
+    console.print(f"数据库已迁移到最新版本：{url.split('@')[-1]}")
+
+
+@db_app.command("is-empty")
+def db_is_empty() -> None:
+    """Exit 0 when the database holds no agencies yet (used by the run command)."""
+    from sqlalchemy import func, select
+
+    from .core.db import get_engine, session_scope
+    from .registry.models import Agency
+
+    with session_scope(get_engine()) as s:
+        n = s.execute(select(func.count()).select_from(Agency)).scalar_one()
+    raise typer.Exit(0 if n == 0 else 1)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the hash chain; names the first edited, deleted or reordered entry."""
+    from .core import audit
+    from .core.db import session_scope
+
+    with session_scope() as s:
+        result = audit.verify(s)
+    if result.ok:
+        console.print(f"[green]{result.message()}[/green]")
+        return
+    err_console.print(f"[red]{result.message()}[/red]")
+    raise typer.Exit(1)
+
+
+@user_app.command("create")
+def user_create(
+    username: str,
+    roles: Annotated[str, typer.Option(help="逗号分隔：officer,reviewer,leader,admin,evaluator,enterprise")],
+    agency: Annotated[str | None, typer.Option(help="所属机构行政区划代码")] = None,
+    enterprise: Annotated[str | None, typer.Option(help="企业统一社会信用代码（企业用户）")] = None,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "",
+    name: str = "",
+) -> None:
+    """Create a login for an agency user or an enterprise user."""
+    from .core.auth import create_user
+    from .core.db import session_scope
+    from .registry import service as registry
+
+    with session_scope() as s:
+        agency_id = enterprise_id = None
+        if agency:
+            a = registry.agency_by_code(s, agency)
+            if a is None:
+                raise DomainError(f"机构“{agency}”不存在", code="registry.agency_not_found")
+            agency_id = a.id
+        if enterprise:
+            e = registry.enterprise_by_uscc(s, enterprise)
+            if e is None:
+                raise DomainError(f"企业“{enterprise}”未登记", code="registry.enterprise_not_found")
+            enterprise_id = e.id
+        create_user(s, "cli", username=username, password=password, roles=roles.split(","), display_name=name,
+                    agency_id=agency_id, enterprise_id=enterprise_id)
+    console.print(f"已创建用户 {username}")
+
+
+@user_app.command("token")
+def user_token(username: str, password: Annotated[str, typer.Option(prompt=True, hide_input=True)] = "",
+               label: str = "cli") -> None:
+    """Issue an API bearer token (printed once)."""
+    from .core.auth import login
+    from .core.db import session_scope
+
+    with session_scope() as s:
+        secret, _ = login(s, username, password, kind="api", label=label)
+    console.print(secret)
+
+
+@app.command("serve")
+def serve(host: str | None = None, port: int | None = None) -> None:
+    """Serve the web console and API (and the HJ 212 gateway when that domain provides one)."""
+    import uvicorn
+
+    from .settings import get_settings
+    from .web.app import create_app
+
+    s = get_settings()
+    uvicorn.run(create_app(), host=host or s.host, port=port or s.port, log_level="info")
+
+
+def _register_domains() -> None:
+    for domain in DOMAINS:
+        name = f"greensword.{domain}.cli"
+        if importlib.util.find_spec(name) is not None:
+            module = importlib.import_module(name)
+            module.register(app)
+
+
+_register_domains()
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except DomainError as exc:
+        err_console.print(f"[red]错误[{exc.code}]：{exc.message}[/red]")
+        for d in exc.details or []:
+            if isinstance(d, dict):
+                err_console.print("  " + "，".join(f"{k}={v}" for k, v in d.items()))
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print("已取消")
+        sys.exit(1)
+    except SystemExit:
+        raise
+    except Exception as exc:  # click usage errors arrive here with standalone_mode=False
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

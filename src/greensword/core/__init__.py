@@ -1,0 +1,1 @@
+"""Platform spine shared by every domain: database, audit trail, auth, validators, errors, rules."""

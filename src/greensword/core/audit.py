@@ -1,0 +1,135 @@
+"""Hash-chained audit trail.
+
+Every write through a service calls :func:`record` in the same transaction as the write, so the
+entry exists exactly when the change does. Each entry's hash covers its own fields and the previous
+entry's hash; :func:`verify` recomputes the chain and names the first entry that was edited,
+deleted or reordered.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import AuditEntry, AuditHead
+from .timeutil import now
+
+GENESIS = "0" * 64
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    return str(value)
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_default)
+
+
+def digest(value: Any) -> str:
+    """SHA-256 of the canonical JSON of a state (None for a deletion digests to the hash of null)."""
+    return hashlib.sha256(canonical_json(value).encode()).hexdigest()
+
+
+def _entry_hash(e: AuditEntry) -> str:
+    at = e.at.astimezone(UTC).isoformat(timespec="microseconds")
+    fields = [str(e.seq), e.prev_hash, e.actor, e.action, e.entity_type, e.entity_id, e.state_digest, at, e.note]
+    return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
+
+
+def actor_name(actor: Any) -> str:
+    """Accepts an Actor (core.auth), a plain string (CLI/system jobs) or None."""
+    if actor is None:
+        return "system"
+    if isinstance(actor, str):
+        return actor
+    return getattr(actor, "username", str(actor))
+
+
+def record(
+    session: Session,
+    actor: Any,
+    action: str,
+    entity_type: str,
+    entity_id: Any,
+    state: Any,
+    note: str = "",
+) -> AuditEntry:
+    """Append one entry. ``state`` is the entity's new state (a dict), digested, not stored."""
+    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
+    if head is None:
+        head = AuditHead(id=1, seq=0, entry_hash=GENESIS)
+        session.add(head)
+    entry = AuditEntry(
+        seq=head.seq + 1,
+        prev_hash=head.entry_hash,
+        actor=actor_name(actor),
+        action=action,
+        entity_type=entity_type,
+        entity_id=str(entity_id),
+        state_digest=digest(state),
+        at=now(),
+        note=note or "",
+    )
+    entry.entry_hash = _entry_hash(entry)
+    session.add(entry)
+    head.seq, head.entry_hash = entry.seq, entry.entry_hash
+    session.flush()
+    return entry
+
+
+def record_many(session: Session, actor: Any, action: str, items: list[tuple[str, Any, Any]], note: str = "") -> int:
+    """Append one entry per (entity_type, entity_id, state); for bulk imports."""
+    for entity_type, entity_id, state in items:
+        record(session, actor, action, entity_type, entity_id, state, note)
+    return len(items)
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    checked: int
+    first_bad_seq: int | None = None
+    reason: str = ""
+
+    def message(self) -> str:
+        if self.ok:
+            return f"审计链完整：共校验 {self.checked} 条记录"
+        return f"审计链在第 {self.first_bad_seq} 条记录处断裂：{self.reason}"
+
+
+def verify(session: Session, batch: int = 5000) -> VerifyResult:
+    prev_hash, expected_seq, checked = GENESIS, 1, 0
+    last_seq = 0
+    stmt = select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=batch)
+    for e in session.execute(stmt).scalars():
+        if e.seq != expected_seq:
+            return VerifyResult(False, checked, expected_seq, f"缺少第 {expected_seq} 条记录（已被删除）")
+        if e.prev_hash != prev_hash:
+            return VerifyResult(False, checked, e.seq, "前一条记录的哈希不符（记录被删除、插入或调换顺序）")
+        if _entry_hash(e) != e.entry_hash:
+            return VerifyResult(False, checked, e.seq, "记录内容与其哈希不符（记录被修改）")
+        prev_hash, expected_seq, checked, last_seq = e.entry_hash, e.seq + 1, checked + 1, e.seq
+    head = session.get(AuditHead, 1)
+    if head is not None and (head.seq != last_seq or head.entry_hash != prev_hash):
+        return VerifyResult(False, checked, last_seq + 1, f"链尾缺失：应有 {head.seq} 条记录，仅存 {last_seq} 条")
+    return VerifyResult(True, checked)
+
+
+def history(session: Session, entity_type: str, entity_id: Any) -> list[AuditEntry]:
+    stmt = (
+        select(AuditEntry)
+        .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == str(entity_id))
+        .order_by(AuditEntry.seq)
+    )
+    return list(session.execute(stmt).scalars())

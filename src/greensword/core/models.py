@@ -1,0 +1,71 @@
+"""Spine tables: users, login sessions / API tokens, and the hash-chained audit trail."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .db import Base, TZDateTime
+
+
+class User(Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    #: Comma-free list of role names (see core.auth.ROLES).
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: The user's jurisdiction: they see this agency's subtree. Null only for enterprise users.
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
+    #: Set for enterprise users: they see only this enterprise's records.
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime)
+
+
+class AuthToken(Base):
+    """A console session (kind 'session', sliding expiry) or an API token (kind 'api').
+    Only the SHA-256 of the secret is stored."""
+
+    __tablename__ = "auth_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(TZDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AuditEntry(Base):
+    """One link of the audit chain. ``entry_hash`` covers every other column and the previous
+    entry's hash, so editing, deleting or reordering any row breaks verification from there on."""
+
+    __tablename__ = "audit_entry"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(100))
+    entity_type: Mapped[str] = mapped_column(String(64), index=True)
+    entity_id: Mapped[str] = mapped_column(String(64), index=True)
+    state_digest: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(TZDateTime)
+    note: Mapped[str] = mapped_column(Text, default="")
+    entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditHead(Base):
+    """Single row holding the chain's tip; locked (SELECT … FOR UPDATE) while appending so
+    concurrent writers on PostgreSQL serialise instead of forking the chain."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    entry_hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,67 @@
+"""Rules that officials change live as YAML under greensword/rules/, each entry naming its legal
+source. This module loads and validates them (Pydantic) and resolves dated values: a changed rule
+is a new dated value, never an edit, and an event is judged by the value in force on its date.
+
+A deployment can override any rules file by placing a file of the same relative path under
+``$GREENSWORD_DATA_DIR/rules/`` (so an official can correct a value without a release).
+"""
+
+from datetime import date
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .errors import ValidationFailed
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Source(BaseModel):
+    """Where a rule value comes from. ``verified`` is False for best-knowledge values."""
+
+    title: str
+    article: str = ""
+    url: str = ""
+    verified: bool = False
+
+
+def rules_path(name: str) -> Path:
+    from ..settings import get_settings
+
+    override = get_settings().data_dir / "rules" / name
+    if override.exists():
+        return override
+    return Path(str(resources.files("greensword") / "rules" / name))
+
+
+@lru_cache(maxsize=128)
+def _read(path: str, mtime: float) -> Any:
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def load_raw(name: str) -> Any:
+    path = rules_path(name)
+    if not path.exists():
+        raise ValidationFailed(f"规则文件 {name} 不存在", code="rules.missing")
+    return _read(str(path), path.stat().st_mtime)
+
+
+def load(name: str, model: type[M]) -> M:
+    """Load ``rules/<name>`` and validate it against ``model``."""
+    try:
+        return model.model_validate(load_raw(name))
+    except ValidationError as exc:
+        raise ValidationFailed(f"规则文件 {name} 格式错误：{exc}", code="rules.invalid") from exc
+
+
+def in_force(values: dict[date, Any], on: date) -> Any:
+    """The value in force on ``on`` from a {effective_date: value} mapping."""
+    eligible = [d for d in values if d <= on]
+    if not eligible:
+        raise ValidationFailed(f"{on.isoformat()} 时尚无生效的规则值", code="rules.not_in_force")
+    return values[max(eligible)]

@@ -1,0 +1,1 @@
+"""Synthetic but realistic demo province."""

@@ -1,0 +1,56 @@
+"""What every demo stage receives. Stages are the ``generate(session, ctx)`` functions of each
+domain's ``demo`` module, run in greensword.DOMAINS order after the registry is generated."""
+
+import random
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from rich.progress import Progress
+
+from ..core.auth import Actor
+
+SCALES = {
+    # cities, counties per city (≈), enterprises, monitoring points, officers
+    "small": {"cities": 2, "counties_per_city": 2, "enterprises": 120, "points": 12, "officers": 40},
+    "province": {"cities": 11, "counties_per_city": 8, "enterprises": 20500, "points": 1000, "officers": 1500},
+}
+
+
+@dataclass
+class DemoContext:
+    seed: int
+    scale: str
+    #: The demo's "current" year: stages generate a year of history ending at ``today``.
+    today: date
+    progress: Progress | None = None
+    actor: Actor = field(default_factory=lambda: Actor.system("demo"))
+    #: Stages may leave facts for later stages here (e.g. {"leads": [...]}).
+    shared: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def size(self) -> dict[str, int]:
+        return SCALES[self.scale]
+
+    def rng(self, stage: str) -> random.Random:
+        """A deterministic random stream per stage: adding a stage never changes another's data."""
+        return random.Random(f"{self.seed}:{stage}")
+
+    def task(self, description: str, total: int):
+        """A progress bar (or a no-op when run without one)."""
+        if self.progress is None:
+            return _NoTask()
+        return _Task(self.progress, self.progress.add_task(description, total=total))
+
+
+class _NoTask:
+    def advance(self, n: int = 1) -> None:
+        pass
+
+
+class _Task:
+    def __init__(self, progress: Progress, task_id):
+        self.progress, self.task_id = progress, task_id
+
+    def advance(self, n: int = 1) -> None:
+        self.progress.advance(self.task_id, n)

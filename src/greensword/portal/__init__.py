@@ -1,0 +1,1 @@
+"""The enterprise-facing side."""

@@ -1,0 +1,2 @@
+"""Registry: agencies (tree), officers, enterprises, monitoring points — the directories every
+other domain draws on."""

@@ -1,0 +1,439 @@
+"""Registry service: the only way agencies, officers, enterprises and monitoring points change.
+
+Every write checks the actor's role and jurisdiction, validates, and appends to the audit trail in
+the same transaction. Readers in other domains use the ``get_*`` / ``list_*`` functions here.
+"""
+
+from collections.abc import Iterable
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from ..core import validators
+from ..core.audit import record
+from ..core.auth import Actor, check_agency, check_enterprise, require_role, scope
+from ..core.errors import NotFound, PermissionDenied, ValidationFailed
+from ..core.pagination import Page, PageParams
+from ..core.rules import load_raw
+from ..core.timeutil import now
+from .models import Agency, Enterprise, MonitoringPoint, Officer, PointFactor
+from .schemas import AgencyIn, EnterpriseIn, OfficerIn, PointIn
+
+OFFICER_ROLES = {"officer", "reviewer", "leader", "admin", "evaluator"}
+
+
+@lru_cache
+def _classes_cached(_key: int = 0) -> dict[str, dict[str, dict]]:
+    raw = load_raw("registry/classes.yaml")
+    return {name: {v["code"]: v for v in block["values"]} for name, block in raw.items()}
+
+
+def classes() -> dict[str, dict[str, dict]]:
+    """{'credit_classes': {'green': {...}}, 'key_polluter_categories': {...}, ...}"""
+    return _classes_cached()
+
+
+def label(kind: str, code: str) -> str:
+    return classes().get(kind, {}).get(code, {}).get("name", code)
+
+
+# --- state snapshots for the audit trail --------------------------------------------------------
+
+def agency_state(a: Agency) -> dict:
+    return {"division_code": a.division_code, "name": a.name, "level": a.level, "parent_id": a.parent_id,
+            "path": a.path}
+
+
+def officer_state(o: Officer) -> dict:
+    return {"name": o.name, "agency_id": o.agency_id, "cert_no": o.cert_no, "roles": sorted(o.roles or []),
+            "department": o.department, "active": o.active}
+
+
+def enterprise_state(e: Enterprise) -> dict:
+    return {"uscc": e.uscc, "name": e.name, "address": e.address, "agency_id": e.agency_id,
+            "industry_code": e.industry_code, "key_polluter": e.key_polluter, "permit_no": e.permit_no,
+            "permit_valid_until": e.permit_valid_until, "credit_class": e.credit_class,
+            "positive_list": e.positive_list}
+
+
+def point_state(p: MonitoringPoint) -> dict:
+    return {"mn": p.mn, "enterprise_id": p.enterprise_id, "name": p.name, "kind": p.kind,
+            "ref_o2_pct": p.ref_o2_pct, "active": p.active, "pw_set": bool(p.pw),
+            "factors": [{"code": f.factor_code, "unit": f.unit, "limit": f.limit_value, "min": f.limit_min,
+                         "corrected": f.corrected, "standard": f.standard} for f in p.factors]}
+
+
+# --- agencies ------------------------------------------------------------------------------------
+
+def agency_by_code(session: Session, code: str) -> Agency | None:
+    return session.execute(select(Agency).where(Agency.division_code == code)).scalar_one_or_none()
+
+
+def get_agency(session: Session, actor: Actor, agency_id: int) -> Agency:
+    a = session.get(Agency, agency_id)
+    if a is None:
+        raise NotFound(f"机构 {agency_id} 不存在", code="registry.agency_not_found")
+    if not (actor.covers(a.path) or (actor.agency_path or "").startswith(a.path)):
+        # Users may see their own ancestors (for breadcrumbs) but not siblings' subtrees.
+        check_agency(actor, a.path, "该机构")
+    return a
+
+
+def list_agencies(session: Session, actor: Actor, level: str | None = None,
+                  parent_id: int | None = None) -> list[Agency]:
+    stmt = scope(select(Agency), actor, Agency.path).order_by(Agency.division_code)
+    if level:
+        stmt = stmt.where(Agency.level == level)
+    if parent_id is not None:
+        stmt = stmt.where(Agency.parent_id == parent_id)
+    return list(session.execute(stmt).scalars())
+
+
+def subtree(session: Session, agency: Agency) -> list[Agency]:
+    """The agency and everything under it (for roll-ups)."""
+    stmt = select(Agency).where(Agency.path.startswith(agency.path, autoescape=True)).order_by(Agency.path)
+    return list(session.execute(stmt).scalars())
+
+
+def ancestors(session: Session, agency: Agency) -> list[Agency]:
+    ids = [int(x) for x in agency.path.strip("/").split("/") if x]
+    found = {a.id: a for a in session.execute(select(Agency).where(Agency.id.in_(ids))).scalars()}
+    return [found[i] for i in ids if i in found]
+
+
+def _check_agency_fields(session: Session, data: AgencyIn, errors: list) -> Agency | None:
+    levels = classes()["agency_levels"]
+    try:
+        validators.division_code(data.division_code)
+    except ValidationFailed as e:
+        errors.append(("division_code", e.message))
+    if data.level not in levels:
+        errors.append(("level", f"机构层级“{data.level}”无效，应为：{'、'.join(levels)}"))
+    parent = None
+    if data.parent_code:
+        parent = agency_by_code(session, data.parent_code)
+        if parent is None:
+            errors.append(("parent_code", f"上级机构“{data.parent_code}”不存在"))
+        elif data.level in levels and levels[parent.level]["depth"] + 1 != levels[data.level]["depth"]:
+            errors.append(("level", f"{levels[data.level]['name']}机构不能直接隶属于{levels[parent.level]['name']}机构"))
+    elif data.level != "ministry":
+        errors.append(("parent_code", "除部级机构外必须填写上级机构"))
+    return parent
+
+
+def create_agency(session: Session, actor: Actor, data: AgencyIn) -> Agency:
+    require_role(actor, "admin")
+    errors: list = []
+    parent = _check_agency_fields(session, data, errors)
+    if agency_by_code(session, data.division_code):
+        errors.append(("division_code", f"行政区划代码“{data.division_code}”已存在"))
+    _raise(errors)
+    if parent is not None:
+        check_agency(actor, parent.path, "上级机构")
+    elif actor.agency_path != "/":
+        raise PermissionDenied("只有全国管理员可以创建部级机构", code="auth.out_of_jurisdiction")
+    a = Agency(division_code=data.division_code, name=data.name, level=data.level,
+               parent_id=parent.id if parent else None, path="", updated_at=now())
+    session.add(a)
+    session.flush()
+    a.path = f"{parent.path if parent else '/'}{a.id}/"
+    record(session, actor, "agency.create", "agency", a.id, agency_state(a))
+    return a
+
+
+# --- officers ------------------------------------------------------------------------------------
+
+def _check_officer_fields(session: Session, data: OfficerIn, errors: list) -> Agency | None:
+    agency = agency_by_code(session, data.agency_code)
+    if agency is None:
+        errors.append(("agency_code", f"所属机构“{data.agency_code}”不存在"))
+    bad = [r for r in data.roles if r not in OFFICER_ROLES]
+    if bad:
+        errors.append(("roles", f"未知角色：{'、'.join(bad)}"))
+    if data.cert_no is not None and data.cert_no.strip() == "":
+        data.cert_no = None
+    return agency
+
+
+def get_officer(session: Session, actor: Actor, officer_id: int) -> Officer:
+    o = session.get(Officer, officer_id)
+    if o is None:
+        raise NotFound(f"执法人员 {officer_id} 不存在", code="registry.officer_not_found")
+    check_agency(actor, o.agency.path, "该执法人员")
+    return o
+
+
+def list_officers(session: Session, actor: Actor, *, agency_id: int | None = None, q: str | None = None,
+                  active: bool | None = None, certified: bool | None = None,
+                  page: PageParams | None = None) -> Page[Officer]:
+    stmt = scope(select(Officer).join(Agency, Officer.agency_id == Agency.id), actor, Agency.path)
+    if agency_id is not None:
+        a = get_agency(session, actor, agency_id)
+        stmt = stmt.where(Agency.path.startswith(a.path, autoescape=True))
+    if q:
+        stmt = stmt.where(or_(Officer.name.contains(q), Officer.cert_no.contains(q)))
+    if active is not None:
+        stmt = stmt.where(Officer.active == active)
+    if certified is not None:
+        stmt = stmt.where(Officer.cert_no.is_not(None) if certified else Officer.cert_no.is_(None))
+    return _page(session, stmt.order_by(Officer.id), page)
+
+
+def save_officer(session: Session, actor: Actor, data: OfficerIn, officer_id: int | None = None) -> Officer:
+    """Create (officer_id None) or update an officer; the natural key for imports is cert_no."""
+    require_role(actor, "admin")
+    errors: list = []
+    agency = _check_officer_fields(session, data, errors)
+    if data.cert_no:
+        other = session.execute(select(Officer).where(Officer.cert_no == data.cert_no)).scalar_one_or_none()
+        if other is not None and other.id != officer_id:
+            errors.append(("cert_no", f"执法证号“{data.cert_no}”已被{other.name}使用"))
+    _raise(errors)
+    check_agency(actor, agency.path, "所属机构")
+    if officer_id is None:
+        o = Officer(updated_at=now())
+        session.add(o)
+        action = "officer.create"
+    else:
+        o = get_officer(session, actor, officer_id)
+        action = "officer.update"
+    o.name, o.agency_id, o.cert_no = data.name, agency.id, data.cert_no
+    o.roles, o.department, o.active = sorted(set(data.roles)), data.department, data.active
+    o.updated_at = now()
+    session.flush()
+    session.refresh(o)
+    record(session, actor, action, "officer", o.id, officer_state(o))
+    return o
+
+
+# --- enterprises ---------------------------------------------------------------------------------
+
+def _check_enterprise_fields(session: Session, data: EnterpriseIn, errors: list) -> Agency | None:
+    try:
+        data.uscc = validators.uscc(data.uscc)
+    except ValidationFailed as e:
+        errors.append(("uscc", e.message))
+    try:
+        data.industry_code = validators.industry_code(data.industry_code)
+    except ValidationFailed as e:
+        errors.append(("industry_code", e.message))
+    cls = classes()
+    if data.credit_class not in cls["credit_classes"]:
+        errors.append(("credit_class", f"环境信用等级“{data.credit_class}”无效，应为：{'、'.join(cls['credit_classes'])}"))
+    if data.key_polluter not in cls["key_polluter_categories"]:
+        errors.append(("key_polluter", f"重点排污单位类别“{data.key_polluter}”无效"))
+    if data.permit_valid_until is not None and not data.permit_no:
+        errors.append(("permit_no", "填写了排污许可有效期但缺少许可证编号"))
+    agency = agency_by_code(session, data.agency_code)
+    if agency is None:
+        errors.append(("agency_code", f"所属区县“{data.agency_code}”不存在"))
+    elif agency.level != "county":
+        errors.append(("agency_code", f"企业应归属到县级机构，“{agency.name}”不是县级"))
+    return agency
+
+
+def get_enterprise(session: Session, actor: Actor, enterprise_id: int) -> Enterprise:
+    e = session.get(Enterprise, enterprise_id)
+    if e is None:
+        raise NotFound(f"企业 {enterprise_id} 不存在", code="registry.enterprise_not_found")
+    check_enterprise(actor, e.id, e.agency.path, "该企业")
+    return e
+
+
+def enterprise_by_uscc(session: Session, uscc: str) -> Enterprise | None:
+    return session.execute(select(Enterprise).where(Enterprise.uscc == uscc.strip().upper())).scalar_one_or_none()
+
+
+def list_enterprises(session: Session, actor: Actor, *, agency_id: int | None = None, q: str | None = None,
+                     credit_class: str | None = None, key_polluter: str | None = None,
+                     positive_list: bool | None = None, industry_prefix: str | None = None,
+                     page: PageParams | None = None) -> Page[Enterprise]:
+    stmt = scope(select(Enterprise).join(Agency, Enterprise.agency_id == Agency.id), actor, Agency.path,
+                 Enterprise.id)
+    if agency_id is not None:
+        a = get_agency(session, actor, agency_id)
+        stmt = stmt.where(Agency.path.startswith(a.path, autoescape=True))
+    if q:
+        stmt = stmt.where(or_(Enterprise.name.contains(q), Enterprise.uscc.contains(q.upper())))
+    if credit_class:
+        stmt = stmt.where(Enterprise.credit_class == credit_class)
+    if key_polluter is not None:
+        stmt = stmt.where(Enterprise.key_polluter == key_polluter)
+    if positive_list is not None:
+        stmt = stmt.where(Enterprise.positive_list == positive_list)
+    if industry_prefix:
+        stmt = stmt.where(Enterprise.industry_code.startswith(industry_prefix.upper()))
+    return _page(session, stmt.order_by(Enterprise.id), page)
+
+
+def save_enterprise(session: Session, actor: Actor, data: EnterpriseIn,
+                    enterprise_id: int | None = None) -> Enterprise:
+    require_role(actor, "admin")
+    errors: list = []
+    agency = _check_enterprise_fields(session, data, errors)
+    if not errors:
+        other = enterprise_by_uscc(session, data.uscc)
+        if other is not None and other.id != enterprise_id:
+            errors.append(("uscc", f"统一社会信用代码“{data.uscc}”已登记为“{other.name}”"))
+    _raise(errors)
+    check_agency(actor, agency.path, "所属区县")
+    if enterprise_id is None:
+        e = Enterprise(updated_at=now())
+        session.add(e)
+        action = "enterprise.create"
+    else:
+        e = get_enterprise(session, actor, enterprise_id)
+        check_agency(actor, e.agency.path, "该企业")
+        action = "enterprise.update"
+    for field in ("uscc", "name", "address", "industry_code", "key_polluter", "permit_no", "permit_valid_until",
+                  "credit_class", "positive_list"):
+        setattr(e, field, getattr(data, field))
+    e.agency_id = agency.id
+    e.updated_at = now()
+    session.flush()
+    session.refresh(e)
+    record(session, actor, action, "enterprise", e.id, enterprise_state(e))
+    return e
+
+
+# --- monitoring points ---------------------------------------------------------------------------
+
+def _check_point_fields(session: Session, data: PointIn, errors: list) -> Enterprise | None:
+    try:
+        data.mn = validators.mn(data.mn)
+    except ValidationFailed as e:
+        errors.append(("mn", e.message))
+    if data.kind not in classes()["point_kinds"]:
+        errors.append(("kind", f"监测点类型“{data.kind}”无效，应为 gas/water/noise/power"))
+    if data.kind != "gas" and data.ref_o2_pct is not None:
+        errors.append(("ref_o2_pct", "只有废气监测点可设置基准氧含量"))
+    if data.ref_o2_pct is not None and not 0 <= data.ref_o2_pct < 21:
+        errors.append(("ref_o2_pct", f"基准氧含量 {data.ref_o2_pct}% 不在 0–21% 之间"))
+    seen = set()
+    for f in data.factors:
+        if f.factor_code in seen:
+            errors.append(("factor_code", f"监测因子“{f.factor_code}”重复"))
+        seen.add(f.factor_code)
+        if f.limit_value is not None and f.limit_value < 0:
+            errors.append(("limit_value", f"因子{f.factor_code}的限值不能为负数"))
+        if f.limit_min is not None and f.limit_value is not None and f.limit_min > f.limit_value:
+            errors.append(("limit_min", f"因子{f.factor_code}的下限大于上限"))
+        if (f.limit_value is not None or f.limit_min is not None) and not f.standard:
+            errors.append(("standard", f"因子{f.factor_code}设置了限值，必须注明执行标准"))
+        if f.corrected and data.ref_o2_pct is None:
+            errors.append(("corrected", f"因子{f.factor_code}按折算值判定，但监测点未设置基准氧含量"))
+    ent = None
+    try:
+        ent = enterprise_by_uscc(session, validators.uscc(data.enterprise_uscc))
+        if ent is None:
+            errors.append(("enterprise_uscc", f"企业“{data.enterprise_uscc}”未登记"))
+    except ValidationFailed as e:
+        errors.append(("enterprise_uscc", e.message))
+    return ent
+
+
+def point_by_mn(session: Session, mn: str) -> MonitoringPoint | None:
+    """System lookup (gateway, detectors): no jurisdiction check."""
+    return session.execute(select(MonitoringPoint).where(MonitoringPoint.mn == mn)).scalar_one_or_none()
+
+
+def get_point(session: Session, actor: Actor, point_id: int) -> MonitoringPoint:
+    p = session.get(MonitoringPoint, point_id)
+    if p is None:
+        raise NotFound(f"监测点 {point_id} 不存在", code="registry.point_not_found")
+    check_enterprise(actor, p.enterprise_id, p.enterprise.agency.path, "该监测点")
+    return p
+
+
+def list_points(session: Session, actor: Actor, *, agency_id: int | None = None, enterprise_id: int | None = None,
+                kind: str | None = None, q: str | None = None, page: PageParams | None = None
+                ) -> Page[MonitoringPoint]:
+    stmt = scope(
+        select(MonitoringPoint).join(Enterprise, MonitoringPoint.enterprise_id == Enterprise.id)
+        .join(Agency, Enterprise.agency_id == Agency.id),
+        actor, Agency.path, MonitoringPoint.enterprise_id,
+    )
+    if agency_id is not None:
+        a = get_agency(session, actor, agency_id)
+        stmt = stmt.where(Agency.path.startswith(a.path, autoescape=True))
+    if enterprise_id is not None:
+        stmt = stmt.where(MonitoringPoint.enterprise_id == enterprise_id)
+    if kind:
+        stmt = stmt.where(MonitoringPoint.kind == kind)
+    if q:
+        stmt = stmt.where(or_(MonitoringPoint.mn.contains(q), Enterprise.name.contains(q)))
+    return _page(session, stmt.order_by(MonitoringPoint.id), page)
+
+
+def save_point(session: Session, actor: Actor, data: PointIn, point_id: int | None = None) -> MonitoringPoint:
+    require_role(actor, "admin")
+    errors: list = []
+    ent = _check_point_fields(session, data, errors)
+    if not errors:
+        other = point_by_mn(session, data.mn)
+        if other is not None and other.id != point_id:
+            errors.append(("mn", f"监测点编码“{data.mn}”已被占用"))
+    _raise(errors)
+    check_agency(actor, ent.agency.path, "该企业")
+    if point_id is None:
+        p = MonitoringPoint(updated_at=now())
+        session.add(p)
+        action = "point.create"
+    else:
+        p = get_point(session, actor, point_id)
+        action = "point.update"
+    p.mn, p.enterprise_id, p.name, p.kind = data.mn, ent.id, data.name, data.kind
+    p.pw, p.ref_o2_pct, p.active = data.pw, data.ref_o2_pct, data.active
+    p.factors = [PointFactor(position=i, **f.model_dump()) for i, f in enumerate(data.factors)]
+    p.updated_at = now()
+    session.flush()
+    session.refresh(p)
+    record(session, actor, action, "point", p.id, point_state(p))
+    return p
+
+
+def limits_table(session: Session, mns: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """Flat (mn, factor, limit, limit_min, unit, ref_o2, corrected, standard) rows: what the
+    off-site detectors and the limits.csv of ad-hoc screening carry."""
+    stmt = select(MonitoringPoint.mn, MonitoringPoint.ref_o2_pct, PointFactor).join(
+        PointFactor, PointFactor.point_id == MonitoringPoint.id)
+    if mns is not None:
+        stmt = stmt.where(MonitoringPoint.mn.in_(list(mns)))
+    rows = []
+    for mn, ref_o2, f in session.execute(stmt.order_by(MonitoringPoint.mn, PointFactor.factor_code)):
+        rows.append({"mn": mn, "factor": f.factor_code, "limit": f.limit_value, "limit_min": f.limit_min,
+                     "unit": f.unit, "ref_o2": ref_o2 if f.corrected else None, "corrected": f.corrected,
+                     "standard": f.standard})
+    return rows
+
+
+def counts(session: Session, actor: Actor) -> dict[str, int]:
+    """Directory sizes within the actor's jurisdiction (home page)."""
+    out = {}
+    out["agencies"] = session.execute(scope(select(func.count()).select_from(Agency), actor, Agency.path)).scalar_one()
+    out["officers"] = list_officers(session, actor, page=PageParams(size=1)).total
+    out["enterprises"] = list_enterprises(session, actor, page=PageParams(size=1)).total
+    out["points"] = list_points(session, actor, page=PageParams(size=1)).total
+    return out
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+def _raise(errors: list[tuple[str, str]]) -> None:
+    if errors:
+        raise ValidationFailed("；".join(msg for _, msg in errors), code="registry.invalid",
+                               details=[{"column": c, "reason": r} for c, r in errors])
+
+
+def _page(session: Session, stmt, page: PageParams | None) -> Page:
+    page = page or PageParams()
+    total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
+    items = list(session.execute(stmt.offset(page.offset).limit(page.size)).unique().scalars())
+    return Page(items=items, total=total, page=page.page, size=page.size)
+
+
+def is_permit_valid(e: Enterprise, on: date) -> bool:
+    return bool(e.permit_no) and (e.permit_valid_until is None or e.permit_valid_until >= on)

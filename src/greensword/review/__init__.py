@@ -1,0 +1,1 @@
+"""Case-file review (案卷评查) and unit audits (稽查)."""

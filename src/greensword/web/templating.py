@@ -1,0 +1,50 @@
+"""Jinja2 templates (zh-CN) and the console navigation that domains register into."""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+
+
+@dataclass(frozen=True)
+class NavItem:
+    title: str
+    href: str
+    #: Roles that see the item; empty = every signed-in user.
+    roles: tuple[str, ...] = ()
+    order: int = 100
+
+
+NAV: list[NavItem] = []
+
+
+def add_nav(*items: NavItem) -> None:
+    """Domains call this from their pages module to appear in the console navigation."""
+    for item in items:
+        if item not in NAV:
+            NAV.append(item)
+    NAV.sort(key=lambda i: (i.order, i.href))
+
+
+def render(request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200):
+    actor = getattr(request.state, "actor", None)
+    nav = [n for n in NAV if actor is not None and (not n.roles or actor.has(*n.roles))]
+    ctx = {"actor": actor, "nav": nav, "path": request.url.path}
+    ctx.update(context or {})
+    return templates.TemplateResponse(request, template, ctx, status_code=status_code)
+
+
+def _fmt_dt(value) -> str:
+    if value is None:
+        return ""
+    from ..core.timeutil import aware
+
+    return aware(value).strftime("%Y-%m-%d %H:%M")
+
+
+templates.env.filters["dt"] = _fmt_dt

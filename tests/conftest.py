@@ -1,0 +1,100 @@
+"""Shared fixtures: a migrated database per test (SQLite by default, PostgreSQL when
+GREENSWORD_TEST_DATABASE_URL is set and the test is marked ``db``), a session, a small world built
+through the public services, and a logged-in web client."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from greensword.core.db import Base, load_all_models, make_engine, session_factory
+
+PG_URL = os.environ.get("GREENSWORD_TEST_DATABASE_URL", "")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path, monkeypatch):
+    """Every test gets its own data dir (lake, evidence, rules overrides) and fresh settings."""
+    from greensword.settings import get_settings
+
+    monkeypatch.setenv("GREENSWORD_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("GREENSWORD_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory) -> Path:
+    from greensword.core.migrate import upgrade
+
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def _pg_migrated():
+    from greensword.core.migrate import upgrade
+
+    engine = make_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    upgrade(PG_URL)
+    return engine
+
+
+@pytest.fixture
+def engine(request, tmp_path, _sqlite_template):
+    if PG_URL and request.node.get_closest_marker("db"):
+        eng = request.getfixturevalue("_pg_migrated")
+        yield eng
+        load_all_models()
+        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        with eng.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        return
+    path = tmp_path / "test.db"
+    shutil.copy(_sqlite_template, path)
+    eng = make_engine(f"sqlite:///{path}")
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def db(engine):
+    session = session_factory(engine)()
+    yield session
+    session.rollback()
+    session.close()
+
+
+@pytest.fixture
+def world(db):
+    from tests.factories import build_world
+
+    w = build_world(db)
+    db.commit()
+    return w
+
+
+@pytest.fixture
+def app(engine):
+    from greensword.web.app import create_app
+
+    return create_app(engine)
+
+
+@pytest.fixture
+def client(app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as c:
+        yield c
+
+
+def login_as(client, username: str, password: str = "secret-pass-1") -> None:
+    r = client.post("/login", data={"username": username, "password": password}, follow_redirects=False)
+    assert r.status_code == 303, r.text

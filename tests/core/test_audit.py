@@ -1,0 +1,88 @@
+import pytest
+from sqlalchemy import delete, select, update
+
+from greensword.core import audit
+from greensword.core.models import AuditEntry
+
+pytestmark = pytest.mark.db
+
+
+def _entries(db):
+    return list(db.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars())
+
+
+def test_chain_verifies_after_service_writes(db, world):
+    result = audit.verify(db)
+    assert result.ok, result.message()
+    assert result.checked == len(_entries(db)) > 20
+
+
+@pytest.mark.parametrize("column", ["actor", "action", "entity_type", "entity_id", "state_digest", "note"])
+def test_editing_any_column_of_any_row_is_detected(db, world, column):
+    entries = _entries(db)
+    for target in (entries[0], entries[len(entries) // 2], entries[-1]):
+        original = getattr(target, column)
+        db.execute(update(AuditEntry).where(AuditEntry.seq == target.seq).values({column: original + "x"}))
+        db.expire_all()
+        result = audit.verify(db)
+        assert not result.ok and result.first_bad_seq == target.seq, (column, target.seq, result)
+        db.execute(update(AuditEntry).where(AuditEntry.seq == target.seq).values({column: original}))
+        db.expire_all()
+        assert audit.verify(db).ok
+
+
+def test_editing_time_is_detected(db, world):
+    e = _entries(db)[5]
+    db.execute(update(AuditEntry).where(AuditEntry.seq == e.seq).values(at=e.at.replace(year=e.at.year - 1)))
+    db.expire_all()
+    assert audit.verify(db).first_bad_seq == e.seq
+
+
+def test_deleting_a_row_is_detected(db, world):
+    db.execute(delete(AuditEntry).where(AuditEntry.seq == 7))
+    result = audit.verify(db)
+    assert not result.ok and result.first_bad_seq == 7
+
+
+def test_deleting_the_last_row_is_detected(db, world):
+    last = _entries(db)[-1].seq
+    db.execute(delete(AuditEntry).where(AuditEntry.seq == last))
+    result = audit.verify(db)
+    assert not result.ok and result.first_bad_seq == last
+
+
+def test_swapping_two_rows_is_detected(db, world):
+    a, b = _entries(db)[3:5]
+    fields = ["actor", "action", "entity_type", "entity_id", "state_digest", "at", "note", "entry_hash", "prev_hash"]
+    va = {f: getattr(a, f) for f in fields}
+    vb = {f: getattr(b, f) for f in fields}
+    db.execute(update(AuditEntry).where(AuditEntry.seq == a.seq).values({**vb, "entry_hash": "tmp"}))
+    db.execute(update(AuditEntry).where(AuditEntry.seq == b.seq).values(va))
+    db.execute(update(AuditEntry).where(AuditEntry.seq == a.seq).values(entry_hash=vb["entry_hash"]))
+    db.expire_all()
+    result = audit.verify(db)
+    assert not result.ok and result.first_bad_seq == a.seq
+
+
+def test_rehashing_an_edited_row_still_breaks_the_next_link(db, world):
+    e = _entries(db)[2]
+    e.actor = "mallory"
+    e.entry_hash = audit._entry_hash(e)
+    db.flush()
+    result = audit.verify(db)
+    assert not result.ok and result.first_bad_seq == e.seq + 1
+
+
+def test_cli_audit_verify_exit_codes(engine, world, monkeypatch, db):
+    from typer.testing import CliRunner
+
+    from greensword.cli import app
+
+    monkeypatch.setattr("greensword.core.db.get_engine", lambda: engine)
+    runner = CliRunner()
+    assert runner.invoke(app, ["audit", "verify"]).exit_code == 0
+    db.execute(update(AuditEntry).where(AuditEntry.seq == 4).values(actor="x"))
+    db.commit()
+    r = runner.invoke(app, ["audit", "verify"])
+    assert r.exit_code == 1
+    assert "第 4 条" in r.output
