@@ -119,6 +119,9 @@ def serve(host: str | None = None, port: int | None = None) -> None:
 
 
 def _register_domains() -> None:
+    from .demo import cli as demo_cli
+
+    demo_cli.register(app)  # first, so domains can add subcommands to `greensword demo`
     for domain in DOMAINS:
         name = f"greensword.{domain}.cli"
         if importlib.util.find_spec(name) is not None:

@@ -1,0 +1,66 @@
+"""``greensword demo``: generate the demo province; domains add subcommands to ``demo_app``
+(e.g. ``greensword demo monitoring``) from their own cli.register."""
+
+import importlib
+import importlib.util
+import time
+from datetime import date
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from .. import DOMAINS
+from .context import SCALES, DemoContext
+
+demo_app = typer.Typer(help="生成演示省份数据（确定性、可复现）", invoke_without_command=True)
+console = Console()
+
+
+def run_demo(session, *, scale: str, seed: int, today: date, progress: Progress | None = None) -> DemoContext:
+    """Registry first, then each domain's demo stage in data-flow order, in one transaction."""
+    from .province import generate_registry
+
+    ctx = DemoContext(seed=seed, scale=scale, today=today, progress=progress)
+    generate_registry(session, ctx)
+    for domain in DOMAINS:
+        name = f"greensword.{domain}.demo"
+        if domain != "registry" and importlib.util.find_spec(name) is not None:
+            importlib.import_module(name).generate(session, ctx)
+            session.flush()
+    return ctx
+
+
+@demo_app.callback()
+def demo(
+    typer_ctx: typer.Context,
+    scale: Annotated[str, typer.Option(help="small（测试用，数秒）或 province（约2万家企业）")] = "province",
+    seed: Annotated[int, typer.Option(help="随机种子：同一种子生成完全相同的数据")] = 2026,
+    today: Annotated[str | None, typer.Option(help="演示数据的“今天”（YYYY-MM-DD），默认今天")] = None,
+) -> None:
+    """Generate the demo province into an empty database."""
+    if typer_ctx.invoked_subcommand is not None:
+        return
+    from sqlalchemy import func, select
+
+    from ..core.db import session_scope
+    from ..core.errors import Conflict, ValidationFailed
+    from ..core.timeutil import today as today_fn
+    from ..registry.models import Agency
+
+    if scale not in SCALES:
+        raise ValidationFailed(f"未知规模“{scale}”，应为：{'、'.join(SCALES)}", code="demo.scale")
+    day = date.fromisoformat(today) if today else today_fn()
+    started = time.perf_counter()
+    with session_scope() as s:
+        if s.execute(select(func.count()).select_from(Agency)).scalar_one():
+            raise Conflict("数据库中已有数据，演示数据只能生成到空数据库", code="demo.not_empty")
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=console, transient=False) as progress:
+            run_demo(s, scale=scale, seed=seed, today=day, progress=progress)
+    console.print(f"演示省份已生成（规模 {scale}，种子 {seed}），用时 {time.perf_counter() - started:.1f} 秒")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(demo_app, name="demo")
