@@ -66,33 +66,36 @@ def record(
     note: str = "",
 ) -> AuditEntry:
     """Append one entry. ``state`` is the entity's new state (a dict), digested, not stored."""
+    return record_many(session, actor, action, [(entity_type, entity_id, state)], note)[0]
+
+
+def record_many(session: Session, actor: Any, action: str, items: list[tuple[str, Any, Any]],
+                note: str = "") -> list[AuditEntry]:
+    """Append one entry per (entity_type, entity_id, state), locking the chain's head once
+    (bulk imports and the demo write tens of thousands of entries)."""
     head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
     if head is None:
         head = AuditHead(id=1, seq=0, entry_hash=GENESIS)
         session.add(head)
-    entry = AuditEntry(
-        seq=head.seq + 1,
-        prev_hash=head.entry_hash,
-        actor=actor_name(actor),
-        action=action,
-        entity_type=entity_type,
-        entity_id=str(entity_id),
-        state_digest=digest(state),
-        at=now(),
-        note=note or "",
-    )
-    entry.entry_hash = _entry_hash(entry)
-    session.add(entry)
-    head.seq, head.entry_hash = entry.seq, entry.entry_hash
-    session.flush()
-    return entry
-
-
-def record_many(session: Session, actor: Any, action: str, items: list[tuple[str, Any, Any]], note: str = "") -> int:
-    """Append one entry per (entity_type, entity_id, state); for bulk imports."""
+    name, at, entries = actor_name(actor), now(), []
     for entity_type, entity_id, state in items:
-        record(session, actor, action, entity_type, entity_id, state, note)
-    return len(items)
+        entry = AuditEntry(
+            seq=head.seq + 1,
+            prev_hash=head.entry_hash,
+            actor=name,
+            action=action,
+            entity_type=entity_type,
+            entity_id=str(entity_id),
+            state_digest=digest(state),
+            at=at,
+            note=note or "",
+        )
+        entry.entry_hash = _entry_hash(entry)
+        head.seq, head.entry_hash = entry.seq, entry.entry_hash
+        entries.append(entry)
+    session.add_all(entries)
+    session.flush()
+    return entries
 
 
 @dataclass

@@ -1,0 +1,159 @@
+"""Registry JSON API under /api/v1/registry (thin: every rule lives in the service)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from ..core.pagination import PageParams
+from ..web.deps import DB, CurrentActor
+from . import io as registry_io
+from . import service
+from .schemas import (
+    AgencyIn,
+    AgencyOut,
+    EnterpriseIn,
+    EnterpriseOut,
+    OfficerIn,
+    OfficerOut,
+    PointIn,
+    PointOut,
+)
+
+router = APIRouter(prefix="/registry", tags=["registry"])
+
+
+class PageOut(BaseModel):
+    total: int
+    page: int
+    size: int
+
+
+class OfficerPage(PageOut):
+    items: list[OfficerOut]
+
+
+class EnterprisePage(PageOut):
+    items: list[EnterpriseOut]
+
+
+class PointPage(PageOut):
+    items: list[PointOut]
+
+
+class ImportOut(BaseModel):
+    entity: str
+    created: int
+    updated: int
+    message: str
+
+
+def _page(p, out):
+    return out(items=p.items, total=p.total, page=p.page, size=p.size)
+
+
+@router.get("/agencies", response_model=list[AgencyOut])
+def agencies(db: DB, actor: CurrentActor, level: str | None = None, parent_id: int | None = None):
+    return service.list_agencies(db, actor, level=level, parent_id=parent_id)
+
+
+@router.post("/agencies", response_model=AgencyOut, status_code=201)
+def create_agency(body: AgencyIn, db: DB, actor: CurrentActor):
+    return service.create_agency(db, actor, body)
+
+
+@router.get("/agencies/{agency_id}", response_model=AgencyOut)
+def agency(agency_id: int, db: DB, actor: CurrentActor):
+    return service.get_agency(db, actor, agency_id)
+
+
+@router.get("/officers", response_model=OfficerPage)
+def officers(db: DB, actor: CurrentActor, agency_id: int | None = None, q: str | None = None,
+             active: bool | None = None, page: Annotated[int, Query(ge=1)] = 1,
+             size: Annotated[int, Query(ge=1, le=500)] = 50):
+    return _page(service.list_officers(db, actor, agency_id=agency_id, q=q, active=active,
+                                       page=PageParams(page=page, size=size)), OfficerPage)
+
+
+@router.post("/officers", response_model=OfficerOut, status_code=201)
+def create_officer(body: OfficerIn, db: DB, actor: CurrentActor):
+    return service.save_officer(db, actor, body)
+
+
+@router.get("/officers/{officer_id}", response_model=OfficerOut)
+def officer(officer_id: int, db: DB, actor: CurrentActor):
+    return service.get_officer(db, actor, officer_id)
+
+
+@router.put("/officers/{officer_id}", response_model=OfficerOut)
+def update_officer(officer_id: int, body: OfficerIn, db: DB, actor: CurrentActor):
+    return service.save_officer(db, actor, body, officer_id)
+
+
+@router.get("/enterprises", response_model=EnterprisePage)
+def enterprises(db: DB, actor: CurrentActor, agency_id: int | None = None, q: str | None = None,
+                credit_class: str | None = None, key_polluter: str | None = None,
+                positive_list: bool | None = None, page: Annotated[int, Query(ge=1)] = 1,
+                size: Annotated[int, Query(ge=1, le=500)] = 50):
+    return _page(service.list_enterprises(db, actor, agency_id=agency_id, q=q, credit_class=credit_class,
+                                          key_polluter=key_polluter, positive_list=positive_list,
+                                          page=PageParams(page=page, size=size)), EnterprisePage)
+
+
+@router.post("/enterprises", response_model=EnterpriseOut, status_code=201)
+def create_enterprise(body: EnterpriseIn, db: DB, actor: CurrentActor):
+    return service.save_enterprise(db, actor, body)
+
+
+@router.get("/enterprises/{enterprise_id}", response_model=EnterpriseOut)
+def enterprise(enterprise_id: int, db: DB, actor: CurrentActor):
+    return service.get_enterprise(db, actor, enterprise_id)
+
+
+@router.put("/enterprises/{enterprise_id}", response_model=EnterpriseOut)
+def update_enterprise(enterprise_id: int, body: EnterpriseIn, db: DB, actor: CurrentActor):
+    return service.save_enterprise(db, actor, body, enterprise_id)
+
+
+@router.get("/points", response_model=PointPage)
+def points(db: DB, actor: CurrentActor, agency_id: int | None = None, enterprise_id: int | None = None,
+           kind: str | None = None, q: str | None = None, page: Annotated[int, Query(ge=1)] = 1,
+           size: Annotated[int, Query(ge=1, le=500)] = 50):
+    return _page(service.list_points(db, actor, agency_id=agency_id, enterprise_id=enterprise_id, kind=kind, q=q,
+                                     page=PageParams(page=page, size=size)), PointPage)
+
+
+@router.post("/points", response_model=PointOut, status_code=201)
+def create_point(body: PointIn, db: DB, actor: CurrentActor):
+    return service.save_point(db, actor, body)
+
+
+@router.get("/points/{point_id}", response_model=PointOut)
+def point(point_id: int, db: DB, actor: CurrentActor):
+    return service.get_point(db, actor, point_id)
+
+
+@router.put("/points/{point_id}", response_model=PointOut)
+def update_point(point_id: int, body: PointIn, db: DB, actor: CurrentActor):
+    return service.save_point(db, actor, body, point_id)
+
+
+@router.post("/import/{entity}", response_model=ImportOut)
+def import_file(entity: str, file: Annotated[UploadFile, File()], db: DB, actor: CurrentActor):
+    """All-or-nothing import of a CSV or .xlsx file; errors list every bad row (line, column, reason)."""
+    result = registry_io.import_file(db, actor, entity, file.file.read(), file.filename or "")
+    return ImportOut(entity=result.entity, created=result.created, updated=result.updated, message=result.message())
+
+
+@router.get("/export/{entity}.{fmt}")
+def export_file(entity: str, fmt: str, db: DB, actor: CurrentActor):
+    if fmt not in ("csv", "xlsx"):
+        from ..core.errors import ValidationFailed
+
+        raise ValidationFailed("导出格式应为csv或xlsx", code="registry.export_format")
+    data = registry_io.export_file(db, actor, entity, f"x.{fmt}")
+    media = "text/csv; charset=utf-8" if fmt == "csv" else \
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(data, media_type=media,
+                    headers={"Content-Disposition": f'attachment; filename="{entity}.{fmt}"'})

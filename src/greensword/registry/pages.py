@@ -1,0 +1,151 @@
+"""Registry console pages (server-rendered, zh-CN)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse
+
+from ..core.errors import ValidationFailed
+from ..core.pagination import PageParams
+from ..web.deps import DB, CurrentActor
+from ..web.templating import NavItem, add_nav, render
+from . import io as registry_io
+from . import service
+from .schemas import EnterpriseIn, OfficerIn
+
+router = APIRouter(prefix="/registry", include_in_schema=False)
+add_nav(NavItem("名录", "/registry/enterprises", roles=("officer", "reviewer", "leader", "admin", "evaluator"),
+                order=10))
+
+
+def _ctx(**kw):
+    return {"classes": service.classes(), **kw}
+
+
+def _opt_bool(v: str | None) -> bool | None:
+    return None if v in (None, "") else v == "1"
+
+
+@router.get("/agencies")
+def agencies(request: Request, db: DB, actor: CurrentActor):
+    items = service.list_agencies(db, actor)
+    return render(request, "registry/agencies.html", _ctx(items=items))
+
+
+@router.get("/officers")
+def officers(request: Request, db: DB, actor: CurrentActor, q: str = "", agency_id: int | None = None,
+             page: int = 1):
+    p = service.list_officers(db, actor, q=q or None, agency_id=agency_id, page=PageParams(page=page))
+    return render(request, "registry/officers.html",
+                  _ctx(p=p, q=q, agency_id=agency_id, agencies=service.list_agencies(db, actor)))
+
+
+@router.get("/enterprises")
+def enterprises(request: Request, db: DB, actor: CurrentActor, q: str = "", agency_id: int | None = None,
+                credit_class: str = "", key_polluter: str | None = None, positive_list: str = "", page: int = 1):
+    p = service.list_enterprises(db, actor, q=q or None, agency_id=agency_id, credit_class=credit_class or None,
+                                 key_polluter=key_polluter if key_polluter not in (None, "*") else None,
+                                 positive_list=_opt_bool(positive_list), page=PageParams(page=page))
+    return render(request, "registry/enterprises.html",
+                  _ctx(p=p, q=q, agency_id=agency_id, credit_class=credit_class, key_polluter=key_polluter or "*",
+                       positive_list=positive_list, agencies=service.list_agencies(db, actor, level="county")))
+
+
+@router.get("/enterprises/new")
+def enterprise_new(request: Request, db: DB, actor: CurrentActor):
+    return render(request, "registry/enterprise_form.html",
+                  _ctx(e=None, agencies=service.list_agencies(db, actor, level="county")))
+
+
+@router.get("/enterprises/{enterprise_id}")
+def enterprise(request: Request, enterprise_id: int, db: DB, actor: CurrentActor):
+    e = service.get_enterprise(db, actor, enterprise_id)
+    points = service.list_points(db, actor, enterprise_id=e.id).items
+    return render(request, "registry/enterprise.html", _ctx(e=e, points=points))
+
+
+@router.get("/enterprises/{enterprise_id}/edit")
+def enterprise_edit(request: Request, enterprise_id: int, db: DB, actor: CurrentActor):
+    e = service.get_enterprise(db, actor, enterprise_id)
+    return render(request, "registry/enterprise_form.html",
+                  _ctx(e=e, agencies=service.list_agencies(db, actor, level="county")))
+
+
+@router.post("/enterprises/save")
+def enterprise_save(request: Request, db: DB, actor: CurrentActor, uscc: Annotated[str, Form()],
+                    name: Annotated[str, Form()], agency_code: Annotated[str, Form()],
+                    industry_code: Annotated[str, Form()], address: Annotated[str, Form()] = "",
+                    key_polluter: Annotated[str, Form()] = "", permit_no: Annotated[str, Form()] = "",
+                    permit_valid_until: Annotated[str, Form()] = "", credit_class: Annotated[str, Form()] = "blue",
+                    positive_list: Annotated[str, Form()] = "", enterprise_id: Annotated[str, Form()] = ""):
+    form = dict(uscc=uscc, name=name, address=address, agency_code=agency_code, industry_code=industry_code,
+                key_polluter=key_polluter, permit_no=permit_no or None,
+                permit_valid_until=permit_valid_until or None, credit_class=credit_class,
+                positive_list=positive_list == "1")
+    try:
+        e = service.save_enterprise(db, actor, EnterpriseIn(**form), int(enterprise_id) if enterprise_id else None)
+    except ValidationFailed as exc:
+        db.rollback()
+        return render(request, "registry/enterprise_form.html",
+                      _ctx(e=None, form=form, error=exc, enterprise_id=enterprise_id,
+                           agencies=service.list_agencies(db, actor, level="county")), status_code=422)
+    return RedirectResponse(f"/registry/enterprises/{e.id}", status_code=303)
+
+
+@router.get("/officers/new")
+def officer_new(request: Request, db: DB, actor: CurrentActor):
+    return render(request, "registry/officer_form.html", _ctx(o=None, agencies=service.list_agencies(db, actor)))
+
+
+@router.get("/officers/{officer_id}/edit")
+def officer_edit(request: Request, officer_id: int, db: DB, actor: CurrentActor):
+    o = service.get_officer(db, actor, officer_id)
+    return render(request, "registry/officer_form.html", _ctx(o=o, agencies=service.list_agencies(db, actor)))
+
+
+@router.post("/officers/save")
+def officer_save(request: Request, db: DB, actor: CurrentActor, name: Annotated[str, Form()],
+                 agency_code: Annotated[str, Form()], cert_no: Annotated[str, Form()] = "",
+                 roles: Annotated[list[str] | None, Form()] = None, department: Annotated[str, Form()] = "生态环境",
+                 active: Annotated[str, Form()] = "", officer_id: Annotated[str, Form()] = ""):
+    form = dict(name=name, agency_code=agency_code, cert_no=cert_no or None, roles=roles or ["officer"],
+                department=department, active=active == "1")
+    try:
+        service.save_officer(db, actor, OfficerIn(**form), int(officer_id) if officer_id else None)
+    except ValidationFailed as exc:
+        db.rollback()
+        return render(request, "registry/officer_form.html",
+                      _ctx(o=None, form=form, error=exc, officer_id=officer_id,
+                           agencies=service.list_agencies(db, actor)), status_code=422)
+    return RedirectResponse("/registry/officers", status_code=303)
+
+
+@router.get("/points")
+def points(request: Request, db: DB, actor: CurrentActor, q: str = "", kind: str = "", page: int = 1):
+    p = service.list_points(db, actor, q=q or None, kind=kind or None, page=PageParams(page=page))
+    return render(request, "registry/points.html", _ctx(p=p, q=q, kind=kind))
+
+
+@router.get("/points/{point_id}")
+def point(request: Request, point_id: int, db: DB, actor: CurrentActor):
+    return render(request, "registry/point.html", _ctx(pt=service.get_point(db, actor, point_id)))
+
+
+@router.get("/import")
+def import_page(request: Request, actor: CurrentActor, entity: str = "enterprises"):
+    return render(request, "registry/import.html", _ctx(entity=entity, entities=registry_io.ENTITIES,
+                                                         specs=registry_io.SPECS))
+
+
+@router.post("/import")
+def import_submit(request: Request, db: DB, actor: CurrentActor, entity: Annotated[str, Form()],
+                  file: Annotated[UploadFile, File()]):
+    try:
+        result = registry_io.import_file(db, actor, entity, file.file.read(), file.filename or "")
+    except ValidationFailed as exc:
+        db.rollback()
+        return render(request, "registry/import.html",
+                      _ctx(entity=entity, entities=registry_io.ENTITIES, specs=registry_io.SPECS, error=exc,
+                           filename=file.filename), status_code=422)
+    return render(request, "registry/import.html",
+                  _ctx(entity=entity, entities=registry_io.ENTITIES, specs=registry_io.SPECS, result=result))
