@@ -22,7 +22,9 @@ def test_editing_any_column_of_any_row_is_detected(db, world, column):
     entries = _entries(db)
     for target in (entries[0], entries[len(entries) // 2], entries[-1]):
         original = getattr(target, column)
-        db.execute(update(AuditEntry).where(AuditEntry.seq == target.seq).values({column: original + "x"}))
+        # Change one character (same length: the digest column is fixed-width on PostgreSQL).
+        tampered = original[:-1] + ("0" if original[-1:] != "0" else "1") if original else "x"
+        db.execute(update(AuditEntry).where(AuditEntry.seq == target.seq).values({column: tampered}))
         db.expire_all()
         result = audit.verify(db)
         assert not result.ok and result.first_bad_seq == target.seq, (column, target.seq, result)
