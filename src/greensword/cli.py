@@ -115,7 +115,17 @@ def serve(host: str | None = None, port: int | None = None) -> None:
     from .web.app import create_app
 
     s = get_settings()
-    uvicorn.run(create_app(), host=host or s.host, port=port or s.port, log_level="info")
+    stop = None
+    if importlib.util.find_spec("greensword.hj212.gateway") is not None:
+        gateway = importlib.import_module("greensword.hj212.gateway")
+        if hasattr(gateway, "start_in_thread"):
+            stop = gateway.start_in_thread(s)
+            console.print(f"HJ 212 数据网关：tcp://{s.gateway_host}:{s.gateway_port}")
+    try:
+        uvicorn.run(create_app(), host=host or s.host, port=port or s.port, log_level="info")
+    finally:
+        if stop is not None:
+            stop()
 
 
 def _register_domains() -> None:
