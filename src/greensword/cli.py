@@ -21,7 +21,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(user_app, name="user")
 
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 @db_app.command("upgrade")
@@ -146,10 +146,10 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except DomainError as exc:
-        err_console.print(f"[red]错误[{exc.code}]：{exc.message}[/red]")
+        err_console.print(f"错误[{exc.code}]：{exc.message}", style="red", markup=False)
         for d in exc.details or []:
             if isinstance(d, dict):
-                err_console.print("  " + "，".join(f"{k}={v}" for k, v in d.items()))
+                err_console.print("  " + "，".join(f"{k}={v}" for k, v in d.items()), markup=False)
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
