@@ -7,11 +7,16 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 
 from greensword.core.db import Base, load_all_models, make_engine, session_factory
 
 PG_URL = os.environ.get("GREENSWORD_TEST_DATABASE_URL", "")
+
+# Two cores shared by two xdist workers: wall-clock deadlines would make property tests flaky.
+hypothesis_settings.register_profile("greensword", deadline=None, print_blob=True)
+hypothesis_settings.load_profile("greensword")
 
 
 @pytest.fixture(autouse=True)
