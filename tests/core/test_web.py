@@ -57,3 +57,11 @@ def test_audit_verify_page(client, world):
     login_as(client, "admin-330000")
     r = client.post("/audit/verify")
     assert "审计链完整" in r.text
+
+
+def test_audit_log_is_for_provincial_admins_only(client, world):
+    login_as(client, "admin-330102")
+    assert client.get("/audit").status_code == 403
+    assert client.get("/api/v1/audit/verify").status_code == 403
+    login_as(client, "leader-330000")
+    assert client.get("/api/v1/audit/verify").json()["ok"] is True

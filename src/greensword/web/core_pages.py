@@ -18,7 +18,7 @@ from .templating import NavItem, add_nav, render
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(tags=["auth", "audit"])
 
-add_nav(NavItem("首页", "/", order=0), NavItem("审计日志", "/audit", roles=("admin", "leader"), order=900))
+add_nav(NavItem("首页", "/", order=0), NavItem("审计日志", "/audit", roles=("admin",), order=900))
 
 
 @router.get("/login")
@@ -60,9 +60,19 @@ def home(request: Request, db: DB, actor: CurrentActor):
     return render(request, "core/home.html", {"counts": counts, "agency": agency, "roles": ROLES})
 
 
+def _require_audit_reader(actor) -> None:
+    """The chain spans every jurisdiction, so only provincial (or ministry) admins and leaders read it."""
+    from ..core.errors import PermissionDenied
+
+    require_role(actor, "admin", "leader")
+    depth = len([x for x in (actor.agency_path or "").split("/") if x])
+    if actor.agency_path is None or (actor.agency_path != "/" and depth > 2):
+        raise PermissionDenied("审计日志仅限省级及以上管理员、负责人查看", code="auth.audit_scope")
+
+
 @router.get("/audit")
 def audit_page(request: Request, db: DB, actor: CurrentActor, entity_type: str = "", page: int = 1):
-    require_role(actor, "admin", "leader")
+    _require_audit_reader(actor)
     stmt = select(AuditEntry).order_by(AuditEntry.seq.desc())
     if entity_type:
         stmt = stmt.where(AuditEntry.entity_type == entity_type)
@@ -74,7 +84,7 @@ def audit_page(request: Request, db: DB, actor: CurrentActor, entity_type: str =
 
 @router.post("/audit/verify")
 def audit_verify_page(request: Request, db: DB, actor: CurrentActor):
-    require_role(actor, "admin", "leader")
+    _require_audit_reader(actor)
     result = audit.verify(db)
     return render(request, "core/audit_verify.html", {"result": result})
 
@@ -120,6 +130,6 @@ def api_me(actor: CurrentActor):
 
 @api_router.get("/audit/verify", response_model=VerifyOut)
 def api_audit_verify(db: DB, actor: CurrentActor):
-    require_role(actor, "admin", "leader")
+    _require_audit_reader(actor)
     r = audit.verify(db)
     return VerifyOut(ok=r.ok, checked=r.checked, first_bad_seq=r.first_bad_seq, message=r.message())
