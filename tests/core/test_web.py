@@ -65,3 +65,10 @@ def test_audit_log_is_for_provincial_admins_only(client, world):
     assert client.get("/api/v1/audit/verify").status_code == 403
     login_as(client, "leader-330000")
     assert client.get("/api/v1/audit/verify").json()["ok"] is True
+
+
+def test_enterprise_home_shows_own_enterprise_only(client, world):
+    login_as(client, "ent-330102-key")
+    r = client.get("/")
+    assert r.status_code == 200 and world.enterprises["330102-key"].uscc in r.text
+    assert world.enterprises["330106-key"].name not in r.text

@@ -55,7 +55,12 @@ def logout(request: Request, db: DB):
 
 @router.get("/")
 def home(request: Request, db: DB, actor: CurrentActor):
-    counts = {} if actor.is_enterprise else registry.counts(db, actor)
+    if actor.is_enterprise:
+        enterprise = registry.get_enterprise(db, actor, actor.enterprise_id)
+        points = registry.list_points(db, actor, enterprise_id=enterprise.id).items
+        return render(request, "core/home.html", {"enterprise": enterprise, "points": points, "roles": ROLES,
+                                                   "classes": registry.classes()})
+    counts = registry.counts(db, actor)
     agency = registry.get_agency(db, actor, actor.agency_id) if actor.agency_id else None
     return render(request, "core/home.html", {"counts": counts, "agency": agency, "roles": ROLES})
 
