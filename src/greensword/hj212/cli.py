@@ -1,0 +1,168 @@
+"""``greensword hj212 parse|import|simulate|device|status`` and ``greensword gateway``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+err = Console(stderr=True)
+hj212_app = typer.Typer(help="HJ 212 数据传输：解析、导入、模拟设备、设备设置", no_args_is_help=True)
+device_app = typer.Typer(help="设备（MN）协议设置：宽容模式、SM4 密钥", no_args_is_help=True)
+hj212_app.add_typer(device_app, name="device")
+
+
+def split_lines(data: bytes, crlf: str = "auto") -> list[bytes]:
+    """One packet per line. ``auto``: in a file whose lines end in CRLF, a line without CR is a
+    packet that lacks its terminator; in an LF-only file, LF is just the line end and the
+    packet's CRLF is restored. ``keep``: lines as they are; ``add``: always restore CRLF."""
+    lines = [ln for ln in data.split(b"\n")]
+    if lines and lines[-1] == b"":
+        lines.pop()
+    has_lf = [i < len(lines) - 1 or data.endswith(b"\n") for i in range(len(lines))]
+    if crlf == "auto":
+        crlf = "keep" if any(ln.endswith(b"\r") for ln in lines) else "add"
+    out = []
+    for ln, lf in zip(lines, has_lf, strict=True):
+        if not ln.strip():
+            continue
+        if crlf == "add":
+            out.append(ln.rstrip(b"\r") + b"\r\n")
+        else:
+            out.append(ln + (b"\n" if lf else b""))
+    return out
+
+
+def _read(file: str) -> bytes:
+    if file == "-":
+        return sys.stdin.buffer.read()
+    path = Path(file)
+    if not path.exists():
+        raise typer.BadParameter(f"文件“{file}”不存在")
+    return path.read_bytes()
+
+
+@hj212_app.command("parse")
+def parse_cmd(
+    file: Annotated[str, typer.Argument(help="报文文件，每行一包；- 为标准输入")] = "-",
+    tolerant: Annotated[bool, typer.Option(help="宽容模式：接受已知设备偏差并列出 quirks")] = False,
+    crlf: Annotated[str, typer.Option(help="auto | keep | add：行尾 CRLF 的处理")] = "auto",
+) -> None:
+    """Print one JSON object per input line: the decoded packet or the error."""
+    from .codec import ParseError, parse
+
+    out = sys.stdout
+    for line in split_lines(_read(file), crlf):
+        try:
+            p = parse(line, tolerant=tolerant)
+        except ParseError as exc:
+            out.write(json.dumps({"ok": False, "error": exc.as_dict()}, ensure_ascii=False) + "\n")
+            continue
+        packet = p.as_json()
+        packet["edition"] = p.edition
+        if tolerant:
+            packet["quirks"] = list(p.quirks)
+        out.write(json.dumps({"ok": True, "packet": packet}, ensure_ascii=False) + "\n")
+    out.flush()
+
+
+@hj212_app.command("import")
+def import_cmd(
+    file: Annotated[str, typer.Argument(help="报文文件，每行一包；- 为标准输入")],
+    tolerant: Annotated[bool, typer.Option(help="对所有设备启用宽容模式（导入其他平台导出的报文）")] = False,
+    crlf: str = "auto",
+) -> None:
+    """Packets into the lake through the gateway's own checks (registry MN + PW, duplicates)."""
+    from .importer import import_frames
+
+    result = import_frames(split_lines(_read(file), crlf), tolerant_all=tolerant)
+    table = Table(title="HJ 212 报文导入结果")
+    table.add_column("结果")
+    table.add_column("数量", justify="right")
+    table.add_row("接收入库", str(result.accepted))
+    table.add_row("重复（已存储，未重复入库）", str(result.duplicates))
+    for code, n in sorted(result.rejected.items()):
+        table.add_row(f"拒收：{code}", str(n))
+    table.add_row("写入数据湖行数", str(result.rows))
+    console.print(table)
+
+
+@hj212_app.command("simulate")
+def simulate_cmd(
+    devices: Annotated[int, typer.Option(help="模拟设备数（取自监测点名录）")] = 10,
+    seconds: Annotated[float, typer.Option(help="持续时间（秒）")] = 10.0,
+    host: str = "127.0.0.1",
+    port: Annotated[int | None, typer.Option(help="网关端口，默认取配置")] = None,
+    window: Annotated[int, typer.Option(help="每个连接未应答报文上限")] = 8,
+    realtime: Annotated[bool, typer.Option(help="按真实节奏发送（实时 30 秒、分钟、小时、日）而非压测")] = False,
+    replay: Annotated[Path | None, typer.Option(help="重放报文文件（每行一包）")] = None,
+) -> None:
+    """Emulate devices from the registry against a running gateway; report throughput and
+    ack-latency percentiles."""
+    from ..settings import get_settings
+    from .simulate import SimConfig, devices_from_registry, run_simulation
+
+    s = get_settings()
+    cfg = SimConfig(host=host, port=port or s.gateway_port, seconds=seconds, window=window, realtime=realtime)
+    frames = split_lines(replay.read_bytes()) if replay else None
+    report = run_simulation(cfg, devices_from_registry(devices), replay=frames)
+    console.print(report.summary())
+
+
+@hj212_app.command("status")
+def status_cmd() -> None:
+    """Gateway counters (from its status file)."""
+    from ..settings import get_settings
+    from .console import gateway_status
+
+    st = gateway_status(get_settings())
+    if st is None:
+        raise typer.BadParameter("网关尚未运行过（没有 status.json）")
+    console.print_json(data=st)
+
+
+@device_app.command("tolerant")
+def device_tolerant(mn: str, on: Annotated[bool, typer.Option("--on/--off")] = True) -> None:
+    """Switch tolerant mode for one MN (takes effect when the gateway reloads its directory)."""
+    from .service import set_device
+
+    set_device(mn, tolerant=on)
+    console.print(f"设备 {mn} 宽容模式：{'开启' if on else '关闭'}")
+
+
+@device_app.command("key")
+def device_key(mn: str, key_hex: Annotated[str, typer.Argument(help="32 位十六进制 SM4 密钥；空串清除")]) -> None:
+    """Set the HJ 212-2025 SM4 key of one MN."""
+    from .service import set_device
+
+    set_device(mn, sm4_key=key_hex)
+    console.print(f"设备 {mn} 的 SM4 密钥已{'设置' if key_hex else '清除'}")
+
+
+def gateway_cmd(
+    host: str | None = None,
+    port: int | None = None,
+    compact_interval: Annotated[float, typer.Option(help="日志段封存并写入数据湖的间隔（秒）")] = 10.0,
+    no_fsync: Annotated[bool, typer.Option(help="不落盘同步（仅用于测试，会丢失已应答数据）")] = False,
+) -> None:
+    """Run the HJ 212 TCP gateway (devices from the registry)."""
+    import logging
+
+    from .gateway import build_gateway, run
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    gw = build_gateway(host=host, port=port, compact_interval_s=compact_interval, fsync=not no_fsync)
+    console.print(f"HJ 212 数据网关监听 tcp://{gw.cfg.host}:{gw.cfg.port}，设备 {len(gw.directory.devices)} 台")
+    run(gw)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(hj212_app, name="hj212")
+    app.command("gateway")(gateway_cmd)
+

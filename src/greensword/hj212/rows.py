@@ -1,0 +1,52 @@
+"""A parsed data upload → monitoring-lake rows (one per factor), per the lake contract.
+
+Factor codes of 2005 devices are normalised to 2017 codes (the original kept in ``extra``);
+value is -Rtd for real-time data and -Avg for minute/hour/day data; 2021/2041 status uploads
+store SBx-RS / SBx-RT as the value of factor ``SBx``.
+"""
+
+import json
+from datetime import datetime
+
+from . import protocol
+from .codec import Packet, _to_dt
+
+_VALUE = ("Rtd", "Avg", "RS", "RT")
+_ZS = ("ZsRtd", "ZsAvg")
+_KNOWN = {"Rtd", "Avg", "Min", "Max", "ZsRtd", "ZsAvg", "Cou", "Flag", "EFlag", "SampleTime", "RS", "RT"}
+
+
+def _f(v: str | None) -> float | None:
+    return float(v) if v is not None else None
+
+
+def packet_rows(p: Packet, received_at: datetime) -> list[dict]:
+    rules = protocol.rules()
+    kind = rules.uploads.get(p.cn)
+    if kind is None or "DataTime" not in p.cp:
+        return []
+    data_time = _to_dt(p.cp["DataTime"])
+    groups: dict[str, dict[str, str]] = {}
+    for key, value in p.cp.items():
+        factor, sep, suffix = key.rpartition("-")
+        if sep and factor:
+            groups.setdefault(factor, {})[suffix] = value
+    rows = []
+    old_codes = rules.factors_2005 if p.edition == "2005" else {}
+    for factor, f in groups.items():
+        extra = {k: v for k, v in f.items() if k not in _KNOWN}
+        code = old_codes.get(factor, factor)
+        if code != factor:
+            extra["code_2005"] = factor
+        value = next((f[k] for k in _VALUE if k in f), None)
+        zs = next((f[k] for k in _ZS if k in f), None)
+        st = f.get("SampleTime")
+        rows.append({
+            "mn": p.mn, "factor": code, "data_time": data_time, "kind": kind,
+            "value": _f(value), "min": _f(f.get("Min")), "max": _f(f.get("Max")),
+            "zs_value": _f(zs), "cou": _f(f.get("Cou")), "flag": f.get("Flag"),
+            "eflag": f.get("EFlag"), "sample_time": _to_dt(st) if st else None,
+            "qn": p.qn, "st": p.st, "cn": p.cn, "edition": p.edition, "backfill": p.rf,
+            "received_at": received_at, "extra": json.dumps(extra, ensure_ascii=False) if extra else None,
+        })
+    return rows

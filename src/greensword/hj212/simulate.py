@@ -1,0 +1,230 @@
+"""Device simulator: N monitoring devices (from the registry) on their own TCP connections,
+sending real-time, minute, hourly and daily uploads with plausible values, asking for acks
+(Flag=5) and timing each 9014. Also replays a packet file.
+
+Load mode sends as fast as each connection's window of un-acked packets allows; ``realtime``
+keeps the devices' real cadence (real-time every 30 s, minute/hour/day data on the boundary).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from .codec import build
+
+_ACK_QN = re.compile(rb"QN=(\d{17});ST=91;CN=9014")
+
+GAS = [("a21026", 35.0, 0.12), ("a21002", 80.0, 0.10), ("a34013", 8.0, 0.15),
+       ("a19001", 9.0, 0.05), ("a01012", 110.0, 0.03), ("a00000", 60.0, 0.05)]
+WATER = [("w01018", 40.0, 0.12), ("w21003", 2.0, 0.2), ("w01001", 7.2, 0.02), ("w00000", 12.0, 0.1)]
+POWER = [("e10001", 300.0, 0.2), ("e10002", 60.0, 0.2)]
+
+
+@dataclass
+class SimDevice:
+    mn: str
+    pw: str
+    st: str = "31"
+    factors: list[tuple[str, float, float]] = field(default_factory=lambda: list(GAS))
+
+
+@dataclass
+class SimConfig:
+    host: str = "127.0.0.1"
+    port: int = 9212
+    seconds: float = 10.0
+    window: int = 8
+    realtime: bool = False
+    seed: int = 212
+    drain_s: float = 10.0
+    max_packets: int | None = None        # per device (tests)
+
+
+@dataclass
+class SimReport:
+    devices: int = 0
+    sent: int = 0
+    acked: int = 0
+    elapsed: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    acked_keys: list[tuple[str, str]] = field(default_factory=list)
+    errors: int = 0
+
+    def pct(self, q: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        xs = sorted(self.latencies)
+        return xs[min(len(xs) - 1, int(math.ceil(q * len(xs))) - 1)]
+
+    @property
+    def rate(self) -> float:
+        return self.acked / self.elapsed if self.elapsed else 0.0
+
+    def summary(self) -> str:
+        return (f"设备 {self.devices}，发送 {self.sent}，应答 {self.acked}，错误 {self.errors}，"
+                f"用时 {self.elapsed:.2f} s，吞吐 {self.rate:,.0f} 包/秒，应答延迟 p50 "
+                f"{self.pct(0.5) * 1000:.1f} ms / p99 {self.pct(0.99) * 1000:.1f} ms")
+
+
+def devices_from_registry(n: int) -> list[SimDevice]:
+    from sqlalchemy import select
+
+    from ..core.db import session_scope
+    from ..registry.models import MonitoringPoint
+
+    out = []
+    with session_scope() as s:
+        for p in s.execute(select(MonitoringPoint).where(MonitoringPoint.active.is_(True))
+                           .order_by(MonitoringPoint.mn).limit(n)).scalars():
+            table = {"gas": GAS, "water": WATER, "power": POWER}.get(p.kind, GAS)
+            out.append(SimDevice(p.mn, p.pw, "32" if p.kind == "water" else "31", list(table)))
+    return out
+
+
+class _Source:
+    """Values with a daily cycle and noise; kind rotates like a real data logger's output."""
+
+    def __init__(self, dev: SimDevice, rng: random.Random, start: datetime):
+        self.dev, self.rng = dev, rng
+        self.clock = start
+        self.i = 0
+
+    def _qn(self) -> str:
+        t = self.clock + timedelta(milliseconds=self.i)
+        return t.strftime("%Y%m%d%H%M%S") + f"{t.microsecond // 1000:03d}"
+
+    def _value(self, base: float, noise: float, t: datetime) -> float:
+        cycle = 1 + 0.15 * math.sin((t.hour * 60 + t.minute) / 1440 * 2 * math.pi)
+        return round(base * cycle * (1 + self.rng.gauss(0, noise)), 3)
+
+    def next(self) -> tuple[str, bytes]:
+        """The next upload: 2011 most of the time, 2051 every 10th, 2061 every 100th,
+        2031 every 1000th (load mode), each with its own DataTime."""
+        self.i += 1
+        qn = self._qn()
+        t = self.clock + timedelta(seconds=30 * self.i)
+        if self.i % 1000 == 0:
+            cn, dt, fields = "2031", t.replace(hour=0, minute=0, second=0), ("Avg", "Min", "Max", "Cou")
+        elif self.i % 100 == 0:
+            cn, dt, fields = "2061", t.replace(minute=0, second=0), ("Avg", "Min", "Max", "Cou")
+        elif self.i % 10 == 0:
+            cn, dt, fields = "2051", t.replace(second=0), ("Avg", "Min", "Max", "Cou")
+        else:
+            cn, dt, fields = "2011", t, ("Rtd",)
+        return qn, self.packet(qn, cn, dt, fields)
+
+    def packet(self, qn: str, cn: str, dt: datetime, fields: tuple[str, ...]) -> bytes:
+        cp: dict[str, object] = {"DataTime": dt.strftime("%Y%m%d%H%M%S")}
+        for code, base, noise in self.dev.factors:
+            v = self._value(base, noise, dt)
+            for f in fields:
+                if f == "Min":
+                    cp[f"{code}-Min"] = round(v * 0.9, 3)
+                elif f == "Max":
+                    cp[f"{code}-Max"] = round(v * 1.1, 3)
+                elif f == "Cou":
+                    cp[f"{code}-Cou"] = round(v * 0.36, 3)
+                else:
+                    cp[f"{code}-{f}"] = v
+            cp[f"{code}-Flag"] = "N"
+        return build(st=self.dev.st, cn=cn, pw=self.dev.pw, mn=self.dev.mn, qn=qn, flag=5, cp=cp)
+
+
+async def _device(cfg: SimConfig, dev: SimDevice, seed: int, deadline: float, report: SimReport,
+                  frames: list[bytes] | None) -> None:
+    rng = random.Random(seed)
+    src = _Source(dev, rng, datetime.now().replace(microsecond=0) - timedelta(seconds=rng.randrange(86400)))
+    try:
+        reader, writer = await asyncio.open_connection(cfg.host, cfg.port)
+    except OSError:
+        report.errors += 1
+        return
+    window = asyncio.Semaphore(cfg.window)
+    sent_at: dict[str, float] = {}
+    done = asyncio.Event()
+
+    async def read_acks() -> None:
+        buf = b""
+        try:
+            while True:
+                chunk = await reader.read(65536)
+                if not chunk:
+                    break
+                buf += chunk
+                *lines, buf = buf.split(b"\n")
+                for line in lines:
+                    m = _ACK_QN.search(line)
+                    if m:
+                        qn = m.group(1).decode()
+                        t0 = sent_at.pop(qn, None)
+                        if t0 is not None:
+                            report.latencies.append(time.perf_counter() - t0)
+                            report.acked += 1
+                            report.acked_keys.append((dev.mn, qn))
+                            window.release()
+                if done.is_set() and not sent_at:
+                    break
+        except (ConnectionError, OSError):
+            report.errors += 1
+
+    acker = asyncio.create_task(read_acks())
+    n = 0
+    try:
+        if frames is not None:
+            for fr in frames:
+                writer.write(fr)
+                report.sent += 1
+            await writer.drain()
+        else:
+            while time.perf_counter() < deadline and (cfg.max_packets is None or n < cfg.max_packets):
+                if cfg.realtime:
+                    await asyncio.sleep(30)
+                await window.acquire()
+                qn, frame = src.next()
+                sent_at[qn] = time.perf_counter()
+                writer.write(frame)
+                n += 1
+                report.sent += 1
+                if n % cfg.window == 0:
+                    await writer.drain()
+            await writer.drain()
+        done.set()
+        end = time.perf_counter() + cfg.drain_s
+        while sent_at and time.perf_counter() < end and not acker.done():
+            await asyncio.sleep(0.05)
+    except (ConnectionError, OSError):
+        report.errors += 1
+    finally:
+        acker.cancel()
+        writer.close()
+        try:
+            await writer.wait_closed()
+        except (ConnectionError, OSError):
+            pass
+
+
+async def simulate(cfg: SimConfig, devices: list[SimDevice], replay: list[bytes] | None = None) -> SimReport:
+    report = SimReport(devices=len(devices))
+    t0 = time.perf_counter()
+    deadline = t0 + cfg.seconds
+    tasks = [_device(cfg, d, cfg.seed * 100_003 + i, deadline, report,
+                     replay if (replay is not None and i == 0) else ([] if replay is not None else None))
+             for i, d in enumerate(devices)]
+    await asyncio.gather(*tasks)
+    report.elapsed = time.perf_counter() - t0
+    return report
+
+
+def run_simulation(cfg: SimConfig, devices: list[SimDevice], replay: list[bytes] | None = None) -> SimReport:
+    try:
+        import uvloop
+
+        return uvloop.run(simulate(cfg, devices, replay))
+    except ImportError:
+        return asyncio.run(simulate(cfg, devices, replay))
