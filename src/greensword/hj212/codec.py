@@ -32,6 +32,7 @@ QUIRKS = {
     "heartbeat_9015": "非 2025 版设备发送心跳 9015",
     "unknown_flag": "数据标记不在标准表中",
     "extra_header": "包头含标准以外的字段",
+    "subpacket_flag_without_pnum": "Flag 置了拆分包位，却没有 PNUM/PNO",
 }
 
 _DIGITS4 = re.compile(rb"\d{4}")
@@ -78,7 +79,7 @@ class Packet:
 
     @property
     def subpacket(self) -> bool:
-        return bool(self.flag is not None and self.flag & 2)
+        return bool(self.flag is not None and self.flag & 2 and self.pnum is not None)
 
     @property
     def data_time(self) -> datetime | None:
@@ -287,11 +288,14 @@ def _parse_segment(text: str, tolerant: bool, quirks: list[str],
     pnum = pno = None
     if flag is not None and flag & 2:
         p1, p2 = fields.get("PNUM"), fields.get("PNO")
-        if not (p1 and p2 and p1.isdigit() and p2.isdigit()):
+        if p1 is None and p2 is None and tolerant:
+            quirks.append("subpacket_flag_without_pnum")   # whole packet with a stray D bit
+        elif not (p1 and p2 and p1.isdigit() and p2.isdigit()):
             raise ParseError("bad_header", "Flag 拆分包位为 1，但缺少有效的 PNUM/PNO")
-        pnum, pno = int(p1), int(p2)
-        if not 1 <= pno <= pnum:
-            raise ParseError("bad_header", f"包号 PNO={pno} 超出总包数 PNUM={pnum}")
+        else:
+            pnum, pno = int(p1), int(p2)
+            if not 1 <= pno <= pnum:
+                raise ParseError("bad_header", f"包号 PNO={pno} 超出总包数 PNUM={pnum}")
     elif "PNUM" in fields or "PNO" in fields:
         raise ParseError("bad_header", "含 PNUM/PNO 但 Flag 拆分包位为 0")
     rf = fields.get("RF")
