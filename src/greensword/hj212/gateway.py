@@ -76,6 +76,8 @@ class Gateway:
         self._quarantine: deque[str] = deque()   # appended by the loop, drained by the bg thread
         self._server: asyncio.base_events.Server | None = None
         self._tasks: list[asyncio.Task] = []
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._conn_tasks: set[asyncio.Task] = set()
         self._stop_bg = threading.Event()
         self._bg: threading.Thread | None = None
         self.started = time.time()
@@ -103,7 +105,11 @@ class Gateway:
     async def stop(self) -> None:
         if self._server:
             self._server.close()
-            await self._server.wait_closed()
+        for w in list(self._writers):
+            w.close()
+        for t in list(self._conn_tasks):
+            t.cancel()
+        await asyncio.sleep(0)
         for t in self._tasks:
             t.cancel()
         self._stop_bg.set()
@@ -119,6 +125,8 @@ class Gateway:
         peer = "%s:%s" % (writer.get_extra_info("peername") or ("?", "?"))[:2]
         self.counters["connections.total"] += 1
         self.counters["connections.open"] += 1
+        self._writers.add(writer)
+        self._conn_tasks.add(asyncio.current_task())
         buf = bytearray()
         partial_since = 0.0
         try:
@@ -150,6 +158,8 @@ class Gateway:
             self.counters["connections.reset"] += 1
         finally:
             self.counters["connections.open"] -= 1
+            self._writers.discard(writer)
+            self._conn_tasks.discard(asyncio.current_task())
             writer.close()
             try:
                 await writer.wait_closed()
@@ -165,6 +175,8 @@ class Gateway:
                 self.counters["garbage_bytes"] += len(buf) - keep
                 del buf[:len(buf) - keep]
                 break
+            while buf[start + 2:start + 3] == b"#":     # "###…": the header is the last two
+                start += 1
             if start:
                 self.counters["garbage_bytes"] += start
                 del buf[:start]

@@ -92,7 +92,7 @@ class _Source:
 
     def __init__(self, dev: SimDevice, rng: random.Random, start: datetime):
         self.dev, self.rng = dev, rng
-        self.clock = start
+        self.clock = start.replace(second=0)
         self.i = 0
 
     def _qn(self) -> str:
@@ -104,16 +104,17 @@ class _Source:
         return round(base * cycle * (1 + self.rng.gauss(0, noise)), 3)
 
     def next(self) -> tuple[str, bytes]:
-        """The next upload: 2011 most of the time, 2051 every 10th, 2061 every 100th,
-        2031 every 1000th (load mode), each with its own DataTime."""
+        """The next upload on a simulated clock advancing 30 s per packet: real-time data, a
+        minute record each minute, an hour record each hour, a day record each day — each
+        period reported once, as a real data logger does."""
         self.i += 1
         qn = self._qn()
         t = self.clock + timedelta(seconds=30 * self.i)
-        if self.i % 1000 == 0:
+        if self.i % 2880 == 0:
             cn, dt, fields = "2031", t.replace(hour=0, minute=0, second=0), ("Avg", "Min", "Max", "Cou")
-        elif self.i % 100 == 0:
+        elif self.i % 120 == 0:
             cn, dt, fields = "2061", t.replace(minute=0, second=0), ("Avg", "Min", "Max", "Cou")
-        elif self.i % 10 == 0:
+        elif self.i % 2 == 0:
             cn, dt, fields = "2051", t.replace(second=0), ("Avg", "Min", "Max", "Cou")
         else:
             cn, dt, fields = "2011", t, ("Rtd",)
@@ -185,7 +186,12 @@ async def _device(cfg: SimConfig, dev: SimDevice, seed: int, deadline: float, re
             while time.perf_counter() < deadline and (cfg.max_packets is None or n < cfg.max_packets):
                 if cfg.realtime:
                     await asyncio.sleep(30)
-                await window.acquire()
+                if acker.done():             # connection gone
+                    break
+                try:
+                    await asyncio.wait_for(window.acquire(), 1.0)
+                except TimeoutError:
+                    continue
                 qn, frame = src.next()
                 sent_at[qn] = time.perf_counter()
                 writer.write(frame)
@@ -198,7 +204,7 @@ async def _device(cfg: SimConfig, dev: SimDevice, seed: int, deadline: float, re
         end = time.perf_counter() + cfg.drain_s
         while sent_at and time.perf_counter() < end and not acker.done():
             await asyncio.sleep(0.05)
-    except (ConnectionError, OSError):
+    except (ConnectionError, OSError, RuntimeError):     # uvloop: RuntimeError on a closed transport
         report.errors += 1
     finally:
         acker.cancel()
