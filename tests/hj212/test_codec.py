@@ -206,3 +206,10 @@ def test_random_bytes_only_raise_parse_error(data, tolerant):
             parse(raw, tolerant=tolerant)
         except ParseError:
             pass
+
+
+@given(st.binary(max_size=1200))
+def test_fast_crc_equals_the_standards_loop(data):
+    from greensword.hj212.crc import crc16_loop
+
+    assert crc16(data) == crc16_loop(data)

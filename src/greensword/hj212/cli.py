@@ -91,6 +91,9 @@ def import_cmd(
         table.add_row(f"拒收：{code}", str(n))
     table.add_row("写入数据湖行数", str(result.rows))
     console.print(table)
+    for line, code, message in result.errors[:20]:
+        console.print(f"第 {line} 行 [{code}] {message}", markup=False)
+    console.print(f"合计：接收 {result.accepted}，重复 {result.duplicates}，拒收 {sum(result.rejected.values())}")
 
 
 @hj212_app.command("simulate")
@@ -150,6 +153,7 @@ def gateway_cmd(
     port: int | None = None,
     compact_interval: Annotated[float, typer.Option(help="日志段封存并写入数据湖的间隔（秒）")] = 10.0,
     no_fsync: Annotated[bool, typer.Option(help="不落盘同步（仅用于测试，会丢失已应答数据）")] = False,
+    devices: Annotated[Path | None, typer.Option(help="设备清单 CSV（mn,pw[,tolerant][,sm4_key]），不读数据库")] = None,
 ) -> None:
     """Run the HJ 212 TCP gateway (devices from the registry)."""
     import logging
@@ -157,7 +161,11 @@ def gateway_cmd(
     from .gateway import build_gateway, run
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    gw = build_gateway(host=host, port=port, compact_interval_s=compact_interval, fsync=not no_fsync)
+    from .intake import Directory
+
+    directory = Directory.from_csv(devices) if devices else None
+    gw = build_gateway(host=host, port=port, directory=directory, compact_interval_s=compact_interval,
+                       fsync=not no_fsync)
     console.print(f"HJ 212 数据网关监听 tcp://{gw.cfg.host}:{gw.cfg.port}，设备 {len(gw.directory.devices)} 台")
     run(gw)
 

@@ -322,9 +322,37 @@ def _parse_segment(text: str, tolerant: bool, quirks: list[str],
 
 
 def _parse_cp(body: str, tolerant: bool, quirks: list[str], rules: protocol.ProtocolRules) -> dict[str, str]:
-    cp: dict[str, str] = {}
+    """Fast path for well-formed bodies (the gateway's hot loop); anything odd is re-read item
+    by item by ``_parse_cp_items``, which names the exact problem or the tolerated quirk."""
     if not body:
-        return cp
+        return {}
+    numeric, times, flags = rules.numeric_suffixes, rules.time_keys, rules.data_flags
+    cp: dict[str, str] = {}
+    n = 0
+    for group in body.split(";"):
+        for item in group.split(","):
+            n += 1
+            key, _, value = item.partition("=")
+            if not value or not key:
+                return _parse_cp_items(body, tolerant, quirks, rules)
+            name = key[key.rfind("-") + 1:]
+            if name in numeric:
+                digits = value[1:] if value[0] in "+-" else value
+                if not digits.replace(".", "", 1).isdigit() or not digits.isascii():
+                    return _parse_cp_items(body, tolerant, quirks, rules)
+            elif name in times:
+                if not _valid_stamp(value, 14):
+                    return _parse_cp_items(body, tolerant, quirks, rules)
+            elif name == "Flag" and value not in flags and key != "Flag":
+                return _parse_cp_items(body, tolerant, quirks, rules)
+            cp[key] = value
+    if len(cp) != n:
+        return _parse_cp_items(body, tolerant, quirks, rules)
+    return cp
+
+
+def _parse_cp_items(body: str, tolerant: bool, quirks: list[str], rules: protocol.ProtocolRules) -> dict[str, str]:
+    cp: dict[str, str] = {}
     numeric, times, flags = rules.numeric_suffixes, rules.time_keys, rules.data_flags
     for group in body.split(";"):
         for item in group.split(","):

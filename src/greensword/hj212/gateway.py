@@ -107,9 +107,10 @@ class Gateway:
             self._server.close()
         for w in list(self._writers):
             w.close()
-        for t in list(self._conn_tasks):
+        conns = list(self._conn_tasks)
+        for t in conns:
             t.cancel()
-        await asyncio.sleep(0)
+        await asyncio.gather(*conns, return_exceptions=True)
         for t in self._tasks:
             t.cancel()
         self._stop_bg.set()
@@ -122,11 +123,13 @@ class Gateway:
 
     # -- connections -----------------------------------------------------------------------
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        peer = "%s:%s" % (writer.get_extra_info("peername") or ("?", "?"))[:2]
+        host, port = (writer.get_extra_info("peername") or ("?", "?"))[:2]
+        peer = f"{host}:{port}"
         self.counters["connections.total"] += 1
         self.counters["connections.open"] += 1
         self._writers.add(writer)
-        self._conn_tasks.add(asyncio.current_task())
+        task = asyncio.current_task()
+        self._conn_tasks.add(task)
         buf = bytearray()
         partial_since = 0.0
         try:
@@ -159,7 +162,7 @@ class Gateway:
         finally:
             self.counters["connections.open"] -= 1
             self._writers.discard(writer)
-            self._conn_tasks.discard(asyncio.current_task())
+            self._conn_tasks.discard(task)
             writer.close()
             try:
                 await writer.wait_closed()
@@ -341,8 +344,8 @@ def build_gateway(*, host: str | None = None, port: int | None = None, engine=No
     from ..settings import get_settings
 
     s = get_settings()
-    engine = engine or get_engine()
     if directory is None:
+        engine = engine or get_engine()
         with session_scope(engine) as session:
             directory = Directory.from_db(session)
     cfg = GatewayConfig(host=host or s.gateway_host, port=s.gateway_port if port is None else port,

@@ -23,6 +23,8 @@ class ProtocolRules(BaseModel):
     qn_rtn: dict[str, int]
     exe_rtn: dict[str, int]
     factors_2005: dict[str, str]
+    offline_after_minutes: int = 15
+    completeness: dict[str, int] = {"minutes_per_hour_valid": 45, "hours_per_day_valid": 20}
 
     def command_name(self, cn: str) -> str:
         for table in (self.commands, *self.edition_commands.values()):

@@ -1,0 +1,64 @@
+"""Monitoring console pages: gateway counters, point status, a point's latest values against
+its limits, completeness per hour/day, and the device's protocol state (edition, quirks)."""
+
+from datetime import date
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+
+from ..core.auth import require_role
+from ..core.pagination import PageParams
+from ..core.timeutil import now
+from ..registry import service as registry
+from ..settings import get_settings
+from ..web.deps import DB, CurrentActor
+from ..web.templating import NavItem, add_nav, render
+from . import console, protocol
+from .codec import QUIRKS
+from .models import Device
+from .service import set_device
+
+router = APIRouter(prefix="/monitoring", include_in_schema=False)
+add_nav(NavItem("在线监控", "/monitoring", roles=("officer", "reviewer", "leader", "admin", "evaluator"), order=20))
+
+
+@router.get("")
+def monitoring(request: Request, db: DB, actor: CurrentActor, q: str = "", kind: str = "", page: int = 1):
+    s = get_settings()
+    p = registry.list_points(db, actor, q=q or None, kind=kind or None, page=PageParams(page=page))
+    status = console.point_status(s.lake_path, [pt.mn for pt in p.items])
+    devices = {d.mn: d for d in db.query(Device).filter(Device.mn.in_([pt.mn for pt in p.items]))}
+    return render(request, "hj212/monitoring.html", {
+        "p": p, "q": q, "kind": kind, "status": status, "devices": devices,
+        "gateway": console.gateway_status(s), "classes": registry.classes(), "quirk_names": QUIRKS})
+
+
+def _exceeds(f, latest: dict | None) -> bool | None:
+    if not latest or f.limit_value is None:
+        return None
+    v = latest["zs_value"] if f.corrected and latest.get("zs_value") is not None else latest["value"]
+    if v is None:
+        return None
+    return v > f.limit_value or (f.limit_min is not None and v < f.limit_min)
+
+
+@router.get("/points/{point_id}")
+def point(request: Request, point_id: int, db: DB, actor: CurrentActor, day: date | None = None):
+    s = get_settings()
+    pt = registry.get_point(db, actor, point_id)
+    day = day or now().date()
+    st = console.point_status(s.lake_path, [pt.mn])[pt.mn]
+    factors = [{"f": f, "latest": st.latest.get(f.factor_code), "exceeds": _exceeds(f, st.latest.get(f.factor_code))}
+               for f in pt.factors]
+    return render(request, "hj212/point.html", {
+        "pt": pt, "st": st, "factors": factors, "device": db.get(Device, pt.mn), "day": day,
+        "comp": console.completeness(s.lake_path, pt.mn, day), "quirk_names": QUIRKS,
+        "flags": protocol.rules().data_flags, "classes": registry.classes()})
+
+
+@router.post("/points/{point_id}/tolerant")
+def toggle_tolerant(point_id: int, db: DB, actor: CurrentActor, on: str = Form("0")):
+    require_role(actor, "admin")
+    pt = registry.get_point(db, actor, point_id)
+    set_device(pt.mn, tolerant=on == "1", actor=actor, session=db)
+    return RedirectResponse(f"/monitoring/points/{point_id}", status_code=303)
