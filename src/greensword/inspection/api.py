@@ -1,0 +1,57 @@
+"""Inspection JSON API: resumable evidence uploads, draw verification and published inputs."""
+
+from datetime import datetime
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+
+from ..web.deps import DB, CurrentActor
+from . import service
+from .models import Snapshot
+
+router = APIRouter(prefix="/inspection", tags=["inspection"])
+
+
+class UploadStart(BaseModel):
+    sha256: str
+    size: int
+    filename: str
+    mime: str = "application/octet-stream"
+    captured_at: datetime | None = None
+    location: str = ""
+
+
+@router.post("/tasks/{task_id}/uploads")
+def start_upload(task_id: int, body: UploadStart, db: DB, actor: CurrentActor) -> dict:
+    """Begin, or resume, an evidence upload; answers how many bytes the server already has."""
+    task = service.get_task(db, actor, task_id)
+    return service.start_upload(db, actor, task, sha256_hex=body.sha256, size=body.size, filename=body.filename,
+                                mime=body.mime, captured_at=body.captured_at, location=body.location)
+
+
+@router.put("/uploads/{upload_id}")
+async def put_chunk(upload_id: str, offset: int, request: Request, db: DB, actor: CurrentActor) -> dict:
+    """Append a chunk at ``offset`` (bytes already received are skipped, so re-sending is safe)."""
+    data = await request.body()
+    return service.put_chunk(db, actor, upload_id, offset, data)
+
+
+@router.get("/plans/{plan_id}/verify")
+def verify(plan_id: int, db: DB, actor: CurrentActor) -> dict:
+    v = service.verify(db, service.get_plan(db, actor, plan_id))
+    return {"plan_id": v.plan_id, "ok": v.ok, "message": v.message}
+
+
+@router.get("/plans/{plan_id}/inputs")
+def inputs(plan_id: int, db: DB, actor: CurrentActor) -> dict:
+    """Everything needed to re-run the draw independently (see inspection/draw.py)."""
+    plan = service.get_plan(db, actor, plan_id)
+    if plan.status != "drawn":
+        return {"plan_id": plan.id, "status": plan.status}
+    import json
+
+    return {"plan_id": plan.id, "seed": plan.seed, "enterprises_hash": plan.enterprises_hash,
+            "officers_hash": plan.officers_hash, "params_hash": plan.params_hash, "result_hash": plan.result_hash,
+            "enterprises": json.loads(db.get(Snapshot, plan.enterprises_hash).content),
+            "officers": json.loads(db.get(Snapshot, plan.officers_hash).content),
+            "params": plan.result["params"], "algorithm": "greensword.inspection.draw.run_draw (SHA-256 lottery)"}
