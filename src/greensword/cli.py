@@ -144,7 +144,10 @@ _register_domains()
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        # without standalone mode click returns (not raises) the code of a typer.Exit
+        rc = app(standalone_mode=False)
+        if isinstance(rc, int) and rc:
+            sys.exit(rc)
     except DomainError as exc:
         err_console.print(f"错误[{exc.code}]：{exc.message}", style="red", markup=False)
         for d in exc.details or []:

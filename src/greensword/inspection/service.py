@@ -405,10 +405,7 @@ def submit(session: Session, actor: Actor, task: Task) -> Record:
     r.status = "submitted"
     r.submitted_at = now()
     r.submitted_by = actor.username
-    r.record_hash = sha256({"task": task.id, "checklist": r.checklist, "findings": r.findings,
-                            "violation": r.violation, "location": r.location,
-                            "checked_at": r.checked_at.isoformat() if r.checked_at else None,
-                            "signatures": r.signatures, "evidence": [e.sha256 for e in ev]})
+    r.record_hash = record_hash(r, [e.sha256 for e in ev])
     task.status = "submitted"
     if r.violation:
         session.add(CaseReferral(record_id=r.id, enterprise_id=task.enterprise_id, status="pending",
@@ -417,6 +414,13 @@ def submit(session: Session, actor: Actor, task: Task) -> Record:
                  {"record_hash": r.record_hash, "violation": r.violation, "evidence": [e.sha256 for e in ev]})
     session.flush()
     return r
+
+
+def record_hash(r: Record, evidence: list[str]) -> str:
+    """What the submitted record commits to: its content and its evidence files' hashes."""
+    return sha256({"task": r.task_id, "checklist": r.checklist, "findings": r.findings, "violation": r.violation,
+                   "location": r.location, "checked_at": r.checked_at.isoformat() if r.checked_at else None,
+                   "signatures": r.signatures, "evidence": evidence})
 
 
 def amend(session: Session, actor: Actor, task: Task, text: str) -> Amendment:

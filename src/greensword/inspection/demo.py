@@ -1,0 +1,120 @@
+"""Demo stage: a year of quarterly double-random plans per county, drawn with published seeds,
+with on-site records for what was due (a few late uploads, some violations handed to cases,
+a few plans' tasks left undone), plus targeted checks from complaints and leads."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+
+from ..core import audit
+from ..core.timeutil import TZ
+from ..registry.models import Agency, Officer
+from . import service
+from .models import CaseReferral, Record, Task
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂"
+
+
+def _name(rng) -> str:
+    return rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.6 else "")
+
+
+def _quarters(today: date) -> list[tuple[date, date]]:
+    q = (today.month - 1) // 3 + 1
+    out = []
+    y = today.year
+    for _ in range(4):
+        out.append(service.quarter_bounds(y, q))
+        q -= 1
+        if q == 0:
+            q, y = 4, y - 1
+    return list(reversed(out))
+
+
+def generate(session, ctx) -> None:
+    rng = ctx.rng("inspection")
+    counties = list(session.execute(select(Agency).where(Agency.level == "county").order_by(Agency.division_code))
+                    .scalars())
+    officer_names = dict(session.execute(select(Officer.id, Officer.name)).all())
+    quarters = _quarters(ctx.today)
+    bar = ctx.task("双随机抽查计划与检查记录", len(counties) * len(quarters))
+    submitted: list[tuple[str, int, dict]] = []
+    for county in counties:
+        n_off = sum(1 for _ in session.execute(select(Officer.id).where(Officer.agency_id == county.id,
+                                                                        Officer.cert_no.is_not(None))))
+        teams = max(1, min(4, n_off // 2))
+        if n_off < 2:
+            bar.advance(len(quarters))
+            continue
+        for start, end in quarters:
+            plan = service.create_plan(session, ctx.actor, agency_id=county.id,
+                                       name=f"{start.year}年第{(start.month - 1) // 3 + 1}季度双随机抽查",
+                                       period_start=start, period_end=end, teams=teams)
+            seed = f"{start.isoformat()} 公开摇号 {rng.randrange(10_000, 99_999)}"
+            service.draw(session, ctx.actor, plan.id, seed)
+            tasks = session.execute(select(Task).where(Task.plan_id == plan.id)).scalars().all()
+            current = end >= ctx.today
+            for t in tasks:
+                done_share = 0.55 if current else 0.985
+                if rng.random() > done_share:
+                    continue
+                span = max(1, ((min(end, ctx.today - timedelta(days=1)) if current else end) - start).days)
+                day = start + timedelta(days=rng.randrange(span))
+                checked = datetime.combine(day, time(9 + rng.randrange(8), rng.randrange(60)), TZ)
+                late = rng.random() < 0.02
+                submitted_at = checked + timedelta(hours=rng.uniform(30, 96) if late else rng.uniform(0.2, 6))
+                submitted.append(_record(session, t, checked, submitted_at, rng, officer_names))
+            bar.advance()
+        for k in range(rng.randrange(1, 4)):               # targeted checks: complaints, leads
+            submitted.extend(_targeted(session, ctx, county, rng, officer_names, k))
+    audit.record_many(session, ctx.actor, "inspection.record.submit",
+                      [("inspection_record", rid, state) for _, rid, state in submitted], note="演示数据")
+    session.flush()
+
+
+def _record(session, t: Task, checked: datetime, submitted_at: datetime, rng, names) -> tuple[str, int, dict]:
+    items = service.checklist_for(t.enterprise.industry_code).items
+    risk = {"red": 0.25, "yellow": 0.12}.get(t.enterprise.credit_class, 0.05)
+    violation = rng.random() < risk
+    checklist = {i.code: "ok" for i in items}
+    findings = "现场检查未发现环境违法问题。"
+    if violation:
+        bad = rng.choice(items)
+        checklist[bad.code] = "problem"
+        findings = f"{bad.text}存在问题：{rng.choice(['台账记录不完整', '设施未正常运行', '危险废物贮存不规范', '超标排放'])}。"
+    sigs = [{"role": "officer", "name": names.get(o, str(o)), "at": submitted_at.isoformat()} for o in t.officer_ids]
+    sigs.append({"role": "enterprise", "name": _name(rng), "at": submitted_at.isoformat()})
+    r = Record(task_id=t.id, checklist=checklist, findings=findings, violation=violation, location=t.enterprise.address,
+               checked_at=checked, signatures=sigs, status="submitted", submitted_at=submitted_at,
+               submitted_by="demo")
+    session.add(r)
+    session.flush()
+    r.record_hash = service.record_hash(r, [])
+    t.status = "submitted"
+    if violation:
+        session.add(CaseReferral(record_id=r.id, enterprise_id=t.enterprise_id, status="pending",
+                                 created_at=submitted_at))
+    return ("inspection_record", r.id, {"record_hash": r.record_hash, "violation": violation})
+
+
+def _targeted(session, ctx, county, rng, names, k) -> list[tuple[str, int, dict]]:
+    from ..registry.models import Enterprise
+
+    ents = session.execute(select(Enterprise.id).where(Enterprise.agency_id == county.id)).scalars().all()
+    offs = session.execute(select(Officer.id).where(Officer.agency_id == county.id, Officer.cert_no.is_not(None))
+                           ).scalars().all()
+    if not ents or len(offs) < 2:
+        return []
+    source = rng.choice(["complaint", "lead", "transfer"])
+    day = ctx.today - timedelta(days=rng.randrange(10, 330))
+    t = Task(agency_id=county.id, enterprise_id=rng.choice(ents), source=source,
+             source_ref=f"{service.SOURCES[source]} {day.strftime('%Y%m%d')}-{k + 1:03d}",
+             officer_ids=rng.sample(list(offs), 2), due_date=day + timedelta(days=7), status="open",
+             created_at=datetime.combine(day, time(9), TZ))
+    session.add(t)
+    session.flush()
+    checked = datetime.combine(day + timedelta(days=1), time(10), TZ)
+    return [_record(session, t, checked, checked + timedelta(hours=2), rng, names)]
