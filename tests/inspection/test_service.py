@@ -9,6 +9,8 @@ from greensword.inspection import service
 from greensword.inspection.models import CaseReferral, Snapshot, Task
 from tests.factories import actor
 
+pytestmark = pytest.mark.db
+
 
 def _plan(db, world, county, teams=2):
     a = actor(db, world, "leader-330102")
