@@ -1,0 +1,154 @@
+"""Legal documents of a case as .docx (python-docx), in the usual layout: issuing agency, title,
+document number, party, facts and evidence, legal basis, discretion reasoning, decision, rights
+to appeal. Files are stored content-addressed (SHA-256) under the evidence directory and
+registered in CaseDocument; a signed document is never overwritten (a new version is refused)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from datetime import date
+
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Pt
+
+TITLES = {
+    "notice": "行政处罚事先（听证）告知书",
+    "decision": "行政处罚决定书",
+    "non_penalty": "不予行政处罚决定书",
+    "correction": "责令改正违法行为决定书",
+    "guidance": "合规指导书",
+    "credit_repair": "信用修复告知书",
+    "transfer": "案件移送书",
+}
+#: 五书同达: the decision goes out with these.
+BUNDLE = ("decision", "correction", "guidance", "credit_repair")
+
+
+def _cn_date(d: date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def _p(doc, text: str, *, bold: bool = False, center: bool = False, size: int = 12):
+    para = doc.add_paragraph()
+    run = para.add_run(text)
+    run.bold = bold
+    run.font.size = Pt(size)
+    if center:
+        para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    return para
+
+
+def render(kind: str, case, *, on: date, evidence: list[str], amount_due: int | None = None) -> bytes:
+    """The document's bytes. ``case`` supplies the figures; nothing else is looked up."""
+    doc = Document()
+    e = case.enterprise
+    _p(doc, case.agency.name, bold=True, center=True, size=16)
+    _p(doc, TITLES[kind], bold=True, center=True, size=18)
+    _p(doc, f"{case.number}{'-' + kind if kind not in ('decision', 'notice', 'non_penalty') else ''}", center=True)
+    _p(doc, f"当事人：{e.name}")
+    _p(doc, f"统一社会信用代码：{e.uscc}")
+    _p(doc, f"地址：{e.address}")
+    d = case.discretion or {}
+    proposal = d.get("proposal") or {}
+    v = d.get("violation") or {}
+    if kind in ("notice", "decision", "non_penalty"):
+        _p(doc, "一、违法事实", bold=True)
+        _p(doc, case.facts or "（略）")
+        _p(doc, "以上事实有下列证据为证：", bold=False)
+        for i, ev in enumerate(evidence, 1):
+            _p(doc, f"{i}. {ev}")
+        _p(doc, "二、法律依据", bold=True)
+        if v:
+            _p(doc, f"你单位的上述行为违反了{v.get('breach', '')}的规定。依据{v.get('penalty', '')}的规定。")
+    if kind in ("notice", "decision"):
+        _p(doc, "三、裁量说明", bold=True)
+        for line in proposal.get("lines", []):
+            _p(doc, line)
+        if case.departure_reason:
+            _p(doc, f"偏离裁量基准建议金额的理由：{case.departure_reason}")
+    if kind == "notice":
+        _p(doc, "四、拟作出的行政处罚", bold=True)
+        _p(doc, f"我局拟对你单位处以罚款人民币 {case.fine_proposed or 0:,} 元。")
+        _p(doc, "根据《中华人民共和国行政处罚法》第四十四条、第四十五条的规定，你单位有权进行陈述和申辩；"
+                "符合听证条件的，根据第六十三条、第六十四条的规定，可以在收到本告知书之日起五日内要求听证。"
+                "逾期未提出的，视为放弃上述权利。")
+    if kind == "decision":
+        _p(doc, "四、处罚决定", bold=True)
+        _p(doc, f"我局决定对你单位处以罚款人民币 {case.fine or 0:,} 元（大写：{_upper(case.fine or 0)}）。")
+        if case.offset_yuan:
+            _p(doc, f"你单位以学法积分 {case.offset_points} 分抵扣罚款 {case.offset_yuan:,} 元，"
+                    f"应缴罚款 {(case.fine or 0) - case.offset_yuan:,} 元。")
+        _p(doc, "你单位应当自收到本决定书之日起十五日内，到指定银行或者通过电子支付系统缴纳罚款。"
+                "到期不缴纳罚款的，每日按罚款数额的百分之三加处罚款，加处罚款的数额不超过罚款的数额。")
+    if kind == "non_penalty":
+        _p(doc, "三、决定", bold=True)
+        _p(doc, f"鉴于{d.get('non_penalty_text') or '你单位违法行为轻微并及时改正，没有造成危害后果'}，"
+                "根据《中华人民共和国行政处罚法》第三十三条第一款的规定，我局决定不予行政处罚。")
+    if kind in ("decision", "non_penalty"):
+        _p(doc, "五、申请行政复议或者提起行政诉讼的途径和期限", bold=True)
+        _p(doc, "如不服本决定，可以在收到本决定书之日起六十日内申请行政复议，"
+                "也可以在六个月内依法向人民法院提起行政诉讼。申请行政复议或者提起行政诉讼，不停止本决定的执行。")
+    if kind == "correction":
+        _p(doc, f"你单位{case.facts or '存在环境违法行为'}，违反了{v.get('breach', '有关法律')}的规定。"
+                "我局责令你单位立即改正上述违法行为，并于收到本决定书之日起十五日内将改正情况书面报告我局。")
+    if kind == "guidance":
+        _p(doc, "为帮助你单位依法合规经营，现提出以下合规指导意见：")
+        for i, t in enumerate(["对照排污许可证要求，全面排查污染防治设施运行情况；",
+                               "完善环境管理台账和自行监测记录，确保自动监测设备正常运行并联网；",
+                               "组织管理人员学习生态环境法律法规，可通过“学法积分”参加在线学习；",
+                               "如需技术帮扶，可联系属地生态环境部门。"], 1):
+            _p(doc, f"{i}. {t}")
+    if kind == "credit_repair":
+        _p(doc, "根据国家发展改革委关于行政处罚信息信用修复的规定，行政处罚信息在“信用中国”网站公示。"
+                "你单位在履行行政处罚决定、完成整改并公开作出信用承诺后，"
+                "可在最短公示期满后通过“信用中国”网站申请信用修复。")
+    if kind == "transfer":
+        m = d.get("transfer") or {}
+        _p(doc, f"{m.get('to', '公安机关')}：")
+        _p(doc, f"我局在查处{e.name}{case.title}一案中，发现{m.get('reason', '当事人涉嫌违法犯罪')}，"
+                "根据有关规定，现将该案移送你单位依法处理。")
+    _p(doc, "")
+    _p(doc, case.agency.name, center=False)
+    _p(doc, _cn_date(on))
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def text_of(data: bytes) -> str:
+    """All paragraph text of a .docx (tests and the case page's preview)."""
+    return "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
+
+
+_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+_UNITS = ["", "拾", "佰", "仟"]
+_BIG = ["", "万", "亿"]
+
+
+def _upper(n: int) -> str:
+    """Amount in Chinese capital numerals (整数元), e.g. 100005 → 壹拾万零伍元整."""
+    if n == 0:
+        return "零元整"
+    digits = str(n)
+    out, zero = [], False
+    for i, ch in enumerate(digits):
+        pos = len(digits) - 1 - i
+        d = int(ch)
+        if d == 0:
+            zero = True
+        else:
+            if zero:
+                out.append("零")
+            out.append(_DIGITS[d] + _UNITS[pos % 4])
+            zero = False
+        if pos % 4 == 0 and pos > 0:
+            group = digits[max(0, i - 3):i + 1]
+            if int(group):
+                out.append(_BIG[pos // 4])
+    return "".join(out) + "元整"

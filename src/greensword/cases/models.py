@@ -1,0 +1,121 @@
+"""Penalty cases: the case with its stage, its events (the timeline every deadline is computed
+from), generated documents (content-hashed; signed ones never overwritten), coercive measures
+and transfers, and the enterprise's study-points ledger."""
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.db import Base, TZDateTime
+from ..registry.models import Agency, Enterprise
+
+
+class Case(Base):
+    __tablename__ = "penalty_case"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)          # 案件编号
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    #: inspection | lead | complaint | transfer | manual
+    source: Mapped[str] = mapped_column(String(16))
+    source_ref: Mapped[str] = mapped_column(String(200), default="")
+    #: inspection record the case came from (its evidence is the case's evidence)
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("inspection_record.id"))
+    violation_code: Mapped[str | None] = mapped_column(String(20), index=True)
+    facts: Mapped[str] = mapped_column(Text, default="")
+    stage: Mapped[str] = mapped_column(String(20), index=True)
+    #: stage to return to after a suspension
+    resume_stage: Mapped[str | None] = mapped_column(String(20))
+    #: closed cases: penalty | non_penalty | withdrawn | transferred
+    outcome: Mapped[str | None] = mapped_column(String(16), index=True)
+    officer_ids: Mapped[list] = mapped_column(JSON, default=list)
+    tags: Mapped[list] = mapped_column(JSON, default=list)                # special actions (专项行动)
+    major: Mapped[bool] = mapped_column(Boolean, default=False)          # 重大案件：集体讨论
+    discretion: Mapped[dict] = mapped_column(JSON, default=dict)          # answers, modifiers, proposal
+    fine_proposed: Mapped[int | None] = mapped_column(Integer)
+    fine: Mapped[int | None] = mapped_column(Integer)                     # decided fine (yuan)
+    departure_reason: Mapped[str] = mapped_column(Text, default="")
+    offset_points: Mapped[int] = mapped_column(Integer, default=0)
+    offset_yuan: Mapped[int] = mapped_column(Integer, default=0)
+    paid_yuan: Mapped[int] = mapped_column(Integer, default=0)
+    discovered_on: Mapped[date] = mapped_column(Date)
+    filed_on: Mapped[date | None] = mapped_column(Date)
+    notified_on: Mapped[date | None] = mapped_column(Date)
+    hearing_requested_on: Mapped[date | None] = mapped_column(Date)
+    hearing_on: Mapped[date | None] = mapped_column(Date)
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    served_on: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    archived_on: Mapped[date | None] = mapped_column(Date)
+    #: days not counted in the 90-day limit (suspension, hearing, monitoring, appraisal …)
+    paused_days: Mapped[int] = mapped_column(Integer, default=0)
+    suspended_on: Mapped[date | None] = mapped_column(Date)
+    extension_days: Mapped[int] = mapped_column(Integer, default=0)
+    appeal: Mapped[dict] = mapped_column(JSON, default=dict)              # kind, outcome, on
+    created_at: Mapped[datetime] = mapped_column(TZDateTime)
+
+    agency: Mapped[Agency] = relationship(lazy="joined")
+    enterprise: Mapped[Enterprise] = relationship(lazy="joined")
+
+
+class CaseEvent(Base):
+    __tablename__ = "penalty_case_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("penalty_case.id"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    on: Mapped[date] = mapped_column(Date)
+    by: Mapped[str] = mapped_column(String(64))
+    from_stage: Mapped[str | None] = mapped_column(String(20))
+    to_stage: Mapped[str | None] = mapped_column(String(20))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(TZDateTime)
+
+
+class CaseDocument(Base):
+    __tablename__ = "penalty_case_document"
+    __table_args__ = (UniqueConstraint("case_id", "kind", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("penalty_case.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    title: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    signed: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime)
+
+
+class Measure(Base):
+    """Coercive measures and linked actions: seizure, restriction, suspension, daily penalty,
+    detention transfer, criminal transfer."""
+
+    __tablename__ = "penalty_case_measure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("penalty_case.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    started_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    extended: Mapped[bool] = mapped_column(Boolean, default=False)
+    lifted_on: Mapped[date | None] = mapped_column(Date)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime)
+
+
+class StudyPoints(Base):
+    """学法积分 ledger: positive entries earned (courses, quizzes), negative when offset."""
+
+    __tablename__ = "study_points"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    points: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(200))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("penalty_case.id"))
+    at: Mapped[datetime] = mapped_column(TZDateTime)
