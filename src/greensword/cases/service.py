@@ -288,7 +288,8 @@ def generate_document(session: Session, actor: Actor, c: Case, kind: str, *, on:
 
 
 def document_bytes(doc: CaseDocument) -> bytes:
-    data = _doc_path(doc.sha256).read_bytes()
+    path = _doc_path(doc.sha256)
+    data = (path.with_suffix(".bin") if doc.kind == "evidence" else path).read_bytes()
     if documents.digest(data) != doc.sha256:
         raise Conflict("文书文件与登记的哈希不符（被改动）", code="cases.document_tampered")
     return data
