@@ -168,7 +168,7 @@ def evidence_list(session: Session, c: Case) -> list[str]:
 
 
 def act(session: Session, actor: Actor, case_id: int, action: str, *, on: date | None = None,
-        data: dict | None = None) -> Case:
+        data: dict | None = None, documents_on: bool = True) -> Case:
     """Take one workflow step: checked by the state machine, then its effects, an event, the
     audit entry and the step's documents."""
     c = get_case(session, actor, case_id)
@@ -182,7 +182,7 @@ def act(session: Session, actor: Actor, case_id: int, action: str, *, on: date |
     except workflow.Refused as exc:
         raise IllegalTransition(exc.message, code=exc.code) from exc
     frm = c.stage
-    _effects(session, actor, c, action, on, data)
+    _effects(session, actor, c, action, on, data, documents_on)
     if t.target is not None:
         c.stage = t.target
     _event(session, actor, c, action, on, frm, c.stage, data)
@@ -190,12 +190,14 @@ def act(session: Session, actor: Actor, case_id: int, action: str, *, on: date |
     return c
 
 
-def _effects(session: Session, actor: Actor, c: Case, action: str, on: date, data: dict) -> None:
+def _effects(session: Session, actor: Actor, c: Case, action: str, on: date, data: dict,
+             documents_on: bool = True) -> None:
+    gen = (lambda kind: generate_document(session, actor, c, kind, on=on)) if documents_on else (lambda kind: None)
     if action == "file":
         c.filed_on = on
     elif action == "notify":
         c.notified_on = on
-        generate_document(session, actor, c, "notice", on=on)
+        gen("notice")
     elif action == "request_hearing":
         c.hearing_requested_on = on
     elif action == "hold_hearing":
@@ -216,13 +218,13 @@ def _effects(session: Session, actor: Actor, c: Case, action: str, on: date, dat
                 session.add(StudyPoints(enterprise_id=c.enterprise_id, points=-pts,
                                         reason=f"抵扣案件 {c.number} 罚款 {yuan} 元", case_id=c.id, at=now()))
         for kind in documents.BUNDLE:                 # 五书同达
-            generate_document(session, actor, c, kind, on=on)
+            gen(kind)
     elif action == "decide_non_penalty":
         c.fine = 0
         c.outcome = "non_penalty"
         c.decided_on = on
-        generate_document(session, actor, c, "non_penalty", on=on)
-        generate_document(session, actor, c, "correction", on=on)
+        gen("non_penalty")
+        gen("correction")
     elif action == "serve":
         c.served_on = on
         for d in session.execute(select(CaseDocument).where(CaseDocument.case_id == c.id,

@@ -170,7 +170,8 @@ def _close(case, ctx):
 
 def _archive(case, ctx):
     final = {"decision", "non_penalty"} & ctx.signed_kinds
-    return _need(bool(final) or case.outcome == "withdrawn", "归档前处罚（不予处罚）决定书须已签发定稿")
+    historic = "历史导入" in (case.tags or [])       # cases closed before the platform, no .docx kept
+    return _need(bool(final) or historic or case.outcome == "withdrawn", "归档前处罚（不予处罚）决定书须已签发定稿")
 
 
 def _extend(case, ctx):

@@ -43,8 +43,9 @@ def generate(session, ctx) -> None:
     bar = ctx.task("双随机抽查计划与检查记录", len(counties) * len(quarters))
     submitted: list[tuple[str, int, dict]] = []
     for county in counties:
-        n_off = sum(1 for _ in session.execute(select(Officer.id).where(Officer.agency_id == county.id,
-                                                                        Officer.cert_no.is_not(None))))
+        n_off = sum(1 for _ in session.execute(select(Officer.id).where(
+            Officer.agency_id == county.id, Officer.cert_no.is_not(None), Officer.cert_no != "",
+            Officer.active.is_(True))))
         teams = max(1, min(4, n_off // 2))
         if n_off < 2:
             bar.advance(len(quarters))
@@ -104,8 +105,8 @@ def _targeted(session, ctx, county, rng, names, k) -> list[tuple[str, int, dict]
     from ..registry.models import Enterprise
 
     ents = session.execute(select(Enterprise.id).where(Enterprise.agency_id == county.id)).scalars().all()
-    offs = session.execute(select(Officer.id).where(Officer.agency_id == county.id, Officer.cert_no.is_not(None))
-                           ).scalars().all()
+    offs = session.execute(select(Officer.id).where(Officer.agency_id == county.id, Officer.cert_no.is_not(None),
+                                                    Officer.cert_no != "", Officer.active.is_(True))).scalars().all()
     if not ents or len(offs) < 2:
         return []
     source = rng.choice(["complaint", "lead", "transfer"])

@@ -1,7 +1,7 @@
 """cases: penalty cases, events, documents, measures, study points
 
 Revision ID: 0004_cases
-Revises: 0001_spine
+Revises: 0003_inspection
 Create Date: 2026-11-25 02:45:39.590741
 """
 
@@ -11,9 +11,9 @@ from alembic import op
 import greensword.core.db
 
 revision = '0004_cases'
-down_revision = '0001_spine'
+down_revision = '0003_inspection'
 branch_labels = ('cases',)
-depends_on = '0003_inspection'
+depends_on = None
 
 
 def upgrade() -> None:

@@ -1,0 +1,137 @@
+"""Demo stage: a year of penalty cases in every state — opened from the on-site records'
+violations and from off-site leads and complaints — moved through the procedure with the real
+services (so every step is checked, timed and audited). Cases decided more than 90 days before
+the demo's today are tagged 历史导入 and carry no .docx (as cases migrated from an old system
+would); recent ones have their full document sets."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from ..registry.models import Enterprise, Officer
+from . import discretion, service
+
+SPECIAL_ACTIONS = ["清水蓝天", "打击第三方环保服务机构弄虚作假", "重点排污单位自动监测数据专项检查"]
+
+
+def generate(session, ctx) -> None:
+    from ..inspection.models import CaseReferral
+
+    rng = ctx.rng("cases")
+    today = ctx.today
+    rules = discretion.rules()
+    referrals = session.execute(select(CaseReferral).where(CaseReferral.status == "pending")
+                                .order_by(CaseReferral.id)).scalars().all()
+    leads = _lead_sources(session, ctx, rng, max(5, len(referrals) // 4))
+    bar = ctx.task("行政处罚案件", len(referrals) + len(leads))
+    for ref in referrals:
+        c = service.open_from_referral(session, ctx.actor, ref.id)
+        _progress(session, ctx, rng, c, rules, today)
+        bar.advance()
+    for ent_id, officers, discovered, source in leads:
+        c = service.open_case(session, ctx.actor, enterprise_id=ent_id, title="自动监测数据异常线索核查发现违法"
+                              if source == "lead" else "群众举报环境违法", facts="", source=source,
+                              source_ref=f"{service.SOURCES[source]} {discovered:%Y%m%d}", discovered_on=discovered,
+                              officer_ids=officers)
+        title = "自动监测数据报表及异常分析" if source == "lead" else "举报材料及现场照片"
+        service.add_evidence_document(session, ctx.actor, c, title,
+                                      f"{title}\n{c.number}\n{discovered.isoformat()}\n".encode())
+        _progress(session, ctx, rng, c, rules, today)
+        bar.advance()
+
+
+def _lead_sources(session, ctx, rng, n):
+    ents = session.execute(select(Enterprise.id, Enterprise.agency_id).where(Enterprise.key_polluter != "")).all()
+    out = []
+    for ent_id, agency_id in rng.sample(ents, min(n, len(ents))):
+        offs = session.execute(select(Officer.id).where(
+            Officer.agency_id == agency_id, Officer.cert_no.is_not(None), Officer.cert_no != "",
+            Officer.active.is_(True))).scalars().all()
+        if len(offs) < 2:
+            continue
+        out.append((ent_id, rng.sample(list(offs), 2), ctx.today - timedelta(days=rng.randrange(3, 360)),
+                    rng.choice(["lead", "lead", "complaint"])))
+    return out
+
+
+def _progress(session, ctx, rng, c, rules, today: date) -> None:
+    """Move the case as far as its age allows, with the procedure's usual spacing."""
+    a = ctx.actor
+    v = rng.choice(rules.violations)
+    c.violation_code = v.code
+    if not c.facts:
+        c.facts = f"经查，当事人存在{v.name}的行为。"
+    if rng.random() < 0.25:
+        c.tags = [rng.choice(SPECIAL_ACTIONS)]
+    start = c.discovered_on
+    age = (today - start).days
+    docs = age < 90
+    if not docs:
+        c.tags = [*c.tags, "历史导入"]
+
+    def step(action, offset, **data):
+        on = start + timedelta(days=offset)
+        if on > today:
+            return False
+        service.act(session, a, c.id, action, on=on, data=data, documents_on=docs)
+        return True
+
+    if not step("file", 2):
+        return
+    if rng.random() < 0.03:
+        step("withdraw", 6, reason="经调查不属于本机关管辖，已移送有管辖权的机关")
+        return
+    if not step("investigate", 3):
+        return
+    if rng.random() < 0.06:
+        from .models import Measure  # noqa: F401  (seizure during investigation)
+
+        service.add_measure(session, a, c, rng.choice(["seizure", "seizure", "restriction", "suspension"]),
+                            started_on=start + timedelta(days=3))
+    answers = {f.code: rng.choice(list(f.levels)) for f in v.factors}
+    first = rng.random() < 0.6
+    facts = {"first_offence": first, "minor_harm": first, "corrected_in_time": first}
+    service.apply_discretion(session, a, c, answers=answers, facts=facts,
+                             modifiers=["lighter"] if rng.random() < 0.1 else None)
+    if c.major and c.fine_proposed and c.fine_proposed > 500_000 and rng.random() < 0.15:
+        service.add_measure(session, a, c, rng.choice(["detention_transfer", "criminal_transfer"]),
+                            started_on=start + timedelta(days=5),
+                            data={"receiver": f"{c.agency.name.replace('生态环境局', '')}公安分局",
+                                  "reason": "涉嫌以逃避监管方式排放污染物"})
+    if not step("submit_review", 15) or not step("approve_review", 18) or not step("notify", 20):
+        return
+    if rng.random() < 0.02:
+        step("suspend", 21, reason="等待第三方检测报告")
+        return
+    offset = 27
+    if c.major:
+        if rng.random() < 0.3 and step("request_hearing", 22):
+            if not step("hold_hearing", 30):
+                return
+            offset = 31
+        if not step("discuss", offset, hearing_waived=True, defence_received=True):
+            return
+        offset += 1
+    if c.discretion.get("non_penalty_text") and rng.random() < 0.8:
+        if not step("decide_non_penalty", offset, hearing_waived=True, defence_received=True):
+            return
+    else:
+        use = rng.random() < 0.1
+        if use:
+            service.earn_points(session, a, c.enterprise_id, rng.choice([50, 100, 200, 400]), "演示：完成线上学法课程")
+        if not step("decide", offset, fine=c.fine_proposed, use_points=use, hearing_waived=True, defence_received=True):
+            return
+    if not step("serve", offset + 2):
+        return
+    if c.outcome == "penalty":
+        if rng.random() < 0.06:
+            return                                   # unpaid: surcharge accrues, shows as overdue
+        if not step("record_payment", offset + 12, amount=(c.fine or 0) - c.offset_yuan):
+            return
+    if not step("close", offset + 14):
+        return
+    if rng.random() < 0.04:
+        step("record_appeal", offset + 40, kind="reconsideration", outcome=rng.choice(["upheld", "upheld", "changed"]))
+    step("archive", offset + 30)
