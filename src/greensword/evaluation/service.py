@@ -1,0 +1,341 @@
+"""大练兵评审 / 执法效能评估: the indicator system (rules/evaluation/<year>.yaml) applied to the
+statistics, the case-file review and the evaluators' entries; scores with a breakdown, ranks
+within a level with ties as ties (并列), outstanding collectives by quota and threshold,
+progress collectives by the largest improvement, individuals, and the results notice (.docx)."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..core import audit
+from ..core.auth import Actor, require_role
+from ..core.errors import NotFound, ValidationFailed
+from ..core.rules import Source, load, rules_path
+from ..core.timeutil import now
+from ..registry.models import Agency, Officer
+from . import statistics
+from .models import Entry
+
+
+class Indicator(BaseModel):
+    code: str
+    name: str
+    dimension: str = ""
+    kind: str                       # statistic | rate | review | entered
+    weight: float
+    per: str | None = None          # statistic normalised per officer
+    target: float | None = None
+    max_value: float | None = None
+    cap: float = 1.0
+
+
+class Adjustment(BaseModel):
+    code: str
+    name: str
+    kind: str = "entered"
+    per_point: float
+    min: float
+    max: float
+
+
+class Selection(BaseModel):
+    outstanding_quota: int
+    threshold: float
+    progress_quota: int
+
+
+class IndividualIndicator(BaseModel):
+    code: str
+    name: str
+    weight: float
+    kind: str = "statistic"
+    max_value: float | None = None
+
+
+class Scheme(BaseModel):
+    source: Source
+    year: int
+    indicators: list[Indicator]
+    adjustments: list[Adjustment] = []
+    selection: dict[str, Selection]
+    individuals: list[IndividualIndicator] = []
+
+
+def scheme(year: int) -> Scheme:
+    name = f"evaluation/{year}.yaml"
+    if not rules_path(name).exists():
+        # a year without its own file uses the latest earlier scheme (recorded in the result)
+        for y in range(year - 1, year - 10, -1):
+            if rules_path(f"evaluation/{y}.yaml").exists():
+                return load(f"evaluation/{y}.yaml", Scheme)
+        raise ValidationFailed(f"没有 {year} 年的评估指标体系", code="evaluation.no_scheme")
+    return load(name, Scheme)
+
+
+@dataclass
+class Card:
+    agency_id: int
+    name: str
+    division_code: str
+    total: float = 0.0
+    rank: int = 0
+    tied: bool = False
+    lines: list[dict] = field(default_factory=list)       # indicator, raw value, score, explanation
+    outstanding: bool = False
+    progress: bool = False
+    improvement: float | None = None
+
+
+def enter(session: Session, actor: Actor, *, year: int, agency_id: int, indicator: str, value: float,
+          evidence: str, subject: str = "agency") -> Entry:
+    """An evaluator's entered value, with its evidence (one current value per indicator)."""
+    require_role(actor, "evaluator", "admin")
+    sc = scheme(year)
+    spec = {i.code: i for i in sc.indicators} | {a.code: a for a in sc.adjustments} | {
+        i.code: i for i in sc.individuals}
+    ind = spec.get(indicator)
+    if ind is None or getattr(ind, "kind", "entered") != "entered":
+        raise ValidationFailed(f"指标 {indicator} 不是评审人员录入的指标", code="evaluation.not_entered")
+    lo = getattr(ind, "min", 0)
+    hi = getattr(ind, "max", None) if hasattr(ind, "max") else getattr(ind, "max_value", None)
+    if hi is not None and not lo <= value <= hi:
+        raise ValidationFailed(f"{ind.name} 的取值应在 {lo}–{hi} 之间", code="evaluation.out_of_range")
+    if not evidence.strip():
+        raise ValidationFailed("录入的评分须附佐证材料说明", code="evaluation.no_evidence")
+    old = session.execute(select(Entry).where(Entry.year == year, Entry.subject == subject,
+                                              Entry.subject_id == agency_id, Entry.indicator == indicator)
+                          ).scalar_one_or_none()
+    if old is not None:
+        session.delete(old)
+        session.flush()
+    e = Entry(year=year, subject=subject, subject_id=agency_id, indicator=indicator, value=value,
+              evidence=evidence, by=actor.username, at=now())
+    session.add(e)
+    session.flush()
+    audit.record(session, actor, "evaluation.enter", subject, agency_id,
+                 {"year": year, "indicator": indicator, "value": value, "evidence": evidence})
+    return e
+
+
+def _entries(session: Session, year: int, subject: str = "agency") -> dict[tuple[int, str], float]:
+    return {(e.subject_id, e.indicator): e.value for e in session.execute(
+        select(Entry).where(Entry.year == year, Entry.subject == subject)).scalars()}
+
+
+def _officers(session: Session) -> dict[int, int]:
+    """Active certified officers per agency subtree (normaliser for volume indicators)."""
+    agencies = list(session.execute(select(Agency)).scalars())
+    counts: dict[int, int] = {a.id: 0 for a in agencies}
+    rows = session.execute(select(Officer.agency_id).where(Officer.active.is_(True), Officer.cert_no.is_not(None),
+                                                           Officer.cert_no != "")).scalars().all()
+    by_id = {a.id: a for a in agencies}
+    for aid in rows:
+        a = by_id.get(aid)
+        if a is None:
+            continue
+        for anc in (int(x) for x in a.path.strip("/").split("/") if x):
+            counts[anc] = counts.get(anc, 0) + 1
+    return counts
+
+
+def rank_with_ties(cards: list[Card], decimals: int = 2) -> list[Card]:
+    """Competition ranking: equal totals (to ``decimals``) share a rank; the next rank skips."""
+    cards.sort(key=lambda c: (-round(c.total, decimals), c.division_code))
+    prev, rank = None, 0
+    for i, c in enumerate(cards, 1):
+        key = round(c.total, decimals)
+        if key != prev:
+            rank, prev = i, key
+        c.rank = rank
+    counts: dict[int, int] = {}
+    for c in cards:
+        counts[c.rank] = counts.get(c.rank, 0) + 1
+    for c in cards:
+        c.tied = counts[c.rank] > 1
+    return cards
+
+
+def evaluate(session: Session, *, year: int, level: str, start: date | None = None, end: date | None = None,
+             previous: bool = True) -> list[Card]:
+    """Score and rank every unit of a level for a year (or a half-year with start/end)."""
+    from ..review.service import quality_by_unit
+
+    sc = scheme(year)
+    start, end = start or date(year, 1, 1), end or date(year, 12, 31)
+    units = list(session.execute(select(Agency).where(Agency.level == level).order_by(Agency.division_code)).scalars())
+    if not units:
+        return []
+    figs = statistics.compute(session, statistics.Filters(start, end))
+    entries = _entries(session, year)
+    officers = _officers(session)
+    quality = quality_by_unit(session, year)
+    # review quality of a city/province = mean of its counties' averages
+    paths = {a.id: a.path for a in session.execute(select(Agency)).scalars()}
+
+    def review_value(u: Agency) -> float | None:
+        vals = [v for uid, v in quality.items() if paths.get(uid, "").startswith(u.path)]
+        return sum(vals) / len(vals) if vals else None
+
+    raw: dict[int, dict[str, float | None]] = {}
+    for u in units:
+        r: dict[str, float | None] = {}
+        for ind in sc.indicators:
+            if ind.kind == "statistic":
+                v = figs[u.id].get(ind.code) or 0.0
+                if ind.per == "officers":
+                    n = officers.get(u.id, 0)
+                    v = v / n if n else 0.0
+            elif ind.kind == "rate":
+                v = figs[u.id].get(ind.code)
+            elif ind.kind == "review":
+                v = review_value(u)
+            else:
+                v = entries.get((u.id, ind.code))
+            r[ind.code] = v
+        raw[u.id] = r
+    best = {ind.code: max((raw[u.id][ind.code] or 0.0) for u in units) for ind in sc.indicators
+            if ind.kind == "statistic"}
+    cards = []
+    for u in units:
+        c = Card(u.id, u.name, u.division_code)
+        for ind in sc.indicators:
+            v = raw[u.id][ind.code]
+            if v is None:
+                share, how = 0.0, "无数据，不得分"
+            elif ind.kind == "statistic":
+                share = min(ind.cap, v / best[ind.code]) if best[ind.code] else 0.0
+                how = f"与同级最高值 {best[ind.code]:.4g} 相比"
+            elif ind.kind in ("rate", "review"):
+                share = min(ind.cap, v / ind.target) if ind.target else 0.0
+                how = f"目标值 {ind.target:g}"
+            else:
+                share = min(ind.cap, v / ind.max_value) if ind.max_value else 0.0
+                how = f"评审录入（满分 {ind.max_value:g}）"
+            pts = round(ind.weight * share, 2)
+            c.total += pts
+            c.lines.append({"code": ind.code, "name": ind.name, "dimension": ind.dimension, "value": v,
+                            "weight": ind.weight, "score": pts, "how": how})
+        for adj in sc.adjustments:
+            v = entries.get((u.id, adj.code))
+            pts = round(max(adj.min, min(adj.max, (v or 0) * adj.per_point)), 2)
+            c.total += pts
+            c.lines.append({"code": adj.code, "name": adj.name, "dimension": "调整项", "value": v, "weight": None,
+                            "score": pts, "how": f"每百分点 {adj.per_point:g} 分，范围 {adj.min:g}–{adj.max:g}"})
+        c.total = round(c.total, 2)
+        cards.append(c)
+    rank_with_ties(cards)
+    sel = sc.selection.get(level)
+    if sel:
+        eligible = [c for c in cards if c.total >= sel.threshold]
+        cutoff = eligible[sel.outstanding_quota - 1].rank if len(eligible) >= sel.outstanding_quota else None
+        for c in eligible:
+            c.outstanding = cutoff is None or c.rank <= cutoff          # a tie at the quota's edge is kept
+        if previous:
+            try:
+                last = {c.agency_id: c.total for c in evaluate(session, year=year - 1, level=level,
+                                                               start=start.replace(year=start.year - 1),
+                                                               end=end.replace(year=end.year - 1), previous=False)}
+            except ValidationFailed:
+                last = {}
+            for c in cards:
+                if c.agency_id in last:
+                    c.improvement = round(c.total - last[c.agency_id], 2)
+            improved = sorted((c for c in cards if c.improvement and c.improvement > 0 and not c.outstanding),
+                              key=lambda c: (-c.improvement, c.division_code))
+            for c in improved[:sel.progress_quota]:
+                c.progress = True
+    return cards
+
+
+def individuals(session: Session, *, year: int, agency: Agency, limit: int = 50) -> list[dict]:
+    """Officers of a unit scored on cases handled, inspections and entered awards (ranked, ties shared)."""
+    from ..cases.models import Case
+    from ..inspection.models import Record, Task
+
+    sc = scheme(year)
+    offs = list(session.execute(select(Officer).join(Agency, Officer.agency_id == Agency.id).where(
+        Agency.path.startswith(agency.path, autoescape=True), Officer.active.is_(True))).scalars())
+    cases: dict[int, int] = {}
+    for ids, in session.execute(select(Case.officer_ids).where(Case.decided_on >= date(year, 1, 1),
+                                                               Case.decided_on <= date(year, 12, 31))):
+        for i in ids or []:
+            cases[i] = cases.get(i, 0) + 1
+    insp: dict[int, int] = {}
+    for ids, in session.execute(select(Task.officer_ids).join(Record, Record.task_id == Task.id).where(
+            Record.status == "submitted")):
+        for i in ids or []:
+            insp[i] = insp.get(i, 0) + 1
+    entries = _entries(session, year, "officer")
+    raw = {o.id: {"cases_handled": cases.get(o.id, 0), "inspections_done": insp.get(o.id, 0),
+                  "awards": entries.get((o.id, "awards"))} for o in offs}
+    best = {k: max([r[k] or 0 for r in raw.values()] or [0]) for k in ("cases_handled", "inspections_done")}
+    cards = []
+    for o in offs:
+        c = Card(o.id, o.name, f"{o.id:08d}")
+        for ind in sc.individuals:
+            v = raw[o.id].get(ind.code)
+            if ind.kind == "entered":
+                share = min(1.0, (v or 0) / ind.max_value) if ind.max_value else 0.0
+            else:
+                share = (v or 0) / best[ind.code] if best.get(ind.code) else 0.0
+            pts = round(ind.weight * share, 2)
+            c.total += pts
+            c.lines.append({"code": ind.code, "name": ind.name, "value": v, "score": pts})
+        c.total = round(c.total, 2)
+        cards.append(c)
+    rank_with_ties(cards)
+    return [{"officer_id": c.agency_id, "name": c.name, "total": c.total, "rank": c.rank, "tied": c.tied,
+             "lines": c.lines} for c in cards[:limit]]
+
+
+def card_for(session: Session, *, year: int, agency_id: int) -> Card:
+    a = session.get(Agency, agency_id)
+    if a is None:
+        raise NotFound(f"机构 {agency_id} 不存在", code="evaluation.agency_not_found")
+    for c in evaluate(session, year=year, level=a.level):
+        if c.agency_id == agency_id:
+            return c
+    raise NotFound("该机构不参加评估", code="evaluation.not_ranked")
+
+
+def rank_label(c: Card) -> str:
+    return f"第{c.rank}名" + ("（并列）" if c.tied else "")
+
+
+def notice_docx(session: Session, *, year: int, level: str, issuer: str) -> bytes:
+    """A results notice in the style of the ministry's 表扬函."""
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    cards = evaluate(session, year=year, level=level)
+    level_name = {"province": "省级", "city": "市级", "county": "县级"}.get(level, level)
+    doc = Document()
+    p = doc.add_paragraph(f"关于{year}年生态环境保护执法大练兵{level_name}表现突出集体的通报")
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    out = [c for c in cards if c.outstanding]
+    prog = [c for c in cards if c.progress]
+    doc.add_paragraph(f"按照大练兵评审细则要求，我们从大练兵活动组织情况、队伍建设、日常监督执法、实战练兵、"
+                      f"专项行动等方面，结合空气质量变化情况进行了综合评估。{len(out)}个集体表现突出，"
+                      f"{len(prog)}个集体进步突出，现予通报表扬。")
+    doc.add_paragraph(f"一、{level_name}表现突出集体（{len(out)}个）")
+    doc.add_paragraph("、".join(c.name + (f"（并列第{c.rank}）" if c.tied else "") for c in out) or "无")
+    doc.add_paragraph(f"二、{level_name}突出进步集体（{len(prog)}个）")
+    doc.add_paragraph("、".join(c.name for c in prog) or "无")
+    doc.add_paragraph("三、综合评分排名")
+    table = doc.add_table(rows=1, cols=3)
+    for i, h in enumerate(("名次", "单位", "得分")):
+        table.rows[0].cells[i].text = h
+    for c in cards:
+        row = table.add_row().cells
+        row[0].text, row[1].text, row[2].text = rank_label(c), c.name, f"{c.total:.2f}"
+    doc.add_paragraph(issuer)
+    doc.add_paragraph(f"{now().year}年{now().month}月{now().day}日")
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
