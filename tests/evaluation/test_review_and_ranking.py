@@ -1,0 +1,124 @@
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from greensword.cases import service as cases
+from greensword.core.errors import Conflict, IllegalTransition, PermissionDenied, ValidationFailed
+from greensword.evaluation import service as ev
+from greensword.review import service as review
+from greensword.review.models import ReviewFile
+from tests.factories import actor
+
+pytestmark = pytest.mark.db
+
+
+def _closed_cases(db, world, county_code, n, year=2026):
+    who = {r: actor(db, world, f"{r}-{county_code}") for r in ("officer", "leader", "reviewer")}
+    out = []
+    for i in range(n):
+        d = date(year, 3, 2) + timedelta(days=3 * i)
+        ent = world.enterprises[f"{county_code}-key"]
+        offs = [world.officers[f"{county_code}-0"].id, world.officers[f"{county_code}-1"].id]
+        c = cases.open_case(db, who["officer"], enterprise_id=ent.id, title="t", facts="f", source="inspection",
+                            discovered_on=d, officer_ids=offs, violation_code="AIR-100-3")
+        cases.add_evidence_document(db, who["officer"], c, "证据", f"{county_code}{i}".encode())
+        for action, who_, off in (("file", "leader", 1), ("investigate", "officer", 2)):
+            cases.act(db, who[who_], c.id, action, on=d + timedelta(days=off), documents_on=False)
+        cases.apply_discretion(db, who["officer"], c, answers={"kind": "未联网/数据缺失<=72h", "duration": "<=1个月"})
+        for action, who_, off, data in (("submit_review", "officer", 3, {}), ("approve_review", "reviewer", 4, {}),
+                                        ("notify", "officer", 5, {}), ("decide", "leader", 15, {}),
+                                        ("serve", "officer", 16, {}), ("record_payment", "officer", 17,
+                                                                        {"amount": 74_000}),
+                                        ("close", "leader", 18, {})):
+            cases.act(db, who[who_], c.id, action, on=d + timedelta(days=off), data=data, documents_on=False)
+        out.append(c)
+    return out
+
+
+def test_review_round_draw_score_appeal_publish(db, world):
+    _closed_cases(db, world, "330102", 6)
+    _closed_cases(db, world, "330203", 3)
+    prov = world.agencies["330000"]
+    admin = actor(db, world, "admin-330000")
+    rnd = review.create_round(db, admin, agency_id=prov.id, name="2026年案卷评查", start=date(2026, 1, 1),
+                              end=date(2026, 12, 31), seed="评查摇号 2026-0601")
+    assert review.verify_round(db, rnd)
+    files = db.execute(select(ReviewFile).where(ReviewFile.round_id == rnd.id)).scalars().all()
+    by_unit = {}
+    for f in files:
+        by_unit[f.unit_id] = by_unit.get(f.unit_id, 0) + 1
+    assert by_unit == {world.agencies["330102"].id: 2, world.agencies["330203"].id: 2}   # min 2 per unit
+    for f in files:                                      # never a reviewer from the reviewed unit
+        assert not f.reviewer.endswith(db.get(type(world.agencies["330102"]), f.unit_id).division_code)
+    f = files[0]
+    reviewer = actor(db, world, f.reviewer)
+    with pytest.raises(PermissionDenied):
+        review.score_file(db, actor(db, world, "reviewer-330106") if f.reviewer != "reviewer-330106"
+                          else actor(db, world, "reviewer-330000"), f.id, deductions={}, vetoes=[])
+    with pytest.raises(ValidationFailed):
+        review.score_file(db, reviewer, f.id, deductions={"record": 99}, vetoes=[])
+    review.score_file(db, reviewer, f.id, deductions={"record": 5, "remedy": 2}, vetoes=[], on=date(2026, 7, 1))
+    assert f.score == 93.0
+    g = files[1]
+    review.score_file(db, actor(db, world, g.reviewer), g.id, deductions={}, vetoes=["notice"], on=date(2026, 7, 1))
+    assert g.score == 0.0                                 # a veto item fails the file
+    with pytest.raises(Conflict, match="未评分"):
+        review.publish(db, admin, rnd)                    # files still unscored
+    unit = db.get(type(world.agencies["330102"]), f.unit_id)
+    unit_leader = actor(db, world, f"leader-{unit.division_code}")
+    with pytest.raises(IllegalTransition, match="期限"):
+        review.appeal(db, unit_leader, f.id, "笔录已签名", on=date(2026, 8, 1))
+    review.appeal(db, unit_leader, f.id, "现场检查笔录已由当事人签名，见卷宗第12页", on=date(2026, 7, 8))
+    assert f.status == "appealed" and f.second_reviewer != f.reviewer
+    with pytest.raises(IllegalTransition):
+        review.score_file(db, reviewer, f.id, deductions={}, vetoes=[])      # first reviewer can no longer change it
+    with pytest.raises(PermissionDenied):
+        review.decide_appeal(db, reviewer, f.id, deductions={}, vetoes=[])
+    review.decide_appeal(db, actor(db, world, f.second_reviewer), f.id, deductions={"remedy": 2}, vetoes=[])
+    assert (f.score, f.final_score) == (93.0, 98.0)
+    for h in files[2:]:
+        review.score_file(db, actor(db, world, h.reviewer), h.id, deductions={"archive": 1}, vetoes=[])
+    review.publish(db, admin, rnd)
+    res = {r["division_code"]: r for r in review.unit_results(db, rnd)}
+    assert res[unit.division_code]["files"] == 2
+
+
+def test_evaluation_ties_selection_progress_and_notice(db, world):
+    _closed_cases(db, world, "330102", 3)
+    evaluator = actor(db, world, "evaluator-330000")
+    for code in ("330102", "330106", "330203"):
+        a = world.agencies[code]
+        for ind, v in (("organisation", 9), ("team", 8), ("training", 7), ("special", 6)):
+            ev.enter(db, evaluator, year=2026, agency_id=a.id, indicator=ind, value=v, evidence="活动方案、简报")
+    with pytest.raises(ValidationFailed):
+        ev.enter(db, evaluator, year=2026, agency_id=world.agencies["330102"].id, indicator="cases_filed",
+                 value=3, evidence="x")
+    with pytest.raises(ValidationFailed):
+        ev.enter(db, evaluator, year=2026, agency_id=world.agencies["330102"].id, indicator="team", value=30,
+                 evidence="x")
+    cards = ev.evaluate(db, year=2026, level="county")
+    by = {c.division_code: c for c in cards}
+    assert by["330102"].rank == 1
+    assert by["330106"].total == by["330203"].total and by["330106"].rank == by["330203"].rank == 2
+    assert by["330106"].tied and ev.rank_label(by["330203"]) == "第2名（并列）"
+    # every point is explained
+    assert round(sum(line["score"] for line in by["330102"].lines), 2) == by["330102"].total
+    assert all(line["how"] for line in by["330102"].lines)
+    text = __import__("docx").Document(__import__("io").BytesIO(
+        ev.notice_docx(db, year=2026, level="county", issuer="浙江省生态环境厅"))).paragraphs
+    joined = "\n".join(p.text for p in text)
+    assert "表现突出集体" in joined and "浙江省生态环境厅" in joined
+
+
+def test_progress_collective_is_the_largest_improvement(db, world):
+    evaluator = actor(db, world, "evaluator-330000")
+    for year, values in ((2025, {"330102": 9, "330106": 2, "330203": 5}), (2026, {"330102": 9, "330106": 8,
+                                                                                   "330203": 6})):
+        for code, v in values.items():
+            ev.enter(db, evaluator, year=year, agency_id=world.agencies[code].id, indicator="organisation",
+                     value=v, evidence="材料")
+    cards = {c.division_code: c for c in ev.evaluate(db, year=2026, level="county")}
+    assert cards["330106"].improvement > cards["330203"].improvement > 0
+    # nobody reaches the outstanding threshold of 60 here, so the progress quota (3) takes both
+    assert cards["330106"].progress and cards["330203"].progress and not cards["330102"].progress
