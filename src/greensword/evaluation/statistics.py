@@ -199,7 +199,7 @@ def report(session: Session, agency: Agency, f: Filters) -> dict:
     def row(aid: int) -> dict:
         cur = now_[aid].as_dict()
         cur["yoy"] = {k: change(now_[aid].get(k), yoy[aid].get(k)) for k in LABELS}
-        cur["pop"] = {k: change(now_[aid].get(k), pop[aid].get(k)) for k in LABELS}
+        cur["chain"] = {k: change(now_[aid].get(k), pop[aid].get(k)) for k in LABELS}
         cur["last_year"] = {k: yoy[aid].get(k) for k in LABELS}
         return cur
 

@@ -1,0 +1,104 @@
+"""Case-file review console: rounds, the files drawn and their reviewers, scoring, appeals,
+per-unit results."""
+
+from datetime import date
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy import select
+
+from ..cases.models import Case
+from ..core.errors import DomainError, NotFound
+from ..core.timeutil import now
+from ..registry.models import Agency
+from ..web.deps import DB, CurrentActor
+from ..web.templating import NavItem, add_nav, render
+from . import service
+from .models import ReviewFile, ReviewRound
+
+router = APIRouter(include_in_schema=False)
+add_nav(NavItem("案卷评查", "/review", roles=("reviewer", "leader", "admin"), order=55))
+
+
+@router.get("/review")
+def rounds(request: Request, db: DB, actor: CurrentActor):
+    items = list(db.execute(select(ReviewRound).order_by(ReviewRound.id.desc())).scalars())
+    mine = list(db.execute(select(ReviewFile).where(
+        ((ReviewFile.reviewer == actor.username) & (ReviewFile.status == "assigned"))
+        | ((ReviewFile.second_reviewer == actor.username) & (ReviewFile.status == "appealed")))).scalars())
+    agencies = [a for a in db.execute(select(Agency).where(Agency.level.in_(("province", "city")))).scalars()
+                if actor.agency_path == "/" or a.path.startswith(actor.agency_path)]
+    return render(request, "review/rounds.html", {"rounds": items, "mine": mine, "agencies": agencies,
+                                                  "today": now().date()})
+
+
+@router.post("/review")
+def create(db: DB, actor: CurrentActor, agency_id: int = Form(...), name: str = Form(...), start: date = Form(...),
+           end: date = Form(...), seed: str = Form(...)):
+    rnd = service.create_round(db, actor, agency_id=agency_id, name=name, start=start, end=end, seed=seed)
+    return RedirectResponse(f"/review/rounds/{rnd.id}", status_code=303)
+
+
+@router.get("/review/rounds/{round_id}")
+def round_page(request: Request, round_id: int, db: DB, actor: CurrentActor):
+    rnd = db.get(ReviewRound, round_id)
+    if rnd is None:
+        raise NotFound("评查批次不存在", code="review.round_not_found")
+    files = list(db.execute(select(ReviewFile, Case).join(Case, ReviewFile.case_id == Case.id)
+                            .where(ReviewFile.round_id == rnd.id).order_by(ReviewFile.id)).all())
+    return render(request, "review/round.html", {"rnd": rnd, "files": files, "results": service.unit_results(db, rnd),
+                                                 "verified": service.verify_round(db, rnd)})
+
+
+@router.post("/review/rounds/{round_id}/publish")
+def publish(round_id: int, db: DB, actor: CurrentActor):
+    service.publish(db, actor, db.get(ReviewRound, round_id))
+    return RedirectResponse(f"/review/rounds/{round_id}", status_code=303)
+
+
+def _file_ctx(db, f, error=""):
+    return {"f": f, "case": db.get(Case, f.case_id), "sheet": service.sheet(), "error": error,
+            "unit": db.get(Agency, f.unit_id)}
+
+
+@router.get("/review/files/{file_id}")
+def file_page(request: Request, file_id: int, db: DB, actor: CurrentActor):
+    f = db.get(ReviewFile, file_id)
+    if f is None:
+        raise NotFound("评查案卷不存在", code="review.file_not_found")
+    return render(request, "review/file.html", _file_ctx(db, f))
+
+
+async def _scores(request):
+    form = await request.form()
+    deductions = {k[4:]: float(v) for k, v in form.items() if k.startswith("ded-") and v not in ("", "0")}
+    vetoes = [k[5:] for k, v in form.items() if k.startswith("veto-") and v == "1"]
+    return form, deductions, vetoes
+
+
+def _redo(request, db, file_id, fn):
+    try:
+        fn()
+    except DomainError as exc:
+        db.rollback()
+        return render(request, "review/file.html", _file_ctx(db, db.get(ReviewFile, file_id), exc.message),
+                      status_code=exc.status)
+    return RedirectResponse(f"/review/files/{file_id}", status_code=303)
+
+
+@router.post("/review/files/{file_id}/score")
+async def score(request: Request, file_id: int, db: DB, actor: CurrentActor):
+    form, ded, vetoes = await _scores(request)
+    return _redo(request, db, file_id, lambda: service.score_file(db, actor, file_id, deductions=ded, vetoes=vetoes,
+                                                                  comment=str(form.get("comment", ""))))
+
+
+@router.post("/review/files/{file_id}/appeal")
+def appeal(request: Request, file_id: int, db: DB, actor: CurrentActor, reason: str = Form("")):
+    return _redo(request, db, file_id, lambda: service.appeal(db, actor, file_id, reason))
+
+
+@router.post("/review/files/{file_id}/decide")
+async def decide(request: Request, file_id: int, db: DB, actor: CurrentActor):
+    _, ded, vetoes = await _scores(request)
+    return _redo(request, db, file_id, lambda: service.decide_appeal(db, actor, file_id, deductions=ded, vetoes=vetoes))
