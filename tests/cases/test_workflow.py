@@ -50,6 +50,20 @@ def test_full_procedure_with_hearing_discussion_decision_service_payment_archive
         service.generate_document(db, flow.leader, c, "decision")
 
 
+def test_reviewer_returns_case_for_more_investigation(flow, db):
+    c = flow.open()
+    flow.act(c, "file", date(2026, 3, 3))
+    flow.act(c, "investigate", date(2026, 3, 4), flow.officer)
+    service.apply_discretion(db, flow.officer, c, answers={"ratio": "0.5-1倍", "duration": "单次", "area": "一般区域",
+                                                           "pollutant": "颗粒物/SO2/NOx"})
+    flow.act(c, "submit_review", date(2026, 3, 10), flow.officer)
+    with pytest.raises(IllegalTransition, match="理由"):
+        flow.act(c, "return", date(2026, 3, 11), flow.reviewer)
+    flow.act(c, "return", date(2026, 3, 11), flow.reviewer, reason="缺少监测报告的计量认证标志")
+    assert c.stage == "investigating"
+    service.update_facts(db, flow.officer, c, facts="补充：监测报告（CMA）已附卷。")
+
+
 def test_non_penalty_list_case(flow, db):
     c = flow.open(code="SW-112-1")
     flow.act(c, "file", date(2026, 3, 3))

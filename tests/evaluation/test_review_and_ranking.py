@@ -122,3 +122,20 @@ def test_progress_collective_is_the_largest_improvement(db, world):
     assert cards["330106"].improvement > cards["330203"].improvement > 0
     # nobody reaches the outstanding threshold of 60 here, so the progress quota (3) takes both
     assert cards["330106"].progress and cards["330203"].progress and not cards["330102"].progress
+
+
+def test_individuals_ranked_by_cases_and_inspections(db, world):
+    _closed_cases(db, world, "330102", 2)
+    people = ev.individuals(db, year=2026, agency=world.agencies["330000"])
+    top = [p for p in people if p["rank"] == 1]
+    assert {p["officer_id"] for p in top} == {world.officers["330102-0"].id, world.officers["330102-1"].id}
+    assert all(p["tied"] for p in top) and top[0]["total"] == 50.0     # cases: full 50 points, no inspections
+
+
+def test_half_year_assessment_uses_the_same_machinery(db, world):
+    _closed_cases(db, world, "330102", 2)         # decided in March 2026
+    h1 = {c.division_code: c for c in ev.evaluate(db, year=2026, level="county", start=date(2026, 1, 1),
+                                                  end=date(2026, 6, 30))}
+    h2 = {c.division_code: c for c in ev.evaluate(db, year=2026, level="county", start=date(2026, 7, 1),
+                                                  end=date(2026, 12, 31))}
+    assert h1["330102"].total > h2["330102"].total

@@ -108,3 +108,19 @@ def test_joint_plan_teams_include_another_department_and_too_few_officers_refuse
         assert any(o >= 900 for o in t) and sum(1 for o in t if o < 900) >= 2
     with pytest.raises(DrawError):
         run_draw("x", population(50), officers(1), params())
+
+
+def test_rotating_stratum_covers_everyone_within_four_quarters():
+    ents = population(800)
+    key = {e["id"] for e in ents if e["key_polluter"] and not e["positive_list"]}
+    drawn: set[int] = set()
+    for q in range(4):
+        r = run_draw(f"q{q}", ents, officers(), params(rotate=["key"], already_drawn=sorted(drawn)))
+        drawn |= {it["enterprise_id"] for it in r.items if it["stratum"] == "key"}
+    assert drawn == key
+
+
+def test_cross_region_teams_come_from_the_other_county():
+    offs = [{"id": 500 + i, "certified": True, "department": "生态环境", "agency_code": "330203"} for i in range(6)]
+    r = run_draw("cross", population(200), offs, params(teams=3))
+    assert {o for t in r.teams for o in t} <= {o["id"] for o in offs}

@@ -146,3 +146,16 @@ def test_bad_upload_hash_is_discarded(db, world, county):
     with pytest.raises(ValidationFailed, match="SHA-256"):
         service.put_chunk(db, officer, up["upload_id"], 0, b"abcd")
     assert service.evidence_of(db, task) == []
+
+
+def test_cross_region_plan_draws_officers_of_the_other_county(db, world, county):
+    a = actor(db, world, "leader-330000")
+    plan = service.create_plan(db, a, agency_id=county.id, name="异地交叉执法", period_start=date(2026, 4, 1),
+                               period_end=date(2026, 6, 30), teams=1, mode="cross_region",
+                               officer_agency_ids=[world.agencies["330203"].id])
+    service.draw(db, a, plan.id, "cross seed")
+    others = {world.officers["330203-0"].id, world.officers["330203-1"].id}
+    tasks = db.execute(select(Task).where(Task.plan_id == plan.id)).scalars().all()
+    assert tasks and all(set(t.officer_ids) <= others for t in tasks)
+    assert all(t.enterprise.agency_id == county.id for t in tasks)
+    assert service.verify(db, plan).ok

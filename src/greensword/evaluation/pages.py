@@ -88,11 +88,23 @@ def stats_xlsx(db: DB, actor: CurrentActor, agency_id: int | None = None, year: 
                     headers={"Content-Disposition": "attachment; filename=statistics.xlsx"})
 
 
+PERIODS = {"year": "全年", "h1": "上半年（效能评估）", "h2": "下半年（效能评估）"}
+
+
 @router.get("/evaluation")
-def ranking(request: Request, db: DB, actor: CurrentActor, level: str = "county", year: int | None = None):
+def ranking(request: Request, db: DB, actor: CurrentActor, level: str = "county", year: int | None = None,
+            period: str = "year"):
     y = year or now().year
-    cards = service.evaluate(db, year=y, level=level)
-    return render(request, "evaluation/ranking.html", {"cards": cards, "level": level, "year": y,
+    start, end = {"h1": (date(y, 1, 1), date(y, 6, 30)), "h2": (date(y, 7, 1), date(y, 12, 31))}.get(
+        period, (date(y, 1, 1), date(y, 12, 31)))
+    people = []
+    if level == "individual":
+        cards = []
+        people = service.individuals(db, year=y, agency=_unit(db, actor, None))
+    else:
+        cards = service.evaluate(db, year=y, level=level, start=start, end=end)
+    return render(request, "evaluation/ranking.html", {"cards": cards, "people": people, "level": level, "year": y,
+                                                       "period": period, "periods": PERIODS,
                                                        "scheme": service.scheme(y), "rank_label": service.rank_label})
 
 

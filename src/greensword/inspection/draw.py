@@ -74,7 +74,8 @@ def run_draw(seed: str, enterprises: list[dict], officers: list[dict], params: d
     """enterprises: {id, uscc, key_polluter, credit_class, positive_list};
     officers: {id, certified, department, agency_code}; params: strata, credit_multiplier,
     exclude_positive_list, team_size, teams, conflicts [[officer, enterprise]], previous
-    [[officer, enterprise]], partner_departments (joint plans)."""
+    [[officer, enterprise]], partner_departments (joint plans), rotate (strata whose members are
+    drawn once a year) with already_drawn (enterprise ids drawn earlier in the year)."""
     ent_hash, off_hash, par_hash = sha256(enterprises), sha256(officers), sha256(params)
     digest_hex = sha256({"seed": seed, "enterprises": ent_hash, "officers": off_hash, "params": par_hash})
     digest = bytes.fromhex(digest_hex)
@@ -85,11 +86,16 @@ def run_draw(seed: str, enterprises: list[dict], officers: list[dict], params: d
     pool = [e for e in enterprises if not (params.get("exclude_positive_list", True) and e.get("positive_list"))]
     chosen: list[tuple[float, dict, str]] = []
     remaining = pool
+    rotate = set(params.get("rotate", []))
+    already = set(params.get("already_drawn", []))
     for stratum in params["strata"]:
         members = [e for e in remaining if _matches(e, stratum.get("match", {}))]
         ids = {e["id"] for e in members}
         remaining = [e for e in remaining if e["id"] not in ids]
-        k = min(len(members), math.ceil(stratum["ratio"] * len(members) - 1e-9))
+        k = math.ceil(stratum["ratio"] * len(members) - 1e-9)
+        if stratum["code"] in rotate:         # everyone once a year: skip those drawn earlier this year
+            members = [e for e in members if e["id"] not in already]
+        k = min(len(members), k)
         keyed = []
         for e in members:
             w = float(mult.get(e.get("credit_class"), 1.0)) or 1e-9

@@ -131,7 +131,8 @@ def task_amend(request: Request, task_id: int, db: DB, actor: CurrentActor, text
 @router.get("/inspection/stats")
 def stats(request: Request, db: DB, actor: CurrentActor, year: int | None = None):
     year = year or now().year
-    return render(request, "inspection/stats.html", {"rows": service.statistics(db, actor, year=year), "year": year})
+    return render(request, "inspection/stats.html", {"rows": service.statistics(db, actor, year=year), "year": year,
+                                                     "strata": service.coverage_by_stratum(db, actor, year=year)})
 
 
 # --- public (一公开) ----------------------------------------------------------------------

@@ -188,7 +188,15 @@ def _draw_params(session: Session, plan: Plan, enterprises: list[dict], officers
     if prev is not None and prev.result:
         previous = sorted([o, it["enterprise_id"]] for it in prev.result["items"] for o in it["officers"])
     p = {k: v for k, v in plan.params.items() if k not in ("officer_agency_ids", "industry_prefix", "rules_source")}
-    return {**p, "conflicts": conflicts, "previous": previous, "previous_plan": prev.id if prev else None}
+    # strata that must all be inspected within the year rotate: earlier draws of the year are skipped
+    rotate = sorted(code for code, share in sampling().annual_minimum.items() if share >= 1.0)
+    already: set[int] = set()
+    for other in session.execute(select(Plan).where(
+            Plan.agency_id == plan.agency_id, Plan.status == "drawn", Plan.id != plan.id,
+            Plan.period_start >= date(plan.period_start.year, 1, 1), Plan.period_start < plan.period_start)).scalars():
+        already |= {it["enterprise_id"] for it in (other.result or {}).get("items", []) if it["stratum"] in rotate}
+    return {**p, "conflicts": conflicts, "previous": previous, "previous_plan": prev.id if prev else None,
+            "rotate": rotate, "already_drawn": sorted(already & ent_ids)}
 
 
 def draw(session: Session, actor: Actor, plan_id: int, seed: str, *, reason: str = "",
@@ -581,6 +589,35 @@ def statistics(session: Session, actor: Actor, *, year: int) -> list[dict]:
             "findings_per_inspection": _rate(sum(1 for t in done if t.violation), len(done)),
             "targeted": sum(1 for t in mine if t.source != "routine")})
     return rows
+
+
+def coverage_by_stratum(session: Session, actor: Actor, *, year: int) -> list[dict]:
+    """Share of each stratum inspected at least once in the year by a routine check, against the
+    rules file's annual minimum (positive-list enterprises are outside routine coverage)."""
+    from .draw import _matches
+
+    rules = sampling()
+    stmt = select(Enterprise).join(Agency, Enterprise.agency_id == Agency.id).where(
+        Enterprise.positive_list.is_(False))
+    if actor.agency_path != "/":
+        stmt = stmt.where(Agency.path.startswith(actor.agency_path, autoescape=True))
+    ents = session.execute(stmt).scalars().all()
+    lo, hi = datetime(year, 1, 1, tzinfo=now().tzinfo), datetime(year + 1, 1, 1, tzinfo=now().tzinfo)
+    inspected = set(session.execute(select(Task.enterprise_id).join(Record, Record.task_id == Task.id).where(
+        Task.source == "routine", Record.status == "submitted", Record.checked_at >= lo, Record.checked_at < hi)
+    ).scalars())
+    remaining = [{"id": e.id, "key_polluter": e.key_polluter, "credit_class": e.credit_class} for e in ents]
+    out = []
+    for st in rules.strata:
+        members = [e for e in remaining if _matches(e, st.match)]
+        ids = {e["id"] for e in members}
+        remaining = [e for e in remaining if e["id"] not in ids]
+        done = len(ids & inspected)
+        minimum = rules.annual_minimum.get(st.code)
+        rate = _rate(done, len(ids))
+        out.append({"code": st.code, "name": st.name, "population": len(ids), "inspected": done, "rate": rate,
+                    "minimum": minimum, "met": rate is not None and minimum is not None and rate >= minimum})
+    return out
 
 
 def _rate(n: int, d: int) -> float | None:
