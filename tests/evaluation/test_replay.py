@@ -13,7 +13,7 @@ from greensword.evaluation import statistics
 from greensword.evaluation.service import Card, rank_label, rank_with_ties
 from tests.factories import actor
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.db]
 
 
 def _case(db, world, who, code, start, i):

@@ -139,3 +139,15 @@ def test_half_year_assessment_uses_the_same_machinery(db, world):
     h2 = {c.division_code: c for c in ev.evaluate(db, year=2026, level="county", start=date(2026, 7, 1),
                                                   end=date(2026, 12, 31))}
     assert h1["330102"].total > h2["330102"].total
+
+
+def test_statistics_by_special_action_tag(db, world):
+    from greensword.evaluation import statistics
+
+    cs = _closed_cases(db, world, "330102", 3)
+    for c in cs[:2]:
+        c.tags = ["清水蓝天"]
+    db.flush()
+    f = statistics.Filters(date(2026, 1, 1), date(2026, 12, 31), tag="清水蓝天")
+    rep = statistics.report(db, world.agencies["330000"], f)["unit"]
+    assert rep["cases_filed"] == 2 and rep["decisions"] == 2 and rep["fines_yuan"] == 148_000

@@ -66,7 +66,7 @@ class CaseEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("penalty_case.id"), index=True)
-    action: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(48))
     on: Mapped[date] = mapped_column(Date)
     by: Mapped[str] = mapped_column(String(64))
     from_stage: Mapped[str | None] = mapped_column(String(20))

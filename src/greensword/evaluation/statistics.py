@@ -103,10 +103,13 @@ def _county_sums(session: Session, f: Filters) -> dict[int, dict[str, float]]:
 
     sums: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
 
+    tagged = None
+    if f.tag:      # JSON containment differs across databases: select the tagged ids portably
+        tagged = [cid for cid, tags in session.execute(select(Case.id, Case.tags)) if f.tag in (tags or [])]
+
     def case_filter(q):
-        if f.tag:
-            q = q.where(Case.tags.contains([f.tag])) if session.bind.dialect.name == "postgresql" \
-                else q.where(func.json_extract(Case.tags, "$").like(f'%"{f.tag}"%'))
+        if tagged is not None:
+            q = q.where(Case.id.in_(tagged))
         if f.violation_code:
             q = q.where(Case.violation_code == f.violation_code)
         return q

@@ -90,7 +90,7 @@ def upgrade() -> None:
     op.create_table('penalty_case_event',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
-    sa.Column('action', sa.String(length=32), nullable=False),
+    sa.Column('action', sa.String(length=48), nullable=False),
     sa.Column('on', sa.Date(), nullable=False),
     sa.Column('by', sa.String(length=64), nullable=False),
     sa.Column('from_stage', sa.String(length=20), nullable=True),
