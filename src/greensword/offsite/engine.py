@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from . import detectors
@@ -11,14 +11,19 @@ from .rules import rules
 
 
 def screen(lake_root: Path, limits: Limits, start: datetime, end: datetime, *, engine: str = "duckdb",
-           spark=None, names: list[str] | None = None) -> list[detectors.Finding]:
+           spark=None, names: list[str] | None = None, context: timedelta = timedelta(0),
+           state: dict | None = None) -> list[detectors.Finding]:
+    """Findings overlapping [start, end). ``context`` hours before start are read too (baselines
+    for sudden drops); ``state`` carries day fingerprints between consecutive windows so a day
+    copied from any earlier screened day is still recognised."""
     r = rules()
+    lo = start - context
     if engine == "duckdb":
-        rows = duckdb_hourly(lake_root, limits, start, end)
+        rows = duckdb_hourly(lake_root, limits, lo, end)
     elif engine == "spark":
         from .hourly import spark_session
 
-        rows = spark_hourly(spark or spark_session(), lake_root, limits, start, end)
+        rows = spark_hourly(spark or spark_session(), lake_root, limits, lo, end)
     else:
         raise ValueError(f"engine 应为 duckdb 或 spark，而不是 {engine}")
     data = detectors.Data(rows, r.validity["minutes_per_valid_hour"])
@@ -29,8 +34,11 @@ def screen(lake_root: Path, limits: Limits, start: datetime, end: datetime, *, e
         mod = importlib.import_module(f"{detectors.__name__}.{name}")
         if name == "missing_data":
             found.extend(mod.detect(data, limits, r, window=(start, end)))
+        elif name == "duplicate_pattern" and state is not None:
+            found.extend(mod.detect(data, limits, r, seen=state.setdefault("fingerprints", {})))
         else:
             found.extend(mod.detect(data, limits, r))
+    found = [f for f in found if f.end > start]
     found.sort(key=lambda f: (f.mn, f.start, f.detector, f.factor))
     return merge(found)
 

@@ -32,6 +32,7 @@ class Point:
     mn: str
     kind: str
     ref_o2: float | None
+    limits: dict[str, float] = field(default_factory=dict)      # concentration factors with a limit
     series: dict[str, np.ndarray] = field(default_factory=dict)
     flags: dict[str, np.ndarray] = field(default_factory=dict)
     present: np.ndarray | None = None
@@ -45,23 +46,28 @@ def _cycle(n: int, rng, base: float, noise: float) -> np.ndarray:
     return base * day * slow * (1 + rng.normal(0, noise, n))
 
 
-def make_points(n: int, days: int, rng, prefix: str = "GEN") -> list[Point]:
+def make_points(n: int, days: int, rng, prefix: str = "GEN", specs: list[tuple] | None = None) -> list[Point]:
+    """Synthetic points, or ``specs`` = [(mn, kind, {factor: limit}, ref_o2)] from a registry."""
     pts = []
     m = days * MIN
-    for i in range(n):
-        gas = i % 3 != 2
-        p = Point(f"{prefix}{'G' if gas else 'W'}{i:019d}"[:24], "gas" if gas else "water", 6.0 if gas else None)
+    if specs is None:
+        specs = []
+        for i in range(n):
+            gas = i % 3 != 2
+            table = GAS if gas else WATER
+            specs.append((f"{prefix}{'G' if gas else 'W'}{i:019d}"[:24], "gas" if gas else "water",
+                          {c: lim for c, (_, lim) in table.items()}, 6.0 if gas else None))
+    for mn, kind, limits, ref in specs:
+        p = Point(mn, kind, ref, dict(limits))
         p.present = np.ones(m, dtype=bool)
-        if gas:
-            for code, (base, _) in GAS.items():
-                p.series[code] = _cycle(m, rng, base * rng.uniform(0.8, 1.2), 0.04)
+        for code, limit in limits.items():
+            p.series[code] = _cycle(m, rng, limit * rng.uniform(0.32, 0.48), 0.04 if kind == "gas" else 0.05)
+        if kind == "gas":
             p.series["a19001"] = 9.0 + rng.normal(0, 0.25, m)
             p.series["a00000"] = _cycle(m, rng, 60.0, 0.03)
             p.series["e10001"] = _cycle(m, rng, 300.0, 0.05)
             p.series["e10002"] = _cycle(m, rng, 60.0, 0.05)
         else:
-            for code, (base, _) in WATER.items():
-                p.series[code] = _cycle(m, rng, base * rng.uniform(0.8, 1.2), 0.05)
             p.series["w01001"] = 7.2 + rng.normal(0, 0.05, m)
             p.series["w00000"] = _cycle(m, rng, 12.0, 0.04)
         for code in p.series:
@@ -127,9 +133,8 @@ def inject(points: list[Point], days: int, counts: dict[str, int], rng, day0: da
         for _ in range(counts.get(kind, 0)):
             gas_only = kind in ("o2_dilution", "power_mismatch")
             p, d = _pick(points, days, rng, used, kind, need_gas=gas_only)
-            limits = GAS if p.kind == "gas" else WATER
-            factor = list(limits)[int(rng.integers(len(limits)))]
-            limit = limits[factor][1]
+            factor = list(p.limits)[int(rng.integers(len(p.limits)))]
+            limit = p.limits[factor]
             h = int(rng.integers(2, 17))
             s = d * MIN + h * 60
             if kind == "exceedance":
@@ -141,7 +146,7 @@ def inject(points: list[Point], days: int, counts: dict[str, int], rng, day0: da
                 n = int(rng.integers(6, 10)) * 60
                 p.series[factor][s:s + n] = round(float(p.series[factor][s]), 3)
                 if p.ref_o2 is not None:
-                    p.series["a19001"][s:s + n] = 9.0
+                    p.series["a19001"][s:s + n] = float(np.round(p.series["a19001"][s], 1))
                 _label(labels, p, factor, kind, day0, s, s + n)
             elif kind == "near_limit":
                 ds, de = d * MIN, (d + 1) * MIN
@@ -165,9 +170,9 @@ def inject(points: list[Point], days: int, counts: dict[str, int], rng, day0: da
                 n = int(rng.integers(3, 6)) * 60
                 if rng.random() < 0.5:
                     o2 = rng.uniform(19.5, 20.2)
-                    scale = (21 - o2) / (21 - 9.0)
+                    scale = (21 - o2) / (21 - float(np.mean(p.series["a19001"][s:s + n])))
                     p.series["a19001"][s:s + n] = o2 + rng.normal(0, 0.05, n)
-                    for code in GAS:
+                    for code in p.limits:
                         p.series[code][s:s + n] *= scale
                     _label(labels, p, "a19001", kind, day0, s, s + n)
                 else:
@@ -207,8 +212,7 @@ def _set_conc(p: Point, factor: str, s: int, e: int, target: float, rng, noise: 
 def limits_for(points: list[Point]) -> Limits:
     table: dict = {}
     for p in points:
-        codes = GAS if p.kind == "gas" else WATER
-        table[p.mn] = {c: (lim, p.ref_o2) for c, (_, lim) in codes.items()}
+        table[p.mn] = {c: (lim, p.ref_o2) for c, lim in p.limits.items()}
         if p.kind == "gas":
             table[p.mn]["a19001"] = (None, None)
     return Limits(table)
@@ -223,7 +227,7 @@ def to_table(points: list[Point], day0: datetime) -> pa.Table:
             if "#" in code:
                 continue
             v = np.round(vals[p.present], 3)
-            if p.ref_o2 is not None and code in GAS:
+            if p.ref_o2 is not None and code in p.limits:
                 o2 = np.minimum(p.series["a19001"][p.present], 20.5)
                 zs = v * (21 - p.ref_o2) / (21 - o2)
                 bad = p.series.get(f"{code}#zsbad")
@@ -263,10 +267,11 @@ def to_table(points: list[Point], day0: datetime) -> pa.Table:
 
 
 def generate(root: Path, *, points: int, days: int, start: date, seed: int, counts: dict[str, int],
-             prefix: str = "GEN", label_file: Path | None = None) -> tuple[list[Point], list[dict], Limits]:
+             prefix: str = "GEN", label_file: Path | None = None, specs: list[tuple] | None = None
+             ) -> tuple[list[Point], list[dict], Limits]:
     rng = np.random.default_rng(seed)
     day0 = datetime.combine(start, datetime.min.time())
-    pts = make_points(points, days, rng, prefix)
+    pts = make_points(points, days, rng, prefix, specs)
     _legit(pts, days, rng)
     labels = inject(pts, days, counts, rng, day0)
     lake.write_rows(root, to_table(pts, day0), prefix=f"gen{seed}")

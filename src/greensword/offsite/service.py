@@ -1,0 +1,155 @@
+"""Lead lifecycle: ingest findings (repeats of an open lead fold into it), rank by score and the
+enterprise's history, response deadlines from the rules file, screening (confirm / dismiss with a
+reason), reminder to the enterprise or an inspection request (a targeted task in the inspection
+domain), closing with an outcome. Every step is audited."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..core import audit
+from ..core.auth import Actor, check_agency, require_role
+from ..core.errors import IllegalTransition, NotFound, ValidationFailed
+from ..core.timeutil import TZ, now
+from ..registry.models import Agency, Enterprise, MonitoringPoint
+from .detectors import Finding
+from .models import Lead
+from .rules import rules
+from .screen import evidence as evidence_of
+
+DETECTOR_NAMES = {"exceedance": "超标排放", "flatline": "数据恒值", "near_limit": "长期贴近限值", "sudden_drop": "无标记骤降",
+                  "flag_abuse": "标记滥用", "missing_data": "数据缺失", "o2_dilution": "氧含量/折算异常",
+                  "duplicate_pattern": "数据复制", "out_of_range": "超出量程", "power_mismatch": "用电与排放不符"}
+STATUS = {"new": "待甄别", "screened": "已甄别", "reminded": "已提醒", "inspection": "已转现场核查", "closed": "已办结"}
+
+
+def _aware(dt: datetime) -> datetime:
+    return dt.replace(tzinfo=TZ) if dt.tzinfo is None else dt
+
+
+def ingest(session: Session, actor: Actor, findings: list[Finding], lake_root: str) -> tuple[int, int]:
+    """Findings → leads. Returns (new leads, folded repeats)."""
+    r = rules().leads
+    points = {p.mn: p for p in session.execute(select(MonitoringPoint).where(
+        MonitoringPoint.mn.in_({f.mn for f in findings}))).scalars()} if findings else {}
+    history = dict(session.execute(select(Lead.enterprise_id, func.count()).group_by(Lead.enterprise_id)).all())
+    created = folded = 0
+    for f in findings:
+        start, end = _aware(f.start), _aware(f.end)
+        open_lead = session.execute(select(Lead).where(
+            Lead.mn == f.mn, Lead.detector == f.detector, Lead.factor == f.factor, Lead.status != "closed",
+            Lead.end >= start - timedelta(hours=24))).scalars().first()
+        if open_lead is not None:          # a repeat folds into the open lead instead of a new alarm
+            open_lead.end = max(_aware(open_lead.end), end)
+            open_lead.start = min(_aware(open_lead.start), start)
+            open_lead.score = max(open_lead.score, f.score)
+            open_lead.repeats += 1
+            open_lead.updated_at = now()
+            folded += 1
+            continue
+        p = points.get(f.mn)
+        ent = p.enterprise if p else None
+        key = bool(ent and ent.key_polluter)
+        prior = history.get(ent.id if ent else None, 0)
+        lead = Lead(mn=f.mn, enterprise_id=ent.id if ent else None, agency_id=ent.agency_id if ent else None,
+                    factor=f.factor, detector=f.detector, start=start, end=end, score=f.score,
+                    rank_score=round(f.score * (1 + 0.1 * min(prior, 10)) * (1.2 if key else 1.0), 4),
+                    status="new", evidence=evidence_of(f, lake_root), repeats=0,
+                    due_at=now() + timedelta(hours=r["response_hours_key"] if key else r["response_hours"]),
+                    created_at=now(), updated_at=now(), reason="", outcome="")
+        session.add(lead)
+        session.flush()
+        audit.record(session, actor, "offsite.lead.create", "offsite_lead", lead.id,
+                     {"mn": f.mn, "detector": f.detector, "start": f.start.isoformat(), "end": f.end.isoformat()})
+        created += 1
+    return created, folded
+
+
+def get_lead(session: Session, actor: Actor, lead_id: int) -> Lead:
+    lead = session.get(Lead, lead_id)
+    if lead is None:
+        raise NotFound(f"线索 {lead_id} 不存在", code="offsite.lead_not_found")
+    if lead.agency_id:
+        check_agency(actor, session.get(Agency, lead.agency_id).path, "该线索")
+    return lead
+
+
+def list_leads(session: Session, actor: Actor, *, status: str = "", detector: str = "", agency_id: int | None = None,
+               limit: int = 200) -> list[Lead]:
+    stmt = select(Lead).outerjoin(Agency, Lead.agency_id == Agency.id)
+    if actor.agency_path != "/":
+        stmt = stmt.where(Agency.path.startswith(actor.agency_path, autoescape=True))
+    if agency_id:
+        a = session.get(Agency, agency_id)
+        stmt = stmt.where(Agency.path.startswith(a.path, autoescape=True))
+    if status:
+        stmt = stmt.where(Lead.status == status)
+    if detector:
+        stmt = stmt.where(Lead.detector == detector)
+    return list(session.execute(stmt.order_by(Lead.status == "closed", Lead.rank_score.desc(), Lead.id)
+                                .limit(limit)).scalars())
+
+
+def overdue(lead: Lead, at: datetime | None = None) -> bool:
+    return lead.status in ("new", "screened") and _aware(lead.due_at) < (at or now())
+
+
+TRANSITIONS = {"confirm": ("new",), "dismiss": ("new",), "remind": ("screened",), "request_inspection": ("screened",),
+               "close": ("screened", "reminded", "inspection")}
+
+
+def act(session: Session, actor: Actor, lead_id: int, action: str, *, reason: str = "",
+        officer_ids: list[int] | None = None, due: date | None = None) -> Lead:
+    require_role(actor, "officer", "leader", "admin")
+    lead = get_lead(session, actor, lead_id)
+    if action not in TRANSITIONS:
+        raise ValidationFailed(f"未知的线索操作 {action}", code="offsite.bad_action")
+    if lead.status not in TRANSITIONS[action]:
+        raise IllegalTransition(f"线索处于“{STATUS[lead.status]}”状态，不能执行该操作", code="offsite.illegal_transition")
+    if action in ("dismiss", "close") and not reason.strip():
+        raise ValidationFailed("排除或办结线索须说明理由/结果", code="offsite.no_reason")
+    if action == "confirm":
+        lead.status, lead.verdict, lead.reason = "screened", "confirmed", reason
+    elif action == "dismiss":
+        lead.status, lead.verdict, lead.reason = "closed", "dismissed", reason
+        lead.outcome = "甄别排除"
+    elif action == "remind":
+        lead.status = "reminded"
+        lead.reason = reason or "已向企业发送电子督办提醒"
+    elif action == "request_inspection":
+        from ..inspection.service import create_targeted_task
+
+        if lead.enterprise_id is None:
+            raise ValidationFailed("该线索没有对应的企业，不能派发现场核查", code="offsite.no_enterprise")
+        task = create_targeted_task(session, actor, enterprise_id=lead.enterprise_id, source="lead",
+                                    source_ref=f"线索 {lead.id}（{DETECTOR_NAMES[lead.detector]}）",
+                                    officer_ids=officer_ids or [], due_date=due or (now() + timedelta(days=2)).date())
+        lead.status, lead.task_id = "inspection", task.id
+    elif action == "close":
+        lead.status, lead.outcome = "closed", reason
+    lead.updated_at = now()
+    audit.record(session, actor, f"offsite.lead.{action}", "offsite_lead", lead.id,
+                 {"status": lead.status, "reason": reason, "task": lead.task_id})
+    return lead
+
+
+def confirmed_for_planning(session: Session, actor: Actor) -> list[Lead]:
+    """Confirmed leads waiting for an on-site check (the inspection planner's queue)."""
+    return [x for x in list_leads(session, actor, status="screened") if x.verdict == "confirmed"]
+
+
+def limits_from_registry(session: Session, county_code: str | None = None):
+    from ..registry.service import limits_table
+    from .hourly import Limits
+
+    mns = None
+    if county_code:
+        mns = session.execute(select(MonitoringPoint.mn).join(Enterprise).join(
+            Agency, Enterprise.agency_id == Agency.id).where(Agency.division_code == county_code)).scalars().all()
+    table: dict = {}
+    for row in limits_table(session, mns):
+        table.setdefault(row["mn"], {})[row["factor"]] = (row["limit"], row["ref_o2"])
+    return Limits(table)
