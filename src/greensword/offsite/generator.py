@@ -109,7 +109,7 @@ def _pick(points, days, rng, used, kind, need_gas=False, need_days=1):
         if need_gas and p.kind != "gas":
             continue
         d = int(rng.integers(max(1, days - need_days + 1)))
-        if kind == "duplicate_pattern" and d == 0:
+        if kind in ("duplicate_pattern", "sudden_drop") and d == 0:      # both need an earlier day
             continue
         span = set(range(d, d + need_days))
         if span & p.busy_days or any((p.mn, x) in used for x in span):

@@ -33,7 +33,9 @@ def detect(data, limits, r, *, window=None):
                     n = len(run)
                     text = (f"设备离线 {n} 小时（无任何数据）" if n >= 24 else f"连续 {n} 小时无有效数据且无停运/维护标记")
                     out.append(Finding(mn, "*", NAME, run[0], run[-1] + HOUR, min(1.0, 0.5 + n / 48), text,
-                                       {"min_hours": p["min_hours"], "minutes_per_valid_hour": data.min_valid}))
+                                       {"min_hours": p["min_hours"], "minutes_per_valid_hour": data.min_valid},
+                                       [{"hour": x.isoformat(), "n_valid": 0, "stop_or_maintenance": False}
+                                        for x in run[:48]]))
                 run = []
             h += timedelta(hours=1)
     return out

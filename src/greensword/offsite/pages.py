@@ -1,0 +1,94 @@
+"""Lead console: the ranked list (filters by county, detector, status; overdue flagged), a lead's
+page with the series plotted against the limit and the flagged span, the evidence, and the
+screening actions."""
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy import select
+
+from ..core.errors import DomainError
+from ..core.timeutil import aware, now
+from ..registry import service as registry
+from ..registry.models import Officer
+from ..settings import get_settings
+from ..web.deps import DB, CurrentActor
+from ..web.templating import NavItem, add_nav, render
+from . import service
+from .models import Lead
+
+router = APIRouter(include_in_schema=False)
+add_nav(NavItem("非现场线索", "/offsite/leads", roles=("officer", "leader", "admin"), order=25))
+
+
+@router.get("/offsite/leads")
+def leads(request: Request, db: DB, actor: CurrentActor, status: str = "", detector: str = "",
+          agency_id: int | None = None):
+    items = service.list_leads(db, actor, status=status, detector=detector, agency_id=agency_id)
+    return render(request, "offsite/leads.html", {
+        "items": items, "status": status, "detector": detector, "agency_id": agency_id,
+        "agencies": registry.list_agencies(db, actor, level="county"), "names": service.DETECTOR_NAMES,
+        "statuses": service.STATUS, "overdue": service.overdue, "now": now()})
+
+
+def _series(lead: Lead) -> dict:
+    """Minute series of the lead's factor around its span (the plot), via DuckDB over the lake."""
+    import duckdb
+
+    root = get_settings().lake_path
+    lo = (aware(lead.start) - timedelta(hours=12)).replace(tzinfo=None)
+    hi = (aware(lead.end) + timedelta(hours=12)).replace(tzinfo=None)
+    days = {(lo + timedelta(days=i)).date().isoformat() for i in range((hi - lo).days + 2)}
+    files = [str(p) for p in root.glob("minute/date=*/*.parquet") if p.parent.name[5:] in days]
+    if not files:
+        return {"factor": lead.factor, "points": [], "flags": []}
+    factor = lead.factor
+    con = duckdb.connect()
+    listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+    src = f"read_parquet([{listing}], hive_partitioning = false)"
+    if factor == "*":
+        row = con.execute(f"SELECT factor FROM {src} WHERE mn = ? AND factor NOT LIKE 'e1%' "
+                          "AND factor NOT IN ('a19001', 'a00000', 'w00000', 'w01001') LIMIT 1", [lead.mn]).fetchone()
+        factor = row[0] if row else None
+    if factor is None:
+        return {"factor": lead.factor, "points": [], "flags": []}
+    rows = con.execute(f"SELECT strftime(data_time, '%Y-%m-%d %H:%M'), coalesce(zs_value, value), flag FROM {src} "
+                       "WHERE mn = ? AND factor = ? AND data_time >= ? AND data_time < ? ORDER BY data_time",
+                       [lead.mn, factor, lo, hi]).fetchall()
+    return {"factor": factor, "points": [[t, v] for t, v, _ in rows],
+            "flags": [[t, v, f] for t, v, f in rows if f and f != "N"]}
+
+
+@router.get("/offsite/leads/{lead_id}")
+def lead_page(request: Request, lead_id: int, db: DB, actor: CurrentActor, error: str = ""):
+    lead = service.get_lead(db, actor, lead_id)
+    series = _series(lead)
+    limit = None
+    if series.get("factor"):
+        lim = service.limits_from_registry(db).get(lead.mn, series["factor"])
+        limit = lim[0]
+    officers = []
+    if lead.enterprise is not None:
+        officers = list(db.execute(select(Officer).where(Officer.agency_id == lead.enterprise.agency_id,
+                                                         Officer.cert_no.is_not(None), Officer.active.is_(True))
+                                   .order_by(Officer.id).limit(30)).scalars())
+    return render(request, "offsite/lead.html", {
+        "lead": lead, "series": series, "limit": limit,
+        "span": [aware(lead.start).strftime("%Y-%m-%d %H:%M"), aware(lead.end).strftime("%Y-%m-%d %H:%M")], "names": service.DETECTOR_NAMES, "statuses": service.STATUS,
+        "overdue": service.overdue(lead), "officers": officers, "error": error,
+        "actions": [a for a, src in service.TRANSITIONS.items() if lead.status in src]})
+
+
+@router.post("/offsite/leads/{lead_id}/act/{action}")
+async def lead_act(request: Request, lead_id: int, action: str, db: DB, actor: CurrentActor):
+    form = await request.form()
+    officers = [int(v) for k, v in form.multi_items() if k == "officer"]
+    try:
+        service.act(db, actor, lead_id, action, reason=str(form.get("reason", "")), officer_ids=officers)
+    except DomainError as exc:
+        db.rollback()
+        from urllib.parse import quote
+
+        return RedirectResponse(f"/offsite/leads/{lead_id}?error={quote(exc.message)}", status_code=303)
+    return RedirectResponse(f"/offsite/leads/{lead_id}", status_code=303)
