@@ -37,6 +37,7 @@ def ingest(session: Session, actor: Actor, findings: list[Finding], lake_root: s
         MonitoringPoint.mn.in_({f.mn for f in findings}))).scalars()} if findings else {}
     history = dict(session.execute(select(Lead.enterprise_id, func.count()).group_by(Lead.enterprise_id)).all())
     created = folded = 0
+    t = now()
     for f in findings:
         start, end = _aware(f.start), _aware(f.end)
         open_lead = session.execute(select(Lead).where(
@@ -58,8 +59,8 @@ def ingest(session: Session, actor: Actor, findings: list[Finding], lake_root: s
                     factor=f.factor, detector=f.detector, start=start, end=end, score=f.score,
                     rank_score=round(f.score * (1 + 0.1 * min(prior, 10)) * (1.2 if key else 1.0), 4),
                     status="new", evidence=evidence_of(f, lake_root), repeats=0,
-                    due_at=now() + timedelta(hours=r["response_hours_key"] if key else r["response_hours"]),
-                    created_at=now(), updated_at=now(), reason="", outcome="")
+                    due_at=t + timedelta(hours=r["response_hours_key"] if key else r["response_hours"]),
+                    created_at=t, updated_at=t, reason="", outcome="")
         session.add(lead)
         session.flush()
         audit.record(session, actor, "offsite.lead.create", "offsite_lead", lead.id,

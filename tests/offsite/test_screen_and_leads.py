@@ -1,0 +1,110 @@
+import json
+import os
+import subprocess
+import sys
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from greensword.core.errors import IllegalTransition, PermissionDenied, ValidationFailed
+from greensword.hj212.codec import build
+from greensword.inspection.models import Task
+from greensword.offsite import engine, service
+from greensword.offsite.models import Lead
+from tests.conftest import login_as
+from tests.factories import actor
+from tests.offsite.conftest import make
+
+
+def _packets(mn, pw, day: datetime, hours=24, over=range(10, 14), limit=35.0):
+    """Minute packets (2051) for one SO2 point; hours in ``over`` exceed the limit."""
+    out = []
+    for m in range(hours * 60):
+        t = day + timedelta(minutes=m)
+        v = limit * (1.6 if t.hour in over else 0.4) * (1 + 0.03 * ((m * 7919) % 13 - 6) / 6)
+        out.append(build(st="31", cn="2051", pw=pw, mn=mn, qn=t.strftime("%Y%m%d%H%M%S") + "000", flag=4,
+                         cp={"DataTime": t.strftime("%Y%m%d%H%M%S"), "a21026-Avg": f"{v:.3f}",
+                             "a21026-Flag": "N"}))
+    return out
+
+
+def test_screen_cli_packets_to_jsonl(tmp_path):
+    f = tmp_path / "dump.txt"
+    f.write_bytes(b"".join(_packets("010000A8900016F000169DC0", "123456", datetime(2026, 3, 2))) + b"##garbage\r\n")
+    lim = tmp_path / "limits.csv"
+    lim.write_text("mn,factor,limit,unit,ref_o2\n010000A8900016F000169DC0,a21026,35,mg/m3,\n", encoding="utf-8")
+    out = tmp_path / "leads.jsonl"
+    r = subprocess.run([sys.executable, "-m", "greensword.cli", "offsite", "screen", str(f), "--limits", str(lim),
+                        "--out", str(out)], capture_output=True, text=True, env=os.environ)
+    assert r.returncode == 0, r.stderr
+    leads = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [(x["detector"], x["start"], x["end"]) for x in leads] == [
+        ("exceedance", "2026-03-02T10:00:00+08:00", "2026-03-02T14:00:00+08:00")]
+    x = leads[0]
+    assert set(x) >= {"mn", "factor", "detector", "start", "end", "score", "evidence"}
+    assert x["evidence"]["query"].startswith("SELECT") and len(x["evidence"]["rows"]) == 4
+    assert "超过限值 35" in x["evidence"]["explanation"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("mn,limit\nx,1\n", encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "greensword.cli", "offsite", "screen", str(f), "--limits", str(bad)],
+                       capture_output=True, text=True, env=os.environ)
+    assert r.returncode == 2 and "factor" in r.stderr
+
+
+@pytest.mark.db
+def test_lead_lifecycle_folding_and_inspection_request(db, world, tmp_path):
+    gas = world.points["330102-gas"]
+    root, labels, limits, s, e = make(tmp_path, {"exceedance": 2}, seed=4, points=3, days=3)
+    found = engine.screen(root, limits, s, e)
+    for f in found:            # pretend the findings are about a registered point
+        f.mn = gas.mn
+    sys_actor = actor(db, world, "admin-330102")
+    created, folded = service.ingest(db, sys_actor, found[:1], str(root))
+    assert (created, folded) == (1, 0)
+    again = service.ingest(db, sys_actor, found[:1], str(root))          # the same finding next run
+    assert again == (0, 1)
+    lead = db.execute(select(Lead)).scalar_one()
+    assert lead.repeats == 1 and lead.enterprise_id == gas.enterprise_id
+    assert lead.due_at - lead.created_at == timedelta(hours=4)          # key polluter: 4 h
+    off = actor(db, world, "officer-330102")
+    with pytest.raises(IllegalTransition):
+        service.act(db, off, lead.id, "request_inspection")
+    with pytest.raises(ValidationFailed):
+        service.act(db, off, lead.id, "dismiss")
+    service.act(db, off, lead.id, "confirm", reason="数据与工况不符，确认异常")
+    assert lead in service.confirmed_for_planning(db, off)
+    offs = [world.officers["330102-0"].id, world.officers["330102-1"].id]
+    service.act(db, off, lead.id, "request_inspection", officer_ids=offs, due=date(2026, 3, 6))
+    task = db.get(Task, lead.task_id)
+    assert task.source == "lead" and f"线索 {lead.id}" in task.source_ref
+    service.act(db, off, lead.id, "close", reason="现场核查属实，已立案")
+    assert lead.status == "closed"
+    with pytest.raises(IllegalTransition):
+        service.act(db, off, lead.id, "confirm")
+    # another county cannot see it
+    with pytest.raises(PermissionDenied):
+        service.get_lead(db, actor(db, world, "officer-330203"), lead.id)
+
+
+def test_lead_pages(client, db, world, tmp_path, monkeypatch):
+    from greensword.settings import get_settings
+
+    gas = world.points["330102-gas"]
+    root = get_settings().lake_path
+    lim = tmp_path / "l.csv"
+    lim.write_text(f"mn,factor,limit,unit,ref_o2\n{gas.mn},a21026,35,mg/m3,\n", encoding="utf-8")
+    from greensword.offsite.screen import packets_to_lake, read_limits
+
+    packets_to_lake(_packets(gas.mn, gas.pw, datetime(2026, 3, 2)), root)
+    found = engine.screen(root, read_limits(lim), datetime(2026, 3, 2), datetime(2026, 3, 3))
+    service.ingest(db, actor(db, world, "admin-330102"), found, str(root))
+    db.commit()
+    login_as(client, "officer-330102")
+    r = client.get("/offsite/leads")
+    assert r.status_code == 200 and "超标排放" in r.text
+    lead = db.execute(select(Lead)).scalars().first()
+    r = client.get(f"/offsite/leads/{lead.id}")
+    assert r.status_code == 200 and "复现查询" in r.text and "2026-03-02 10:00" in r.text
+    r = client.post(f"/offsite/leads/{lead.id}/act/confirm", data={"reason": "确认"})
+    assert r.status_code == 200 and "已甄别" in r.text
