@@ -8,6 +8,7 @@ exactly as `greensword offsite detect` does (24 h of context, fingerprints carri
 """
 
 import argparse
+import multiprocessing
 import resource
 import tempfile
 import time
@@ -31,6 +32,10 @@ def specs(points: int, factors: int):
     return out
 
 
+def _generate_day(root, sp, day, seed):
+    generator.generate(root, points=len(sp), days=1, start=day, seed=seed, counts={}, specs=sp)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--points", type=int, default=1000)
@@ -46,9 +51,12 @@ def main() -> None:
             t = time.perf_counter()
             rows = 0
             limits = None
-            for d in range(days):          # one day at a time keeps generation memory bounded
-                _, _, limits = generator.generate(root, points=len(sp), days=1, start=start + timedelta(days=d),
-                                                  seed=1000 + d, counts={}, specs=sp)
+            for d in range(days):          # each day generated in a child process: bounded, and not in our RSS
+                ctx = multiprocessing.get_context("spawn")
+                p = ctx.Process(target=_generate_day, args=(root, sp, start + timedelta(days=d), 1000 + d))
+                p.start()
+                p.join()
+            limits = Limits({mn: {f: (lim, ref) for f, lim in table.items()} for mn, _, table, ref in sp})
             import duckdb
 
             rows = duckdb.connect().execute(

@@ -136,7 +136,6 @@ def entry(db: DB, actor: CurrentActor, agency_id: int = Form(...), indicator: st
 def dashboard(request: Request, db: DB, actor: CurrentActor, agency_id: int | None = None):
     from ..cases.models import Case
     from ..cases.service import overdue
-    from ..inspection.models import Task
 
     unit = _unit(db, actor, agency_id)
     today = now().date()
@@ -163,9 +162,11 @@ def dashboard(request: Request, db: DB, actor: CurrentActor, agency_id: int | No
         last = {c.agency_id: c for c in service.evaluate(db, year=y - 1, level=unit.level, previous=False)}
         card = cards.get(unit.id)
         trend = [(y - 1, last[unit.id].total if unit.id in last else None), (y, card.total if card else None)]
-    leads = db.execute(select(Task).where(Task.source == "lead", Task.status == "open")
-                       .join(A, Task.agency_id == A.id).where(A.path.startswith(unit.path, autoescape=True))
-                       .limit(20)).scalars().all()
+    from ..offsite.models import Lead
+
+    leads = db.execute(select(Lead).where(Lead.status.in_(("new", "screened", "reminded", "inspection")))
+                       .join(A, Lead.agency_id == A.id).where(A.path.startswith(unit.path, autoescape=True))
+                       .order_by(Lead.rank_score.desc()).limit(20)).scalars().all()
     return render(request, "evaluation/dashboard.html", {
         "unit": unit, "rep": rep, "months": months, "card": card, "trend": trend, "year": y,
         "overdue": overdue(db, actor, today, limit=15), "leads": leads, "labels": statistics.LABELS,

@@ -41,14 +41,17 @@ LABELS = {
     "uploads_on_time": "检查记录按时上传数",
     "upload_on_time_rate": "按时上传率",
     "findings": "检查发现问题数",
+    "leads": "非现场监管线索数",
     "lead_cases": "非现场线索立案数",
+    "lead_conversion": "线索立案转化率",
     "offsite_share": "非现场立案占比",
     "offset_cases": "学法积分抵扣案件数",
     "offset_yuan": "学法积分抵扣金额（元）",
 }
 MEASURES = ("seizure", "restriction", "suspension", "daily_penalty", "detention_transfer", "criminal_transfer")
 RATES = {"plan_completion": ("routine_done", "routine_planned"), "coverage": ("covered", "population"),
-         "upload_on_time_rate": ("uploads_on_time", "inspections"), "offsite_share": ("lead_cases", "cases_filed")}
+         "upload_on_time_rate": ("uploads_on_time", "inspections"), "offsite_share": ("lead_cases", "cases_filed"),
+         "lead_conversion": ("lead_cases", "leads")}
 
 
 @dataclass
@@ -146,6 +149,13 @@ def _county_sums(session: Session, f: Filters) -> dict[int, dict[str, float]]:
                                     .where(between(Measure.started_on))).group_by(Case.agency_id)),
         "supporting_measures")
     if f.tag is None and f.violation_code is None:
+        from ..offsite.models import Lead
+
+        lo_ = datetime.combine(f.start, time(0), TZ)
+        hi_ = datetime.combine(f.end + timedelta(days=1), time(0), TZ)
+        add(session.execute(select(Lead.agency_id, func.count()).where(
+            Lead.created_at >= lo_, Lead.created_at < hi_, Lead.agency_id.is_not(None)).group_by(Lead.agency_id)),
+            "leads")
         on_time_h = sampling().upload_on_time_hours
         lo = datetime.combine(f.start, time(0), TZ)
         hi = datetime.combine(f.end + timedelta(days=1), time(0), TZ)

@@ -237,12 +237,13 @@ def to_table(points: list[Point], day0: datetime) -> pa.Table:
             else:
                 zs = np.full(len(v), np.nan)
             n = len(v)
-            cols["mn"].append(pa.array([p.mn] * n, pa.string()))
-            cols["factor"].append(pa.array([code] * n, pa.string()))
+            idx = pa.array(np.zeros(n, dtype=np.int32))
+            cols["mn"].append(pa.array([p.mn], pa.string()).take(idx))
+            cols["factor"].append(pa.array([code], pa.string()).take(idx))
             cols["data_time"].append(pa.array(times, pa.timestamp("us")))
             cols["value"].append(pa.array(v, pa.float64()))
             cols["zs_value"].append(pa.array(zs, pa.float64(), from_pandas=True))
-            cols["flag"].append(pa.array(p.flags[code][p.present].tolist(), pa.string()))
+            cols["flag"].append(pa.array(p.flags[code][p.present], pa.string()))
     arrays = {k: pa.concat_arrays(v) if v else pa.array([], t) for (k, v), t in zip(
         cols.items(), [pa.string(), pa.string(), pa.timestamp("us"), pa.float64(), pa.float64(), pa.string()],
         strict=True)}
