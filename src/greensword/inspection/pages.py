@@ -32,8 +32,10 @@ def _names(db, ids) -> list[str]:
 
 @router.get("/inspection/plans")
 def plans(request: Request, db: DB, actor: CurrentActor):
+    from ..offsite.service import confirmed_for_planning
+
     return render(request, "inspection/plans.html", {
-        "plans": service.list_plans(db, actor), "modes": service.MODES,
+        "plans": service.list_plans(db, actor), "modes": service.MODES, "leads": confirmed_for_planning(db, actor),
         "agencies": registry.list_agencies(db, actor, level="county"), "today": now().date()})
 
 
