@@ -18,14 +18,23 @@ def screen(lake_root: Path, limits: Limits, start: datetime, end: datetime, *, e
     copied from any earlier screened day is still recognised."""
     r = rules()
     lo = start - context
+    # consecutive windows: the previous window's last hours are the context, no second scan
+    reuse = state is not None and state.get("tail_end") == start and context
+    q_lo = start if reuse else lo
     if engine == "duckdb":
-        rows = duckdb_hourly(lake_root, limits, lo, end)
+        rows = duckdb_hourly(lake_root, limits, q_lo, end)
     elif engine == "spark":
         from .hourly import spark_session
 
-        rows = spark_hourly(spark or spark_session(), lake_root, limits, lo, end)
+        rows = spark_hourly(spark or spark_session(), lake_root, limits, q_lo, end)
     else:
         raise ValueError(f"engine 应为 duckdb 或 spark，而不是 {engine}")
+    if reuse:
+        rows = [t for t in state["tail"] if t[2] >= lo] + rows
+        rows.sort(key=lambda t: (t[0], t[1], t[2]))
+    if state is not None and context:
+        state["tail"] = [t for t in rows if t[2] >= end - context]
+        state["tail_end"] = end
     data = detectors.Data(rows, r.validity["minutes_per_valid_hour"])
     found = []
     for name in names or detectors.NAMES:

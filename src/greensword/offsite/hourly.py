@@ -8,6 +8,7 @@ Minute rows may repeat (a back-filled re-send); the first received copy counts.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -100,7 +101,8 @@ def duckdb_hourly(lake_root: Path, limits: Limits, start: datetime, end: datetim
     import duckdb
     import pyarrow as pa
 
-    con = con or duckdb.connect()
+    # bounded memory whatever the lake's size: DuckDB spills beyond this instead of growing
+    con = con or duckdb.connect(config={"memory_limit": os.environ.get("GREENSWORD_DUCKDB_MEMORY", "3GB")})
     files = [str(p) for p in Path(lake_root).glob("minute/date=*/*.parquet")
              if start.date().isoformat() <= p.parent.name[5:] <= end.date().isoformat()]
     if not files:
