@@ -63,13 +63,17 @@ class Data:
         for s in self.series.values():
             s.sort(key=lambda r: r.hour)
         self.min_valid = minutes_per_valid_hour
-        self.mns = sorted({mn for mn, _ in self.series})
+        by_mn: dict[str, list[str]] = defaultdict(list)
+        for mn, f in self.series:
+            by_mn[mn].append(f)
+        self._factors = {mn: sorted(fs) for mn, fs in by_mn.items()}   # not a scan per call: 1,000s of MNs
+        self.mns = sorted(self._factors)
 
     def valid(self, r: Row) -> bool:
         return r.n_valid >= self.min_valid
 
     def factors(self, mn: str) -> list[str]:
-        return sorted(f for m, f in self.series if m == mn)
+        return self._factors.get(mn, [])
 
 
 def episodes(rows: list[Row], pred) -> list[list[Row]]:
