@@ -10,10 +10,10 @@ from datetime import date
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, RootModel, ValidationError, model_validator
 
 from .errors import ValidationFailed
 
@@ -27,6 +27,54 @@ class Source(BaseModel):
     article: str = ""
     url: str = ""
     verified: bool = False
+
+
+class Version(BaseModel):
+    """One dated value of a rule: in force from ``effective`` until the next version's date.
+    Subclass it with the rule's own fields (days, amount, weight ...)."""
+
+    effective: date
+    source: Source
+
+
+V = TypeVar("V", bound=Version)
+
+
+class Dated(RootModel[list[V]], Generic[V]):
+    """A rule whose value changes over time, written in YAML as a list of versions::
+
+        hearing_request:
+          - effective: 2021-07-15
+            days: 5
+            source: {title: 中华人民共和国行政处罚法, article: 第六十四条, verified: true}
+
+    A changed rule is a new version, never an edit; ``on(day)`` gives the version in force on the
+    event's date (a case found on 2023-06-30 is judged by the rule of that day)."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Dated[V]":
+        dates = [v.effective for v in self.root]
+        if not dates:
+            raise ValueError("规则至少需要一个生效版本")
+        if len(set(dates)) != len(dates):
+            raise ValueError(f"规则的生效日期重复：{sorted(dates)}")
+        self.root.sort(key=lambda v: v.effective)
+        return self
+
+    def on(self, day: date) -> V:
+        found = None
+        for version in self.root:
+            if version.effective <= day:
+                found = version
+        if found is None:
+            raise ValidationFailed(
+                f"{day.isoformat()} 时该规则尚未生效（最早生效日 {self.root[0].effective.isoformat()}）",
+                code="rules.not_in_force")
+        return found
+
+    @property
+    def versions(self) -> list[V]:
+        return list(self.root)
 
 
 def rules_path(name: str) -> Path:
