@@ -5,7 +5,6 @@ registered in CaseDocument; a signed document is never overwritten (a new versio
 
 from __future__ import annotations
 
-import hashlib
 import io
 from datetime import date
 
@@ -115,10 +114,6 @@ def render(kind: str, case, *, on: date, evidence: list[str], amount_due: int | 
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
-
-
-def digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def text_of(data: bytes) -> str:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
+from ..core.auth import scope
 from ..core.errors import DomainError
 from ..core.timeutil import now
 from ..web.deps import DB, CurrentActor
@@ -35,8 +36,7 @@ def _pending_referrals(db, actor):
     stmt = (select(CaseReferral, Record, Enterprise).join(Record, CaseReferral.record_id == Record.id)
             .join(Enterprise, CaseReferral.enterprise_id == Enterprise.id)
             .join(Agency, Enterprise.agency_id == Agency.id).where(CaseReferral.status == "pending"))
-    if actor.agency_path != "/":
-        stmt = stmt.where(Agency.path.startswith(actor.agency_path, autoescape=True))
+    stmt = scope(stmt, actor, Agency.path)
     return db.execute(stmt.order_by(CaseReferral.id.desc()).limit(50)).all()
 
 

@@ -9,14 +9,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..core import audit
-from ..core.auth import Actor, check_agency, require_role
+from ..core.auth import Actor, check_agency, get_in_scope, require_role, scope
 from ..core.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
+from ..core.storage import ContentStore
 from ..core.timeutil import now
+from ..inspection.schemas import SOURCES as TASK_SOURCES
 from ..registry.models import Agency, Enterprise, Officer
 from . import deadlines, discretion, documents, workflow
 from .models import Case, CaseDocument, CaseEvent, Measure, StudyPoints
 
-SOURCES = {"inspection": "现场检查", "lead": "非现场监管线索", "complaint": "信访投诉", "transfer": "移送交办",
+#: Case sources: an on-site inspection, or the origins shared with inspection tasks (their labels).
+SOURCES = {"inspection": "现场检查", **{k: TASK_SOURCES[k] for k in ("lead", "complaint", "transfer")},
            "manual": "其他"}
 MEASURES = {"seizure": "查封、扣押", "restriction": "限制生产", "suspension": "停产整治",
             "daily_penalty": "按日连续处罚", "detention_transfer": "移送行政拘留", "criminal_transfer": "移送涉嫌犯罪"}
@@ -48,10 +51,7 @@ def open_case(session: Session, actor: Actor, *, enterprise_id: int, title: str,
     require_role(actor, "officer", "leader", "admin")
     if source not in SOURCES:
         raise ValidationFailed(f"案件来源应为 {'、'.join(SOURCES)}", code="cases.bad_source")
-    e = session.get(Enterprise, enterprise_id)
-    if e is None:
-        raise NotFound(f"企业 {enterprise_id} 不存在", code="cases.enterprise_not_found")
-    check_agency(actor, e.agency.path, "该企业")
+    e = get_in_scope(session, actor, Enterprise, enterprise_id, what="企业", code="cases.enterprise_not_found")
     if violation_code:
         discretion.rules().violation(violation_code)
     c = Case(number=_number(session, e.agency, discovered_on), agency_id=e.agency_id, enterprise_id=e.id,
@@ -259,10 +259,8 @@ def _effects(session: Session, actor: Actor, c: Case, action: str, on: date, dat
 
 # --- documents -------------------------------------------------------------------------------
 
-def _doc_path(sha: str):
-    from ..settings import get_settings
-
-    return get_settings().evidence_path / "documents" / sha[:2] / f"{sha}.docx"
+DOCUMENTS = ContentStore("documents", ".docx")      # generated .docx documents
+EVIDENCE_FILES = ContentStore("documents", ".bin")  # evidence files added to a case
 
 
 def generate_document(session: Session, actor: Actor, c: Case, kind: str, *, on: date | None = None) -> CaseDocument:
@@ -273,13 +271,7 @@ def generate_document(session: Session, actor: Actor, c: Case, kind: str, *, on:
     if prev is not None and prev.signed:
         raise Conflict(f"{documents.TITLES[kind]}已签发定稿，不能重新生成", code="cases.document_signed")
     data = documents.render(kind, c, on=on or now().date(), evidence=evidence_list(session, c))
-    sha = documents.digest(data)
-    path = _doc_path(sha)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+    sha = DOCUMENTS.put(data)
     doc = CaseDocument(case_id=c.id, kind=kind, version=(prev.version + 1) if prev else 1,
                        title=documents.TITLES[kind], sha256=sha, size=len(data), signed=False,
                        created_by=actor.username, created_at=now())
@@ -290,11 +282,8 @@ def generate_document(session: Session, actor: Actor, c: Case, kind: str, *, on:
 
 
 def document_bytes(doc: CaseDocument) -> bytes:
-    path = _doc_path(doc.sha256)
-    data = (path.with_suffix(".bin") if doc.kind == "evidence" else path).read_bytes()
-    if documents.digest(data) != doc.sha256:
-        raise Conflict("文书文件与登记的哈希不符（被改动）", code="cases.document_tampered")
-    return data
+    store = EVIDENCE_FILES if doc.kind == "evidence" else DOCUMENTS
+    return store.read(doc.sha256, code="cases.document_tampered", what="文书文件")
 
 
 def case_documents(session: Session, c: Case) -> list[CaseDocument]:
@@ -306,10 +295,7 @@ def add_evidence_document(session: Session, actor: Actor, c: Case, title: str, d
     require_role(actor, "officer", "leader", "admin")
     if c.stage not in ("clue", "filed", "investigating"):
         raise IllegalTransition("证据只能在调查取证阶段补充", code="cases.locked")
-    sha = documents.digest(data)
-    path = _doc_path(sha).with_suffix(".bin")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    sha = EVIDENCE_FILES.put(data)
     n = session.execute(select(func.count()).select_from(CaseDocument).where(
         CaseDocument.case_id == c.id, CaseDocument.kind == "evidence")).scalar_one()
     doc = CaseDocument(case_id=c.id, kind="evidence", version=n + 1, title=title, sha256=sha, size=len(data),
@@ -410,11 +396,7 @@ def earn_points(session: Session, actor: Actor, enterprise_id: int, points: int,
 
 def list_cases(session: Session, actor: Actor, *, stage: str | None = None, q: str | None = None,
                limit: int = 200) -> list[Case]:
-    stmt = select(Case).join(Agency, Case.agency_id == Agency.id)
-    if actor.is_enterprise:
-        stmt = stmt.where(Case.enterprise_id == actor.enterprise_id)
-    elif actor.agency_path != "/":
-        stmt = stmt.where(Agency.path.startswith(actor.agency_path, autoescape=True))
+    stmt = scope(select(Case).join(Agency, Case.agency_id == Agency.id), actor, Agency.path, Case.enterprise_id)
     if stage:
         stmt = stmt.where(Case.stage == stage)
     if q:

@@ -7,38 +7,23 @@ deleted or reordered.
 """
 
 import hashlib
-import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .canonical import sha256_hex
 from .models import AuditEntry, AuditHead
 from .timeutil import now
 
 GENESIS = "0" * 64
 
 
-def _default(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, set | frozenset):
-        return sorted(value)
-    return str(value)
-
-
-def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_default)
-
-
 def digest(value: Any) -> str:
     """SHA-256 of the canonical JSON of a state (None for a deletion digests to the hash of null)."""
-    return hashlib.sha256(canonical_json(value).encode()).hexdigest()
+    return sha256_hex(value)
 
 
 def _entry_hash(e: AuditEntry) -> str:

@@ -8,8 +8,10 @@ console and the CLI all get the same answer. Agencies carry a materialised path 
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -17,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .audit import record
-from .errors import NotAuthenticated, PermissionDenied, ValidationFailed
+from .errors import NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
 from .models import AuthToken, User
 from .timeutil import now
 
@@ -110,6 +112,25 @@ def scope(stmt, actor: Actor, agency_path_col, enterprise_id_col=None):
     if actor.agency_path == "/":
         return stmt
     return stmt.where(agency_path_col.startswith(actor.agency_path, autoescape=True))
+
+
+R = TypeVar("R")
+
+
+def get_in_scope(session: Session, actor: Actor, model: type[R], ident: Any, *, what: str, code: str,
+                 path: Callable[[Any], str | None] = lambda row: row.agency.path,
+                 enterprise: Callable[[Any], int] | None = None) -> R:
+    """The row ``ident`` of ``model``, or NotFound (``code``, "<what> <ident> 不存在"); then the
+    jurisdiction check: the actor's agency subtree covers ``path(row)`` (and, when ``enterprise`` is
+    given, an enterprise user sees only the row whose ``enterprise(row)`` is its own)."""
+    row = session.get(model, ident)
+    if row is None:
+        raise NotFound(f"{what} {ident} 不存在", code=code)
+    if enterprise is not None:
+        check_enterprise(actor, enterprise(row), path(row), f"该{what}")
+    else:
+        check_agency(actor, path(row), f"该{what}")
+    return row
 
 
 # --- users and tokens -------------------------------------------------------------------------

@@ -50,7 +50,7 @@ def stats_page(request: Request, db: DB, actor: CurrentActor, agency_id: int | N
     rep = statistics.report(db, unit, f)
     units = [a for a in db.execute(select(Agency).where(Agency.level.in_(("province", "city", "county")))
                                    .order_by(Agency.division_code)).scalars()
-             if actor.agency_path == "/" or a.path.startswith(actor.agency_path)]
+             if actor.covers(a.path)]
     return render(request, "evaluation/statistics.html", {
         "rep": rep, "unit": unit, "f": f, "units": units, "tags": SPECIAL_ACTIONS, "tag": tag,
         "violations": drules().violations, "violation": violation, "labels": statistics.LABELS,

@@ -15,19 +15,10 @@ member conflicted with it and none who inspected it in the previous draw (ties b
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
 
-
-def canonical(obj: Any) -> bytes:
-    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-
-
-def sha256(obj: Any) -> str:
-    return hashlib.sha256(obj if isinstance(obj, bytes) else canonical(obj)).hexdigest()
+from ..core.canonical import sha256_hex, ticket
 
 
 class DrawError(ValueError):
@@ -48,12 +39,7 @@ class DrawResult:
 
     @property
     def hash(self) -> str:
-        return sha256(self.as_dict())
-
-
-def _ticket(digest: bytes, label: str) -> float:
-    h = hashlib.sha256(digest + b":" + label.encode()).digest()
-    return (int.from_bytes(h[:8], "big") + 0.5) / 2.0 ** 64
+        return sha256_hex(self.as_dict())
 
 
 def _matches(ent: dict, match: dict) -> bool:
@@ -76,8 +62,8 @@ def run_draw(seed: str, enterprises: list[dict], officers: list[dict], params: d
     exclude_positive_list, team_size, teams, conflicts [[officer, enterprise]], previous
     [[officer, enterprise]], partner_departments (joint plans), rotate (strata whose members are
     drawn once a year) with already_drawn (enterprise ids drawn earlier in the year)."""
-    ent_hash, off_hash, par_hash = sha256(enterprises), sha256(officers), sha256(params)
-    digest_hex = sha256({"seed": seed, "enterprises": ent_hash, "officers": off_hash, "params": par_hash})
+    ent_hash, off_hash, par_hash = sha256_hex(enterprises), sha256_hex(officers), sha256_hex(params)
+    digest_hex = sha256_hex({"seed": seed, "enterprises": ent_hash, "officers": off_hash, "params": par_hash})
     digest = bytes.fromhex(digest_hex)
     result = DrawResult(digest_hex)
 
@@ -99,7 +85,7 @@ def run_draw(seed: str, enterprises: list[dict], officers: list[dict], params: d
         keyed = []
         for e in members:
             w = float(mult.get(e.get("credit_class"), 1.0)) or 1e-9
-            u = _ticket(digest, f"enterprise:{e['uscc']}")
+            u = ticket(digest, f"enterprise:{e['uscc']}")
             keyed.append((u ** (1.0 / w), e["uscc"], e))
         keyed.sort(key=lambda t: (-t[0], t[1]))
         for key, _, e in keyed[:k]:
@@ -112,14 +98,14 @@ def run_draw(seed: str, enterprises: list[dict], officers: list[dict], params: d
     size = int(params.get("team_size", 2))
     partner = set(params.get("partner_departments", []))
     core = [o for o in officers if o.get("certified") and o.get("department", "生态环境") not in partner]
-    core.sort(key=lambda o: (_ticket(digest, f"officer:{o['id']}"), o["id"]))
+    core.sort(key=lambda o: (ticket(digest, f"officer:{o['id']}"), o["id"]))
     n_teams = min(int(params.get("teams", 1)), len(core) // size)
     if n_teams < 1:
         raise DrawError(f"持证执法人员 {len(core)} 人，不足以组成一个 {size} 人检查组")
     teams = [[o["id"] for o in core[i * size:(i + 1) * size]] for i in range(n_teams)]
     if partner:
         others = [o for o in officers if o.get("department") in partner]
-        others.sort(key=lambda o: (_ticket(digest, f"officer:{o['id']}"), o["id"]))
+        others.sort(key=lambda o: (ticket(digest, f"officer:{o['id']}"), o["id"]))
         if len(others) < n_teams:
             raise DrawError(f"联合抽查需要每组一名其他部门人员，名录中只有 {len(others)} 人")
         for t, o in zip(teams, others, strict=False):
@@ -136,7 +122,7 @@ def run_draw(seed: str, enterprises: list[dict], officers: list[dict], params: d
             result.unassigned.append({"enterprise_id": e["id"], "uscc": e["uscc"], "stratum": stratum,
                                       "reason": "所有检查组均有需回避的人员"})
             continue
-        best = min(ok, key=lambda i: (load[i], _ticket(digest, f"team:{i}:{e['uscc']}")))
+        best = min(ok, key=lambda i: (load[i], ticket(digest, f"team:{i}:{e['uscc']}")))
         load[best] += 1
         result.items.append({"enterprise_id": e["id"], "uscc": e["uscc"], "stratum": stratum, "team": best,
                              "officers": teams[best]})

@@ -70,7 +70,7 @@ class Task(Base):
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("inspection_plan.id"), index=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
-    #: routine (双随机) | lead (线索) | complaint (信访投诉) | transfer (移送/交办) | special (专项)
+    #: a key of inspection.schemas.SOURCES
     source: Mapped[str] = mapped_column(String(16), index=True)
     source_ref: Mapped[str] = mapped_column(String(200), default="")
     stratum: Mapped[str] = mapped_column(String(16), default="")

@@ -4,7 +4,6 @@ audited; the draw's inputs and hashes go into the audit trail."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import uuid
@@ -17,16 +16,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..core import audit
-from ..core.auth import Actor, check_agency, require_role
+from ..core.auth import Actor, get_in_scope, require_role, scope
+from ..core.canonical import canonical_json, sha256_hex
 from ..core.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
 from ..core.rules import Source, load
+from ..core.storage import ContentStore
 from ..core.timeutil import now
 from ..registry.models import Agency, Enterprise, Officer
-from .draw import DrawError, canonical, run_draw, sha256
+from .draw import DrawError, run_draw
 from .models import Amendment, CaseReferral, Evidence, OfficerConflict, Plan, Record, Snapshot, Task, Upload
+from .schemas import SOURCES
 
-SOURCES = {"routine": "双随机抽查", "lead": "非现场监管线索", "complaint": "信访投诉", "transfer": "移送/交办",
-           "special": "专项检查"}
 MODES = {"routine": "常规双随机", "joint": "跨部门联合抽查", "cross_region": "异地交叉执法"}
 
 
@@ -79,11 +79,8 @@ def checklist_for(industry_code: str) -> Checklist:
 # --- plans and draws ---------------------------------------------------------------------
 
 def _agency(session: Session, actor: Actor, agency_id: int) -> Agency:
-    a = session.get(Agency, agency_id)
-    if a is None:
-        raise NotFound(f"机构 {agency_id} 不存在", code="inspection.agency_not_found")
-    check_agency(actor, a.path, "该机构")
-    return a
+    return get_in_scope(session, actor, Agency, agency_id, what="机构", code="inspection.agency_not_found",
+                        path=lambda a: a.path)
 
 
 def create_plan(session: Session, actor: Actor, *, agency_id: int, name: str, period_start: date,
@@ -121,17 +118,12 @@ def create_plan(session: Session, actor: Actor, *, agency_id: int, name: str, pe
 
 
 def get_plan(session: Session, actor: Actor, plan_id: int) -> Plan:
-    plan = session.get(Plan, plan_id)
-    if plan is None:
-        raise NotFound(f"抽查计划 {plan_id} 不存在", code="inspection.plan_not_found")
-    check_agency(actor, plan.agency.path, "该抽查计划")
-    return plan
+    return get_in_scope(session, actor, Plan, plan_id, what="抽查计划", code="inspection.plan_not_found")
 
 
 def list_plans(session: Session, actor: Actor, *, limit: int = 200) -> list[Plan]:
     stmt = select(Plan).join(Agency, Plan.agency_id == Agency.id)
-    if actor.agency_path != "/":
-        stmt = stmt.where(Agency.path.startswith(actor.agency_path, autoescape=True))
+    stmt = scope(stmt, actor, Agency.path)
     return list(session.execute(stmt.order_by(Plan.period_start.desc(), Plan.id.desc()).limit(limit)).scalars())
 
 
@@ -169,9 +161,9 @@ def _officer_snapshot(session: Session, plan: Plan) -> list[dict]:
 
 
 def _freeze(session: Session, kind: str, content: list[dict]) -> str:
-    h = sha256(content)
+    h = sha256_hex(content)
     if session.get(Snapshot, h) is None:
-        session.add(Snapshot(hash=h, kind=kind, content=canonical(content).decode(), created_at=now()))
+        session.add(Snapshot(hash=h, kind=kind, content=canonical_json(content), created_at=now()))
     return h
 
 
@@ -225,7 +217,7 @@ def draw(session: Session, actor: Actor, plan_id: int, seed: str, *, reason: str
         raise ValidationFailed(str(exc), code="inspection.draw_impossible") from exc
     plan.enterprises_hash = _freeze(session, "enterprises", enterprises)
     plan.officers_hash = _freeze(session, "officers", officers)
-    plan.params_hash = sha256(params)
+    plan.params_hash = sha256_hex(params)
     plan.seed = seed
     plan.result = {**result.as_dict(), "params": params}
     plan.result_hash = result.hash
@@ -262,11 +254,11 @@ def verify(session: Session, plan: Plan) -> Verification:
         if snap is None:
             return Verification(plan.id, False, f"{kind} 名录快照 {h[:12]} 缺失")
         content = json.loads(snap.content)
-        if sha256(content) != h:
+        if sha256_hex(content) != h:
             return Verification(plan.id, False, f"{kind} 名录快照内容与其哈希 {h[:12]} 不符（被改动）")
         snaps[kind] = content
     params = plan.result.get("params") if plan.result else None
-    if params is None or sha256(params) != plan.params_hash:
+    if params is None or sha256_hex(params) != plan.params_hash:
         return Verification(plan.id, False, "抽查参数与公布的参数哈希不符")
     try:
         again = run_draw(plan.seed, snaps["enterprises"], snaps["officers"], params)
@@ -306,10 +298,7 @@ def create_targeted_task(session: Session, actor: Actor, *, enterprise_id: int, 
                                code="inspection.bad_source")
     if not source_ref.strip():
         raise ValidationFailed("定向检查须关联来源（线索、投诉或移送编号）", code="inspection.no_source_ref")
-    e = session.get(Enterprise, enterprise_id)
-    if e is None:
-        raise NotFound(f"企业 {enterprise_id} 不存在", code="inspection.enterprise_not_found")
-    check_agency(actor, e.agency.path, "该企业")
+    e = get_in_scope(session, actor, Enterprise, enterprise_id, what="企业", code="inspection.enterprise_not_found")
     officers = [session.get(Officer, i) for i in officer_ids]
     certified = [o for o in officers if o is not None and o.cert_no and o.active]
     if len(certified) < sampling().team_size:
@@ -329,18 +318,14 @@ def create_targeted_task(session: Session, actor: Actor, *, enterprise_id: int, 
 
 
 def get_task(session: Session, actor: Actor, task_id: int) -> Task:
-    t = session.get(Task, task_id)
-    if t is None:
-        raise NotFound(f"检查任务 {task_id} 不存在", code="inspection.task_not_found")
-    check_agency(actor, t.enterprise.agency.path, "该检查任务")
-    return t
+    return get_in_scope(session, actor, Task, task_id, what="检查任务", code="inspection.task_not_found",
+                        path=lambda t: t.enterprise.agency.path)
 
 
 def my_tasks(session: Session, actor: Actor, *, status: str = "open", limit: int = 100) -> list[Task]:
     stmt = select(Task).join(Enterprise, Task.enterprise_id == Enterprise.id).join(
         Agency, Enterprise.agency_id == Agency.id).where(Task.status == status)
-    if actor.agency_path != "/":
-        stmt = stmt.where(Agency.path.startswith(actor.agency_path, autoescape=True))
+    stmt = scope(stmt, actor, Agency.path)
     return list(session.execute(stmt.order_by(Task.due_date, Task.id).limit(limit)).scalars())
 
 
@@ -426,7 +411,7 @@ def submit(session: Session, actor: Actor, task: Task) -> Record:
 
 def record_hash(r: Record, evidence: list[str]) -> str:
     """What the submitted record commits to: its content and its evidence files' hashes."""
-    return sha256({"task": r.task_id, "checklist": r.checklist, "findings": r.findings, "violation": r.violation,
+    return sha256_hex({"task": r.task_id, "checklist": r.checklist, "findings": r.findings, "violation": r.violation,
                    "location": r.location, "checked_at": r.checked_at.isoformat() if r.checked_at else None,
                    "signatures": r.signatures, "evidence": evidence})
 
@@ -447,10 +432,11 @@ def amend(session: Session, actor: Actor, task: Task, text: str) -> Amendment:
 
 # --- evidence: content-addressed, resumable ------------------------------------------------
 
-def evidence_path(sha: str) -> Path:
-    from ..settings import get_settings
+EVIDENCE = ContentStore()
 
-    return get_settings().evidence_path / sha[:2] / sha
+
+def evidence_path(sha: str) -> Path:
+    return EVIDENCE.path(sha)
 
 
 def _upload_tmp(upload_id: str) -> Path:
@@ -509,20 +495,9 @@ def put_chunk(session: Session, actor: Actor, upload_id: str, offset: int, data:
     up.received = have + len(data)
     if up.received < up.size:
         return {"upload_id": up.id, "received": up.received, "done": False}
-    digest = hashlib.sha256()
-    with open(tmp, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    if digest.hexdigest() != up.sha256:
-        tmp.unlink()
+    if not EVIDENCE.adopt(tmp, up.sha256):
         up.received = 0
         raise ValidationFailed("文件 SHA-256 与声明不符，已丢弃，请重新上传", code="inspection.upload_hash_mismatch")
-    final = evidence_path(up.sha256)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    if final.exists():
-        tmp.unlink()
-    else:
-        os.replace(tmp, final)
     ev = Evidence(task_id=up.task_id, sha256=up.sha256, filename=up.filename, mime=up.mime, size=up.size,
                   captured_at=up.captured_at, location=up.location, uploaded_by=actor.username, uploaded_at=now())
     session.add(ev)
@@ -561,8 +536,7 @@ def statistics(session: Session, actor: Actor, *, year: int) -> list[dict]:
     rules = sampling()
     start, end = date(year, 1, 1), date(year, 12, 31)
     stmt = select(Agency).where(Agency.level == "county")
-    if actor.agency_path != "/":
-        stmt = stmt.where(Agency.path.startswith(actor.agency_path, autoescape=True))
+    stmt = scope(stmt, actor, Agency.path)
     counties = list(session.execute(stmt.order_by(Agency.division_code)).scalars())
     tasks = session.execute(
         select(Task.agency_id, Task.source, Task.status, Task.enterprise_id, Record.submitted_at,
@@ -599,8 +573,7 @@ def coverage_by_stratum(session: Session, actor: Actor, *, year: int) -> list[di
     rules = sampling()
     stmt = select(Enterprise).join(Agency, Enterprise.agency_id == Agency.id).where(
         Enterprise.positive_list.is_(False))
-    if actor.agency_path != "/":
-        stmt = stmt.where(Agency.path.startswith(actor.agency_path, autoescape=True))
+    stmt = scope(stmt, actor, Agency.path)
     ents = session.execute(stmt).scalars().all()
     lo, hi = datetime(year, 1, 1, tzinfo=now().tzinfo), datetime(year + 1, 1, 1, tzinfo=now().tzinfo)
     inspected = set(session.execute(select(Task.enterprise_id).join(Record, Record.task_id == Task.id).where(

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..core import audit
-from ..core.auth import Actor, check_agency, require_role
+from ..core.auth import Actor, check_agency, require_role, scope
 from ..core.errors import IllegalTransition, NotFound, ValidationFailed
 from ..core.timeutil import TZ, now
 from ..registry.models import Agency, Enterprise, MonitoringPoint
@@ -81,8 +81,7 @@ def get_lead(session: Session, actor: Actor, lead_id: int) -> Lead:
 def list_leads(session: Session, actor: Actor, *, status: str = "", detector: str = "", agency_id: int | None = None,
                limit: int = 200) -> list[Lead]:
     stmt = select(Lead).outerjoin(Agency, Lead.agency_id == Agency.id)
-    if actor.agency_path != "/":
-        stmt = stmt.where(Agency.path.startswith(actor.agency_path, autoescape=True))
+    stmt = scope(stmt, actor, Agency.path)
     if agency_id:
         a = session.get(Agency, agency_id)
         stmt = stmt.where(Agency.path.startswith(a.path, autoescape=True))

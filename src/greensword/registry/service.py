@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..core import validators
 from ..core.audit import record
-from ..core.auth import Actor, check_agency, check_enterprise, require_role, scope
+from ..core.auth import Actor, check_agency, get_in_scope, require_role, scope
 from ..core.errors import NotFound, PermissionDenied, ValidationFailed
 from ..core.pagination import Page, PageParams
 from ..core.rules import load_raw
@@ -159,11 +159,7 @@ def _check_officer_fields(session: Session, data: OfficerIn, errors: list) -> Ag
 
 
 def get_officer(session: Session, actor: Actor, officer_id: int) -> Officer:
-    o = session.get(Officer, officer_id)
-    if o is None:
-        raise NotFound(f"执法人员 {officer_id} 不存在", code="registry.officer_not_found")
-    check_agency(actor, o.agency.path, "该执法人员")
-    return o
+    return get_in_scope(session, actor, Officer, officer_id, what="执法人员", code="registry.officer_not_found")
 
 
 def list_officers(session: Session, actor: Actor, *, agency_id: int | None = None, q: str | None = None,
@@ -236,11 +232,8 @@ def _check_enterprise_fields(session: Session, data: EnterpriseIn, errors: list)
 
 
 def get_enterprise(session: Session, actor: Actor, enterprise_id: int) -> Enterprise:
-    e = session.get(Enterprise, enterprise_id)
-    if e is None:
-        raise NotFound(f"企业 {enterprise_id} 不存在", code="registry.enterprise_not_found")
-    check_enterprise(actor, e.id, e.agency.path, "该企业")
-    return e
+    return get_in_scope(session, actor, Enterprise, enterprise_id, what="企业", code="registry.enterprise_not_found",
+                        enterprise=lambda e: e.id)
 
 
 def enterprise_by_uscc(session: Session, uscc: str) -> Enterprise | None:
@@ -341,11 +334,8 @@ def point_by_mn(session: Session, mn: str) -> MonitoringPoint | None:
 
 
 def get_point(session: Session, actor: Actor, point_id: int) -> MonitoringPoint:
-    p = session.get(MonitoringPoint, point_id)
-    if p is None:
-        raise NotFound(f"监测点 {point_id} 不存在", code="registry.point_not_found")
-    check_enterprise(actor, p.enterprise_id, p.enterprise.agency.path, "该监测点")
-    return p
+    return get_in_scope(session, actor, MonitoringPoint, point_id, what="监测点", code="registry.point_not_found",
+                        path=lambda p: p.enterprise.agency.path, enterprise=lambda p: p.enterprise_id)
 
 
 def list_points(session: Session, actor: Actor, *, agency_id: int | None = None, enterprise_id: int | None = None,

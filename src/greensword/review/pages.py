@@ -27,7 +27,7 @@ def rounds(request: Request, db: DB, actor: CurrentActor):
         ((ReviewFile.reviewer == actor.username) & (ReviewFile.status == "assigned"))
         | ((ReviewFile.second_reviewer == actor.username) & (ReviewFile.status == "appealed")))).scalars())
     agencies = [a for a in db.execute(select(Agency).where(Agency.level.in_(("province", "city")))).scalars()
-                if actor.agency_path == "/" or a.path.startswith(actor.agency_path)]
+                if actor.covers(a.path)]
     return render(request, "review/rounds.html", {"rounds": items, "mine": mine, "agencies": agencies,
                                                   "today": now().date()})
 

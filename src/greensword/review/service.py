@@ -16,11 +16,11 @@ from ..cases.calendar import add_days
 from ..cases.models import Case
 from ..core import audit
 from ..core.auth import Actor, require_role
+from ..core.canonical import sha256_hex, ticket
 from ..core.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
 from ..core.models import User
 from ..core.rules import Source, load
 from ..core.timeutil import now
-from ..inspection.draw import _ticket, sha256
 from ..registry.models import Agency
 from .models import ReviewFile, ReviewRound
 
@@ -72,8 +72,8 @@ def draw_files(seed: str, population: list[dict], reviewers: list[dict], params:
     """Pure and reproducible: population {case_id, unit_path, unit_id}; reviewers {username,
     agency_path}. k per unit = max(min_per_unit, ceil(ratio × n)) capped at n; a reviewer never
     reviews a file of the unit whose subtree they belong to."""
-    digest_hex = sha256({"seed": seed, "population": sha256(population), "reviewers": sha256(reviewers),
-                         "params": sha256(params)})
+    digest_hex = sha256_hex({"seed": seed, "population": sha256_hex(population), "reviewers": sha256_hex(reviewers),
+                         "params": sha256_hex(params)})
     digest = bytes.fromhex(digest_hex)
     by_unit: dict[int, list[dict]] = {}
     for p in population:
@@ -83,12 +83,12 @@ def draw_files(seed: str, population: list[dict], reviewers: list[dict], params:
     for unit_id in sorted(by_unit):
         cases = by_unit[unit_id]
         k = min(len(cases), max(params["min_per_unit"], math.ceil(params["ratio"] * len(cases) - 1e-9)))
-        chosen = sorted(cases, key=lambda c: (_ticket(digest, f"case:{c['case_id']}"), c["case_id"]))[:k]
+        chosen = sorted(cases, key=lambda c: (ticket(digest, f"case:{c['case_id']}"), c["case_id"]))[:k]
         for c in chosen:
             eligible = [r for r in reviewers if not c["unit_path"].startswith(r["agency_path"])]
             if not eligible:
                 raise ValidationFailed("没有与被评查单位无关的评查人员", code="review.no_reviewer")
-            r = min(eligible, key=lambda r: (load_[r["username"]], _ticket(digest, f"rev:{c['case_id']}:{r['username']}")))
+            r = min(eligible, key=lambda r: (load_[r["username"]], ticket(digest, f"rev:{c['case_id']}:{r['username']}")))
             load_[r["username"]] += 1
             files.append({"case_id": c["case_id"], "unit_id": unit_id, "reviewer": r["username"]})
     return {"digest": digest_hex, "files": files}
@@ -115,8 +115,8 @@ def create_round(session: Session, actor: Actor, *, agency_id: int, name: str, s
     params = dict(sheet().draw)
     result = draw_files(seed, population, reviewers, params)
     rnd = ReviewRound(agency_id=reviewing.id, name=name, period_start=start, period_end=end, seed=seed,
-                      population_hash=sha256(population), reviewers_hash=sha256(reviewers),
-                      result_hash=sha256(result), inputs={"population": population, "reviewers": reviewers,
+                      population_hash=sha256_hex(population), reviewers_hash=sha256_hex(reviewers),
+                      result_hash=sha256_hex(result), inputs={"population": population, "reviewers": reviewers,
                                                           "params": params}, created_at=now())
     session.add(rnd)
     session.flush()
@@ -136,7 +136,7 @@ def verify_round(session: Session, rnd: ReviewRound) -> bool:
     again = draw_files(rnd.seed, inp["population"], inp["reviewers"], inp["params"])
     stored = [{"case_id": f.case_id, "unit_id": f.unit_id, "reviewer": f.reviewer} for f in session.execute(
         select(ReviewFile).where(ReviewFile.round_id == rnd.id).order_by(ReviewFile.id)).scalars()]
-    return sha256(again) == rnd.result_hash and again["files"] == stored
+    return sha256_hex(again) == rnd.result_hash and again["files"] == stored
 
 
 def _score(deductions: dict[str, float], vetoes: list[str], sh: Sheet) -> float:
@@ -181,7 +181,7 @@ def appeal(session: Session, actor: Actor, file_id: int, reason: str, *, on: dat
     if f is None:
         raise NotFound(f"评查案卷 {file_id} 不存在", code="review.file_not_found")
     unit = session.get(Agency, f.unit_id)
-    if actor.agency_path is None or not unit.path.startswith(actor.agency_path) or not actor.has("leader", "admin"):
+    if not actor.covers(unit.path) or not actor.has("leader", "admin"):
         raise PermissionDenied("只有被评查单位的负责人可以申诉", code="review.not_unit")
     if f.status != "scored":
         raise IllegalTransition("只有已评分、未申诉的案卷可以申诉", code="review.cannot_appeal")
@@ -197,7 +197,7 @@ def appeal(session: Session, actor: Actor, file_id: int, reason: str, *, on: dat
     if not others:
         raise ValidationFailed("没有可复核的第二名评查人员", code="review.no_second")
     digest = bytes.fromhex(rnd.result_hash)
-    second = min(others, key=lambda r: _ticket(digest, f"appeal:{f.id}:{r['username']}"))
+    second = min(others, key=lambda r: ticket(digest, f"appeal:{f.id}:{r['username']}"))
     f.status, f.appeal_reason, f.appeal_by, f.appealed_on = "appealed", reason, actor.username, on
     f.second_reviewer = second["username"]
     audit.record(session, actor, "review.appeal", "review_file", f.id, {"reason": reason, "second": f.second_reviewer})
