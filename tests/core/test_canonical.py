@@ -1,7 +1,7 @@
 """The one canonical JSON + SHA-256 used by the audit chain and the published draws."""
 
 import hashlib
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from greensword.core import audit
@@ -16,7 +16,7 @@ def test_canonical_form_is_sorted_compact_utf8():
 
 
 def test_dates_decimals_and_sets_become_strings_and_lists():
-    value = {"on": date(2023, 6, 30), "at": datetime(2023, 6, 30, 8, 0, tzinfo=timezone.utc),
+    value = {"on": date(2023, 6, 30), "at": datetime(2023, 6, 30, 8, 0, tzinfo=UTC),
              "fine": Decimal("100000.50"), "tags": {"b", "a"}}
     assert canonical_json(value) == ('{"at":"2023-06-30T08:00:00+00:00","fine":"100000.50",'
                                      '"on":"2023-06-30","tags":["a","b"]}')

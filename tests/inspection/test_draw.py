@@ -1,6 +1,7 @@
 import copy
 import math
 import random
+from datetime import date
 
 import pytest
 
@@ -24,7 +25,7 @@ def officers(n=12):
 
 
 def params(**over):
-    r = sampling()
+    r = sampling(date(2026, 1, 1))
     p = {"strata": [s.model_dump() for s in r.strata], "credit_multiplier": r.credit_multiplier,
          "exclude_positive_list": True, "team_size": 2, "teams": 4, "partner_departments": [],
          "conflicts": [], "previous": []}

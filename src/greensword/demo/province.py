@@ -11,7 +11,6 @@ import yaml
 from faker import Faker
 
 from ..core import auth
-from ..core.rules import load_raw
 from ..core.validators import uscc_with_check
 from ..registry import io as registry_io
 from ..registry import service as registry
@@ -123,7 +122,7 @@ def generate_registry(session, ctx: DemoContext) -> None:
     registry_io.import_rows(session, actor, "enterprises", list(enumerate(ent_rows, start=2)))
 
     # Monitoring points for key polluters (gas/water by their industry profile, power for some).
-    profiles = load_raw("registry/standards.yaml")["profiles"]
+    profiles = registry.standards().profiles
     point_rows, n_points = [], 0
     rng.shuffle(key_profiles)
     for uscc, ind, code in key_profiles:
@@ -137,18 +136,16 @@ def generate_registry(session, ctx: DemoContext) -> None:
                 break
             prof = profiles[pname]
             n_points += 1
-            letter = {"gas": "G", "water": "W", "power": "P", "noise": "N"}[prof["kind"]]
+            letter = {"gas": "G", "water": "W", "power": "P", "noise": "N"}[prof.kind]
             mn = f"{code}{letter}{n_points:017d}"
-            title = {"gas": "废气排放口", "water": "废水总排口", "power": "用电监控点"}[prof["kind"]]
-            for f in prof["factors"]:
-                limited = f.get("limit_value") is not None or f.get("limit_min") is not None
+            title = {"gas": "废气排放口", "water": "废水总排口", "power": "用电监控点"}[prof.kind]
+            for f in prof.factors:
+                limited = f.limit_value is not None or f.limit_min is not None
                 point_rows.append({
-                    "mn": mn, "enterprise_uscc": uscc, "name": f"{title}{n_points % 3 + 1}", "kind": prof["kind"],
-                    "ref_o2_pct": prof.get("ref_o2_pct"), "factor_code": f["factor_code"], "unit": f.get("unit", ""),
-                    "limit_value": f.get("limit_value"), "limit_min": f.get("limit_min"),
-                    "corrected": bool(f.get("corrected")),
-                    "standard": f"{prof['source']['title']} {prof['source'].get('article', '')}".strip()
-                    if limited else "",
+                    "mn": mn, "enterprise_uscc": uscc, "name": f"{title}{n_points % 3 + 1}", "kind": prof.kind,
+                    "ref_o2_pct": prof.ref_o2_pct, "factor_code": f.factor_code, "unit": f.unit,
+                    "limit_value": f.limit_value, "limit_min": f.limit_min, "corrected": f.corrected,
+                    "standard": prof.standard if limited else "",
                 })
     task = ctx.task("监测点", 1)
     if point_rows:

@@ -9,73 +9,17 @@ import io
 from dataclasses import dataclass, field
 from datetime import date
 
-from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core import audit
 from ..core.auth import Actor, require_role
 from ..core.errors import NotFound, ValidationFailed
-from ..core.rules import Source, load, rules_path
 from ..core.timeutil import now
 from ..registry.models import Agency, Officer
 from . import statistics
 from .models import Entry
-
-
-class Indicator(BaseModel):
-    code: str
-    name: str
-    dimension: str = ""
-    kind: str                       # statistic | rate | review | entered
-    weight: float
-    per: str | None = None          # statistic normalised per officer
-    target: float | None = None
-    max_value: float | None = None
-    cap: float = 1.0
-
-
-class Adjustment(BaseModel):
-    code: str
-    name: str
-    kind: str = "entered"
-    per_point: float
-    min: float
-    max: float
-
-
-class Selection(BaseModel):
-    outstanding_quota: int
-    threshold: float
-    progress_quota: int
-
-
-class IndividualIndicator(BaseModel):
-    code: str
-    name: str
-    weight: float
-    kind: str = "statistic"
-    max_value: float | None = None
-
-
-class Scheme(BaseModel):
-    source: Source
-    year: int
-    indicators: list[Indicator]
-    adjustments: list[Adjustment] = []
-    selection: dict[str, Selection]
-    individuals: list[IndividualIndicator] = []
-
-
-def scheme(year: int) -> Scheme:
-    name = f"evaluation/{year}.yaml"
-    if not rules_path(name).exists():
-        # a year without its own file uses the latest earlier scheme (recorded in the result)
-        for y in range(year - 1, year - 10, -1):
-            if rules_path(f"evaluation/{y}.yaml").exists():
-                return load(f"evaluation/{y}.yaml", Scheme)
-        raise ValidationFailed(f"没有 {year} 年的评估指标体系", code="evaluation.no_scheme")
-    return load(name, Scheme)
+from .rules import scheme
 
 
 @dataclass

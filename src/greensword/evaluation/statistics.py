@@ -156,7 +156,7 @@ def _county_sums(session: Session, f: Filters) -> dict[int, dict[str, float]]:
         add(session.execute(select(Lead.agency_id, func.count()).where(
             Lead.created_at >= lo_, Lead.created_at < hi_, Lead.agency_id.is_not(None)).group_by(Lead.agency_id)),
             "leads")
-        on_time_h = sampling().upload_on_time_hours
+        on_time_h = sampling(f.end).upload_on_time_hours
         lo = datetime.combine(f.start, time(0), TZ)
         hi = datetime.combine(f.end + timedelta(days=1), time(0), TZ)
         rec = session.execute(select(Task.agency_id, Record.checked_at, Record.submitted_at, Record.violation,

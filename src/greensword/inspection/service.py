@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -19,61 +18,15 @@ from ..core import audit
 from ..core.auth import Actor, get_in_scope, require_role, scope
 from ..core.canonical import canonical_json, sha256_hex
 from ..core.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
-from ..core.rules import Source, load
 from ..core.storage import ContentStore
 from ..core.timeutil import now
 from ..registry.models import Agency, Enterprise, Officer
 from .draw import DrawError, run_draw
 from .models import Amendment, CaseReferral, Evidence, OfficerConflict, Plan, Record, Snapshot, Task, Upload
+from .rules import checklist_for, sampling, task_rules
 from .schemas import SOURCES
 
 MODES = {"routine": "常规双随机", "joint": "跨部门联合抽查", "cross_region": "异地交叉执法"}
-
-
-class Stratum(BaseModel):
-    code: str
-    name: str
-    match: dict = {}
-    ratio: float
-
-
-class SamplingRules(BaseModel):
-    source: Source
-    strata: list[Stratum]
-    credit_multiplier: dict[str, float]
-    exclude_positive_list: bool
-    team_size: int
-    annual_minimum: dict[str, float]
-    publish_within_working_days: int
-    upload_on_time_hours: int
-
-
-class ChecklistItem(BaseModel):
-    code: str
-    text: str
-    basis: str = ""
-
-
-class Checklist(BaseModel):
-    prefix: str
-    name: str
-    items: list[ChecklistItem]
-
-
-class ChecklistRules(BaseModel):
-    source: Source
-    lists: list[Checklist]
-
-
-def sampling() -> SamplingRules:
-    return load("inspection/sampling.yaml", SamplingRules)
-
-
-def checklist_for(industry_code: str) -> Checklist:
-    for c in load("inspection/checklist.yaml", ChecklistRules).lists:
-        if industry_code.startswith(c.prefix):
-            return c
-    raise ValidationFailed("抽查事项清单缺少默认清单", code="inspection.no_checklist")
 
 
 # --- plans and draws ---------------------------------------------------------------------
@@ -99,7 +52,7 @@ def create_plan(session: Session, actor: Actor, *, agency_id: int, name: str, pe
         raise ValidationFailed("跨部门联合抽查须指定参与部门", code="inspection.no_partner")
     if mode == "cross_region" and not officer_agency_ids:
         raise ValidationFailed("异地交叉执法须指定派出检查人员的机构", code="inspection.no_cross_agency")
-    rules = sampling()
+    rules = sampling(period_start)
     strata = strata or [s.model_dump() for s in rules.strata]
     for s in strata:
         if not 0 <= float(s["ratio"]) <= 1:
@@ -181,7 +134,7 @@ def _draw_params(session: Session, plan: Plan, enterprises: list[dict], officers
         previous = sorted([o, it["enterprise_id"]] for it in prev.result["items"] for o in it["officers"])
     p = {k: v for k, v in plan.params.items() if k not in ("officer_agency_ids", "industry_prefix", "rules_source")}
     # strata that must all be inspected within the year rotate: earlier draws of the year are skipped
-    rotate = sorted(code for code, share in sampling().annual_minimum.items() if share >= 1.0)
+    rotate = sorted(code for code, share in sampling(plan.period_start).annual_minimum.items() if share >= 1.0)
     already: set[int] = set()
     for other in session.execute(select(Plan).where(
             Plan.agency_id == plan.agency_id, Plan.status == "drawn", Plan.id != plan.id,
@@ -288,10 +241,18 @@ def declare_conflict(session: Session, actor: Actor, officer_id: int, enterprise
 
 # --- targeted tasks ----------------------------------------------------------------------
 
+def lead_task_due(at: datetime, *, urgent: bool) -> date:
+    """The day an on-site check of an off-site lead is due: the rules file's hours (urgent or
+    not) in force on ``at``, counted from ``at``."""
+    r = task_rules(at.date())
+    return (at + timedelta(hours=r.lead_hours_urgent if urgent else r.lead_hours)).date()
+
+
 def create_targeted_task(session: Session, actor: Actor, *, enterprise_id: int, source: str, source_ref: str,
-                         officer_ids: list[int], due_date: date) -> Task:
+                         officer_ids: list[int], due_date: date | None = None) -> Task:
     """Leads, complaints, transfers: outside the random draw and never suppressed by the
-    positive list."""
+    positive list. A lead's check is due by the rules file (48 h, an urgent lead of a key
+    polluter 4 h) unless ``due_date`` is given; other sources need ``due_date``."""
     require_role(actor, "admin", "leader", "officer")
     if source not in SOURCES or source == "routine":
         raise ValidationFailed(f"定向检查来源应为 {', '.join(k for k in SOURCES if k != 'routine')}",
@@ -299,17 +260,23 @@ def create_targeted_task(session: Session, actor: Actor, *, enterprise_id: int, 
     if not source_ref.strip():
         raise ValidationFailed("定向检查须关联来源（线索、投诉或移送编号）", code="inspection.no_source_ref")
     e = get_in_scope(session, actor, Enterprise, enterprise_id, what="企业", code="inspection.enterprise_not_found")
+    created = now()
+    if due_date is None:
+        if source != "lead":
+            raise ValidationFailed("定向检查须指定完成期限", code="inspection.no_due_date")
+        due_date = lead_task_due(created, urgent=bool(e.key_polluter))
     officers = [session.get(Officer, i) for i in officer_ids]
     certified = [o for o in officers if o is not None and o.cert_no and o.active]
-    if len(certified) < sampling().team_size:
-        raise ValidationFailed(f"现场检查须由至少 {sampling().team_size} 名持证执法人员进行",
+    team_size = sampling(created.date()).team_size
+    if len(certified) < team_size:
+        raise ValidationFailed(f"现场检查须由至少 {team_size} 名持证执法人员进行",
                                code="inspection.team_too_small")
     conflicted = session.execute(select(OfficerConflict.officer_id).where(
         OfficerConflict.enterprise_id == e.id, OfficerConflict.officer_id.in_(officer_ids))).scalars().all()
     if conflicted:
         raise ValidationFailed(f"执法人员 {conflicted} 与该企业存在回避关系", code="inspection.conflicted")
     t = Task(agency_id=e.agency_id, enterprise_id=e.id, source=source, source_ref=source_ref,
-             officer_ids=officer_ids, due_date=due_date, status="open", created_at=now())
+             officer_ids=officer_ids, due_date=due_date, status="open", created_at=created)
     session.add(t)
     session.flush()
     audit.record(session, actor, "inspection.task.create", "inspection_task", t.id,
@@ -388,8 +355,9 @@ def submit(session: Session, actor: Actor, task: Task) -> Record:
     if missing:
         raise ValidationFailed(f"检查事项未填写完整：{missing}", code="inspection.checklist_incomplete")
     officers = [s for s in r.signatures if s["role"] == "officer"]
-    if len(officers) < sampling().team_size:
-        raise ValidationFailed(f"须至少 {sampling().team_size} 名执法人员签名", code="inspection.officer_signatures")
+    team_size = sampling((r.checked_at or now()).date()).team_size
+    if len(officers) < team_size:
+        raise ValidationFailed(f"须至少 {team_size} 名执法人员签名", code="inspection.officer_signatures")
     if not any(s["role"] == "enterprise" for s in r.signatures):
         raise ValidationFailed("须有企业代表签名（拒签的应注明并由见证人签名）", code="inspection.enterprise_signature")
     if r.violation and not r.findings.strip():
@@ -533,8 +501,8 @@ def published_results(session: Session, *, agency_path: str = "/", limit: int = 
 
 def statistics(session: Session, actor: Actor, *, year: int) -> list[dict]:
     """Per county: plan completion, coverage, on-time upload share, findings per inspection."""
-    rules = sampling()
     start, end = date(year, 1, 1), date(year, 12, 31)
+    rules, grace = sampling(end), task_rules(end).statistics_grace_days
     stmt = select(Agency).where(Agency.level == "county")
     stmt = scope(stmt, actor, Agency.path)
     counties = list(session.execute(stmt.order_by(Agency.division_code)).scalars())
@@ -542,7 +510,7 @@ def statistics(session: Session, actor: Actor, *, year: int) -> list[dict]:
         select(Task.agency_id, Task.source, Task.status, Task.enterprise_id, Record.submitted_at,
                Record.checked_at, Record.violation)
         .outerjoin(Record, Record.task_id == Task.id)
-        .where(Task.due_date >= start, Task.due_date <= end + timedelta(days=92))).all()
+        .where(Task.due_date >= start, Task.due_date <= end + timedelta(days=grace))).all()
     population = dict(session.execute(select(Enterprise.agency_id, func.count()).where(
         Enterprise.positive_list.is_(False)).group_by(Enterprise.agency_id)).all())
     rows = []
@@ -570,7 +538,7 @@ def coverage_by_stratum(session: Session, actor: Actor, *, year: int) -> list[di
     rules file's annual minimum (positive-list enterprises are outside routine coverage)."""
     from .draw import _matches
 
-    rules = sampling()
+    rules = sampling(date(year, 12, 31))
     stmt = select(Enterprise).join(Agency, Enterprise.agency_id == Agency.id).where(
         Enterprise.positive_list.is_(False))
     stmt = scope(stmt, actor, Agency.path)

@@ -126,7 +126,7 @@ def act(session: Session, actor: Actor, lead_id: int, action: str, *, reason: st
             raise ValidationFailed("该线索没有对应的企业，不能派发现场核查", code="offsite.no_enterprise")
         task = create_targeted_task(session, actor, enterprise_id=lead.enterprise_id, source="lead",
                                     source_ref=f"线索 {lead.id}（{DETECTOR_NAMES[lead.detector]}）",
-                                    officer_ids=officer_ids or [], due_date=due or (now() + timedelta(days=2)).date())
+                                    officer_ids=officer_ids or [], due_date=due)
         lead.status, lead.task_id = "inspection", task.id
     elif action == "close":
         lead.status, lead.outcome = "closed", reason

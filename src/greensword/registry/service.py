@@ -6,7 +6,6 @@ the same transaction. Readers in other domains use the ``get_*`` / ``list_*`` fu
 
 from collections.abc import Iterable
 from datetime import date
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -17,23 +16,21 @@ from ..core.audit import record
 from ..core.auth import Actor, check_agency, get_in_scope, require_role, scope
 from ..core.errors import NotFound, PermissionDenied, ValidationFailed
 from ..core.pagination import Page, PageParams
-from ..core.rules import load_raw
 from ..core.timeutil import now
+from . import rules
 from .models import Agency, Enterprise, MonitoringPoint, Officer, PointFactor
+from .rules import standards  # noqa: F401  (the demo and other domains read the profiles here)
 from .schemas import AgencyIn, EnterpriseIn, OfficerIn, PointIn
 
 OFFICER_ROLES = {"officer", "reviewer", "leader", "admin", "evaluator"}
 
 
-@lru_cache
-def _classes_cached(_key: int = 0) -> dict[str, dict[str, dict]]:
-    raw = load_raw("registry/classes.yaml")
-    return {name: {v["code"]: v for v in block["values"]} for name, block in raw.items()}
-
-
 def classes() -> dict[str, dict[str, dict]]:
-    """{'credit_classes': {'green': {...}}, 'key_polluter_categories': {...}, ...}"""
-    return _classes_cached()
+    """{'credit_classes': {'green': {...}}, 'key_polluter_categories': {...}, ...} from the typed
+    rules file (registry/rules.py)."""
+    typed = rules.classes()
+    return {name: {v.code: v.model_dump() for v in getattr(typed, name).values}
+            for name in type(typed).model_fields}
 
 
 def label(kind: str, code: str) -> str:

@@ -26,7 +26,7 @@ def generate(session, ctx) -> None:
                                    start=start, end=ctx.today, seed=f"{ctx.today.isoformat()} 评查摇号 {rng.randrange(1000, 9999)}")
     except DomainError:
         return                                    # no closed cases yet (a very small demo)
-    sheet = service.sheet()
+    sheet = service.round_sheet(rnd)
     items = list(sheet.items().values())
     scored_on = ctx.today - timedelta(days=20)
     files = session.execute(select(ReviewFile).where(ReviewFile.round_id == rnd.id)).scalars().all()

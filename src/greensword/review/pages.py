@@ -57,7 +57,7 @@ def publish(round_id: int, db: DB, actor: CurrentActor):
 
 
 def _file_ctx(db, f, error=""):
-    return {"f": f, "case": db.get(Case, f.case_id), "sheet": service.sheet(), "error": error,
+    return {"f": f, "case": db.get(Case, f.case_id), "sheet": service.file_sheet(db, f), "error": error,
             "unit": db.get(Agency, f.unit_id)}
 
 

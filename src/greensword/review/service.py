@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 from datetime import date
 
-from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,47 +18,19 @@ from ..core.auth import Actor, require_role
 from ..core.canonical import sha256_hex, ticket
 from ..core.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
 from ..core.models import User
-from ..core.rules import Source, load
 from ..core.timeutil import now
 from ..registry.models import Agency
 from .models import ReviewFile, ReviewRound
+from .rules import Sheet, sheet
 
 
-class Item(BaseModel):
-    code: str
-    text: str
-    points: int
+def round_sheet(rnd: ReviewRound) -> Sheet:
+    """The sheet a round is scored on: the one in force on the day the round was set up."""
+    return sheet(rnd.created_at.date())
 
 
-class Section(BaseModel):
-    code: str
-    name: str
-    items: list[Item]
-
-
-class Veto(BaseModel):
-    code: str
-    text: str
-
-
-class Sheet(BaseModel):
-    source: Source
-    veto: list[Veto]
-    sections: list[Section]
-    draw: dict
-    appeal_working_days: int
-    pass_score: int
-
-    def items(self) -> dict[str, Item]:
-        return {i.code: i for s in self.sections for i in s.items}
-
-
-def sheet() -> Sheet:
-    s = load("review/sheet.yaml", Sheet)
-    total = sum(i.points for i in s.items().values())
-    if total != 100:
-        raise ValidationFailed(f"评查评分表合计 {total} 分，应为 100 分", code="review.sheet_total")
-    return s
+def file_sheet(session: Session, f: ReviewFile) -> Sheet:
+    return round_sheet(session.get(ReviewRound, f.round_id))
 
 
 def _units(session: Session, reviewing: Agency) -> list[Agency]:
@@ -112,7 +83,7 @@ def create_round(session: Session, actor: Actor, *, agency_id: int, name: str, s
         key=lambda r: r["username"])
     if not population:
         raise ValidationFailed("该期间没有已结案的案卷可供抽取", code="review.empty")
-    params = dict(sheet().draw)
+    params = sheet(now().date()).draw.model_dump()
     result = draw_files(seed, population, reviewers, params)
     rnd = ReviewRound(agency_id=reviewing.id, name=name, period_start=start, period_end=end, seed=seed,
                       population_hash=sha256_hex(population), reviewers_hash=sha256_hex(reviewers),
@@ -165,7 +136,7 @@ def score_file(session: Session, actor: Actor, file_id: int, *, deductions: dict
     if f.status not in ("assigned", "scored"):
         raise IllegalTransition("已申诉或已定分的案卷不能由初评人员改分", code="review.locked")
     f.deductions, f.vetoes, f.comment = dict(deductions), list(vetoes), comment
-    f.score = _score(deductions, vetoes, sheet())
+    f.score = _score(deductions, vetoes, file_sheet(session, f))
     f.final_score = f.score
     f.status = "scored"
     f.scored_on = on or now().date()
@@ -186,7 +157,7 @@ def appeal(session: Session, actor: Actor, file_id: int, reason: str, *, on: dat
     if f.status != "scored":
         raise IllegalTransition("只有已评分、未申诉的案卷可以申诉", code="review.cannot_appeal")
     on = on or now().date()
-    last = add_days(f.scored_on, sheet().appeal_working_days, "working")
+    last = add_days(f.scored_on, file_sheet(session, f).appeal_working_days, "working")
     if on > last:
         raise IllegalTransition(f"申诉期限已于 {last} 届满", code="review.appeal_late")
     if not reason.strip():
@@ -212,7 +183,7 @@ def decide_appeal(session: Session, actor: Actor, file_id: int, *, deductions: d
     if actor.username != f.second_reviewer:
         raise PermissionDenied("申诉只能由指定的第二名评查人员复核", code="review.not_second")
     f.second_deductions, f.second_vetoes = dict(deductions), list(vetoes)
-    f.final_score = _score(deductions, vetoes, sheet())
+    f.final_score = _score(deductions, vetoes, file_sheet(session, f))
     f.status = "final"
     f.decided_on = on or now().date()
     audit.record(session, actor, "review.appeal.decide", "review_file", f.id,
@@ -221,7 +192,7 @@ def decide_appeal(session: Session, actor: Actor, file_id: int, *, deductions: d
 
 
 def unit_results(session: Session, rnd: ReviewRound) -> list[dict]:
-    sh = sheet()
+    sh = round_sheet(rnd)
     files = session.execute(select(ReviewFile).where(ReviewFile.round_id == rnd.id)).scalars().all()
     units = {a.id: a for a in session.execute(select(Agency).where(
         Agency.id.in_({f.unit_id for f in files}))).scalars()}
