@@ -6,6 +6,7 @@ A deployment can override any rules file by placing a file of the same relative 
 ``$GREENSWORD_DATA_DIR/rules/`` (so an official can correct a value without a release).
 """
 
+import csv
 from dataclasses import dataclass
 from datetime import date
 from fnmatch import fnmatch
@@ -88,10 +89,25 @@ def rules_path(name: str) -> Path:
     return Path(str(resources.files("greensword") / "rules" / name))
 
 
+def parse(path: Path) -> Any:
+    """A rules file's content: YAML, or for .csv a list of rows whose ``source_title``,
+    ``source_article``, ``source_url`` and ``source_verified`` columns form each row's source."""
+    with open(path, encoding="utf-8", newline="") as fh:
+        if path.suffix != ".csv":
+            return yaml.safe_load(fh)
+        rows = []
+        for row in csv.DictReader(fh):
+            src = {k[len("source_"):]: row.pop(k) for k in list(row) if k.startswith("source_")}
+            if src:
+                src["verified"] = str(src.get("verified", "")).strip().lower() in ("true", "1", "yes", "是")
+                row["source"] = src
+            rows.append(row)
+        return rows
+
+
 @lru_cache(maxsize=128)
 def _read(path: str, mtime: float) -> Any:
-    with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    return parse(Path(path))
 
 
 def load_raw(name: str) -> Any:
@@ -119,16 +135,16 @@ def names_source(node: Any) -> bool:
     return isinstance(src, dict) and bool(str(src.get("title") or "").strip())
 
 
-def unsourced(raw: Any) -> list[str]:
-    """The entries of a rules file that name no source: a file-level ``source`` covers the whole
-    file; otherwise every top-level entry (a mapping's values, a list's items) must name one."""
-    if names_source(raw):
+def unsourced(node: Any, where: str = "") -> list[str]:
+    """The entries of a rules file that name no source. A ``source`` covers its whole node (a
+    file-level one the whole file); a node without one is sourced when every entry in it is."""
+    if names_source(node):
         return []
-    if isinstance(raw, dict):
-        return [str(k) for k, v in raw.items() if not names_source(v)]
-    if isinstance(raw, list):
-        return [f"[{i}]" for i, v in enumerate(raw) if not names_source(v)]
-    return ["(文件)"]
+    if isinstance(node, dict) and node:
+        return [p for k, v in node.items() for p in unsourced(v, f"{where}.{k}" if where else str(k))]
+    if isinstance(node, list) and node:
+        return [p for i, v in enumerate(node) for p in unsourced(v, f"{where}[{i}]")]
+    return [where or "(文件)"]
 
 
 class Sourced(BaseModel):
