@@ -9,7 +9,6 @@ from importlib import resources
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import inspect
 
 from ..settings import get_settings
 
@@ -38,6 +37,3 @@ def current_heads(url: str | None = None) -> set[str]:
     with engine.connect() as conn:
         return set(MigrationContext.configure(conn).get_current_heads())
 
-
-def is_empty(engine) -> bool:
-    return "agency" not in inspect(engine).get_table_names()

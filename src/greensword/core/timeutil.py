@@ -1,6 +1,6 @@
 """Asia/Shanghai wall-clock time, as the protocol and the law use it."""
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -20,10 +20,3 @@ def aware(dt: datetime) -> datetime:
         return dt.replace(tzinfo=TZ)
     return dt.astimezone(TZ)
 
-
-def to_utc(dt: datetime) -> datetime:
-    return aware(dt).astimezone(UTC)
-
-
-def iso(dt: datetime) -> str:
-    return aware(dt).isoformat()
