@@ -9,22 +9,15 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from ..core.auth import Actor, resolve_token
-from ..core.db import session_factory
+from ..core.db import session_scope
 from ..core.errors import NotAuthenticated
 
 COOKIE = "gs_session"
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    session = session_factory(request.app.state.engine)()
-    try:
+    with session_scope(request.app.state.engine) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 DB = Annotated[Session, Depends(get_db, scope="function")]
