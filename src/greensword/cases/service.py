@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..core import audit
-from ..core.auth import Actor, check_agency, get_in_scope, require_role, scope
+from ..core.auth import Actor, get_in_scope, require_role, scope
 from ..core.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
 from ..core.storage import ContentStore
 from ..core.timeutil import now
@@ -33,15 +33,8 @@ def _number(session: Session, agency: Agency, on: date) -> str:
 
 
 def get_case(session: Session, actor: Actor, case_id: int) -> Case:
-    c = session.get(Case, case_id)
-    if c is None:
-        raise NotFound(f"案件 {case_id} 不存在", code="cases.not_found")
-    if actor.is_enterprise:
-        if actor.enterprise_id != c.enterprise_id:
-            raise PermissionDenied("只能查看本企业的案件", code="cases.forbidden")
-    else:
-        check_agency(actor, c.agency.path, "该案件")
-    return c
+    return get_in_scope(session, actor, Case, case_id, what="案件", code="cases.not_found",
+                        enterprise=lambda c: c.enterprise_id)
 
 
 def open_case(session: Session, actor: Actor, *, enterprise_id: int, title: str, facts: str, source: str,
