@@ -58,3 +58,14 @@ def test_get_in_scope(db, world):
     assert get_in_scope(db, ent_user, Enterprise, e.id, what="企业", code="t", enterprise=lambda r: r.id) is e
     with pytest.raises(PermissionDenied):
         get_in_scope(db, ent_user, Enterprise, e.id, what="企业", code="t")       # agency check only
+
+
+def test_resumable_parts_grow_then_are_adopted():
+    store = ContentStore()
+    assert store.received("up1") == 0
+    assert store.append("up1", b"hello ") == 6 and store.received("up1") == 6
+    assert store.append("up1", b"world") == 11
+    sha = hashlib.sha256(b"hello world").hexdigest()
+    assert store.part("up1") == get_settings().evidence_path / "uploads" / "up1"
+    assert store.adopt(store.part("up1"), sha) and store.read(sha) == b"hello world"
+    assert store.received("up1") == 0

@@ -57,6 +57,25 @@ class ContentStore:
             os.replace(tmp, path)
         return sha
 
+    # resumable uploads: parts grow under <area>/uploads/<upload id> until adopted
+
+    def part(self, upload_id: str) -> Path:
+        return self.root / "uploads" / upload_id
+
+    def received(self, upload_id: str) -> int:
+        part = self.part(upload_id)
+        return part.stat().st_size if part.exists() else 0
+
+    def append(self, upload_id: str, data: bytes) -> int:
+        """Append ``data`` durably to an upload's part; returns the bytes received so far."""
+        part = self.part(upload_id)
+        part.parent.mkdir(parents=True, exist_ok=True)
+        with open(part, "ab") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        return part.stat().st_size
+
     def adopt(self, tmp: Path, sha: str) -> bool:
         """Move a finished temporary file into the store under ``sha``. False (and the temporary
         file removed) when its bytes do not hash to ``sha``."""

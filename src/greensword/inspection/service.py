@@ -5,7 +5,6 @@ audited; the draw's inputs and hashes go into the audit trail."""
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -407,12 +406,6 @@ def evidence_path(sha: str) -> Path:
     return EVIDENCE.path(sha)
 
 
-def _upload_tmp(upload_id: str) -> Path:
-    from ..settings import get_settings
-
-    return get_settings().evidence_path / "uploads" / upload_id
-
-
 def start_upload(session: Session, actor: Actor, task: Task, *, sha256_hex: str, size: int, filename: str,
                  mime: str = "application/octet-stream", captured_at: datetime | None = None,
                  location: str = "") -> dict:
@@ -435,9 +428,7 @@ def start_upload(session: Session, actor: Actor, task: Task, *, sha256_hex: str,
                     created_at=now())
         session.add(up)
         session.flush()
-    tmp = _upload_tmp(up.id)
-    received = tmp.stat().st_size if tmp.exists() else 0
-    up.received = min(received, up.size)
+    up.received = min(EVIDENCE.received(up.id), up.size)
     return {"upload_id": up.id, "received": up.received, "done": False}
 
 
@@ -447,23 +438,17 @@ def put_chunk(session: Session, actor: Actor, upload_id: str, offset: int, data:
         raise NotFound("上传会话不存在或已完成", code="inspection.upload_not_found")
     task = get_task(session, actor, up.task_id)
     _editable(record_for(session, actor, task))
-    tmp = _upload_tmp(up.id)
-    tmp.parent.mkdir(parents=True, exist_ok=True)
-    have = tmp.stat().st_size if tmp.exists() else 0
+    have = EVIDENCE.received(up.id)
     if offset > have:
         raise Conflict(f"偏移 {offset} 超过已接收的 {have} 字节，请从 {have} 续传", code="inspection.upload_gap",
                        details={"received": have})
     data = data[have - offset:]                 # a re-sent chunk: keep only the new bytes
     if have + len(data) > up.size:
         raise ValidationFailed("上传内容超过声明的文件大小", code="inspection.upload_too_big")
-    with open(tmp, "ab") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    up.received = have + len(data)
+    up.received = EVIDENCE.append(up.id, data)
     if up.received < up.size:
         return {"upload_id": up.id, "received": up.received, "done": False}
-    if not EVIDENCE.adopt(tmp, up.sha256):
+    if not EVIDENCE.adopt(EVIDENCE.part(up.id), up.sha256):
         up.received = 0
         raise ValidationFailed("文件 SHA-256 与声明不符，已丢弃，请重新上传", code="inspection.upload_hash_mismatch")
     ev = Evidence(task_id=up.task_id, sha256=up.sha256, filename=up.filename, mime=up.mime, size=up.size,
