@@ -328,6 +328,35 @@ def create_targeted_task(session: Session, actor: Actor, *, enterprise_id: int, 
     return t
 
 
+def mark_referral_opened(session: Session, actor: Actor, referral_id: int, *, case_id: int) -> CaseReferral:
+    """The cases domain opened a case from this on-site finding."""
+    ref = session.get(CaseReferral, referral_id)
+    if ref is None:
+        raise NotFound(f"移交记录 {referral_id} 不存在", code="cases.referral_not_found")
+    ref.status = "opened"
+    audit.record(session, actor, "inspection.referral.opened", "inspection_case_referral", ref.id,
+                 {"status": ref.status, "case": case_id})
+    return ref
+
+
+def task_from_lead(session: Session, actor: Actor, lead_id: int, *, officer_ids: list[int],
+                   due_date: date | None = None) -> Task:
+    """A confirmed off-site lead becomes a targeted on-site task. The inspection domain owns this
+    step: it reads the lead and records the task on it through the offsite service."""
+    from ..offsite import service as offsite
+
+    require_role(actor, "officer", "leader", "admin")
+    lead = offsite.get_lead(session, actor, lead_id)
+    offsite.check_action(lead, "request_inspection")
+    if lead.enterprise_id is None:
+        raise ValidationFailed("该线索没有对应的企业，不能派发现场核查", code="offsite.no_enterprise")
+    task = create_targeted_task(session, actor, enterprise_id=lead.enterprise_id, source="lead",
+                                source_ref=f"线索 {lead.id}（{offsite.DETECTOR_NAMES[lead.detector]}）",
+                                officer_ids=officer_ids, due_date=due_date or (now() + timedelta(days=2)).date())
+    offsite.act(session, actor, lead.id, "request_inspection", task_id=task.id)
+    return task
+
+
 def get_task(session: Session, actor: Actor, task_id: int) -> Task:
     t = session.get(Task, task_id)
     if t is None:
