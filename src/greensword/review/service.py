@@ -129,6 +129,36 @@ def create_round(session: Session, actor: Actor, *, agency_id: int, name: str, s
     return rnd
 
 
+def list_rounds(session: Session) -> list[ReviewRound]:
+    return list(session.execute(select(ReviewRound).order_by(ReviewRound.id.desc())).scalars())
+
+
+def get_round(session: Session, round_id: int) -> ReviewRound:
+    rnd = session.get(ReviewRound, round_id)
+    if rnd is None:
+        raise NotFound("评查批次不存在", code="review.round_not_found")
+    return rnd
+
+
+def round_files(session: Session, rnd: ReviewRound) -> list[ReviewFile]:
+    return list(session.execute(select(ReviewFile).where(ReviewFile.round_id == rnd.id)
+                                .order_by(ReviewFile.id)).scalars())
+
+
+def get_file(session: Session, file_id: int) -> ReviewFile:
+    f = session.get(ReviewFile, file_id)
+    if f is None:
+        raise NotFound("评查案卷不存在", code="review.file_not_found")
+    return f
+
+
+def my_files(session: Session, actor: Actor) -> list[ReviewFile]:
+    """Files waiting for this reviewer: first scoring, or an appeal to decide."""
+    return list(session.execute(select(ReviewFile).where(
+        ((ReviewFile.reviewer == actor.username) & (ReviewFile.status == "assigned"))
+        | ((ReviewFile.second_reviewer == actor.username) & (ReviewFile.status == "appealed")))).scalars())
+
+
 def verify_round(session: Session, rnd: ReviewRound) -> bool:
     inp = rnd.inputs
     again = draw_files(rnd.seed, inp["population"], inp["reviewers"], inp["params"])
