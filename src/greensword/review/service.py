@@ -285,15 +285,3 @@ def publish(session: Session, actor: Actor, rnd: ReviewRound, on: date | None = 
     rnd.published_on = on or now().date()
     audit.record(session, actor, "review.publish", "review_round", rnd.id, {"results": unit_results(session, rnd)})
     return rnd
-
-
-def yoy_quality(session: Session, year: int) -> float | None:
-    """Year-on-year change of the average file score (e.g. +8.9 %)."""
-    def avg(y):
-        q = quality_by_unit(session, y)
-        return sum(q.values()) / len(q) if q else None
-
-    cur, prev = avg(year), avg(year - 1)
-    if cur is None or not prev:
-        return None
-    return round((cur - prev) / prev, 4)
