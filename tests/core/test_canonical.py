@@ -5,7 +5,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from greensword.core import audit
-from greensword.core.canonical import canonical_json, sha256_hex, ticket
+from greensword.core.canonical import canonical_json, sha256_hex
+from greensword.core.lottery import ticket
 from greensword.inspection.draw import run_draw
 
 

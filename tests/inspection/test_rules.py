@@ -7,7 +7,7 @@ import pytest
 from greensword.core.errors import ValidationFailed
 from greensword.core.timeutil import TZ
 from greensword.inspection import service
-from greensword.inspection.rules import sampling, task_rules
+from greensword.inspection.service import sampling, task_rules
 
 from ..factories import actor
 

@@ -2,7 +2,7 @@
 
 The audit chain digests each entity's state with it, the 双随机 draw publishes the hashes of its
 frozen inputs and result with it, and the review draw does the same; anyone can recompute them
-in any language: JSON with keys sorted, no spaces, UTF-8 (not ASCII-escaped); dates and times as
+in any language (the draws' lottery tickets are in core.lottery): JSON with keys sorted, no spaces, UTF-8 (not ASCII-escaped); dates and times as
 ISO 8601 strings, decimals as strings, sets as sorted lists.
 """
 
@@ -35,9 +35,3 @@ def sha256_hex(value: Any) -> str:
     """SHA-256 (hex) of raw bytes, or of the canonical JSON of any other value (None → "null")."""
     return hashlib.sha256(value if isinstance(value, bytes) else canonical_bytes(value)).hexdigest()
 
-
-def ticket(digest: bytes, label: str) -> float:
-    """A reproducible lottery ticket in (0, 1): the first 8 bytes of SHA-256(digest ‖ ":" ‖ label)
-    as an integer u, returned as (u + 0.5) / 2^64. Used by every published random draw."""
-    h = hashlib.sha256(digest + b":" + label.encode()).digest()
-    return (int.from_bytes(h[:8], "big") + 0.5) / 2.0 ** 64

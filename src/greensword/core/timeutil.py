@@ -19,4 +19,3 @@ def aware(dt: datetime) -> datetime:
     if dt.tzinfo is None:
         return dt.replace(tzinfo=TZ)
     return dt.astimezone(TZ)
-

@@ -18,7 +18,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from ..core.canonical import sha256_hex, ticket
+from ..core.canonical import sha256_hex
+from ..core.lottery import ticket as _ticket
 
 
 class DrawError(ValueError):
@@ -85,7 +86,7 @@ def run_draw(seed: str, enterprises: list[dict], officers: list[dict], params: d
         keyed = []
         for e in members:
             w = float(mult.get(e.get("credit_class"), 1.0)) or 1e-9
-            u = ticket(digest, f"enterprise:{e['uscc']}")
+            u = _ticket(digest, f"enterprise:{e['uscc']}")
             keyed.append((u ** (1.0 / w), e["uscc"], e))
         keyed.sort(key=lambda t: (-t[0], t[1]))
         for key, _, e in keyed[:k]:
@@ -98,14 +99,14 @@ def run_draw(seed: str, enterprises: list[dict], officers: list[dict], params: d
     size = int(params.get("team_size", 2))
     partner = set(params.get("partner_departments", []))
     core = [o for o in officers if o.get("certified") and o.get("department", "生态环境") not in partner]
-    core.sort(key=lambda o: (ticket(digest, f"officer:{o['id']}"), o["id"]))
+    core.sort(key=lambda o: (_ticket(digest, f"officer:{o['id']}"), o["id"]))
     n_teams = min(int(params.get("teams", 1)), len(core) // size)
     if n_teams < 1:
         raise DrawError(f"持证执法人员 {len(core)} 人，不足以组成一个 {size} 人检查组")
     teams = [[o["id"] for o in core[i * size:(i + 1) * size]] for i in range(n_teams)]
     if partner:
         others = [o for o in officers if o.get("department") in partner]
-        others.sort(key=lambda o: (ticket(digest, f"officer:{o['id']}"), o["id"]))
+        others.sort(key=lambda o: (_ticket(digest, f"officer:{o['id']}"), o["id"]))
         if len(others) < n_teams:
             raise DrawError(f"联合抽查需要每组一名其他部门人员，名录中只有 {len(others)} 人")
         for t, o in zip(teams, others, strict=False):
@@ -122,7 +123,7 @@ def run_draw(seed: str, enterprises: list[dict], officers: list[dict], params: d
             result.unassigned.append({"enterprise_id": e["id"], "uscc": e["uscc"], "stratum": stratum,
                                       "reason": "所有检查组均有需回避的人员"})
             continue
-        best = min(ok, key=lambda i: (load[i], ticket(digest, f"team:{i}:{e['uscc']}")))
+        best = min(ok, key=lambda i: (load[i], _ticket(digest, f"team:{i}:{e['uscc']}")))
         load[best] += 1
         result.items.append({"enterprise_id": e["id"], "uscc": e["uscc"], "stratum": stratum, "team": best,
                              "officers": teams[best]})

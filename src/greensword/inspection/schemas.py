@@ -1,5 +1,39 @@
-"""Inspection's public names and labels (other domains import these, never the models)."""
+"""JSON shapes of the inspection API and the labels other domains share."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict
 
 #: Where an enforcement action comes from (task sources; cases reuse the shared labels).
 SOURCES = {"routine": "双随机抽查", "lead": "非现场监管线索", "complaint": "信访投诉", "transfer": "移送交办",
            "special": "专项检查"}
+
+
+class UploadStart(BaseModel):
+    sha256: str
+    size: int
+    filename: str
+    mime: str = "application/octet-stream"
+    captured_at: datetime | None = None
+    location: str = ""
+
+
+class TaskFromLead(BaseModel):
+    officer_ids: list[int]
+    due_date: date | None = None
+
+
+class TaskOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    plan_id: int | None
+    agency_id: int
+    enterprise_id: int
+    source: str
+    source_ref: str
+    officer_ids: list[int]
+    due_date: date
+    status: str

@@ -407,4 +407,3 @@ def _page(session: Session, stmt, page: PageParams | None) -> Page:
     total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
     items = list(session.execute(stmt.offset(page.offset).limit(page.size)).unique().scalars())
     return Page(items=items, total=total, page=page.page, size=page.size)
-

@@ -1,5 +1,6 @@
-"""Inspection's rules files, typed: sampling defaults (dated), the checklist per industry and
-task due times (dated). Read a dated rule with the event's date."""
+"""Inspection rules: task sources and plan modes; the rules files, typed — sampling defaults
+(dated), the checklist per industry and task due times (dated). Read a dated rule with the
+event's date."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ from datetime import date
 
 from pydantic import BaseModel
 
-from ..core.errors import ValidationFailed
-from ..core.rules import Dated, Source, Version, load, register
+from ...core.errors import ValidationFailed
+from ...core.rules import Dated, Source, Version, load, register
+from ..schemas import SOURCES  # noqa: F401  (re-exported: inspection.service.SOURCES)
+
+MODES = {"routine": "常规双随机", "joint": "跨部门联合抽查", "cross_region": "异地交叉执法"}
 
 
 class Stratum(BaseModel):
