@@ -12,6 +12,8 @@ DOMAINS = (
     "inspection",
     "cases",
     "review",
+    "training",
     "evaluation",
     "portal",
+    "disclosure",
 )
