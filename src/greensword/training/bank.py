@@ -39,6 +39,8 @@ class Law(BaseModel):
     short: str
     version: str = ""
     url: str = ""
+    #: standards cite sections whose numbers were not checked: no "which article" questions
+    article_questions: bool = True
 
 
 class Fact(BaseModel):
@@ -133,7 +135,7 @@ def generate(bank: BankFile) -> list[Question]:
                                 stem=f"根据《{law.short}》，{blank}。横线处应填：", options=opts, answer=ans, **src))
         mine = _article_no(f.article)
         others = [a for a in articles if a != mine]
-        if len(others) >= 3:
+        if law.article_questions and len(others) >= 3:
             others.sort(key=lambda a: _h(base, "art", a))
             opts, ans = _options(f"{base}-ar", mine, others[:3])
             out.append(Question(id=f"{base}-ar", form="article", difficulty=3,
