@@ -92,7 +92,7 @@ def _plain(text: str) -> str:
 
 def _options(qid: str, right: str, wrong: list[str]) -> tuple[tuple[tuple[str, str], ...], str]:
     """Four options (or two for 判断), ordered by a hash of the question id: the same every time."""
-    choices = [right] + [w for w in wrong if w != right][:3]
+    choices = [right] + list(wrong)[:3]
     if len(set(choices)) != len(choices):
         raise ValidationFailed(f"题目 {qid} 的选项重复：{choices}", code="training.bank_duplicate_option")
     choices.sort(key=lambda c: _h(qid, c))
