@@ -5,10 +5,10 @@ Revises: 0001_spine
 Create Date: 2026-11-25 08:33:22.878074
 """
 
-from alembic import op
 import sqlalchemy as sa
-import greensword.core.db
+from alembic import op
 
+import greensword.core.db
 
 revision = '0201_training'
 down_revision = '0001_spine'
