@@ -125,7 +125,7 @@ def generate(bank: BankFile) -> list[Question]:
                             answer="A", **src))
         if vals and f.wrong:
             wrong0 = f.wrong[0]
-            false_text = VALUE.sub(lambda _m: wrong0, f.text, count=1)
+            false_text = VALUE.sub(lambda _m, w=wrong0: w, f.text, count=1)
             false_text = _plain(false_text)
             out.append(Question(id=f"{base}-jf", form="judge_false", difficulty=1,
                                 stem=f"判断：根据《{law.short}》，{false_text}。", options=(("A", "正确"), ("B", "错误")),

@@ -242,8 +242,12 @@ def prepare_offsite(session: Session, actor: Actor, round_id: int, *, seed: int,
 
         shutil.rmtree(root)
     root.mkdir(parents=True)
-    _pts, labels, _limits = generator.generate(root / "lake", points=points, days=days, start=start, seed=seed,
-                                               counts=counts, prefix=f"C{r.id:03d}")
+    try:
+        _pts, labels, _limits = generator.generate(root / "lake", points=points, days=days, start=start, seed=seed,
+                                                   counts=counts, prefix=f"C{r.id:03d}")
+    except (RuntimeError, ValueError) as exc:
+        raise ValidationFailed(f"无法按该规模生成数据集（{exc}），请增加监测点或天数",
+                               code="training.dataset_failed") from exc
     labels = [{"mn": x["mn"], "factor": x.get("factor", ""), "detector": x["detector"],
                "start": str(x["start"]), "end": str(x["end"])} for x in labels]
     r.dataset = {"seed": seed, "start": start.isoformat(), "points": points, "days": days, "counts": counts,
