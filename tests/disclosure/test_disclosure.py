@@ -148,3 +148,22 @@ def test_published_draw_rerun_by_independent_script(db, county, client, tmp_path
     (folder / "enterprises.json").write_bytes(service.canonical(ents))
     bad = rerun()
     assert not bad["ok"] and any("enterprises.json" in m for m in bad["messages"])
+
+
+@pytest.mark.browser
+def test_public_finds_facility_by_credit_code_and_downloads_decisions_in_browser(app, db, world):
+    from tests.browser import browser_page, live_server
+
+    c = _decided_case(db, world)
+    ent = world.enterprises["330102-key"]
+    with live_server(app) as base, browser_page(viewport={"width": 1280, "height": 900}, accept_downloads=True) as page:
+        page.goto(f"{base}/disclosure")                         # no login
+        page.fill("input[name=q]", ent.uscc)
+        page.click("form.filters button[type=submit]")
+        page.click(f"text={ent.name}")
+        page.wait_for_selector("#decisions")
+        assert c.number in page.locator("#decisions").inner_text()
+        with page.expect_download() as info:
+            page.click("#dl-decisions")
+        body = Path(info.value.path()).read_text("utf-8-sig")
+        assert c.number in body and "424000" in body
