@@ -12,7 +12,7 @@ router = APIRouter(prefix="/disclosure", tags=["disclosure"], dependencies=[Depe
 
 
 @router.get("/facilities")
-def facilities(db: DB, q: str = Query("", max_length=1000), region: str = Query("", max_length=12),
+def facilities(db: DB, q: str = Query("", max_length=5000), region: str = Query("", max_length=12),
                industry: str = Query("", max_length=10), credit_class: str = Query("", max_length=16),
                page: int = 1, size: int = 20) -> dict:
     return service.search(db, q=q, region=region, industry=industry, credit_class=credit_class, page=page, size=size)

@@ -13,7 +13,7 @@ router = APIRouter(prefix="/disclosure", include_in_schema=False, dependencies=[
 
 
 @router.get("")
-def search_page(request: Request, db: DB, q: str = Query("", max_length=1000), region: str = Query("", max_length=12),
+def search_page(request: Request, db: DB, q: str = Query("", max_length=5000), region: str = Query("", max_length=12),
                 industry: str = Query("", max_length=10), page: int = 1):
     error, res = "", None
     if q or region or industry:

@@ -29,7 +29,7 @@ def clean_query(text: str | None) -> str:
     capped in length. Wildcards (% _ *) stay literal: the registry escapes LIKE."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFKC", str(text)[:1000])
+    text = unicodedata.normalize("NFKC", str(text)[:5000])
     text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
     text = " ".join(text.split())
     return text[:rules().limits.query_max_chars]
