@@ -38,6 +38,7 @@ def names(db, world):
     db.commit()
 
 
+@pytest.mark.db
 def test_odd_input_is_literal_and_capped(db, world, names):
     assert service.search(db, q="%")["total"] == 1                    # only the name with a literal %
     assert [e["name"] for e in service.search(db, q="下划线_")["items"]] == ["下划线_印染有限公司"]
@@ -50,6 +51,7 @@ def test_odd_input_is_literal_and_capped(db, world, names):
     assert service.search(db, q="印染", size=10_000)["size"] == 100
 
 
+@pytest.mark.db
 def test_search_by_credit_code_region_and_industry(db, world, names):
     e = world.enterprises["330203-key"]
     res = service.search(db, q=e.uscc.lower())
@@ -79,6 +81,7 @@ def _decided_case(db, world):
     return c
 
 
+@pytest.mark.db
 def test_public_finds_facility_by_credit_code_and_downloads_decisions(db, world, client):
     c = _decided_case(db, world)
     ent = world.enterprises["330102-key"]
@@ -117,6 +120,7 @@ def test_rate_limit(client, world, monkeypatch):
     assert client.get("/api/v1/disclosure/coverage").status_code == 200
 
 
+@pytest.mark.db
 def test_published_draw_rerun_by_independent_script(db, county, client, tmp_path):
     from greensword.inspection import service as inspection
     plan = inspection.create_plan(db, SYSTEM, agency_id=county.id, name="2026年二季度", period_start=date(2026, 4, 1),

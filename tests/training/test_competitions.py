@@ -11,6 +11,8 @@ from tests.factories import SYSTEM
 
 from .conftest import officer_actor
 
+pytestmark = pytest.mark.db
+
 ROUNDS = [
     {"kind": "onsite", "name": "现场执法模拟", "weight": 0.5,
      "sheet": [{"code": "a", "item": "取证", "max": 60}, {"code": "b", "item": "定性", "max": 40}]},

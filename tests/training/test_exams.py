@@ -9,6 +9,8 @@ from greensword.training import bank, exams
 
 from .conftest import officer_actor
 
+pytestmark = pytest.mark.db
+
 T0 = datetime(2026, 3, 2, 9, 0)
 
 

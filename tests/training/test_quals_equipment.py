@@ -7,6 +7,8 @@ from greensword.training import courses, equipment, quals
 from greensword.training import service as training
 from tests.factories import SYSTEM
 
+pytestmark = pytest.mark.db
+
 
 def test_is_legally_qualified_on_dates(db, world):
     o = world.officers["330102-0"]

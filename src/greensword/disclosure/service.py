@@ -77,13 +77,14 @@ def facility(session: Session, key: str | int) -> dict:
     """The facility report: directory facts, credit class, published inspections and results,
     penalty decisions with amounts and legal basis."""
     e = None
-    if isinstance(key, int) or str(key).isdigit():
+    text = clean_query(str(key))
+    if len(text) == 18:                                   # a credit code (may be all digits)
+        e = sources.enterprise_by_uscc(session, text)
+    elif text.isdigit() and len(text) <= 9:               # an internal id
         try:
-            e = sources.enterprise(session, int(key))
+            e = sources.enterprise(session, int(text))
         except NotFound:
             e = None
-    if e is None and isinstance(key, str):
-        e = sources.enterprise_by_uscc(session, clean_query(key))
     if e is None:
         raise NotFound("未找到该企业", code="disclosure.facility_not_found")
     insp = sources.inspections(session, enterprise_id=e.id, limit=500)
