@@ -88,3 +88,29 @@ def test_offsite_round_scored_and_ties_shown_in_browser(app, db, world):
         assert "查准率 100%" in page.locator("#offsite-result").inner_text()
         ranking = page.locator("#ranking").inner_text()
         assert ranking.count("第1名（并列）") == 2
+
+
+def test_staff_console_writes_through_services(client, db, world):
+    from sqlalchemy import select
+
+    from greensword.core.models import AuditEntry
+    from greensword.training.models import Course, Qualification
+
+    login_as(client, "leader-330000")
+    assert "培训、考试、比武与装备管理" in client.get("/training/manage").text
+    o = world.officers["330102-0"]
+    r = client.post("/training/manage/qualifications", data={"officer_id": o.id, "kind": "drone", "number": "UAV-9",
+                                                             "issued_on": "2026-01-05"}, follow_redirects=True)
+    assert "资格已登记" in r.text
+    q = db.execute(select(Qualification).where(Qualification.number == "UAV-9")).scalar_one()
+    assert q.expires_on == date(2028, 1, 4)
+    r = client.post("/training/manage/qualifications", data={"officer_id": o.id, "kind": "drone", "number": "UAV-9",
+                                                             "issued_on": "2026-01-05"}, follow_redirects=True)
+    assert "已登记" in r.text and 'id="error"' in r.text
+    r = client.post("/training/manage/courses", data={"agency_id": world.agencies["330000"].id, "title": "无人机实操",
+                                                      "level": "province", "start_on": "2026-05-01",
+                                                      "end_on": "2026-04-30", "hours": 8}, follow_redirects=True)
+    assert "结束日期不能早于开始日期" in r.text
+    assert db.execute(select(Course)).first() is None                  # nothing stored on refusal
+    actions = set(db.execute(select(AuditEntry.action)).scalars())
+    assert "training.qualification.issue" in actions

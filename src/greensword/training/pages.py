@@ -168,3 +168,124 @@ def pools_page(request: Request, db: DB, actor: CurrentActor, pool: str = "train
 
 def _parse_dt(s: str) -> datetime:
     return datetime.fromisoformat(s)
+
+
+# --- staff console: the writes (each through a service function, audited there) -------------
+
+def _back(ok: str = "", error: str = "", anchor: str = "") -> RedirectResponse:
+    from urllib.parse import urlencode
+
+    q = urlencode({k: v for k, v in (("ok", ok), ("error", error)) if v})
+    return RedirectResponse(f"/training/manage?{q}{'#' + anchor if anchor else ''}", status_code=303)
+
+
+def _run(db, fn, ok: str, anchor: str):
+    try:
+        fn()
+    except DomainError as exc:
+        db.rollback()
+        return _back(error=exc.message, anchor=anchor)
+    return _back(ok=ok, anchor=anchor)
+
+
+@router.get("/manage")
+def manage(request: Request, db: DB, actor: CurrentActor, ok: str = "", error: str = ""):
+    from ..core.auth import require_role
+    from ..core.pagination import PageParams
+    from ..registry import service as registry
+
+    require_role(actor, *STAFF)
+    officers = registry.list_officers(db, actor, active=True, page=PageParams(page=1, size=500)).items
+    units = [a for a in registry.list_agencies(db, actor) if a.level in ("province", "city", "county")]
+    return render(request, "training/manage.html", {
+        "ok": ok, "error": error, "officers": officers, "units": units, "levels": rules.LEVEL_NAMES,
+        "courses": courses.list_courses(db, actor)[:50], "exams": exams.list_exams(db, actor)[:50],
+        "competitions": competitions.list_competitions(db)[:20], "equipment": equipment.list_equipment(db, actor)[:300],
+        "kinds": equipment.KINDS, "laws": bank.laws(), "topics": courses.TOPICS, "today": now().date(),
+        "qual_kinds": {k: v.name for k, v in rules.qualifications().kinds.items()}})
+
+
+@router.post("/manage/qualifications")
+def m_qual(db: DB, actor: CurrentActor, officer_id: int = Form(...), kind: str = Form(...), number: str = Form(...),
+           issued_on: date = Form(...), expires_on: str = Form("")):
+    return _run(db, lambda: quals.issue(db, actor, officer_id=officer_id, kind=kind, number=number, issued_on=issued_on,
+                                        expires_on=date.fromisoformat(expires_on) if expires_on else None),
+                "资格已登记", "quals")
+
+
+@router.post("/manage/courses")
+def m_course(db: DB, actor: CurrentActor, agency_id: int = Form(...), title: str = Form(...), level: str = Form(...),
+             start_on: date = Form(...), end_on: date = Form(...), hours: float = Form(...), topic: str = Form("综合")):
+    return _run(db, lambda: courses.create_course(db, actor, agency_id=agency_id, title=title, level=level,
+                                                  start_on=start_on, end_on=end_on, hours=hours, topic=topic),
+                "课程已创建", "courses")
+
+
+@router.post("/manage/attendance")
+def m_attend(db: DB, actor: CurrentActor, course_id: int = Form(...), officer_id: int = Form(...),
+             hours: str = Form("")):
+    return _run(db, lambda: courses.record_attendance(db, actor, course_id, officer_id,
+                                                      hours=float(hours) if hours else None), "考勤已登记", "courses")
+
+
+@router.post("/manage/pools")
+def m_pool(db: DB, actor: CurrentActor, pool: str = Form(...), officer_id: int = Form(...), level: str = Form(...),
+           specialty: str = Form("")):
+    return _run(db, lambda: courses.admit(db, actor, pool=pool, officer_id=officer_id, level=level, on=now().date(),
+                                          specialty=specialty), "已入库", "pools")
+
+
+@router.post("/manage/exams")
+def m_exam(request: Request, db: DB, actor: CurrentActor, agency_id: int = Form(...), title: str = Form(...),
+           level: str = Form(...), opens_on: date = Form(...), closes_on: date = Form(...),
+           laws: list[str] = Form(default=[])):
+    return _run(db, lambda: exams.create_exam(db, actor, agency_id=agency_id, title=title, level=level,
+                                              opens_on=opens_on, closes_on=closes_on, laws=laws), "考试已创建", "exams")
+
+
+@router.post("/manage/competitions")
+def m_comp(db: DB, actor: CurrentActor, agency_id: int = Form(...), title: str = Form(...), level: str = Form(...),
+           held_on: date = Form(...)):
+    return _run(db, lambda: competitions.create(db, actor, agency_id=agency_id, title=title, level=level,
+                                                held_on=held_on), "比武已创建（默认环节与权重）", "comps")
+
+
+@router.post("/manage/competitions/{competition_id}/people")
+def m_people(competition_id: int, db: DB, actor: CurrentActor, officer_id: int = Form(...), role: str = Form(...)):
+    fn = competitions.add_judge if role == "judge" else competitions.add_contestant
+    return _run(db, lambda: fn(db, actor, competition_id, officer_id), "已添加", "comps")
+
+
+@router.post("/manage/competitions/{competition_id}/setup")
+def m_setup(competition_id: int, db: DB, actor: CurrentActor, exam_id: str = Form(""), seed: int = Form(1),
+            start: date = Form(...)):
+    def go():
+        for r in competitions.rounds_of(db, competition_id):
+            if r.kind == "theory" and exam_id:
+                competitions.link_exam(db, actor, r.id, int(exam_id))
+            elif r.kind == "offsite":
+                competitions.prepare_offsite(db, actor, r.id, seed=seed, start=start, points=6, days=3)
+    return _run(db, go, "理论考试已关联，非现场筛查数据集已生成", "comps")
+
+
+@router.post("/manage/competitions/{competition_id}/publish")
+def m_publish(competition_id: int, db: DB, actor: CurrentActor):
+    return _run(db, lambda: competitions.publish(db, actor, competition_id), "成绩已发布", "comps")
+
+
+@router.post("/manage/equipment")
+def m_equip(db: DB, actor: CurrentActor, agency_id: int = Form(...), kind: str = Form(...), model: str = Form(""),
+            serial: str = Form(...), acquired_on: date = Form(...)):
+    return _run(db, lambda: equipment.add(db, actor, agency_id=agency_id, kind=kind, model=model, serial=serial,
+                                          acquired_on=acquired_on), "装备已登记", "equip")
+
+
+@router.post("/manage/equipment/use")
+def m_use(db: DB, actor: CurrentActor, equipment_id: int = Form(...), officer_id: int = Form(...),
+          started_at: str = Form(...), ended_at: str = Form(...), purpose: str = Form(""),
+          inspection_task_id: str = Form("")):
+    return _run(db, lambda: equipment.log_use(db, actor, equipment_id, officer_id=officer_id,
+                                              started_at=_parse_dt(started_at), ended_at=_parse_dt(ended_at),
+                                              purpose=purpose,
+                                              inspection_task_id=int(inspection_task_id) if inspection_task_id else None),
+                "使用记录已登记", "equip")
