@@ -82,3 +82,10 @@ def test_equipment_use_needs_licence_and_no_overlap(db, world):
     cnt = equipment.counts(db, world.agencies["330100"].path, year=2026)
     assert cnt["drone"] == {"in_service": 1, "uses": 1} and cnt["recorder"]["in_service"] == 1
     assert equipment.counts(db, world.agencies["330200"].path)["drone"]["in_service"] == 0
+    assert [u.purpose for u in equipment.uses(db, d.id)] == ["巡查"]
+    equipment.set_status(db, SYSTEM, d.id, "repair")
+    with pytest.raises(ValidationFailed) as e:
+        equipment.log_use(db, SYSTEM, d.id, officer_id=o.id, started_at=datetime(2026, 5, 2, 9),
+                          ended_at=datetime(2026, 5, 2, 10), purpose="巡查")
+    assert e.value.code == "training.equipment_unavailable"
+    assert equipment.counts(db, world.agencies["330100"].path)["drone"]["in_service"] == 0

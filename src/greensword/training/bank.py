@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -70,7 +70,6 @@ class Question:
     provision: str
     url: str = ""
     verified: bool = False
-    tags: tuple[str, ...] = field(default_factory=tuple)
 
     def option(self, letter: str) -> str:
         return dict(self.options).get(letter, "")

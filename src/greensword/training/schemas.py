@@ -1,6 +1,6 @@
 """Pydantic shapes of the training API."""
 
-from datetime import date, datetime
+from datetime import datetime
 
 from pydantic import BaseModel, Field
 
@@ -23,13 +23,3 @@ class MarksIn(BaseModel):
 class SheetIn(BaseModel):
     contestant_id: int
     items: dict[str, float]
-
-
-class QualificationOut(BaseModel):
-    id: int
-    officer_id: int
-    kind: str
-    number: str
-    issued_on: date
-    expires_on: date | None
-    revoked_on: date | None
