@@ -234,8 +234,7 @@ def prepare_offsite(session: Session, actor: Actor, round_id: int, *, seed: int,
     if not 1 <= points <= 50 or not 1 <= days <= 14:
         raise ValidationFailed("数据集规模：监测点 1–50 个，天数 1–14 天", code="training.bad_dataset_size")
     counts = counts or {"exceedance": 2, "flatline": 1, "sudden_drop": 1, "missing_data": 1}
-    from ..offsite import generator
-
+    generator = _offsite_generator()
     root = dataset_dir(r.id)
     if root.exists():
         import shutil
@@ -250,11 +249,27 @@ def prepare_offsite(session: Session, actor: Actor, round_id: int, *, seed: int,
                                code="training.dataset_failed") from exc
     labels = [{"mn": x["mn"], "factor": x.get("factor", ""), "detector": x["detector"],
                "start": str(x["start"]), "end": str(x["end"])} for x in labels]
+    mns = {x["mn"] for x in labels} | {p.mn for p in _pts or []}
+    for p in _pts or []:
+        mns |= set(getattr(p, "meters", None) or [])            # power meters on their own MNs
     r.dataset = {"seed": seed, "start": start.isoformat(), "points": points, "days": days, "counts": counts,
-                 "labels": labels, "mns": sorted({p.mn for p in _pts}) if _pts else sorted({x["mn"] for x in labels})}
+                 "generator": generator.__name__, "labels": labels, "mns": sorted(mns)}
     audit.record(session, actor, "training.competition.offsite_dataset", "training_round", r.id,
                  {k: v for k, v in r.dataset.items() if k != "labels"} | {"labels": len(labels)})
     return r
+
+
+def _offsite_generator():
+    """The off-site domain's labelled-data generator, by its public entry point
+    ``generate(root, *, points, days, start, seed, counts, prefix) -> (points, labels, limits)``
+    (the adversarial generator where it exists, else the original one)."""
+    import importlib
+    import importlib.util
+
+    for name in ("greensword.offsite.adversary", "greensword.offsite.generator"):
+        if importlib.util.find_spec(name) is not None:
+            return importlib.import_module(name)
+    raise ValidationFailed("非现场数据生成器不可用", code="training.no_generator")
 
 
 def _overlap(mark: dict, label: dict) -> bool:
