@@ -251,7 +251,8 @@ def prepare_offsite(session: Session, actor: Actor, round_id: int, *, seed: int,
                "start": str(x["start"]), "end": str(x["end"])} for x in labels]
     mns = {x["mn"] for x in labels} | {p.mn for p in _pts or []}
     for p in _pts or []:
-        mns |= set(getattr(p, "meters", None) or [])            # power meters on their own MNs
+        for m in getattr(p, "meters", None) or []:               # power meters on their own MNs
+            mns.add(m[0] if isinstance(m, tuple | list) else str(m))
     r.dataset = {"seed": seed, "start": start.isoformat(), "points": points, "days": days, "counts": counts,
                  "generator": generator.__name__, "labels": labels, "mns": sorted(mns)}
     audit.record(session, actor, "training.competition.offsite_dataset", "training_round", r.id,
