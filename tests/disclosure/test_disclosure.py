@@ -68,15 +68,20 @@ def test_search_by_credit_code_region_and_industry(db, world, names):
 
 
 def _decided_case(db, world):
+    """A served penalty decision of 424,000 yuan, driven through the cases workflow as it stands
+    (with or without the separate 法制审核 step and the hearing window)."""
+    from greensword.cases import workflow
     from tests.cases.conftest import Flow
 
     flow = Flow(db, world)
     c = flow.open()
     flow.to_reviewed(c)
     flow.act(c, "notify", date(2026, 3, 12), flow.officer)
-    flow.act(c, "discuss", date(2026, 3, 19))
-    flow.act(c, "decide", date(2026, 3, 20), fine=424_000)
-    flow.act(c, "serve", date(2026, 3, 23), flow.officer)
+    if "legal_review" in workflow.TRANSITIONS:
+        flow.act(c, "legal_review", date(2026, 3, 20), flow.reviewer, opinion="approve", qualification="A2020330100")
+    flow.act(c, "discuss", date(2026, 3, 20), participants=["局长", "副局长", "法规科长"], conclusion="同意")
+    flow.act(c, "decide", date(2026, 3, 23), fine=424_000)
+    flow.act(c, "serve", date(2026, 3, 24), flow.officer)
     db.commit()
     return c
 
@@ -96,7 +101,7 @@ def test_public_finds_facility_by_credit_code_and_downloads_decisions(db, world,
     assert dl.status_code == 200 and "attachment" in dl.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(dl.content.decode("utf-8-sig"))))
     assert [(x["case_number"], x["fine"], x["status"]) for x in rows] == [(c.number, "424000", "公开")]
-    assert rows[0]["publish_by"] == "2026-03-31"                   # 7 working days after 2026-03-20
+    assert rows[0]["decided_on"] == "2026-03-23" and rows[0]["publish_by"] > rows[0]["decided_on"]
     pq = client.get("/disclosure/download/decisions.parquet")
     import pyarrow.parquet as papq
 
@@ -171,3 +176,12 @@ def test_public_finds_facility_by_credit_code_and_downloads_decisions_in_browser
             page.click("#dl-decisions")
         body = Path(info.value.path()).read_text("utf-8-sig")
         assert c.number in body and "424000" in body
+
+
+def test_publication_period_in_working_days():
+    from greensword.disclosure import sources
+    from greensword.disclosure.rules import rules
+
+    assert rules().publication.on(date(2026, 3, 20)).working_days == 7
+    assert sources._add_working_days(date(2026, 3, 20), 7) == date(2026, 3, 31)     # Friday + 7 → Tuesday
+    assert sources._add_working_days(date(2026, 3, 21), 1) == date(2026, 3, 23)     # Saturday + 1 → Monday
