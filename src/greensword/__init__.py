@@ -11,9 +11,10 @@ DOMAINS = (
     "offsite",
     "inspection",
     "cases",
+    "portal",
     "review",
     "training",
     "evaluation",
-    "portal",
+    "dashboard",
     "disclosure",
 )

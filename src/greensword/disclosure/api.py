@@ -4,7 +4,7 @@ decisions, coverage, draws and their files. Bulk files are under the console rou
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from ..web.deps import DB
+from ..webkit.deps import DB
 from . import service
 from .ratelimit import downloads_limit, requests_limit
 

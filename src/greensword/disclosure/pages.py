@@ -4,8 +4,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from ..core.errors import DomainError, NotFound
-from ..web.deps import DB
-from ..web.templating import render
+from ..webkit.deps import DB
+from ..webkit.templating import render
 from . import service, sources
 from .ratelimit import downloads_limit, requests_limit
 

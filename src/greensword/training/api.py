@@ -6,7 +6,7 @@ from datetime import date
 from fastapi import APIRouter
 
 from ..core.timeutil import now
-from ..web.deps import DB, CurrentActor
+from ..webkit.deps import DB, CurrentActor
 from . import competitions, exams, quals
 from . import service as training
 from .schemas import AnswersIn, MarksIn, SheetIn

@@ -7,8 +7,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from ..core.errors import DomainError
 from ..core.timeutil import now
-from ..web.deps import DB, CurrentActor
-from ..web.templating import NavItem, add_nav, render
+from ..webkit.deps import DB, CurrentActor
+from ..webkit.templating import NavItem, add_nav, render
 from . import bank, competitions, courses, equipment, exams, quals, rules
 
 router = APIRouter(prefix="/training", include_in_schema=False)
