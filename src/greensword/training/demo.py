@@ -45,7 +45,9 @@ def generate(session, ctx) -> None:
 
     # -- qualifications -------------------------------------------------------------------------
     for i, o in enumerate(certified):
-        issued = today - timedelta(days=rng.randint(200, 5 * 365 - 5))
+        issued = today - timedelta(days=rng.randint(200, 5 * 365 - 100))
+        if i % 12 == 5:                     # a few certificates run out within the reminder window
+            issued = today - timedelta(days=5 * 365 - rng.randint(10, 80))
         quals.issue(session, actor, officer_id=o.id, kind="enforcement", number=f"ZF{o.cert_no}", issued_on=issued,
                     issuer="浙江省人民政府")
         if rng.random() < 0.35 or o.agency.division_code.endswith("84"):      # e.g. 永康: everyone flies
