@@ -1,5 +1,5 @@
 """What disclosure reads, and only through the other domains' services: the registry directory,
-published inspection results and draws (inspection.service), penalty decisions (cases.service:
+published inspection results (inspection.service) and draws (inspection.queries), penalty decisions (cases.service:
 ``publishable_decisions`` where the cases domain provides it, else its case list), training
 figures are not public. Every function returns plain dicts with public fields only — no officer,
 no person, no internal note."""
@@ -55,13 +55,13 @@ def inspections(session: Session, *, enterprise_id: int | None = None, limit: in
 
 
 def draws(session: Session) -> list[dict]:
-    from ..inspection import service as inspection
+    from ..inspection import queries as inspection
 
     return inspection.drawn_plans(session)
 
 
 def draw_inputs(session: Session, plan_id: int) -> dict:
-    from ..inspection import service as inspection
+    from ..inspection import queries as inspection
 
     return inspection.draw_inputs(session, plan_id)
 

@@ -5,7 +5,7 @@ audited; the draw's inputs and hashes go into the audit trail.
 This package re-exports its sub-modules (rules, plans, draws, tasks, records, uploads, stats), so
 ``from greensword.inspection import service; service.draw(...)`` keeps working."""
 
-from .draws import Verification, declare_conflict, draw, draw_inputs, drawn_plans, verify  # noqa: F401
+from .draws import Verification, declare_conflict, draw, verify  # noqa: F401
 from .plans import create_plan, get_plan, list_plans  # noqa: F401
 from .records import amend, evidence_of, record_for, record_hash, save_record, sign, submit  # noqa: F401
 from .rules import (  # noqa: F401
