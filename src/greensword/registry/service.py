@@ -244,8 +244,7 @@ def list_enterprises(session: Session, actor: Actor, *, agency_id: int | None = 
         a = get_agency(session, actor, agency_id)
         stmt = stmt.where(Agency.path.startswith(a.path, autoescape=True))
     if q:
-        stmt = stmt.where(or_(Enterprise.name.contains(q, autoescape=True),
-                                 Enterprise.uscc.contains(q.upper(), autoescape=True)))
+        stmt = stmt.where(or_(Enterprise.name.contains(q, autoescape=True), Enterprise.uscc.contains(q.upper(), autoescape=True)))
     if credit_class:
         stmt = stmt.where(Enterprise.credit_class == credit_class)
     if key_polluter is not None:
