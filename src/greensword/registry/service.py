@@ -351,7 +351,7 @@ def list_points(session: Session, actor: Actor, *, agency_id: int | None = None,
     if kind:
         stmt = stmt.where(MonitoringPoint.kind == kind)
     if q:
-        stmt = stmt.where(or_(MonitoringPoint.mn.contains(q), Enterprise.name.contains(q, autoescape=True)))
+        stmt = stmt.where(or_(MonitoringPoint.mn.contains(q, autoescape=True), Enterprise.name.contains(q, autoescape=True)))
     return _page(session, stmt.order_by(MonitoringPoint.id), page)
 
 
