@@ -127,23 +127,25 @@ def load(name: str, model: type[M]) -> M:
 
 # --- the registry of rules files --------------------------------------------------------------
 
-def names_source(node: Any) -> bool:
-    """True when a YAML node (a mapping) carries ``source: {title: ...}`` with a non-empty title."""
+def names_source(node: Any, key: str = "source") -> bool:
+    """True when a YAML node (a mapping) carries ``source: {title: ...}`` (or ``<key>: {title:
+    ...}``) with a non-empty title."""
     if not isinstance(node, dict):
         return False
-    src = node.get("source")
+    src = node.get(key)
     return isinstance(src, dict) and bool(str(src.get("title") or "").strip())
 
 
-def unsourced(node: Any, where: str = "") -> list[str]:
+def unsourced(node: Any, where: str = "", key: str = "source") -> list[str]:
     """The entries of a rules file that name no source. A ``source`` covers its whole node (a
-    file-level one the whole file); a node without one is sourced when every entry in it is."""
-    if names_source(node):
+    file-level one the whole file); a node without one is sourced when every entry in it is.
+    ``key`` names the source field of files that call it otherwise (the question bank's ``law``)."""
+    if names_source(node, key):
         return []
     if isinstance(node, dict) and node:
-        return [p for k, v in node.items() for p in unsourced(v, f"{where}.{k}" if where else str(k))]
+        return [p for k, v in node.items() for p in unsourced(v, f"{where}.{k}" if where else str(k), key)]
     if isinstance(node, list) and node:
-        return [p for i, v in enumerate(node) for p in unsourced(v, f"{where}[{i}]")]
+        return [p for i, v in enumerate(node) for p in unsourced(v, f"{where}[{i}]", key)]
     return [where or "(文件)"]
 
 
@@ -167,15 +169,17 @@ class Registered:
     pattern: str                    # a path below rules/, "*" matching one name part (fnmatch)
     model: type[BaseModel]
     since: date | None = None       # the first date the file answers for (None: 2021-01-01 or earlier)
+    source_key: str = "source"      # the field naming an entry's source
 
 
 RULES: dict[str, Registered] = {}
 
 
-def register(pattern: str, model: type[BaseModel], *, since: date | None = None) -> None:
+def register(pattern: str, model: type[BaseModel], *, since: date | None = None,
+             source_key: str = "source") -> None:
     """Declare the model of a rules file (or of files matching ``pattern``). The rules test loads
     every file under rules/ with its model for every date and fails on a file without one."""
-    RULES[pattern] = Registered(pattern, model, since)
+    RULES[pattern] = Registered(pattern, model, since, source_key)
 
 
 def model_for(name: str) -> Registered | None:
