@@ -21,10 +21,15 @@ add_nav(NavItem("案件办理", "/cases", roles=("officer", "leader", "admin", "
 
 #: form fields each action reads (besides the date)
 FIELDS = {
-    "file": ["late_reason"], "return": ["reason"], "suspend": ["reason"], "withdraw": ["reason"],
-    "extend": ["reason"], "decide": ["fine", "departure_reason", "use_points", "defence_received", "hearing_waived"],
-    "decide_non_penalty": ["reason", "defence_received", "hearing_waived"], "discuss": ["defence_received", "hearing_waived"],
-    "record_payment": ["amount"], "close": ["court_enforced"], "record_appeal": ["kind", "outcome"],
+    "file": ["late_reason"], "return": ["reason"], "withdraw": ["reason"],
+    "extend": ["reason", "kind", "days", "record"],
+    "decide": ["fine", "departure_reason", "use_points", "defence_received", "hearing_waived"],
+    "decide_non_penalty": ["reason", "defence_received", "hearing_waived"],
+    "discuss": ["defence_received", "hearing_waived", "participants", "conclusion"],
+    "legal_review": ["qualification", "opinion", "notes", "defence_received", "hearing_waived"],
+    "notice_hearing": ["hearing_date", "chair"], "hold_hearing": ["record", "reschedule_reason"],
+    "suspend": ["reason", "document"], "pause": ["kind", "document"], "end_pause": ["kind"],
+    "record_payment": ["amount", "receipt"], "close": ["court_enforced"], "record_appeal": ["kind", "outcome"],
 }
 
 
@@ -60,13 +65,13 @@ def _ctx(db, actor, c, error: str = "") -> dict:
     today = now().date()
     rules = discretion.rules()
     return {
-        "c": c, "stages": workflow.STAGES, "events": service.events(db, c), "dues": deadlines.dues(c, today),
+        "c": c, "stages": workflow.STAGES, "events": service.events(db, c), "dues": service.due_list(db, c, today),
         "today": today, "documents": service.case_documents(db, c), "evidence": service.evidence_list(db, c),
         "measures": service.measures(db, c), "measure_names": service.MEASURES,
         "actions": workflow.allowed(c, actor.roles), "fields": FIELDS, "error": error,
         "violation": rules.violation(c.violation_code) if c.violation_code else None,
         "violations": rules.violations, "modifiers": rules.modifiers, "conditions": rules.conditions,
-        "surcharge": deadlines.surcharge(c, today), "sources": service.SOURCES,
+        "surcharge": service.surcharge(db, c, today), "sources": service.SOURCES,
         "points": service.points_balance(db, c.enterprise_id)}
 
 
@@ -95,8 +100,10 @@ async def case_act(request: Request, case_id: int, action: str, db: DB, actor: C
         v = form.get(f)
         if v in (None, ""):
             continue
-        if f in ("fine", "amount"):
+        if f in ("fine", "amount", "days"):
             data[f] = int(str(v).replace(",", ""))
+        elif f == "participants":
+            data[f] = [x.strip() for x in str(v).replace("，", ",").split(",") if x.strip()]
         elif f in ("use_points", "defence_received", "hearing_waived", "court_enforced"):
             data[f] = v == "1"
         else:
@@ -164,25 +171,25 @@ def case_measure_extend(request: Request, case_id: int, measure_id: int, db: DB,
 
 # --- enterprise: study points ------------------------------------------------------------------
 
-QUIZ = [
-    ("重点排污单位应当如何对待自动监测设备？", ["保证正常运行并与生态环境部门联网", "可在检修时随意停运", "数据可由企业自行修改"], 0),
-    ("罚款到期不缴纳的，每日按罚款数额的多少加处罚款？", ["百分之一", "百分之三", "百分之十"], 1),
-    ("当事人对行政处罚决定不服，可在多少日内申请行政复议？", ["十五日", "三十日", "六十日"], 2),
-]
-
-
 @router.get("/portal/study")
 def study(request: Request, db: DB, actor: CurrentActor, done: int = 0):
     if not actor.is_enterprise:
         return RedirectResponse("/", status_code=303)
-    return render(request, "cases/study.html", {"quiz": QUIZ, "done": done,
+    quiz = [(q.text, q.options, q.answer) for q in service.quiz().questions]
+    return render(request, "cases/study.html", {"quiz": quiz, "done": done,
                                                 "balance": service.points_balance(db, actor.enterprise_id)})
 
 
 @router.post("/portal/study")
 async def study_submit(request: Request, db: DB, actor: CurrentActor):
     form = await request.form()
-    right = sum(1 for i, (_, _, ans) in enumerate(QUIZ) if form.get(f"q{i}") == str(ans))
-    if right == len(QUIZ) and actor.is_enterprise:
-        service.earn_points(db, actor, actor.enterprise_id, 10, "完成生态环境法律法规学习测验（全部答对）")
-    return RedirectResponse(f"/portal/study?done={1 if right == len(QUIZ) else -1}", status_code=303)
+    if not actor.is_enterprise:
+        return RedirectResponse("/", status_code=303)
+    answers = {}
+    for i, q in enumerate(service.quiz().questions):
+        v = form.get(f"q{i}")
+        if v not in (None, "") and str(v).isdigit():
+            answers[q.code] = int(str(v))
+    result = service.answer_quiz(db, actor, answers)
+    return RedirectResponse(f"/portal/study?done={1 if len(result['right']) == result['total'] else -1}",
+                            status_code=303)

@@ -7,17 +7,17 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..core import audit
 from ..core.auth import Actor, require_role
 from ..core.errors import NotFound, ValidationFailed
 from ..core.rules import Source, load, rules_path
-from ..core.timeutil import now
+from ..core.timeutil import TZ, now
 from ..registry.models import Agency, Officer
 from . import statistics
 from .models import Entry
@@ -246,7 +246,9 @@ def evaluate(session: Session, *, year: int, level: str, start: date | None = No
             for c in cards:
                 if c.agency_id in last:
                     c.improvement = round(c.total - last[c.agency_id], 2)
-            improved = sorted((c for c in cards if c.improvement and c.improvement > 0 and not c.outstanding),
+            # 突出进步 is its own list: a unit may be on it and among the 表现突出 too (seed 003: 广西、上海、
+            # 重庆、内蒙古 are on both lists of the 2024-02-06 表扬函)
+            improved = sorted((c for c in cards if c.improvement and c.improvement > 0),
                               key=lambda c: (-c.improvement, c.division_code))
             for c in improved[:sel.progress_quota]:
                 c.progress = True
@@ -267,8 +269,11 @@ def individuals(session: Session, *, year: int, agency: Agency, limit: int = 50)
         for i in ids or []:
             cases[i] = cases.get(i, 0) + 1
     insp: dict[int, int] = {}
+    first = datetime(year, 1, 1, tzinfo=TZ)
+    after = datetime(year + 1, 1, 1, tzinfo=TZ)
+    checked = func.coalesce(Record.checked_at, Record.submitted_at)
     for ids, in session.execute(select(Task.officer_ids).join(Record, Record.task_id == Task.id).where(
-            Record.status == "submitted")):
+            Record.status == "submitted", checked >= first, checked < after)):
         for i in ids or []:
             insp[i] = insp.get(i, 0) + 1
     entries = _entries(session, year, "officer")
