@@ -49,7 +49,7 @@ def _pending_referrals(db, actor):
 def case_list(request: Request, db: DB, actor: CurrentActor, stage: str = "", q: str = ""):
     today = now().date()
     cases = service.list_cases(db, actor, stage=stage or None, q=q or None)
-    rows = [{"c": c, "next": (deadlines.open_dues(c, today) or [None])[0]} for c in cases]
+    rows = [{"c": c, "next": (service.open_dues(db, c, today) or [None])[0]} for c in cases]
     return render(request, "cases/list.html", {
         "rows": rows, "stage": stage, "q": q, "stages": workflow.STAGES, "today": today,
         "overdue": service.overdue(db, actor, today, limit=20), "referrals": _pending_referrals(db, actor)})
@@ -72,7 +72,7 @@ def _ctx(db, actor, c, error: str = "") -> dict:
         "violation": rules.violation(c.violation_code) if c.violation_code else None,
         "violations": rules.violations, "modifiers": rules.modifiers, "conditions": rules.conditions,
         "surcharge": service.surcharge(db, c, today), "sources": service.SOURCES,
-        "points": service.points_balance(db, c.enterprise_id)}
+        "points": service.points_balance(db, c.enterprise_id), "pause_kinds": deadlines.PAUSE_KINDS}
 
 
 @router.get("/cases/{case_id}")

@@ -251,6 +251,10 @@ def decision_deadline(session: Session, c: Case, today: date | None = None) -> d
     return deadlines.decision_deadline(c, pauses(session, c), today)
 
 
+def open_dues(session: Session, c: Case, today: date) -> list[deadlines.Due]:
+    return deadlines.open_dues(c, today, pauses(session, c))
+
+
 def surcharge(session: Session, c: Case, today: date) -> int:
     return deadlines.surcharge(c, today, payments(session, c))
 
@@ -638,7 +642,7 @@ def overdue(session: Session, actor: Actor, today: date, limit: int = 50) -> lis
     for c in list_cases(session, actor, limit=5000):
         if c.stage in ("archived",) or c.stage == "suspended":
             continue
-        for d in deadlines.open_dues(c, today):
+        for d in open_dues(session, c, today):
             if d.overdue(today):
                 out.append((c, d))
                 break

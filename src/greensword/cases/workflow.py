@@ -256,6 +256,10 @@ def _decide(case, ctx, *, non_penalty: bool = False):
         d = case.discretion or {}
         return _need(bool(d.get("non_penalty_text") or d.get("non_penalty_ground")),
                      "不予处罚须符合行政处罚法第三十条、第三十一条、第三十三条、第三十六条的法定情形或不予处罚清单")
+    ground = (case.discretion or {}).get("non_penalty_ground")
+    spec = procedure.rules().non_penalty_grounds.get(ground) if ground else None
+    if spec is not None and spec.must:
+        return f"已认定“{spec.text}”，依法应当不予行政处罚（{procedure.cite(spec.source)}）"
     fine = ctx.data.get("fine", case.fine_proposed)
     if fine is None:
         return "须确定罚款金额"
