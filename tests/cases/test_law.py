@@ -224,3 +224,70 @@ def test_publishable_decisions_with_deadline(flow, db):
     assert [p.case_id for p in pub] == [c.id]
     # 20 working days from 03-18 skip 清明 (04-04..06): 03-19 … 04-03 is 12, 04-07 … 04-16 is 20
     assert pub[0].publish_by == date(2026, 4, 16)
+
+
+def test_months_are_calendar_months():
+    from greensword.cases import calendar
+
+    assert calendar.add_days(date(2026, 3, 31), 6, "months") == date(2026, 9, 30)
+    assert calendar.add_days(date(2026, 8, 31), 6, "months") == date(2027, 3, 1)      # 02-28 is a Sunday
+    assert calendar.add_months(date(2028, 8, 31), 6) == date(2029, 2, 28)
+    assert calendar.add_months(date(2027, 8, 31), 6) == date(2028, 2, 29)             # leap year
+
+
+def _served_case(flow, db, fine=74_000):
+    c = flow.open(code="AIR-100-3")
+    flow.to_reviewed(c, answers={"kind": "未联网/数据缺失<=72h", "duration": "<=1个月"})
+    flow.act(c, "notify", date(2026, 3, 12), flow.officer)
+    flow.act(c, "decide", date(2026, 3, 18), fine=fine)
+    flow.act(c, "serve", date(2026, 3, 19), flow.officer)         # payment due 04-03
+    return c
+
+
+def test_payment_plan_refusals_change_nothing(flow, db):
+    c = _served_case(flow, db)
+    bad = [dict(kind="deferral", until=date(2026, 4, 3)),                               # not after the due date
+           dict(kind="instalments", instalments=[(date(2026, 4, 30), 74_000)]),          # one instalment
+           dict(kind="instalments", instalments=[(date(2026, 4, 30), 30_000), (date(2026, 5, 31), 30_000)]),
+           dict(kind="instalments", instalments=[(date(2026, 3, 1), 37_000), (date(2026, 5, 31), 37_000)]),
+           dict(kind="instalments", instalments=[(date(2026, 4, 30), 0), (date(2026, 5, 31), 74_000)]),
+           dict(kind="monthly")]
+    for kw in bad:
+        with pytest.raises(ValidationFailed):
+            service.approve_payment_plan(db, flow.leader, c, reason="经营困难", on=date(2026, 3, 20), **kw)
+        assert c.payment_plan == {}
+    with pytest.raises(ValidationFailed, match="第六十六条"):
+        service.approve_payment_plan(db, flow.leader, c, kind="deferral", until=date(2026, 6, 30), reason=" ",
+                                     on=date(2026, 3, 20))
+    service.approve_payment_plan(db, flow.leader, c, kind="instalments", reason="经营困难", on=date(2026, 3, 20),
+                                 instalments=[(date(2026, 4, 30), 37_000), (date(2026, 5, 31), 37_000)])
+    flow.act(c, "record_payment", date(2026, 4, 30), flow.officer, amount=37_000)
+    flow.act(c, "record_payment", date(2026, 6, 2), flow.officer, amount=37_000)         # 2 days late
+    with pytest.raises(IllegalTransition, match="加处罚款"):
+        flow.act(c, "close", date(2026, 6, 3))
+    assert service.surcharge(db, c, date(2026, 12, 31)) == 2 * 1_110                   # 3 % of 37,000 × 2
+    flow.act(c, "record_payment", date(2026, 6, 3), flow.officer, amount=2_220)
+    flow.act(c, "close", date(2026, 6, 3))
+    assert c.paid_on == date(2026, 6, 3)
+
+
+def test_fine_paid_ten_days_late_owes_ten_days_and_the_case_closes(flow, db):
+    c = _served_case(flow, db)
+    flow.act(c, "record_payment", date(2026, 4, 13), flow.officer, amount=74_000)       # 04-04 … 04-13
+    assert service.surcharge(db, c, date(2026, 12, 31)) == 10 * 2_220
+    flow.act(c, "record_payment", date(2026, 4, 14), flow.officer, amount=22_200)
+    flow.act(c, "close", date(2026, 4, 15))
+    assert c.stage == "closed"
+
+
+def test_extension_beyond_thirty_days_is_refused(flow, db):
+    c = flow.open()
+    flow.to_reviewed(c)
+    events = len(service.events(db, c))
+    with pytest.raises(IllegalTransition, match="不得超过30日"):
+        flow.act(c, "extend", date(2026, 4, 1), reason="复杂", days=31)
+    with pytest.raises(IllegalTransition, match="须先经负责人批准"):
+        flow.act(c, "extend", date(2026, 4, 1), reason="复杂", kind="collective", days=10, record="记录")
+    assert c.extensions in ([], None) and len(service.events(db, c)) == events
+    flow.act(c, "extend", date(2026, 4, 1), reason="复杂", days=30)
+    assert service.decision_deadline(db, c) == date(2026, 7, 1)
