@@ -72,7 +72,10 @@ def _ctx(db, actor, c, error: str = "") -> dict:
         "violation": rules.violation(c.violation_code) if c.violation_code else None,
         "violations": rules.violations, "modifiers": rules.modifiers, "conditions": rules.conditions,
         "surcharge": service.surcharge(db, c, today), "sources": service.SOURCES,
-        "points": service.points_balance(db, c.enterprise_id), "pause_kinds": deadlines.PAUSE_KINDS}
+        "points": service.points_balance(db, c.enterprise_id), "pause_kinds": deadlines.PAUSE_KINDS,
+        "pauses": service.pauses(db, c), "payments": service.payments(db, c), "recusals": service.recusals(db, c),
+        "transfers": {t.id: t for t in (service.get_transfer(db, actor, m.id, today) for m in service.measures(db, c)
+                                        if m.kind in service.TRANSFERS)} if not actor.is_enterprise else {}}
 
 
 @router.get("/cases/{case_id}")
@@ -193,3 +196,86 @@ async def study_submit(request: Request, db: DB, actor: CurrentActor):
     result = service.answer_quiz(db, actor, answers)
     return RedirectResponse(f"/portal/study?done={1 if len(result['right']) == result['total'] else -1}",
                             status_code=303)
+
+
+# --- 回避, 暂缓/分期, transfers, publication ------------------------------------------------------
+
+@router.post("/cases/{case_id}/recusals")
+async def case_recusal(request: Request, case_id: int, db: DB, actor: CurrentActor):
+    form = await request.form()
+    c = service.get_case(db, actor, case_id)
+    on = date.fromisoformat(str(form.get("on") or now().date().isoformat()))
+    return _redo(request, db, actor, case_id, lambda: service.apply_recusal(
+        db, actor, c, person=str(form.get("person", "")), reason=str(form.get("reason", "")), on=on))
+
+
+@router.post("/cases/{case_id}/recusals/{recusal_id}/decide")
+async def case_recusal_decide(request: Request, case_id: int, recusal_id: int, db: DB, actor: CurrentActor):
+    form = await request.form()
+    service.get_case(db, actor, case_id)
+    r = next((x for x in service.recusals(db, service.get_case(db, actor, case_id)) if x.id == recusal_id), None)
+    if r is None:
+        from ..core.errors import NotFound
+
+        raise NotFound("回避申请不存在", code="cases.recusal_not_found")
+    on = date.fromisoformat(str(form.get("on") or now().date().isoformat()))
+    return _redo(request, db, actor, case_id, lambda: service.decide_recusal(
+        db, actor, r, granted=form.get("granted") == "1", reason=str(form.get("reason", "")), on=on))
+
+
+@router.post("/cases/{case_id}/payment-plan")
+async def case_payment_plan(request: Request, case_id: int, db: DB, actor: CurrentActor):
+    form = await request.form()
+    c = service.get_case(db, actor, case_id)
+    on = date.fromisoformat(str(form.get("on") or now().date().isoformat()))
+    kind = str(form.get("kind", ""))
+
+    def run():
+        until = date.fromisoformat(str(form["until"])) if form.get("until") else None
+        items = []
+        for line in str(form.get("instalments", "")).splitlines():     # "2026-04-30 37000" per line
+            parts = line.replace("，", " ").replace(",", " ").split()
+            if len(parts) == 2:
+                items.append((date.fromisoformat(parts[0]), int(parts[1])))
+        return service.approve_payment_plan(db, actor, c, kind=kind, reason=str(form.get("reason", "")), on=on,
+                                            until=until, instalments=items)
+    return _redo(request, db, actor, case_id, run)
+
+
+@router.post("/cases/{case_id}/transfers/{measure_id}/{step}")
+async def case_transfer_step(request: Request, case_id: int, measure_id: int, step: str, db: DB,
+                             actor: CurrentActor):
+    from datetime import datetime
+
+    from ..core.timeutil import TZ
+
+    form = await request.form()
+    c = service.get_case(db, actor, case_id)
+    m = db.get(Measure, measure_id)
+    if m is None or m.case_id != c.id:
+        from ..core.errors import NotFound
+
+        raise NotFound("移送记录不存在", code="cases.transfer_not_found")
+    at_raw = str(form.get("at") or "")
+    at = datetime.fromisoformat(at_raw).replace(tzinfo=TZ) if at_raw else now()
+    steps = {
+        "approve": lambda: service.approve_transfer(db, actor, m, approved=form.get("approved", "1") == "1", at=at,
+                                                    reason=str(form.get("reason", ""))),
+        "send": lambda: service.send_transfer(db, actor, m, at=at),
+        "receipt": lambda: service.record_receipt(db, actor, m, str(form.get("receipt_no", "")), at.date()),
+        "police": lambda: service.record_police_decision(db, actor, m, decision=str(form.get("decision", "")),
+                                                         on=at.date()),
+    }
+    if step not in steps:
+        from ..core.errors import NotFound
+
+        raise NotFound("未知的移送步骤", code="cases.transfer_step")
+    return _redo(request, db, actor, case_id, steps[step])
+
+
+@router.post("/cases/{case_id}/publish")
+async def case_publish(request: Request, case_id: int, db: DB, actor: CurrentActor):
+    form = await request.form()
+    c = service.get_case(db, actor, case_id)
+    on = date.fromisoformat(str(form.get("on") or now().date().isoformat()))
+    return _redo(request, db, actor, case_id, lambda: service.mark_published(db, actor, c, on))
