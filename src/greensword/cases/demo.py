@@ -40,6 +40,19 @@ def generate(session, ctx) -> None:
                                       f"{title}\n{c.number}\n{discovered.isoformat()}\n".encode())
         _progress(session, ctx, rng, c, rules, today)
         bar.advance()
+    _summary_cases(session, ctx, rng, leads[:3])
+
+
+def _summary_cases(session, ctx, rng, sources) -> None:
+    """A few on-the-spot decisions (简易程序): a warning or a small fine, reported to the agency."""
+    officer = _people()["officer"]
+    for ent_id, officers, discovered, _ in sources:
+        on = discovered + timedelta(days=1)
+        c = service.summary_decision(session, officer, enterprise_id=ent_id, facts="危险废物贮存场所未按规定设置识别标志",
+                                     basis="《中华人民共和国固体废物污染环境防治法》第一百一十二条", place="企业危废贮存间",
+                                     fine=rng.choice([0, 1_000, 2_000, 3_000]), on=on, officer_ids=officers)
+        if on + timedelta(days=2) <= ctx.today:
+            service.report_summary(session, officer, c, on + timedelta(days=rng.choice([1, 2, 5])))
 
 
 def _lead_sources(session, ctx, rng, n):
@@ -114,13 +127,25 @@ def _progress(session, ctx, rng, c, rules, today: date) -> None:
                              modifiers=["lighter"] if rng.random() < 0.1 else None)
     transfer = c.major and c.fine_proposed and c.fine_proposed > 500_000 and rng.random() < 0.15
     if transfer:
-        service.add_measure(session, people["leader"], c, "criminal_transfer", started_on=start + timedelta(days=5),
+        m = service.add_measure(session, people["leader"], c, "criminal_transfer", started_on=start + timedelta(days=5),
                             data={"receiver": f"{c.agency.name.replace('生态环境局', '')}公安分局",
                                   "reason": "涉嫌以逃避监管方式排放污染物"})
+    if transfer and start + timedelta(days=9) <= today:
+        from datetime import datetime, time
+
+        from ..core.timeutil import TZ
+
+        approved = datetime.combine(start + timedelta(days=6), time(9), tzinfo=TZ)
+        service.approve_transfer(session, people["leader"], m, approved=True, at=approved)
+        service.send_transfer(session, people["officer"], m, at=approved + timedelta(hours=rng.choice([4, 20, 30])))
+        service.record_receipt(session, people["officer"], m, f"公（环）受字〔{start.year}〕{m.id}号",
+                               start + timedelta(days=7))
+        service.record_police_decision(session, people["officer"], m, decision=rng.choice(["filed", "filed", "not_filed"]),
+                                       on=start + timedelta(days=9))
     if not step("submit_review", 15) or not step("approve_review", 18) or not step("notify", 20):
         return
     if rng.random() < 0.02:
-        step("suspend", 21, reason="等待第三方检测报告")
+        step("suspend", 21, reason="等待第三方检测报告", document="中止调查审批表")
         return
     offset = 27
     if c.major:
@@ -153,6 +178,8 @@ def _progress(session, ctx, rng, c, rules, today: date) -> None:
             return
     if not step("serve", offset + 2):
         return
+    if c.outcome == "penalty" and rng.random() < 0.95 and start + timedelta(days=offset + 3) <= today:
+        service.mark_published(session, people["officer"], c, start + timedelta(days=offset + rng.choice([3, 5, 10])))
     if c.outcome == "penalty":
         if rng.random() < 0.06:
             return                                   # unpaid: surcharge accrues, shows as overdue
@@ -160,6 +187,7 @@ def _progress(session, ctx, rng, c, rules, today: date) -> None:
             return
     if not step("close", offset + 14):
         return
-    if rng.random() < 0.04:
-        step("record_appeal", offset + 40, kind="reconsideration", outcome=rng.choice(["upheld", "upheld", "changed"]))
+    appealed = rng.random() < 0.04 and step("record_appeal", offset + 20, kind="reconsideration")
     step("archive", offset + 30)
+    if appealed:
+        step("record_appeal", offset + 60, kind="reconsideration", outcome=rng.choice(["upheld", "upheld", "changed"]))
