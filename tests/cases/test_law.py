@@ -291,3 +291,15 @@ def test_extension_beyond_thirty_days_is_refused(flow, db):
     assert c.extensions in ([], None) and len(service.events(db, c)) == events
     flow.act(c, "extend", date(2026, 4, 1), reason="复杂", days=30)
     assert service.decision_deadline(db, c) == date(2026, 7, 1)
+
+
+def test_measures_carry_their_working_day_clocks(flow, db):
+    c = flow.open(discovered=date(2026, 9, 25))
+    flow.act(c, "file", date(2026, 9, 28))
+    kept = service.add_measure(db, flow.leader, c, "evidence_preservation", started_on=date(2026, 9, 29))
+    # 7 working days: 09-30, 10-08, 10-09, 10-10 (make-up Saturday), 10-12, 10-13, 10-14
+    assert kept.ends_on == date(2026, 10, 14)
+    c.stage = "reviewing"
+    limit = service.add_measure(db, flow.leader, c, "restriction", started_on=date(2026, 9, 29))
+    assert limit.data["plan_due"] == "2026-10-26"      # 15 working days for the rectification plan
+    assert limit.ends_on == date(2026, 12, 29)         # three calendar months

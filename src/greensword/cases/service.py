@@ -20,9 +20,10 @@ from .models import Case, CaseDocument, CaseEvent, Measure, Pause, Payment, Recu
 
 SOURCES = {"inspection": "现场检查", "lead": "非现场监管线索", "complaint": "信访投诉", "transfer": "移送交办",
            "manual": "其他"}
-MEASURES = {"seizure": "查封、扣押", "restriction": "限制生产", "suspension": "停产整治",
+MEASURES = {"evidence_preservation": "先行登记保存证据", "seizure": "查封、扣押", "restriction": "限制生产",
+            "suspension": "停产整治",
             "daily_penalty": "按日连续处罚", "detention_transfer": "移送行政拘留", "criminal_transfer": "移送涉嫌犯罪"}
-_MEASURE_PERIOD = {"seizure": "seizure", "restriction": "restriction", "daily_penalty": "reinspection",
+_MEASURE_PERIOD = {"evidence_preservation": "evidence_preservation", "seizure": "seizure", "restriction": "restriction", "daily_penalty": "reinspection",
                    "detention_transfer": "detention_transfer", "criminal_transfer": "criminal_transfer_decision"}
 TRANSFERS = ("detention_transfer", "criminal_transfer")
 
@@ -499,6 +500,9 @@ def add_measure(session: Session, actor: Actor, c: Case, kind: str, *, started_o
         raise ValidationFailed("移送须写明接收的公安机关", code="cases.no_receiver")
     period = _MEASURE_PERIOD.get(kind)
     ends = deadlines.period_end(period, started_on) if period else None
+    if kind in ("restriction", "suspension"):
+        # the party files its rectification plan within 15 working days (环境保护部令第30号)
+        data.setdefault("plan_due", deadlines.period_end("rectification_plan", started_on).isoformat())
     if kind in TRANSFERS:
         data.setdefault("status", "reported" if kind == "criminal_transfer" else "decided")
     m = Measure(case_id=c.id, kind=kind, started_on=started_on, ends_on=ends, extended=False, data=data,

@@ -387,7 +387,7 @@ OFFICER = ("officer", "leader")
 REVIEW = ("reviewer",)
 
 TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
-    Transition("file", "立案", ("clue",), "filed", LEAD + ("admin",), _file),
+    Transition("file", "立案", ("clue",), "filed", LEAD, _file),
     Transition("investigate", "开始调查取证", ("filed",), "investigating", OFFICER, _investigate),
     Transition("submit_review", "调查终结，提交案件审查", ("investigating",), "reviewing", OFFICER, _submit_review),
     Transition("return", "退回补充调查", ("reviewing",), "investigating", REVIEW, _reason),
