@@ -296,7 +296,7 @@ def test_extension_beyond_thirty_days_is_refused(flow, db):
 def test_measures_carry_their_working_day_clocks(flow, db):
     c = flow.open(discovered=date(2026, 9, 25))
     flow.act(c, "file", date(2026, 9, 28))
-    kept = service.add_measure(db, flow.leader, c, "evidence_preservation", started_on=date(2026, 9, 29))
+    kept = service.add_measure(db, flow.leader, c, "evidence_kept", started_on=date(2026, 9, 29))
     # 7 working days: 09-30, 10-08, 10-09, 10-10 (make-up Saturday), 10-12, 10-13, 10-14
     assert kept.ends_on == date(2026, 10, 14)
     c.stage = "reviewing"

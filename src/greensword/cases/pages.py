@@ -49,7 +49,8 @@ def _pending_referrals(db, actor):
 def case_list(request: Request, db: DB, actor: CurrentActor, stage: str = "", q: str = ""):
     today = now().date()
     cases = service.list_cases(db, actor, stage=stage or None, q=q or None)
-    rows = [{"c": c, "next": (service.open_dues(db, c, today) or [None])[0]} for c in cases]
+    pauses_of = service.pauses_by_case(db, [c.id for c in cases])
+    rows = [{"c": c, "next": (service.open_dues(db, c, today, pauses_of) or [None])[0]} for c in cases]
     return render(request, "cases/list.html", {
         "rows": rows, "stage": stage, "q": q, "stages": workflow.STAGES, "today": today,
         "overdue": service.overdue(db, actor, today, limit=20), "referrals": _pending_referrals(db, actor)})

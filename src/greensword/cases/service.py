@@ -20,10 +20,10 @@ from .models import Case, CaseDocument, CaseEvent, Measure, Pause, Payment, Recu
 
 SOURCES = {"inspection": "现场检查", "lead": "非现场监管线索", "complaint": "信访投诉", "transfer": "移送交办",
            "manual": "其他"}
-MEASURES = {"evidence_preservation": "先行登记保存证据", "seizure": "查封、扣押", "restriction": "限制生产",
+MEASURES = {"evidence_kept": "先行登记保存证据", "seizure": "查封、扣押", "restriction": "限制生产",
             "suspension": "停产整治",
             "daily_penalty": "按日连续处罚", "detention_transfer": "移送行政拘留", "criminal_transfer": "移送涉嫌犯罪"}
-_MEASURE_PERIOD = {"evidence_preservation": "evidence_preservation", "seizure": "seizure", "restriction": "restriction", "daily_penalty": "reinspection",
+_MEASURE_PERIOD = {"evidence_kept": "evidence_preservation", "seizure": "seizure", "restriction": "restriction", "daily_penalty": "reinspection",
                    "detention_transfer": "detention_transfer", "criminal_transfer": "criminal_transfer_decision"}
 TRANSFERS = ("detention_transfer", "criminal_transfer")
 
@@ -252,8 +252,19 @@ def decision_deadline(session: Session, c: Case, today: date | None = None) -> d
     return deadlines.decision_deadline(c, pauses(session, c), today)
 
 
-def open_dues(session: Session, c: Case, today: date) -> list[deadlines.Due]:
-    return deadlines.open_dues(c, today, pauses(session, c))
+def open_dues(session: Session, c: Case, today: date, pauses_of: dict | None = None) -> list[deadlines.Due]:
+    ps = pauses_of.get(c.id, []) if pauses_of is not None else pauses(session, c)
+    return deadlines.open_dues(c, today, ps)
+
+
+def pauses_by_case(session: Session, case_ids: list[int]) -> dict[int, list[Pause]]:
+    """Pause intervals of many cases in one query (lists and dashboards)."""
+    out: dict[int, list[Pause]] = {}
+    for i in range(0, len(case_ids), 900):
+        for p in session.execute(select(Pause).where(Pause.case_id.in_(case_ids[i:i + 900]))
+                                 .order_by(Pause.id)).scalars():
+            out.setdefault(p.case_id, []).append(p)
+    return out
 
 
 def surcharge(session: Session, c: Case, today: date) -> int:
@@ -643,10 +654,10 @@ def list_cases(session: Session, actor: Actor, *, stage: str | None = None, q: s
 def overdue(session: Session, actor: Actor, today: date, limit: int = 50) -> list[tuple[Case, deadlines.Due]]:
     """Open cases with a statutory step past due (officer's and leader's dashboards)."""
     out = []
-    for c in list_cases(session, actor, limit=5000):
-        if c.stage in ("archived",) or c.stage == "suspended":
-            continue
-        for d in open_dues(session, c, today):
+    found = [c for c in list_cases(session, actor, limit=5000) if c.stage not in ("archived", "suspended")]
+    pauses_of = pauses_by_case(session, [c.id for c in found])
+    for c in found:
+        for d in open_dues(session, c, today, pauses_of):
             if d.overdue(today):
                 out.append((c, d))
                 break

@@ -37,8 +37,7 @@ STAGES = {
 PRE_DECISION = ("filed", "investigating", "reviewing", "reviewed", "notified", "hearing", "heard",
                 "legal_reviewed", "discussed")
 #: steps reserved to people who did not investigate the case (行政处罚法第五十八条、第六十四条(四)；令30)
-SEPARATED = {"approve_review": "案件审查", "return": "案件审查", "notice_hearing": "主持听证",
-             "hold_hearing": "主持听证", "legal_review": "法制审核", "decide": "作出决定",
+SEPARATED = {"approve_review": "案件审查", "return": "案件审查", "hold_hearing": "主持听证", "legal_review": "法制审核", "decide": "作出决定",
              "decide_non_penalty": "作出决定"}
 
 APL = "行政处罚法"

@@ -24,16 +24,17 @@ _COLUMNS = [
     sa.Column('discussed_on', sa.Date(), nullable=True),
     sa.Column('paid_on', sa.Date(), nullable=True),
     sa.Column('published_on', sa.Date(), nullable=True),
-    sa.Column('extensions', sa.JSON(), nullable=True),
-    sa.Column('payment_plan', sa.JSON(), nullable=True),
-    sa.Column('appeals', sa.JSON(), nullable=True),
+    # NOT NULL with a server default, so SQLite adds them in place (no table rebuild under the
+    # existing foreign keys); the backfill below fills them from the old columns
+    sa.Column('extensions', sa.JSON(), nullable=False, server_default=sa.text("'[]'")),
+    sa.Column('payment_plan', sa.JSON(), nullable=False, server_default=sa.text("'{}'")),
+    sa.Column('appeals', sa.JSON(), nullable=False, server_default=sa.text("'[]'")),
 ]
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('penalty_case') as batch:
-        for col in _COLUMNS:
-            batch.add_column(col._copy())
+    for col in _COLUMNS:
+        op.add_column('penalty_case', col._copy())
     op.create_table(
         'penalty_case_pause',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -86,6 +87,43 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('enterprise_id', 'question'))
     op.create_index('ix_study_answer_enterprise_id', 'study_answer', ['enterprise_id'])
+    _backfill()
+
+
+def _backfill() -> None:
+    """Existing cases keep their deadlines: the single extension becomes an approved extension,
+    the counted-out days become one pause interval (hearing if one was held, else suspension),
+    the single appeal record becomes the first entry of the appeals list."""
+    from datetime import UTC, datetime, timedelta
+
+    bind = op.get_bind()
+    case = sa.table('penalty_case', sa.column('id', sa.Integer), sa.column('filed_on', sa.Date),
+                    sa.column('hearing_on', sa.Date), sa.column('paused_days', sa.Integer),
+                    sa.column('extension_days', sa.Integer), sa.column('appeal', sa.JSON),
+                    sa.column('extensions', sa.JSON), sa.column('payment_plan', sa.JSON),
+                    sa.column('appeals', sa.JSON))
+    pause = sa.table('penalty_case_pause', sa.column('case_id', sa.Integer), sa.column('kind', sa.String),
+                     sa.column('started_on', sa.Date), sa.column('ended_on', sa.Date),
+                     sa.column('document', sa.String), sa.column('by', sa.String),
+                     sa.column('created_at', TZDateTime(timezone=True)))
+    now = datetime.now(UTC)
+    rows = bind.execute(sa.select(case.c.id, case.c.filed_on, case.c.hearing_on, case.c.paused_days,
+                                  case.c.extension_days, case.c.appeal)).all()
+    for cid, filed, heard, paused, ext, appeal in rows:
+        extensions = [{"kind": "approved", "days": ext, "on": None, "reason": "迁移：原登记的延长", "record": ""}] \
+            if ext else []
+        appeals = []
+        if appeal and appeal.get("kind"):
+            on = appeal.get("on")
+            appeals = [{"kind": appeal["kind"], "applied_on": on, "outcome": appeal.get("outcome", "pending"),
+                        "decided_on": None if appeal.get("outcome", "pending") == "pending" else on}]
+        bind.execute(case.update().where(case.c.id == cid).values(extensions=extensions, payment_plan={},
+                                                                  appeals=appeals))
+        if paused and filed:
+            bind.execute(pause.insert().values(case_id=cid, kind="hearing" if heard else "suspension",
+                                               started_on=filed, ended_on=filed + timedelta(days=paused),
+                                               document="迁移：原登记的不计入办案期限天数", by="migration",
+                                               created_at=now))
 
 
 def downgrade() -> None:
@@ -94,6 +132,5 @@ def downgrade() -> None:
     for t in ('penalty_case_recusal', 'penalty_case_payment', 'penalty_case_pause'):
         op.drop_index(f'ix_{t}_case_id', table_name=t)
         op.drop_table(t)
-    with op.batch_alter_table('penalty_case') as batch:
-        for col in reversed(_COLUMNS):
-            batch.drop_column(col.name)
+    for col in reversed(_COLUMNS):
+        op.drop_column('penalty_case', col.name)
