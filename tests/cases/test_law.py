@@ -303,3 +303,35 @@ def test_measures_carry_their_working_day_clocks(flow, db):
     limit = service.add_measure(db, flow.leader, c, "restriction", started_on=date(2026, 9, 29))
     assert limit.data["plan_due"] == "2026-10-26"      # 15 working days for the rectification plan
     assert limit.ends_on == date(2026, 12, 29)         # three calendar months
+
+
+ARTICLE = __import__("re").compile(r"第[一二三四五六七八九十百零]+条")
+
+
+def test_each_refusal_names_its_article_and_changes_nothing(flow, db):
+    c = flow.open()
+    flow.to_reviewed(c)
+    flow.act(c, "notify", date(2026, 3, 12), flow.officer)
+
+    def refused(action, on, who=None, **data):
+        before = (c.stage, len(service.events(db, c)), len(service.pauses(db, c)), dict(c.discretion))
+        with pytest.raises(IllegalTransition) as exc:
+            service.act(db, who or flow.leader, c.id, action, on=on, data=data)
+        assert ARTICLE.search(exc.value.message), exc.value.message
+        db.expire(c)
+        assert (c.stage, len(service.events(db, c)), len(service.pauses(db, c)), dict(c.discretion)) == before
+        return exc.value.message
+
+    refused("decide", date(2026, 3, 13), fine=424_000)                                   # statement period
+    refused("legal_review", date(2026, 3, 20), flow.reviewer, opinion="approve")        # no qualification
+    refused("legal_review", date(2026, 3, 20), flow.reviewer, opinion="no", qualification="A1")
+    refused("extend", date(2026, 3, 20), reason="x", days=40)
+    refused("extend", date(2026, 3, 20), reason="x", kind="collective", days=10, record="r")
+    refused("pause", date(2026, 3, 20), flow.officer, kind="weather", document="d")
+    refused("pause", date(2026, 3, 20), flow.officer, kind="monitoring")
+    refused("suspend", date(2026, 3, 20), reason="等待")
+    refused("withdraw", date(2026, 3, 20))
+    refused("request_hearing", date(2026, 3, 20), flow.officer)                          # 5 working days passed
+    refused("discuss", date(2026, 3, 20), participants=["甲"], conclusion="同意")
+    refused("decide", date(2026, 3, 20), hearing_waived=True, defence_received=True)     # legal review first
+    refused("approve_review", date(2026, 3, 20), flow.officer)                           # stage, 查处分离

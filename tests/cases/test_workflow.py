@@ -70,7 +70,7 @@ def test_reviewer_returns_case_for_more_investigation(flow, db):
     service.apply_discretion(db, flow.officer, c, answers={"ratio": "0.5-1倍", "duration": "单次", "area": "一般区域",
                                                            "pollutant": "颗粒物/SO2/NOx"})
     flow.act(c, "submit_review", date(2026, 3, 10), flow.officer)
-    with pytest.raises(IllegalTransition, match="理由"):
+    with pytest.raises(IllegalTransition, match="补充的事实或证据"):
         flow.act(c, "return", date(2026, 3, 11), flow.reviewer)
     flow.act(c, "return", date(2026, 3, 11), flow.reviewer, reason="缺少监测报告的计量认证标志")
     assert c.stage == "investigating"

@@ -128,19 +128,25 @@ def _investigate(case, ctx):
 def _submit_review(case, ctx):
     d = case.discretion or {}
     if not case.violation_code:
-        return "须先认定违法行为类型"
+        return "须先认定违法行为类型（行政处罚法第四十条：违法事实不清、证据不足的，不得给予行政处罚）"
     if ctx.evidence_count < 1:
-        return "案卷中没有证据（现场检查记录或证据材料）"
+        return "案卷中没有证据（现场检查记录或证据材料），违法事实不清、证据不足的不得处罚（行政处罚法第四十条）"
     if not d.get("proposal") and not d.get("non_penalty_text") and not d.get("non_penalty_ground"):
-        return "须先按裁量基准计算建议罚款，或认定不予处罚的法定情形"
+        return "须先按裁量基准计算建议罚款，或认定不予处罚的法定情形（行政处罚法第三十四条）"
     if case.fine_proposed is not None and d.get("proposal") and case.fine_proposed != d["proposal"]["amount"] \
             and not case.departure_reason.strip():
-        return "拟罚款金额偏离裁量基准建议金额，须书面说明理由"
+        return "拟罚款金额偏离裁量基准建议金额，须书面说明理由（行政处罚法第三十四条）"
     return None
 
 
-def _reason(case, ctx):
-    return _need(bool(str(ctx.data.get("reason", "")).strip()), "须说明理由")
+def _return(case, ctx):
+    return _need(bool(str(ctx.data.get("reason", "")).strip()),
+                 "退回补充调查须写明需要补充的事实或证据（行政处罚法第四十条、第五十四条）")
+
+
+def _withdraw(case, ctx):
+    return _need(bool(str(ctx.data.get("reason", "")).strip()),
+                 "撤销立案（终止调查）须写明理由并经负责人批准（生态环境行政处罚办法第三十六条）")
 
 
 def _request_hearing(case, ctx):
@@ -222,7 +228,7 @@ def _legal_review(case, ctx):
     if not str(ctx.data.get("qualification", "")).strip():
         return "法制审核须由具有法律职业资格的人员进行，须登记审核人员的法律职业资格证书编号（行政处罚法第五十八条第二款）"
     return _need(ctx.data.get("opinion") in ("approve", "approve_with_changes"),
-                 "法制审核意见应为“同意”或“修改后同意”（不同意的请退回）")
+                 "法制审核意见应为“同意”或“修改后同意”；未经法制审核或者审核未通过的，不得作出决定（行政处罚法第五十八条）")
 
 
 def _discuss(case, ctx):
@@ -234,8 +240,8 @@ def _discuss(case, ctx):
     if _required(case, ctx, "legal_review") and not case.legal_reviewed_on:
         return "须先经法制审核再集体讨论（行政处罚法第五十八条；生态环境行政处罚办法）"
     if not ctx.data.get("participants") or len(ctx.data["participants"]) < 3:
-        return "集体讨论须记录参加讨论的负责人（至少三人）"
-    return _need(bool(str(ctx.data.get("conclusion", "")).strip()), "集体讨论须记录讨论结论")
+        return "集体讨论须记录参加讨论的负责人（至少三人）（行政处罚法第五十七条第二款）"
+    return _need(bool(str(ctx.data.get("conclusion", "")).strip()), "集体讨论须记录讨论结论（行政处罚法第五十七条第二款）")
 
 
 def _decide(case, ctx, *, non_penalty: bool = False):
@@ -261,10 +267,10 @@ def _decide(case, ctx, *, non_penalty: bool = False):
         return f"已认定“{spec.text}”，依法应当不予行政处罚（{procedure.cite(spec.source)}）"
     fine = ctx.data.get("fine", case.fine_proposed)
     if fine is None:
-        return "须确定罚款金额"
+        return "须确定罚款金额（行政处罚法第五十九条：决定书应载明行政处罚的内容）"
     proposal = (case.discretion or {}).get("proposal")
     if proposal and fine != proposal["amount"] and not (case.departure_reason or ctx.data.get("departure_reason")):
-        return "决定金额偏离裁量基准建议金额，须书面说明理由"
+        return "决定金额偏离裁量基准建议金额，须书面说明理由（行政处罚法第三十四条）"
     return None
 
 
@@ -277,11 +283,11 @@ def _payment(case, ctx):
     try:
         amount = int(amount)
     except (TypeError, ValueError):
-        return "缴款金额须为整数（元）"
+        return "缴款金额须为整数（元）（行政处罚法第六十七条）"
     if amount <= 0:
-        return "缴款金额须大于零"
+        return "缴款金额须大于零（行政处罚法第六十七条）"
     if case.outcome != "penalty" or not case.fine:
-        return "本案没有应缴罚款"
+        return "本案没有应缴罚款（行政处罚法第六十七条）"
     return None
 
 
@@ -301,7 +307,7 @@ def _close(case, ctx):
 def _archive(case, ctx):
     final = {"decision", "non_penalty", "summary_decision"} & ctx.signed_kinds
     historic = "历史导入" in (case.tags or [])       # cases closed before the platform, no .docx kept
-    return _need(bool(final) or historic or case.outcome == "withdrawn", "归档前处罚（不予处罚）决定书须已签发定稿")
+    return _need(bool(final) or historic or case.outcome == "withdrawn", "归档前处罚（不予处罚）决定书须已签发定稿（生态环境行政处罚办法归档条款；一案一卷）")
 
 
 def _extend(case, ctx):
@@ -338,13 +344,13 @@ def _extend(case, ctx):
 def _pause(case, ctx):
     kind = ctx.data.get("kind")
     if kind not in PAUSE_KINDS:
-        return f"不计入办案期限的期间应为：{'、'.join(PAUSE_KINDS.values())}"
+        return f"不计入办案期限的期间应为：{'、'.join(PAUSE_KINDS.values())}（生态环境行政处罚办法第五十七条）"
     if kind == "suspension":
         return "中止调查请使用“中止调查”"
     if any(p.kind == kind and p.ended_on is None for p in ctx.pauses):
-        return f"{PAUSE_KINDS[kind]}期间尚未结束"
+        return f"{PAUSE_KINDS[kind]}期间尚未结束，不能重复登记（生态环境行政处罚办法第五十七条）"
     return _need(bool(str(ctx.data.get("document", "")).strip()),
-                 f"{PAUSE_KINDS[kind]}期间须登记证明文书（如委托书、公告、送达回证）")
+                 f"{PAUSE_KINDS[kind]}期间须登记证明文书（如委托书、公告、送达回证）（生态环境行政处罚办法第五十七条）")
 
 
 def _end_pause(case, ctx):
@@ -356,14 +362,16 @@ def _end_pause(case, ctx):
 
 
 def _suspend(case, ctx):
-    return _reason(case, ctx) or _need(bool(str(ctx.data.get("document", "")).strip()),
-                                       "中止调查须经负责人批准，须登记中止调查审批表（生态环境行政处罚办法第三十五条）")
+    if not str(ctx.data.get("reason", "")).strip():
+        return "中止调查须说明理由（生态环境行政处罚办法第三十五条）"
+    return _need(bool(str(ctx.data.get("document", "")).strip()),
+                 "中止调查须经负责人批准，须登记中止调查审批表（生态环境行政处罚办法第三十五条）")
 
 
 def _appeal(case, ctx):
     kind = ctx.data.get("kind")
     if kind not in ("reconsideration", "lawsuit"):
-        return "须注明行政复议（reconsideration）或行政诉讼（lawsuit）"
+        return "须注明行政复议（reconsideration）或行政诉讼（lawsuit）（行政处罚法第七十三条）"
     if not case.served_on:
         return "决定书尚未送达"
     pending = [a for a in (case.appeals or []) if not a.get("decided_on")]
@@ -377,7 +385,7 @@ def _appeal(case, ctx):
     if outcome not in ("upheld", "changed", "revoked"):
         return "结果应为 pending/upheld/changed/revoked"
     if not any(a["kind"] == kind for a in pending):
-        return "须先登记复议（诉讼）申请，再登记结果"
+        return "须先登记复议（诉讼）申请，再登记结果；复议、诉讼期间不计加处罚款（行政处罚法第七十三条第三款）"
     return None
 
 
@@ -389,7 +397,7 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
     Transition("file", "立案", ("clue",), "filed", LEAD, _file),
     Transition("investigate", "开始调查取证", ("filed",), "investigating", OFFICER, _investigate),
     Transition("submit_review", "调查终结，提交案件审查", ("investigating",), "reviewing", OFFICER, _submit_review),
-    Transition("return", "退回补充调查", ("reviewing",), "investigating", REVIEW, _reason),
+    Transition("return", "退回补充调查", ("reviewing",), "investigating", REVIEW, _return),
     Transition("approve_review", "案件审查通过", ("reviewing",), "reviewed", REVIEW, lambda c, x: None),
     Transition("notify", "送达事先告知书", ("reviewed",), "notified", OFFICER, lambda c, x: None),
     Transition("request_hearing", "登记听证申请", ("notified",), "hearing", OFFICER, _request_hearing),
@@ -409,7 +417,7 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
     Transition("resume", "恢复调查", ("suspended",), None, LEAD, lambda c, x: None),
     Transition("pause", "登记不计入办案期限的期间", PRE_DECISION, None, OFFICER, _pause),
     Transition("end_pause", "结束不计入办案期限的期间", PRE_DECISION, None, OFFICER, _end_pause),
-    Transition("withdraw", "撤销立案", PRE_DECISION, "closed", LEAD, _reason),
+    Transition("withdraw", "撤销立案", PRE_DECISION, "closed", LEAD, _withdraw),
     Transition("extend", "延长办案期限", PRE_DECISION, None, LEAD, _extend),
     Transition("record_appeal", "登记复议/诉讼", ("decided", "served", "closed", "archived"), None, OFFICER, _appeal),
 ]}
@@ -442,7 +450,8 @@ def check(case, action: str, roles: frozenset[str] | set[str], ctx: Ctx) -> Tran
         raise Refused("简易程序案件当场作出决定，不走普通程序步骤", "cases.summary_case")
     if case.stage not in t.sources:
         allowed = "、".join(STAGES[s] for s in t.sources)
-        raise Refused(f"案件处于“{STAGES[case.stage]}”阶段，不能“{t.label}”（仅限：{allowed}）",
+        raise Refused(f"案件处于“{STAGES[case.stage]}”阶段，不能“{t.label}”（仅限：{allowed}；"
+                      "程序顺序依生态环境行政处罚办法，违反法定程序的处罚可被撤销或无效，行政处罚法第三十八条第二款）",
                       "cases.illegal_transition")
     if not set(t.roles) & set(roles):
         raise Refused(f"“{t.label}”须由以下角色办理：{'、'.join(t.roles)}", "cases.role_required")
