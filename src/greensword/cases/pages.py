@@ -6,18 +6,16 @@ from datetime import date
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
 from ..core.errors import DomainError
 from ..core.timeutil import now
-from ..web.deps import DB, CurrentActor
-from ..web.templating import NavItem, add_nav, render
+from ..webkit.deps import DB, CurrentActor
+from ..webkit.templating import NavItem, add_nav, render
 from . import deadlines, discretion, service, workflow
 from .models import CaseDocument, Measure
 
 router = APIRouter(include_in_schema=False)
-add_nav(NavItem("案件办理", "/cases", roles=("officer", "leader", "admin", "reviewer"), order=40),
-        NavItem("学法积分", "/portal/study", roles=("enterprise",), order=40))
+add_nav(NavItem("案件办理", "/cases", roles=("officer", "leader", "admin", "reviewer"), order=40))
 
 #: form fields each action reads (besides the date)
 FIELDS = {
@@ -34,15 +32,9 @@ FIELDS = {
 
 
 def _pending_referrals(db, actor):
-    from ..inspection.models import CaseReferral, Record
-    from ..registry.models import Agency, Enterprise
+    from ..inspection import queries as inspection_queries
 
-    stmt = (select(CaseReferral, Record, Enterprise).join(Record, CaseReferral.record_id == Record.id)
-            .join(Enterprise, CaseReferral.enterprise_id == Enterprise.id)
-            .join(Agency, Enterprise.agency_id == Agency.id).where(CaseReferral.status == "pending"))
-    if actor.agency_path != "/":
-        stmt = stmt.where(Agency.path.startswith(actor.agency_path, autoescape=True))
-    return db.execute(stmt.order_by(CaseReferral.id.desc()).limit(50)).all()
+    return inspection_queries.pending_referrals(db, actor, limit=50)
 
 
 @router.get("/cases")
@@ -171,32 +163,6 @@ def case_measure_extend(request: Request, case_id: int, measure_id: int, db: DB,
     service.get_case(db, actor, case_id)
     m = db.get(Measure, measure_id)
     return _redo(request, db, actor, case_id, lambda: service.extend_measure(db, actor, m, reason))
-
-
-# --- enterprise: study points ------------------------------------------------------------------
-
-@router.get("/portal/study")
-def study(request: Request, db: DB, actor: CurrentActor, done: int = 0):
-    if not actor.is_enterprise:
-        return RedirectResponse("/", status_code=303)
-    quiz = [(q.text, q.options, q.answer) for q in service.quiz().questions]
-    return render(request, "cases/study.html", {"quiz": quiz, "done": done,
-                                                "balance": service.points_balance(db, actor.enterprise_id)})
-
-
-@router.post("/portal/study")
-async def study_submit(request: Request, db: DB, actor: CurrentActor):
-    form = await request.form()
-    if not actor.is_enterprise:
-        return RedirectResponse("/", status_code=303)
-    answers = {}
-    for i, q in enumerate(service.quiz().questions):
-        v = form.get(f"q{i}")
-        if v not in (None, "") and str(v).isdigit():
-            answers[q.code] = int(str(v))
-    result = service.answer_quiz(db, actor, answers)
-    return RedirectResponse(f"/portal/study?done={1 if len(result['right']) == result['total'] else -1}",
-                            status_code=303)
 
 
 # --- 回避, 暂缓/分期, transfers, publication ------------------------------------------------------
