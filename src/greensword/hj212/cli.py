@@ -48,28 +48,57 @@ def _read(file: str) -> bytes:
     return path.read_bytes()
 
 
+def _json_dumps():
+    """orjson when installed (≈5× faster than json for these dicts), else the standard library;
+    both print UTF-8 and non-ASCII as is."""
+    try:
+        import orjson
+
+        return orjson.dumps
+    except ImportError:          # pragma: no cover - orjson is a pinned dependency
+        return lambda obj: json.dumps(obj, ensure_ascii=False).encode("utf-8")
+
+
 @hj212_app.command("parse")
 def parse_cmd(
     file: Annotated[str, typer.Argument(help="报文文件，每行一包；- 为标准输入")] = "-",
     tolerant: Annotated[bool, typer.Option(help="宽容模式：接受已知设备偏差并列出 quirks")] = False,
     crlf: Annotated[str, typer.Option(help="auto | keep | add：行尾 CRLF 的处理")] = "auto",
 ) -> None:
-    """Print one JSON object per input line: the decoded packet or the error."""
-    from .codec import ParseError, parse
+    """Print one JSON object per input line: the decoded packet or the error. With --tolerant,
+    each packet lists its quirks and a summary of them (zh-CN) goes to stderr."""
+    from collections import Counter
 
-    out = sys.stdout
+    from .codec import QUIRKS, ParseError, parse
+
+    dumps = _json_dumps()
+    out = sys.stdout.buffer
+    seen: Counter[str] = Counter()
+    chunk: list[bytes] = []
     for line in split_lines(_read(file), crlf):
         try:
             p = parse(line, tolerant=tolerant)
         except ParseError as exc:
-            out.write(json.dumps({"ok": False, "error": exc.as_dict()}, ensure_ascii=False) + "\n")
-            continue
-        packet = p.as_json()
-        packet["edition"] = p.edition
-        if tolerant:
-            packet["quirks"] = list(p.quirks)
-        out.write(json.dumps({"ok": True, "packet": packet}, ensure_ascii=False) + "\n")
+            chunk.append(dumps({"ok": False, "error": {"code": exc.code, "message": exc.message}}))
+        else:
+            packet = p.as_json()
+            packet["edition"] = p.edition
+            if tolerant:
+                packet["quirks"] = list(p.quirks)
+                seen.update(p.quirks)
+                if p.repeats:
+                    packet["repeated"] = [list(kv) for kv in p.repeats]
+            chunk.append(dumps({"ok": True, "packet": packet}))
+        if len(chunk) >= 1000:
+            out.write(b"\n".join(chunk) + b"\n")
+            chunk.clear()
+    if chunk:
+        out.write(b"\n".join(chunk) + b"\n")
     out.flush()
+    if tolerant and seen:
+        err.print("宽容模式接受的设备偏差（quirks）：")
+        for name, n in seen.most_common():
+            err.print(f"  {name}  {n} 包  {QUIRKS.get(name, '')}", markup=False)
 
 
 @hj212_app.command("import")

@@ -45,7 +45,6 @@ HEARTBEAT_QUIRKS = frozenset({"empty_upload", "vendor_cn", "heartbeat_9015"})
 
 _DIGITS4 = re.compile(rb"\d{4}")
 _NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
-_INT = re.compile(r"[-+]?\d+")
 _HEX = re.compile(r"[0-9A-Fa-f]{4}")
 _DT_VARIANT = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})[ T]?(\d{2}):?(\d{2}):?(\d{2})?(?:\.\d+)?")
 _RULES = protocol.rules
@@ -136,21 +135,32 @@ def _valid_stamp(text: str, digits: int) -> bool:
 
 
 def _number(text: str) -> int | float:
-    return int(text) if _INT.fullmatch(text) else float(text)
+    try:
+        return int(text)
+    except ValueError:
+        return float(text)
 
 
 def decode_cp(cp: Mapping[str, str]) -> dict:
     """CP items → JSON-friendly dict: times as ISO 8601 (+08:00), numbers as numbers, and
     per-factor fields grouped under the factor code (``{"a21026": {"Rtd": 29.09, "Flag": "N"}}``)."""
-    rules = protocol.rules()
+    rules = _RULES()
+    numeric, times, strings = rules.numeric_suffixes, rules.time_keys, rules.string_keys
     out: dict = {}
     for key, value in cp.items():
-        factor, sep, suffix = key.rpartition("-")
-        name = suffix if sep else key
-        if name in rules.time_keys:
-            decoded: object = _to_dt(value).isoformat() + "+08:00"
-        elif name in rules.numeric_suffixes or (name not in rules.string_keys and _NUMBER.fullmatch(value)):
-            decoded = _number(value) if _NUMBER.fullmatch(value) else value
+        factor, sep, name = key.rpartition("-")
+        if not sep:
+            name = key
+        if name in times and len(value) == 14 and value.isdigit():
+            decoded: object = (f"{value[0:4]}-{value[4:6]}-{value[6:8]}T{value[8:10]}:{value[10:12]}:"
+                               f"{value[12:14]}+08:00")
+        elif name in numeric:             # parse() checked these against _NUMBER already
+            try:
+                decoded = _number(value)
+            except ValueError:
+                decoded = value
+        elif name not in strings and _NUMBER.fullmatch(value):
+            decoded = _number(value)
         else:
             decoded = value
         if sep and factor:

@@ -57,6 +57,7 @@ class DeviceStats:
     last_seen: datetime | None = None
     peer: str | None = None
     quirks: Counter = field(default_factory=Counter)
+    quirk_first: dict = field(default_factory=dict)      # quirk → first time seen in this flush period
 
 
 class Gateway:
@@ -236,8 +237,11 @@ class Gateway:
             else:
                 d.accepted += 1
                 d.edition = v.packet.edition
+                if v.packet.heartbeat:
+                    self.counters["heartbeat"] += 1
                 for q in v.packet.quirks:
                     d.quirks[q] += 1
+                    d.quirk_first.setdefault(q, d.last_seen)
 
     def _quarantine_frame(self, frame: bytes, peer: str, code: str, message: str, mn: str | None = None) -> None:
         self.counters["quarantined"] += 1
@@ -319,11 +323,22 @@ class Gateway:
                 d.last_error = st.last_error or d.last_error
                 d.last_seen_at, d.last_peer = st.last_seen, st.peer
                 if st.quirks:
-                    q = dict(d.quirks or {})
-                    for k, n in st.quirks.items():
-                        q[k] = q.get(k, 0) + n
-                    d.quirks = q
+                    d.quirks = merge_quirks(d.quirks, st.quirks, st.quirk_first, st.last_seen)
                 s.add(d)
+
+
+def merge_quirks(stored: dict | None, counts: Counter, first: dict, last: datetime | None) -> dict:
+    """Stored per-device quirks + one flush period's counts → {"count", "first", "last"} each."""
+    out = {}
+    for name, v in (stored or {}).items():
+        out[name] = dict(v) if isinstance(v, dict) else {"count": v, "first": None, "last": None}
+    for name, n in counts.items():
+        q = out.setdefault(name, {"count": 0, "first": None, "last": None})
+        q["count"] += n
+        seen = first.get(name)
+        q["first"] = q["first"] or (seen.isoformat() if seen else None)
+        q["last"] = last.isoformat() if last else q["last"]
+    return out
 
 
 def _raise_nofile() -> None:
