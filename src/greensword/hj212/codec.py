@@ -319,7 +319,7 @@ def _fast_segment(text: str, quirks: list[str], key_for) -> Packet | None:
                 return None
         parts = body.replace(",", ";").replace("=", ";").split(";")
         it = iter(parts)
-        cp = dict(zip(it, it))
+        cp = dict(zip(it, it, strict=False))   # even length: the regex saw one "=" per item
         if len(cp) * 2 != len(parts):
             return None                  # a repeated key
     else:
