@@ -135,10 +135,9 @@ def _valid_stamp(text: str, digits: int) -> bool:
 
 
 def _number(text: str) -> int | float:
-    try:
-        return int(text)
-    except ValueError:
+    if "." in text or "e" in text or "E" in text:
         return float(text)
+    return int(text)
 
 
 def decode_cp(cp: Mapping[str, str]) -> dict:
@@ -147,24 +146,31 @@ def decode_cp(cp: Mapping[str, str]) -> dict:
     rules = _RULES()
     numeric, times, strings = rules.numeric_suffixes, rules.time_keys, rules.string_keys
     out: dict = {}
+    group: dict = {}
+    last = None
     for key, value in cp.items():
-        factor, sep, name = key.rpartition("-")
-        if not sep:
-            name = key
-        if name in times and len(value) == 14 and value.isdigit():
-            decoded: object = (f"{value[0:4]}-{value[4:6]}-{value[6:8]}T{value[8:10]}:{value[10:12]}:"
-                               f"{value[12:14]}+08:00")
-        elif name in numeric:             # parse() checked these against _NUMBER already
+        i = key.rfind("-")
+        name = key[i + 1:]
+        if name in numeric:               # parse() checked these against _NUMBER already
             try:
-                decoded = _number(value)
+                decoded: object = _number(value)
             except ValueError:
                 decoded = value
+        elif name in times and len(value) == 14 and value.isdigit():
+            decoded = (f"{value[0:4]}-{value[4:6]}-{value[6:8]}T{value[8:10]}:{value[10:12]}:"
+                       f"{value[12:14]}+08:00")
         elif name not in strings and _NUMBER.fullmatch(value):
             decoded = _number(value)
         else:
             decoded = value
-        if sep and factor:
-            out.setdefault(factor, {})[name] = decoded
+        if i > 0:
+            factor = key[:i]
+            if factor != last:
+                group = out.get(factor)
+                if group is None:
+                    group = out[factor] = {}
+                last = factor
+            group[name] = decoded
         else:
             out[key] = decoded
     return out
