@@ -21,7 +21,6 @@ from pathlib import Path
 from greensword.hj212.codec import parse
 from greensword.hj212.simulate import GAS, WATER, SimConfig, SimDevice, _Source, run_simulation
 
-
 NAIVE = r'''
 import json, sys
 T = []
