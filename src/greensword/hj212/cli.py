@@ -14,7 +14,7 @@ from rich.table import Table
 console = Console()
 err = Console(stderr=True)
 hj212_app = typer.Typer(help="HJ 212 数据传输：解析、导入、模拟设备、设备设置", no_args_is_help=True)
-device_app = typer.Typer(help="设备（MN）协议设置：宽容模式、SM4 密钥", no_args_is_help=True)
+device_app = typer.Typer(help="设备（MN）协议设置：宽容模式、SM4 密钥、访问密码", no_args_is_help=True)
 hj212_app.add_typer(device_app, name="device")
 
 
@@ -175,6 +175,19 @@ def device_key(mn: str, key_hex: Annotated[str, typer.Argument(help="32 位十�
 
     set_device(mn, sm4_key=key_hex)
     console.print(f"设备 {mn} 的 SM4 密钥已{'设置' if key_hex else '清除'}")
+
+
+@device_app.command("rotate-pw")
+def device_rotate_pw(
+    mn: str,
+    pw: Annotated[str | None, typer.Option(help="指定新密码；默认随机生成")] = None,
+) -> None:
+    """Give one MN a new HJ 212 access password (printed once; set it on the data logger)."""
+    from .service import rotate_password
+
+    new = rotate_password(mn, pw=pw)
+    console.print(f"设备 {mn} 的新访问密码：{new}", markup=False)
+    console.print("请在数采仪上设置该密码；网关在 30 秒内启用新密码，旧密码随即失效。")
 
 
 def gateway_cmd(

@@ -27,6 +27,8 @@ from pathlib import Path
 from ..core.timeutil import now
 from .compact import Compactor, load_keys
 from .intake import DedupIndex, Directory, Intake, Verdict
+from .security import Guard
+from .security import rules as security_rules
 from .wal import Record, SegmentLog, encode
 
 log = logging.getLogger("greensword.gateway")
@@ -41,11 +43,12 @@ class GatewayConfig:
     port: int = 9212
     root: Path = Path("var/gateway")        # wal/, quarantine/, status.json
     lake: Path = Path("var/lake")
-    idle_timeout_s: float = 600.0
+    idle_timeout_s: float = field(default_factory=lambda: security_rules().idle_timeout_s)
     frame_timeout_s: float = 60.0
     compact_interval_s: float = 10.0
     fsync: bool = True
     dedup_window_s: float = 7 * 86400
+    directory_reload_s: float = 30.0        # new points and rotated passwords take effect within this
 
 
 @dataclass
@@ -70,6 +73,8 @@ class Gateway:
         self.intake = Intake(directory, self.dedup)
         self.compactor = Compactor(self.log, config.lake, directory)
         self.counters: Counter[str] = Counter()
+        self.guard = Guard()
+        self._directory_loaded = time.monotonic()
         self.devices: dict[str, DeviceStats] = defaultdict(DeviceStats)
         self._pending: dict[str, asyncio.Future] = {}
         self._queue: asyncio.Queue | None = None
@@ -127,7 +132,12 @@ class Gateway:
         host, port = (writer.get_extra_info("peername") or ("?", "?"))[:2]
         peer = f"{host}:{port}"
         self.counters["connections.total"] += 1
+        if not self.guard.connect(host):
+            self.counters["connections.refused"] += 1
+            writer.close()
+            return
         self.counters["connections.open"] += 1
+        authed: set[str] = set()           # MNs this connection has authenticated as
         self._writers.add(writer)
         task = asyncio.current_task()
         self._conn_tasks.add(task)
@@ -154,13 +164,17 @@ class Gateway:
                 else:
                     partial_since = 0.0
                 if frames:
-                    out = await self._process(frames, peer)
+                    out = await self._process(frames, peer, host, authed)
                     if out:
                         writer.write(b"".join(out))
                         await writer.drain()
+                    if self.guard.address_banned(host):
+                        self.counters["connections.banned_closed"] += 1
+                        break
         except (ConnectionError, asyncio.IncompleteReadError):
             self.counters["connections.reset"] += 1
         finally:
+            self.guard.disconnect(host)
             self.counters["connections.open"] -= 1
             self._writers.discard(writer)
             self._conn_tasks.discard(task)
@@ -200,12 +214,25 @@ class Gateway:
             del buf[:end + 1]
         return frames
 
-    async def _process(self, frames: list[bytes], peer: str) -> list[bytes]:
+    async def _process(self, frames: list[bytes], peer: str, host: str = "?",
+                       authed: set[str] | None = None) -> list[bytes]:
         loop = asyncio.get_running_loop()
         verdicts: list[tuple[Verdict, asyncio.Future | None]] = []
         received = time.time()
+        authed = set() if authed is None else authed
         for frame in frames:
+            if self.guard.address_banned(host):
+                self.counters["rejected.banned_address"] += 1
+                break                      # the connection is closed after these replies
             v = self.intake.check(frame)
+            if v.status == "rejected":
+                if v.code in ("unknown_mn", "bad_pw"):
+                    self.guard.failure(host, v.mn, v.code)
+            elif v.mn not in authed:
+                if self.guard.mn_banned(v.mn):
+                    v = self.intake.deny(frame, v, "banned_mn", f"设备 MN={v.mn} 因多次密码错误暂时封禁，新连接不予接收")
+                else:
+                    authed.add(v.mn)
             self._note(v, peer, frame)
             fut = None
             if v.status == "accepted":
@@ -279,8 +306,19 @@ class Gateway:
             try:
                 self._flush_side_files()
                 self.compactor.run_once()
+                if self.engine is not None and time.monotonic() - self._directory_loaded > self.cfg.directory_reload_s:
+                    self.reload_directory()
             except Exception:
                 log.exception("gateway background step failed")
+
+    def reload_directory(self) -> None:
+        """Re-read devices from the registry (new points, rotated passwords, tolerant switches)."""
+        from ..core.db import session_scope
+
+        with session_scope(self.engine) as s:
+            directory = Directory.from_db(s)
+        self.directory = self.intake.directory = self.compactor.directory = directory
+        self._directory_loaded = time.monotonic()
 
     def _flush_side_files(self) -> None:
         lines = []
@@ -297,6 +335,7 @@ class Gateway:
 
     def status(self) -> dict:
         c = dict(self.counters)
+        c.update({f"security.{k}": n for k, n in self.guard.counters.items()})
         return {"updated_at": now().isoformat(), "started_at": datetime.fromtimestamp(self.started, now().tzinfo).isoformat(),
                 "port": self.port, "counters": c, "lake_rows": self.compactor.rows_written,
                 "dedup_keys": len(self.dedup), "pid": os.getpid()}
