@@ -131,7 +131,28 @@ def _peak_kib(pid: int) -> int:
     return 0
 
 
-def gateway_rate(conns: int, seconds: float, window: int) -> None:
+def _tree_rss_kib(pid: int) -> int:
+    """Current RSS of a process and its children (the multi-process gateway)."""
+    total = 0
+    pids = [pid]
+    for p in Path("/proc").iterdir():
+        if p.name.isdigit():
+            try:
+                if int((p / "stat").read_text().split(")")[1].split()[1]) == pid:
+                    pids.append(int(p.name))
+            except (OSError, IndexError, ValueError):
+                pass
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+def gateway_rate(conns: int, seconds: float, window: int, workers: int = 1) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         devices = [SimDevice(f"BENCH{i:019d}", "123456", "31", list(GAS)) for i in range(conns)]
@@ -139,7 +160,8 @@ def gateway_rate(conns: int, seconds: float, window: int) -> None:
         port = _free_port()
         env = dict(os.environ, GREENSWORD_DATA_DIR=str(tmp / "var"))
         proc = subprocess.Popen([sys.executable, "-m", "greensword.cli", "gateway", "--port", str(port),
-                                 "--devices", str(tmp / "devices.csv"), "--compact-interval", "5"],
+                                 "--devices", str(tmp / "devices.csv"), "--compact-interval", "5",
+                                 "--workers", str(workers)],
                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             for _ in range(300):
@@ -148,14 +170,21 @@ def gateway_rate(conns: int, seconds: float, window: int) -> None:
                     break
                 except OSError:
                     time.sleep(0.1)
+            import resource
+
+            time.sleep(1.0 if workers > 1 else 0)          # every worker listening
+            c0 = resource.getrusage(resource.RUSAGE_SELF)
             r = run_simulation(SimConfig(port=port, seconds=seconds, window=window, drain_s=5), devices)
-            peak = _peak_kib(proc.pid)
+            c1 = resource.getrusage(resource.RUSAGE_SELF)
+            sim_cpu = (c1.ru_utime - c0.ru_utime + c1.ru_stime - c0.ru_stime) / r.elapsed
+            peak = _peak_kib(proc.pid) if workers == 1 else _tree_rss_kib(proc.pid)
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.wait(120)
-        print(f"gateway {conns:>5} connections: {r.rate:,.0f} packets/s acknowledged after fsync "
+        print(f"gateway x{workers} {conns:>5} connections: {r.rate:,.0f} packets/s acknowledged after fsync "
               f"({r.acked:,} of {r.sent:,} in {r.elapsed:.1f} s), ack latency p50 {r.pct(.5) * 1000:.1f} ms "
-              f"p99 {r.pct(.99) * 1000:.1f} ms, gateway peak RSS {peak / 1024:.0f} MiB, errors {r.errors}")
+              f"p99 {r.pct(.99) * 1000:.1f} ms, gateway {'peak' if workers == 1 else 'all processes'} RSS "
+              f"{peak / 1024:.0f} MiB, simulator CPU {sim_cpu:.2f} cores, errors {r.errors}")
 
 
 def main() -> None:
@@ -164,12 +193,16 @@ def main() -> None:
     ap.add_argument("--connections", default="100,1000,5000")
     ap.add_argument("--window", type=int, default=8)
     ap.add_argument("--parse-packets", type=int, default=50_000)
+    ap.add_argument("--workers", default="1,2", help="gateway process counts to measure")
+    ap.add_argument("--skip-parse", action="store_true")
     args = ap.parse_args()
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
-    parser_rate()
-    parse_cli_vs_naive(args.parse_packets)
-    for n in (int(x) for x in args.connections.split(",") if x):
-        gateway_rate(n, args.seconds, args.window)
+    if not args.skip_parse:
+        parser_rate()
+        parse_cli_vs_naive(args.parse_packets)
+    for w in (int(x) for x in args.workers.split(",") if x):
+        for n in (int(x) for x in args.connections.split(",") if x):
+            gateway_rate(n, args.seconds, args.window, w)
 
 
 if __name__ == "__main__":

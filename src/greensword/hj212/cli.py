@@ -177,6 +177,7 @@ def gateway_cmd(
     compact_interval: Annotated[float, typer.Option(help="日志段封存并写入数据湖的间隔（秒）")] = 10.0,
     no_fsync: Annotated[bool, typer.Option(help="不落盘同步（仅用于测试，会丢失已应答数据）")] = False,
     devices: Annotated[Path | None, typer.Option(help="设备清单 CSV（mn,pw[,tolerant][,sm4_key]），不读数据库")] = None,
+    workers: Annotated[int, typer.Option(help="网关工作进程数（共用一个端口，各自落盘日志，另有一个入湖进程）")] = 1,
 ) -> None:
     """Run the HJ 212 TCP gateway (devices from the registry)."""
     import logging
@@ -189,7 +190,15 @@ def gateway_cmd(
     directory = Directory.from_csv(devices) if devices else None
     gw = build_gateway(host=host, port=port, directory=directory, compact_interval_s=compact_interval,
                        fsync=not no_fsync)
-    console.print(f"HJ 212 数据网关监听 tcp://{gw.cfg.host}:{gw.cfg.port}，设备 {len(gw.directory.devices)} 台")
+    console.print(f"HJ 212 数据网关监听 tcp://{gw.cfg.host}:{gw.cfg.port}，设备 {len(gw.directory.devices)} 台"
+                  + (f"，{workers} 个工作进程" if workers > 1 else ""))
+    if workers > 1:
+        from .multi import Supervisor
+
+        if gw.engine is not None:
+            gw.engine.dispose()
+        Supervisor(gw.cfg, gw.directory, workers, use_db=gw.engine is not None).run()
+        return
     run(gw)
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from ..core.timeutil import now
 from .compact import Compactor, load_keys
 from .intake import DedupIndex, Directory, Intake, Verdict
+from .packing import pack
 from .security import Guard
 from .security import rules as security_rules
 from .wal import Record, SegmentLog, encode
@@ -49,6 +50,8 @@ class GatewayConfig:
     fsync: bool = True
     dedup_window_s: float = 7 * 86400
     directory_reload_s: float = 30.0        # new points and rotated passwords take effect within this
+    reuse_port: bool = False                # several worker processes on one port (multi.py)
+    compact: bool = True                    # False: a separate compactor process reads the log
 
 
 @dataclass
@@ -97,7 +100,8 @@ class Gateway:
         self._queue = asyncio.Queue()
         self._tasks.append(asyncio.create_task(self._committer()))
         self._server = await asyncio.start_server(self._handle, self.cfg.host, self.cfg.port,
-                                                  limit=READ_SIZE, backlog=4096)
+                                                  limit=READ_SIZE, backlog=4096,
+                                                  reuse_port=self.cfg.reuse_port or None)
         self.port = self._server.sockets[0].getsockname()[1]
         self._bg = threading.Thread(target=self._background, name="hj212-compact", daemon=True)
         self._bg.start()
@@ -123,7 +127,10 @@ class Gateway:
         if self._bg:
             self._bg.join(timeout=30)
         self._flush_side_files()
-        self.compactor.run_once(force=True)
+        if self.cfg.compact:
+            self.compactor.run_once(force=True)
+        else:
+            self.log.seal(force=True)
         self.log.close()
         self._io.shutdown(wait=True)
 
@@ -239,7 +246,7 @@ class Gateway:
                 fut = loop.create_future()
                 self._pending[v.key] = fut
                 self.dedup.add(v.key, received)
-                self._queue.put_nowait((encode(Record(int(received * 1e6), peer, frame)), fut, v.key))
+                self._queue.put_nowait((encode(Record(int(received * 1e6), peer, frame, pack(v.packet))), fut, v.key))
             elif v.status == "duplicate":
                 fut = self._pending.get(v.key)     # first copy not yet durable: ack after it
             verdicts.append((v, fut))
@@ -305,7 +312,10 @@ class Gateway:
         while not self._stop_bg.wait(min(2.0, self.cfg.compact_interval_s)):
             try:
                 self._flush_side_files()
-                self.compactor.run_once()
+                if self.cfg.compact:
+                    self.compactor.run_once()
+                else:
+                    self.log.rotate()
                 if self.engine is not None and time.monotonic() - self._directory_loaded > self.cfg.directory_reload_s:
                     self.reload_directory()
             except Exception:
