@@ -129,31 +129,57 @@ def _number(text: str) -> int | float:
     return int(text)
 
 
+_KEY_CACHE: dict[str, tuple[str | None, str, int]] = {}
+_KEY_RULES: list = [None]
+_NUM, _TIME, _OTHER = 1, 2, 3
+
+
+def _key_meta(key: str, rules: protocol.ProtocolRules) -> tuple[str | None, str, int]:
+    """(factor or None, field name, kind) of a CP key; cached, keys repeat across packets."""
+    meta = _KEY_CACHE.get(key)
+    if meta is None:
+        i = key.rfind("-")
+        name = key[i + 1:]
+        kind = (_NUM if name in rules.numeric_suffixes else _TIME if name in rules.time_keys
+                else 0 if name in rules.string_keys else _OTHER)
+        meta = (key[:i] if i > 0 else None, name, kind)
+        if len(_KEY_CACHE) < 50_000:
+            _KEY_CACHE[key] = meta
+    return meta
+
+
 def decode_cp(cp: Mapping[str, str]) -> dict:
     """CP items → JSON-friendly dict: times as ISO 8601 (+08:00), numbers as numbers, and
     per-factor fields grouped under the factor code (``{"a21026": {"Rtd": 29.09, "Flag": "N"}}``)."""
     rules = _RULES()
-    numeric, times, strings = rules.numeric_suffixes, rules.time_keys, rules.string_keys
+    if _KEY_RULES[0] is not rules:               # rules reloaded: forget the cached key kinds
+        _KEY_CACHE.clear()
+        _KEY_RULES[0] = rules
     out: dict = {}
     group: dict = {}
     last = None
     for key, value in cp.items():
-        i = key.rfind("-")
-        name = key[i + 1:]
-        if name in numeric:               # parse() checked these against _NUMBER already
-            try:
-                decoded: object = _number(value)
-            except ValueError:
-                decoded = value
-        elif name in times and len(value) == 14 and value.isdigit():
+        meta = _KEY_CACHE.get(key) or _key_meta(key, rules)
+        factor, name, kind = meta
+        if kind == _NUM:                         # parse() checked these against _NUMBER already
+            if "." in value or "e" in value or "E" in value:
+                try:
+                    decoded: object = float(value)
+                except ValueError:
+                    decoded = value
+            else:
+                try:
+                    decoded = int(value)
+                except ValueError:
+                    decoded = value
+        elif kind == _TIME and len(value) == 14 and value.isdigit():
             decoded = (f"{value[0:4]}-{value[4:6]}-{value[6:8]}T{value[8:10]}:{value[10:12]}:"
                        f"{value[12:14]}+08:00")
-        elif name not in strings and _NUMBER.fullmatch(value):
+        elif kind == _OTHER and _NUMBER.fullmatch(value):
             decoded = _number(value)
         else:
             decoded = value
-        if i > 0:
-            factor = key[:i]
+        if factor is not None:
             if factor != last:
                 group = out.get(factor)
                 if group is None:
