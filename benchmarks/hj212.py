@@ -118,6 +118,18 @@ def parser_rate(n: int = 60_000) -> None:
           f"C CRC {'on' if HAVE_C else 'off (pure Python)'}")
 
 
+def _rules_override(data_dir: Path) -> None:
+    """Every simulated device connects from 127.0.0.1 (or from the balancer): lift the
+    per-address connection cap for the measurement, through the operator's rules override."""
+    from importlib import resources
+
+    src = resources.files("greensword") / "rules" / "hj212" / "security.yaml"
+    dst = Path(data_dir) / "rules" / "hj212" / "security.yaml"
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    dst.write_text(src.read_text(encoding="utf-8").replace("max_connections_per_address: 64",
+                                                            "max_connections_per_address: 1000000"), encoding="utf-8")
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -159,6 +171,7 @@ def gateway_rate(conns: int, seconds: float, window: int, workers: int = 1) -> N
         (tmp / "devices.csv").write_text("mn,pw\n" + "".join(f"{d.mn},{d.pw}\n" for d in devices))
         port = _free_port()
         env = dict(os.environ, GREENSWORD_DATA_DIR=str(tmp / "var"))
+        _rules_override(tmp / "var")
         proc = subprocess.Popen([sys.executable, "-m", "greensword.cli", "gateway", "--port", str(port),
                                  "--devices", str(tmp / "devices.csv"), "--compact-interval", "5",
                                  "--workers", str(workers)],

@@ -51,6 +51,8 @@ class GatewayConfig:
     dedup_window_s: float = 7 * 86400
     directory_reload_s: float = 30.0        # new points and rotated passwords take effect within this
     reuse_port: bool = False                # several worker processes on one port (multi.py)
+    #: Names this gateway host's lake files, so several hosts can write one lake without clashing.
+    node: str = field(default_factory=lambda: _node_name())
     compact: bool = True                    # False: a separate compactor process reads the log
 
 
@@ -74,7 +76,7 @@ class Gateway:
         self.log = SegmentLog(config.root / "wal", max_age_s=config.compact_interval_s, fsync=config.fsync)
         self.dedup = DedupIndex(config.dedup_window_s)
         self.intake = Intake(directory, self.dedup)
-        self.compactor = Compactor(self.log, config.lake, directory)
+        self.compactor = Compactor(self.log, config.lake, directory, prefix=f"{config.node}-")
         self.counters: Counter[str] = Counter()
         self.guard = Guard()
         self._directory_loaded = time.monotonic()
@@ -388,6 +390,13 @@ def merge_quirks(stored: dict | None, counts: Counter, first: dict, last: dateti
         q["first"] = q["first"] or (seen.isoformat() if seen else None)
         q["last"] = last.isoformat() if last else q["last"]
     return out
+
+
+def _node_name() -> str:
+    import re
+    import socket
+
+    return re.sub(r"[^A-Za-z0-9]", "", os.environ.get("GREENSWORD_GATEWAY_NODE") or socket.gethostname())[:32] or "node"
 
 
 def _raise_nofile() -> None:

@@ -59,28 +59,28 @@ def _load_seen(root: Path, window_s: float) -> set[str]:
     return seen
 
 
-def compact_all(root: Path, compactor: Compactor, *, final: bool = False) -> int:
+def compact_all(root: Path, compactor: Compactor, *, final: bool = False, node: str = "") -> int:
     """Compact every sealed segment of every worker (``final``: all of them, workers stopped)."""
     n = 0
     for d in worker_dirs(root):
         segs = sorted((d / "wal").glob("seg-*.log"))
         if not final:
             segs = segs[:-1]             # the newest may still be written
-        compactor.prefix = f"{d.name}"
+        compactor.prefix = f"{node}-{d.name}" if node else d.name
         for path in segs:
             compactor.compact(path)
             n += 1
     return n
 
 
-def _compactor(root: Path, lake: Path, directory: Directory, interval: float, window_s: float) -> None:
+def _compactor(root: Path, lake: Path, directory: Directory, interval: float, window_s: float, node: str) -> None:
     stop = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     compactor = Compactor(None, lake, directory, seen=_load_seen(root, window_s))
     while not stop["now"]:
         try:
-            compact_all(root, compactor)
+            compact_all(root, compactor, node=node)
         except Exception:
             log.exception("compaction failed; retrying")
         for _ in range(int(interval * 10)):
@@ -88,7 +88,7 @@ def _compactor(root: Path, lake: Path, directory: Directory, interval: float, wi
                 break
             time.sleep(0.1)
     final = (Path(root) / "workers-stopped").exists()
-    compact_all(root, compactor, final=final)
+    compact_all(root, compactor, final=final, node=node)
 
 
 class Supervisor:
@@ -110,7 +110,7 @@ class Supervisor:
     def _start_compactor(self) -> None:
         p = self.ctx.Process(target=_compactor, name="hj212-compactor",
                              args=(self.root, self.cfg.lake, self.directory, self.cfg.compact_interval_s,
-                                   self.cfg.dedup_window_s))
+                                   self.cfg.dedup_window_s, self.cfg.node))
         p.start()
         self.compactor = p
 
@@ -156,7 +156,8 @@ class Supervisor:
             self.compactor.join(300)
         if self.compactor is None or self.compactor.exitcode != 0:   # killed meanwhile: a last pass here
             compact_all(self.root, Compactor(None, self.cfg.lake, self.directory,
-                                             seen=_load_seen(self.root, self.cfg.dedup_window_s)), final=True)
+                                             seen=_load_seen(self.root, self.cfg.dedup_window_s)), final=True,
+                        node=self.cfg.node)
         self.write_status()
 
     def write_status(self) -> None:
