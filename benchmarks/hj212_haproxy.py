@@ -24,7 +24,7 @@ from greensword.hj212.simulate import SimConfig, SimDevice, run_simulation
 
 HAPROXY_CFG = """
 global
-    maxconn 20000
+    maxconn 8000
 defaults
     mode tcp
     timeout connect 5s
@@ -34,9 +34,10 @@ frontend hj212
     bind 127.0.0.1:{front}
     default_backend gateways
 backend gateways
-    # sticky by device address: a reconnecting device reaches the same host, whose compactor
-    # recognises its re-sends (hosts do not share a dedup index)
-    balance source
+    # production: "balance source" (a reconnecting device reaches the same host, whose compactor
+    # recognises its re-sends). On loopback every device has the same address, so the check
+    # spreads connections round-robin to exercise both hosts.
+    balance {balance}
     server a 127.0.0.1:{a} check
     server b 127.0.0.1:{b} check
 """
@@ -75,6 +76,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--connections", type=int, default=200)
     ap.add_argument("--spark", action="store_true")
+    ap.add_argument("--balance", default="roundrobin", help="HAProxy balance algorithm (production: source)")
     args = ap.parse_args()
     if not shutil.which("haproxy"):
         print("haproxy not installed (apt-get install haproxy): skipped")
@@ -95,7 +97,7 @@ def main() -> None:
                  "--devices", str(tmp / "devices.csv"), "--compact-interval", "2"],
                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         front = _free_port()
-        (tmp / "haproxy.cfg").write_text(HAPROXY_CFG.format(front=front, a=ports["A"], b=ports["B"]))
+        (tmp / "haproxy.cfg").write_text(HAPROXY_CFG.format(front=front, a=ports["A"], b=ports["B"], balance=args.balance))
         for host, port in ports.items():
             _wait(port, f"gateway host {host}")
         lb = subprocess.Popen(["haproxy", "-f", str(tmp / "haproxy.cfg")], stdout=subprocess.DEVNULL,
@@ -116,11 +118,14 @@ def main() -> None:
         import duckdb
 
         con = duckdb.connect()
-        src = f"read_parquet('{lake.glob(shared_lake, 'rtd')}', filename=true)"
+        kinds = [k for k in ("rtd", "minute", "hour", "day") if list(shared_lake.glob(f"{k}/date=*/*.parquet"))]
+        src = "(" + " union all ".join(
+            f"select mn, qn, factor, kind, filename from read_parquet('{lake.glob(shared_lake, k)}', filename=true)"
+            for k in kinds) + ")"
         per_host = con.execute(f"select regexp_extract(filename, '(host[AB])-', 1) h, count(distinct (mn, qn)) "
                                f"from {src} group by h order by h").fetchall()
         stored = set(con.execute(f"select distinct mn, qn from {src}").fetchall())
-        dupes = con.execute(f"select count(*) from (select mn, qn, factor, count(*) n from {src} "
+        dupes = con.execute(f"select count(*) from (select mn, qn, factor, kind, count(*) n from {src} "
                             f"group by all having n > 1)").fetchone()[0]
         missing = set(r.acked_keys) - stored
         print(f"shared lake: packets per host {dict(per_host)}, acknowledged but missing {len(missing)}, "
@@ -129,7 +134,7 @@ def main() -> None:
             from pyspark.sql import SparkSession
 
             spark = SparkSession.builder.master("local[2]").appName("hj212-lake").getOrCreate()
-            df = spark.read.parquet(str(shared_lake / "rtd"))
+            df = spark.read.parquet(*[str(shared_lake / k) for k in kinds])
             print(f"Spark reads the same lake: {df.count():,} rows, {df.select('mn').distinct().count()} devices")
             spark.stop()
         if missing or dupes:
