@@ -143,9 +143,7 @@ def _peak_kib(pid: int) -> int:
     return 0
 
 
-def _tree_rss_kib(pid: int) -> int:
-    """Current RSS of a process and its children (the multi-process gateway)."""
-    total = 0
+def _tree_pids(pid: int) -> list[int]:
     pids = [pid]
     for p in Path("/proc").iterdir():
         if p.name.isdigit():
@@ -154,7 +152,25 @@ def _tree_rss_kib(pid: int) -> int:
                     pids.append(int(p.name))
             except (OSError, IndexError, ValueError):
                 pass
-    for p in pids:
+    return pids
+
+
+def _tree_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of the gateway and its child processes."""
+    total = 0
+    for p in _tree_pids(pid):
+        try:
+            f = Path(f"/proc/{p}/stat").read_text().split(")")[1].split()
+            total += int(f[11]) + int(f[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _tree_rss_kib(pid: int) -> int:
+    """Current RSS of a process and its children (the multi-process gateway)."""
+    total = 0
+    for p in _tree_pids(pid):
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -187,8 +203,10 @@ def gateway_rate(conns: int, seconds: float, window: int, workers: int = 1) -> N
 
             time.sleep(1.0 if workers > 1 else 0)          # every worker listening
             c0 = resource.getrusage(resource.RUSAGE_SELF)
+            g0 = _tree_cpu_s(proc.pid)
             r = run_simulation(SimConfig(port=port, seconds=seconds, window=window, drain_s=5), devices)
             c1 = resource.getrusage(resource.RUSAGE_SELF)
+            gw_cpu = _tree_cpu_s(proc.pid) - g0
             sim_cpu = (c1.ru_utime - c0.ru_utime + c1.ru_stime - c0.ru_stime) / r.elapsed
             peak = _peak_kib(proc.pid) if workers == 1 else _tree_rss_kib(proc.pid)
         finally:
@@ -197,7 +215,8 @@ def gateway_rate(conns: int, seconds: float, window: int, workers: int = 1) -> N
         print(f"gateway x{workers} {conns:>5} connections: {r.rate:,.0f} packets/s acknowledged after fsync "
               f"({r.acked:,} of {r.sent:,} in {r.elapsed:.1f} s), ack latency p50 {r.pct(.5) * 1000:.1f} ms "
               f"p99 {r.pct(.99) * 1000:.1f} ms, gateway {'peak' if workers == 1 else 'all processes'} RSS "
-              f"{peak / 1024:.0f} MiB, simulator CPU {sim_cpu:.2f} cores, errors {r.errors}")
+              f"{peak / 1024:.0f} MiB, simulator CPU {sim_cpu:.2f} cores, gateway CPU {gw_cpu:.1f} s = "
+              f"{r.acked / max(gw_cpu, 1e-9):,.0f} acked packets per CPU-second, errors {r.errors}")
 
 
 def main() -> None:
