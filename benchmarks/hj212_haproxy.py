@@ -134,7 +134,10 @@ def main() -> None:
             from pyspark.sql import SparkSession
 
             spark = SparkSession.builder.master("local[2]").appName("hj212-lake").getOrCreate()
-            df = spark.read.parquet(*[str(shared_lake / k) for k in kinds])
+            df = None
+            for k in kinds:                   # one table per kind (each its own partitioned root)
+                part = spark.read.parquet(str(shared_lake / k))
+                df = part if df is None else df.unionByName(part)
             print(f"Spark reads the same lake: {df.count():,} rows, {df.select('mn').distinct().count()} devices")
             spark.stop()
         if missing or dupes:
