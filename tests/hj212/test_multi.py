@@ -142,8 +142,16 @@ def test_sigkill_of_workers_and_compactor_loses_nothing_acknowledged(tmp_path):
     # the same packets re-sent on several connections (spread over the workers): stored once
     resend = [build(st="31", cn="2011", pw=devices[0].pw, mn=devices[0].mn, qn="20260105120000123", flag=5,
                     cp={"DataTime": "20260105120000", "a21026-Rtd": 1, "a21026-Flag": "N"})]
+    deadline = time.time() + 60                   # killed processes are back (restarted by the supervisor)
+    while len(_children(proc.pid)) < 3 and time.time() < deadline:
+        time.sleep(0.2)
     for _ in range(6):
-        s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        for _attempt in range(100):
+            try:
+                s = socket.create_connection(("127.0.0.1", port), timeout=10)
+                break
+            except ConnectionRefusedError:
+                time.sleep(0.2)
         s.sendall(resend[0])
         assert b"CN=9014" in s.recv(4096)
         s.close()
