@@ -33,7 +33,13 @@ def screen_cmd(
             write_jsonl(leads, fh)
     else:
         write_jsonl(leads, sys.stdout)
-    console.print(f"数据 {stats['rows']} 行（拒收报文 {stats['rejected']}），线索 {len(leads)} 条")
+    console.print(f"数据 {stats['rows']} 行（无法解析的报文 {stats['rejected']} 条，非数据报文 "
+                  f"{stats.get('other_packets', 0)} 条），线索 {len(leads)} 条")
+    if stats.get("unknown_mn"):
+        console.print(f"未筛查：{len(stats['unknown_mn'])} 个监测点不在限值表中（{', '.join(stats['unknown_mn'][:5])}…）")
+    if stats.get("no_limit"):
+        console.print(f"仅作数据质量筛查（无限值，不判超标等）：{len(stats['no_limit'])} 个因子"
+                      f"（{', '.join(stats['no_limit'][:5])}…）")
 
 
 @offsite_app.command("detect")
