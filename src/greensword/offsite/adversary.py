@@ -37,8 +37,8 @@ DAY = 1440
 
 #: magnitude ranges per violation: "detect" = should be found; "sweep" = straddles the line.
 RANGES = {
-    "detect": {"exceedance": (1.04, 2.5), "flatline": (4, 12), "near_limit": (0.0005, 0.012),
-               "sudden_drop": (0.03, 0.35), "flag_abuse": (6, 12), "missing_data": (3, 12),
+    "detect": {"exceedance": (1.04, 2.5), "flatline": (4, 12), "near_limit": (0.0005, 0.008),
+               "sudden_drop": (0.03, 0.3), "flag_abuse": (6, 12), "missing_data": (3, 12),
                "o2_dilution": (4.0, 9.0), "duplicate_pattern": (0.0, 0.01), "out_of_range": (0.05, 50.0),
                "power_mismatch": (0.0, 0.15), "aggregate_mismatch": (0.08, 0.5)},
     "sweep": {"exceedance": (0.96, 1.3), "flatline": (2, 8), "near_limit": (0.002, 0.04),
@@ -123,9 +123,9 @@ def simulate(spec: Spec, days: int, rng, near_limit_plant: bool = False) -> Sim:
     for f, limit in spec.limits.items():
         drift = 1 + _to_minutes(_hourly_ar(h, rng, 0.06, 0.8))
         if near_limit_plant:
-            base = limit * rng.uniform(0.82, 0.88)
-            hourly = base * (1 + _hourly_ar(h, rng, 0.025, 0.6)) * (1 + 0.03 * np.sin(2 * np.pi * (hours - phase) / 24))
-            hourly = np.minimum(hourly, 0.97 * limit)
+            base = limit * rng.uniform(0.80, 0.86)
+            x = base * (1 + _hourly_ar(h, rng, 0.03, 0.6)) * (1 + 0.03 * np.sin(2 * np.pi * (hours - phase) / 24)) / limit
+            hourly = np.where(x > 0.9, 0.9 + 0.07 * np.tanh((x - 0.9) / 0.07), x) * limit   # kept below the limit
             c = _to_minutes(hourly) * (1 + rng.normal(0, 0.015, m))
         else:
             smooth = limit * rng.uniform(0.2, 0.5) * load ** rng.uniform(0.6, 1.2) * drift
@@ -219,6 +219,7 @@ def legit(sim: Sim, rng, days: int) -> None:
             a = (d * 24 + at) * 60 + int(rng.integers(0, 20))
             n = int(rng.integers(20, 41))
             sim.flags[a:a + n] = "C"
+            sim.busy[(a // 60):(a + n) // 60 + 1] = True
             for f in sim.conc:
                 sim.conc[f][a:a + n // 2] = rng.normal(0, 0.3, n // 2)
                 sim.conc[f][a + n // 2:a + n] = sp.limits[f] * rng.uniform(1.5, 2.5)
@@ -244,7 +245,7 @@ def legit(sim: Sim, rng, days: int) -> None:
             if key in sim.aux:
                 sim.aux[key][a:b] *= edge
         if "a19001" in sim.aux:
-            sim.aux["a19001"][a:b] += (1 - edge) / (1 - k) * rng.uniform(1.5, 4.0)
+            sim.aux["a19001"][a:b] += (1 - edge) * rng.uniform(3.0, 6.0)   # less fuel, same air
         for (mmn, f), v in sim.meters.items():
             if f == "e10001":
                 v[a:b] *= edge
@@ -314,6 +315,9 @@ def _inject_one(sim: Sim, kind: str, rng_m: tuple, sims, days, rng, day0, labels
         s = _free(sim, rng, 24, margin=2, whole_day=True)
         if s is None:
             return False
+        if float(np.median(sim.conc[factor])) < 0.5 * limit and not sim.near:  # type: ignore[attr-defined]
+            sim.busy[s:s + 24] = False          # held just below the limit where the true level is not far below it
+            return False
         cv = rng.uniform(lo, hi)
         target = limit * rng.uniform(0.9, 0.96)
         hourly = np.minimum(target * (1 + rng.normal(0, cv, 24)), 0.995 * limit)
@@ -375,7 +379,7 @@ def _inject_one(sim: Sim, kind: str, rng_m: tuple, sims, days, rng, day0, labels
             sim.aux["a00000"][a:b] *= (21 - old) / (21 - new)
             _label(labels, sim, "a19001", kind, day0, s, s + n, float(np.mean(new - old)))
         else:                                    # corrected values not computed from raw and O2
-            k = rng.uniform(0.5, 0.88) if rng.random() < 0.5 else rng.uniform(1.12, 1.5)
+            k = rng.uniform(0.5, 0.88)              # the reported corrected value lowered
             sim.zs_scale.setdefault(factor, np.ones(days * DAY))[a:b] = k
             _label(labels, sim, factor, kind, day0, s, s + n, abs(k - 1))
         return True
@@ -401,7 +405,6 @@ def _inject_one(sim: Sim, kind: str, rng_m: tuple, sims, days, rng, day0, labels
             raw = np.round(raw, 1)
         sim.raw_override.setdefault(factor, np.full(days * DAY, np.nan))[d * DAY:(d + 1) * DAY] = raw
         src.busy[sd * 24:(sd + 1) * 24] = True
-        sim.flags[d * DAY:(d + 1) * DAY] = "N"
         _label(labels, sim, factor, kind, day0, s, s + 24, noise)
         return True
     if kind == "out_of_range":

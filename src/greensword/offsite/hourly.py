@@ -68,6 +68,7 @@ SELECT m.mn, m.factor, m.hour,
   min(CASE WHEN m.valid THEN m.value END) AS min_value,
   max(CASE WHEN m.valid THEN m.value END) AS max_value,
   avg(m.value) AS avg_raw,
+  avg(m.zs_value) AS avg_zs_raw,
   max(m.value) AS max_raw,
   min(m.value) AS min_raw,
   count_if(m.flag IN ({_flags(v.stop_flags)})) AS n_stop,
@@ -109,7 +110,7 @@ def _normalise(rows, columns) -> list[tuple]:
     """Engine-independent values: floats rounded (sum order differs between engines)."""
     out = []
     ints = {"n_total", "n_valid", "n_stop", "n_maint", "n_out", "n_zs_bad", "n_zs_checked", "first_min", "last_min"}
-    floats = {"avg_value", "avg_zs", "min_value", "max_value", "avg_raw", "max_raw", "min_raw",
+    floats = {"avg_value", "avg_zs", "min_value", "max_value", "avg_raw", "avg_zs_raw", "max_raw", "min_raw",
               "value", "vmin", "vmax", "zs_value"}
     for r in rows:
         r = list(r)
@@ -280,7 +281,8 @@ def assemble(raw: Raw, limits: Limits, r: OffsiteRules, day0, *, intervals: dict
         hour = when.replace(minute=0, second=0, microsecond=0)
         dev[(mn, factor, hour)] = t
         if factor == O2 and t[3] is not None:
-            o2dev[(mn, hour)] = t[3]
+            steady = t[4] is None or t[5] is None or t[5] - t[4] <= r.o2_dilution.hourly_o2_max_range
+            o2dev[(mn, hour)] = t[3] if steady else None
     invalid, stop, maint = set(v.invalid_flags), set(v.stop_flags), set(v.maintenance_flags)
     o = r.out_of_range
     tol = r.o2_dilution.mismatch_tolerance
@@ -308,7 +310,7 @@ def assemble(raw: Raw, limits: Limits, r: OffsiteRules, day0, *, intervals: dict
             zs_bad = int(abs(zs - expected) > tol * abs(expected) + 0.001)
         new = Row(mn, factor, hour, 1, int(ok), value if ok else None, zs if ok else None,
                   vmin if ok else None, vmax if ok else None,
-                  value, vmax if vmax is not None else value, vmin if vmin is not None else value,
+                  value, zs, vmax if vmax is not None else value, vmin if vmin is not None else value,
                   int(flag in stop), int(flag in maint), int(bool(out)), zs_bad, zs_checked, 0, 0,
                   interval=60, covered=60 if ok else 0, source="hour", dev_value=value)
         if row is not None:                                      # minutes incomplete: the device's value stands

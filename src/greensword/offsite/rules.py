@@ -74,6 +74,7 @@ class O2Dilution(_Block):
     max_o2: float
     mismatch_tolerance: float
     mismatch_min_share: float
+    hourly_o2_max_range: float
 
 
 class DuplicatePattern(_Block):
@@ -102,6 +103,7 @@ class PowerMismatch(_Block):
 class AggregateMismatch(_Block):
     tolerance: float
     abs_floor: float
+    min_covered_minutes: int
     min_hours: int
 
 

@@ -21,7 +21,7 @@ O2 = "a19001"
 
 #: columns the hourly SQL returns, in order (offsite/hourly.py)
 SQL_COLUMNS = ("mn", "factor", "hour", "n_total", "n_valid", "avg_value", "avg_zs", "min_value", "max_value",
-               "avg_raw", "max_raw", "min_raw", "n_stop", "n_maint", "n_out", "n_zs_bad", "n_zs_checked",
+               "avg_raw", "avg_zs_raw", "max_raw", "min_raw", "n_stop", "n_maint", "n_out", "n_zs_bad", "n_zs_checked",
                "first_min", "last_min")
 
 
@@ -39,6 +39,7 @@ class Row:
     min_value: float | None
     max_value: float | None
     avg_raw: float | None
+    avg_zs_raw: float | None   # corrected values of all samples, flagged ones too
     max_raw: float | None
     min_raw: float | None
     n_stop: int

@@ -16,6 +16,8 @@ def detect(data, limits, r):
         def off(x):
             if x.source != "both" or x.dev_value is None or x.avg_value is None:
                 return False
+            if x.n_valid * x.interval < p.min_covered_minutes or x.n_valid < x.n_total:
+                return False
             return abs(x.dev_value - x.avg_value) > p.tolerance * max(abs(x.avg_value), p.abs_floor)
 
         for ep in episodes(rows, off):
@@ -23,7 +25,7 @@ def detect(data, limits, r):
                 x = max(ep, key=lambda y: abs(y.dev_value - y.avg_value))
                 out.append(finding(NAME, ep, 0.8, f"{factor} 设备上报的小时均值 {x.dev_value:g} 与其分钟数据均值 "
                                                   f"{x.avg_value:.3f} 不符（{x.hour:%m-%d %H}时，共 {len(ep)} 小时）",
-                                   thresholds(p, "tolerance", "abs_floor", "min_hours")))
+                                   thresholds(p, "tolerance", "abs_floor", "min_covered_minutes", "min_hours")))
         for day, (value, flag) in sorted(data.days.get((mn, factor), {}).items()):
             hours = [x for x in rows if x.hour.date() == day and data.valid(x) and x.avg_value is not None]
             if value is None or flag not in (None, "N") or len(hours) < min_hours:

@@ -28,10 +28,7 @@ def detect(data, limits, r):
         for day, rows in sorted(by_day.items()):
             if len(rows) > p.max_hours_per_day:
                 runs = episodes(rows, lambda _: True)
-                longest = max(len(ep) for ep in runs)
-                for ep in runs:
-                    if len(ep) < min(2, longest):       # a lone calibration hour beside a long run
-                        continue
+                for ep in [max(runs, key=len)]:          # the long run, not the day's routine checks
                     out.append(finding(NAME, ep, 0.5 + len(rows) / 24,
                                        f"{day} 有 {len(rows)} 个小时标记为维护/校准/故障，超过每日 {p.max_hours_per_day} 小时",
                                        thresholds(p, "max_hours_per_day")))
@@ -39,13 +36,16 @@ def detect(data, limits, r):
             covering = []
             for x in rows:
                 for y in flagged[x.hour]:
-                    limit, _ = limits.get(mn, y.factor)
-                    if (limit and (y.avg_raw or 0) > p.covering_ratio * limit
-                            and (y.min_raw or 0) > p.covering_min_share_of_limit * limit):
+                    limit, ref = limits.get(mn, y.factor)
+                    level, low = y.avg_raw or 0, y.min_raw or 0
+                    if ref is not None and y.avg_zs_raw is not None and level > 0:   # 折算 where the limit is
+                        level, low = y.avg_zs_raw, low * y.avg_zs_raw / level
+                    if (limit and y.n_maint >= y.n_total and level > p.covering_ratio * limit
+                            and low > p.covering_min_share_of_limit * limit):
                         covering.append(y)
                         break
             for ep in episodes(covering, lambda _: True):
                 out.append(finding(NAME, ep, 0.8, f"{ep[0].factor} 标记为维护/校准/故障的时段原始值始终高于限值"
-                                                  f"（均值最高 {max(y.avg_raw for y in ep):.2f}），疑似以标记掩盖超标",
+                                                  f"（均值最高 {max(y.avg_zs_raw or y.avg_raw for y in ep):.2f}），疑似以标记掩盖超标",
                                    thresholds(p, "covering_ratio", "covering_min_share_of_limit")))
     return out
