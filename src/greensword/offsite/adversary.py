@@ -425,6 +425,7 @@ def _inject_one(sim: Sim, kind: str, rng_m: tuple, sims, days, rng, day0, labels
             sim.raw_override.setdefault(f, np.full(days * DAY, np.nan))[a:a + k] = vals
         # a single sample must survive sampling at the point's interval: spread it over one interval
         iv = int(sim.interval_at[s // 24])
+        sim.present[(a // iv) * iv:a + k + iv] = True      # the impossible sample reached the platform
         if iv > 1:
             lo_i = (a // iv) * iv
             if f in sim.aux:

@@ -20,7 +20,7 @@ def detect(data, limits, r):
         flow, _ = data.flow(mn)
         o2 = {x.hour: x.avg_value for x in data.series.get((mn, O2), []) if data.valid(x)}
         o2_med = statistics.median(o2.values()) if len(o2) >= 6 else None
-        history: list[tuple] = []           # (value, flow) of earlier valid running hours
+        history: list[tuple] = []           # (value, flow, hour) of the last day's valid running hours
         last_stop = None
         run: list = []
 
@@ -39,9 +39,11 @@ def detect(data, limits, r):
             if x.n_stop:
                 last_stop = x.hour
             ok = data.valid(x) and x.avg_value is not None and x.n_stop == 0
-            recent = history[-p.baseline_hours:]
-            base = statistics.median(v for v, _ in recent) if len(recent) >= p.min_baseline_hours else None
-            flows = [f for _, f in recent if f is not None]
+            while history and x.hour - history[0][2] > p.baseline_hours * HOUR:
+                history.pop(0)                  # the recent level: valid running hours of the last day
+            recent = history
+            base = statistics.median(v for v, _f, _h in recent) if len(recent) >= p.min_baseline_hours else None
+            flows = [f for _v, f, _h in recent if f is not None]
             base_flow = statistics.median(flows) if len(flows) >= p.min_baseline_hours else None
             after_stop = last_stop is not None and x.hour - last_stop <= p.after_stop_hours * HOUR
             f_now = flow.get(x.hour)
@@ -53,9 +55,10 @@ def detect(data, limits, r):
                 close()
             if low:
                 run.append((x, base if not run else run[0][1]))
+                history.append((x.avg_value, f_now, x.hour))
                 continue
             close()
-            if ok and not after_stop and (base is None or x.avg_value >= p.ratio * base):
-                history.append((x.avg_value, f_now))
+            if ok and not after_stop:
+                history.append((x.avg_value, f_now, x.hour))
         close()
     return out
