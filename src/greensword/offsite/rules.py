@@ -49,6 +49,7 @@ class SuddenDrop(_Block):
     ratio: float
     min_hours: int
     baseline_hours: int
+    baseline_max_age_hours: int
     min_baseline_hours: int
     min_baseline_share_of_limit: float
     after_stop_hours: int

@@ -20,7 +20,7 @@ def detect(data, limits, r):
         flow, _ = data.flow(mn)
         o2 = {x.hour: x.avg_value for x in data.series.get((mn, O2), []) if data.valid(x)}
         o2_med = statistics.median(o2.values()) if len(o2) >= 6 else None
-        history: list[tuple] = []           # (value, flow, hour) of the last day's valid running hours
+        history: list[tuple] = []           # (value, flow, hour) of the last valid running hours
         last_stop = None
         run: list = []
 
@@ -31,7 +31,7 @@ def detect(data, limits, r):
                 out.append(finding(NAME, [y for y, _ in run], 0.6 + 0.1 * len(run),
                                    f"{factor} 在无停运标记、流量正常的情况下骤降至 {low:.3f}，"
                                    f"仅为此前正常水平 {b:.3f} 的 {low / b:.0%}（阈值 {p.ratio:.0%}），持续 {len(run)} 小时",
-                                   thresholds(p, "ratio", "min_hours", "baseline_hours", "flow_min_share",
+                                   thresholds(p, "ratio", "min_hours", "baseline_hours", "baseline_max_age_hours", "flow_min_share",
                                               "min_baseline_share_of_limit")))
             run.clear()
 
@@ -39,11 +39,11 @@ def detect(data, limits, r):
             if x.n_stop:
                 last_stop = x.hour
             ok = data.valid(x) and x.avg_value is not None and x.n_stop == 0
-            while history and x.hour - history[0][2] > p.baseline_hours * HOUR:
-                history.pop(0)                  # the recent level: valid running hours of the last day
-            recent = history
-            base = statistics.median(v for v, _f, _h in recent) if len(recent) >= p.min_baseline_hours else None
-            flows = [f for _v, f, _h in recent if f is not None]
+            while history and (len(history) > p.baseline_hours
+                               or x.hour - history[0][2] > p.baseline_max_age_hours * HOUR):
+                history.pop(0)                  # the recent level: the last valid running hours
+            base = statistics.median(v for v, _f, _h in history) if len(history) >= p.min_baseline_hours else None
+            flows = [f for _v, f, _h in history if f is not None]
             base_flow = statistics.median(flows) if len(flows) >= p.min_baseline_hours else None
             after_stop = last_stop is not None and x.hour - last_stop <= p.after_stop_hours * HOUR
             f_now = flow.get(x.hour)
