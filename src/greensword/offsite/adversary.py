@@ -96,6 +96,19 @@ def make_specs(n: int, rng, prefix: str = "ADV", mix: dict | None = None) -> lis
     return out
 
 
+def specs_for(points: list[tuple], rng, mix: dict | None = None, links: dict | None = None) -> list[Spec]:
+    """Specs for registered points [(mn, kind, {factor: limit}, ref_o2)] with a realistic mix of
+    intervals; ``links`` gives each point's power meters (registry)."""
+    mix = mix or {1: 0.3, 5: 0.15, 10: 0.4, 60: 0.15}
+    ivs, ps = list(mix), np.array(list(mix.values()), float)
+    out = []
+    for mn, kind, limits, ref in points:
+        iv = int(rng.choice(ivs, p=ps / ps.sum()))
+        out.append(Spec(mn, kind, dict(limits), ref if kind == "gas" else None, iv,
+                        device_hourly=iv == 60 or rng.random() < 0.6, meters=list((links or {}).get(mn, []))))
+    return out
+
+
 def _hourly_ar(h: int, rng, sigma: float, phi: float = 0.85) -> np.ndarray:
     e = rng.normal(0, sigma, h)
     out = np.empty(h)
@@ -120,7 +133,10 @@ def simulate(spec: Spec, days: int, rng, near_limit_plant: bool = False) -> Sim:
     load_h = (1 + amp * np.sin(2 * np.pi * (hours - phase) / 24)) * (1 + _hourly_ar(h, rng, 0.05))
     load = np.clip(_to_minutes(load_h), 0.3, 2.0)
     conc = {}
+    aux_codes = ("a19001", "a00000", "w01001", "w00000")
     for f, limit in spec.limits.items():
+        if f in aux_codes:                     # oxygen, flow and pH follow the process, not a level
+            continue
         drift = 1 + _to_minutes(_hourly_ar(h, rng, 0.06, 0.8))
         if near_limit_plant:
             base = limit * rng.uniform(0.80, 0.86)
@@ -202,10 +218,15 @@ def legit(sim: Sim, rng, days: int) -> None:
                 if f == "e10001":
                     v[b:b + ramp] *= np.linspace(0.0, 1.0, ramp) ** 2
     # announced maintenance at zero (1–3 h) once or twice a week
+    m_days: set[int] = set()
     for _ in range(max(1, days // 5)):
         dur = int(rng.integers(1, 4))
         s = _free(sim, rng, dur, margin=2, first=2)
+        if s is not None and (s // 24 in m_days or (s + dur - 1) // 24 in m_days):   # one window a day
+            sim.busy[s:s + dur] = False
+            continue
         if s is not None:
+            m_days.update({s // 24, (s + dur - 1) // 24})
             a, b = s * 60 + int(rng.integers(0, 30)), (s + dur) * 60
             sim.flags[a:b] = "M"
             for f in sim.conc:
@@ -284,7 +305,7 @@ def inject(sims: list[Sim], days: int, counts: dict[str, int], rng, day0: dateti
 def _inject_one(sim: Sim, kind: str, rng_m: tuple, sims, days, rng, day0, labels) -> bool:
     sp = sim.spec
     lo, hi = rng_m
-    factor = list(sp.limits)[int(rng.integers(len(sp.limits)))]
+    factor = list(sim.conc)[int(rng.integers(len(sim.conc)))]
     limit = sp.limits[factor]
     if kind == "exceedance":
         n = int(rng.integers(1, 7))
@@ -542,7 +563,7 @@ def tables(sims: list[Sim], days: int, day0: datetime, rng) -> list[pa.Table]:
         for f, raw in series.items():
             flags = sim.fflags.get(f, sim.flags)
             zs_min = None
-            if sp.ref_o2 is not None and f in sp.limits:
+            if sp.ref_o2 is not None and f in sim.conc:
                 zs_min = raw * (21 - sp.ref_o2) / (21 - o2) * sim.zs_scale.get(f, 1.0)
             if sp.interval != 60:
                 v = _sample(raw, idx, ivs)

@@ -93,13 +93,16 @@ def demo_monitoring(
     start: Annotated[str | None, typer.Option(help="起始日期，默认今天往前 days 天")] = None,
     labels: Annotated[Path | None, typer.Option(help="标注文件（JSONL），默认 var/lake/labels-<seed>.jsonl")] = None,
 ) -> None:
-    """Minute data for the demo province's points with known injected violations and a label file."""
+    """Monitoring data (mixed intervals) for the demo province's points with known injected violations and a
+    label file."""
     from sqlalchemy import select
 
     from ..core.db import session_scope
     from ..registry.models import MonitoringPoint
+    import numpy as np
+
     from ..settings import get_settings
-    from . import generator
+    from . import adversary
 
     s = get_settings()
     with session_scope() as session:
@@ -114,8 +117,9 @@ def demo_monitoring(
     first = date.fromisoformat(start) if start else date.today() - timedelta(days=days)
     label_file = labels or s.lake_path / f"labels-{seed}.jsonl"
     s.lake_path.mkdir(parents=True, exist_ok=True)
-    _, labs, _ = generator.generate(s.lake_path, points=len(specs), days=days, start=first, seed=seed,
-                                    counts=generator.parse_inject(inject), label_file=label_file, specs=specs)
+    _, labs, _ = adversary.generate(s.lake_path, points=len(specs), days=days, start=first, seed=seed,
+                                    counts=adversary.parse_inject(inject), label_file=label_file,
+                                    specs=adversary.specs_for(specs, np.random.default_rng(seed), links=limits.links))
     console.print(f"已写入 {len(specs)} 个监测点 {days} 天的分钟数据（{first} 起），注入 {len(labs)} 处违法，标注：{label_file}")
 
 

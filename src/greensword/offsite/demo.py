@@ -1,16 +1,19 @@
-"""Demo stage: three days of minute data for a sample of the province's gas and water points (with
-injected violations of every detector's kind and a label file next to the lake), screened day by
-day into leads — so the lead list, the plots and the dashboard have real content."""
+"""Demo stage: three days of monitoring data for a sample of the province's gas and water points —
+a realistic mix of intervals (1/5/10-minute data, with or without the device's hourly and daily
+values, and hourly-only points), power meters on their own MNs where the registry links them,
+legitimate look-alike events, injected violations of every detector's kind and a label file next
+to the lake — screened day by day into leads, so the lead list and the dashboard have content."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import numpy as np
 from sqlalchemy import select
 
 from ..registry.models import MonitoringPoint
 from ..settings import get_settings
-from . import generator, service
+from . import adversary, service
 from .engine import screen
 
 
@@ -30,8 +33,10 @@ def generate(session, ctx) -> None:
     first = ctx.today - timedelta(days=days)
     per_kind = 1 if len(specs) < 30 else 3
     bar = ctx.task("在线监测数据与非现场线索", days + 1)
-    generator.generate(s.lake_path, points=len(specs), days=days, start=first, seed=ctx.seed,
-                       counts={k: per_kind for k in generator.KINDS}, specs=specs,
+    nprng = np.random.default_rng(ctx.seed)
+    adversary.generate(s.lake_path, points=len(specs), days=days, start=first, seed=ctx.seed,
+                       counts={k: per_kind for k in adversary.KINDS},
+                       specs=adversary.specs_for(specs, nprng, links=limits.links),
                        label_file=s.lake_path / f"labels-demo-{ctx.seed}.jsonl")
     bar.advance()
     state: dict = {}

@@ -195,7 +195,7 @@ def spark_raw(spark, lake_root: Path, limits: Limits, start: datetime, end: date
                           schema).createOrReplaceTempView("limits")
     out = {}
     for kind, view in (("minute", "minute"), ("hour", "devhour"), ("day", "devday")):
-        files = _files(lake_root, kind, start, end)
+        files = _files(lake_root, kind, start - (timedelta(days=1) if kind == "day" else timedelta(0)), end)
         days = sorted({str(Path(f).parent) for f in files})
         if not days:
             out[kind] = []
@@ -218,6 +218,34 @@ def spark_hourly(spark, lake_root: Path, limits: Limits, start: datetime, end: d
     return spark_raw(spark, lake_root, limits, start, end).minute
 
 
+def _spark_schema():
+    from pyspark.sql.types import (
+        BooleanType,
+        DoubleType,
+        StringType,
+        StructField,
+        StructType,
+        TimestampNTZType,
+    )
+
+    types = {"string": StringType(), "double": DoubleType(), "timestamp[us]": TimestampNTZType(),
+             "bool": BooleanType()}
+    return StructType([StructField(f.name, types[str(f.type)]) for f in lake.SCHEMA])
+
+
+def spark_session():
+    """A local Spark session for tests and single-machine runs (SPARK_MASTER for a cluster)."""
+    from pyspark.sql import SparkSession
+
+    return (SparkSession.builder.master(os.environ.get("SPARK_MASTER", "local[2]"))
+            .appName("greensword-offsite")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.driver.memory", os.environ.get("SPARK_DRIVER_MEMORY", "2g"))
+            .getOrCreate())
+
+
 # ---------------------------------------------------------------- engine-independent assembly
 
 def _snap(step: float, allowed: list[int]) -> int:
@@ -230,8 +258,9 @@ def infer_intervals(minute: list[tuple], allowed: list[int]) -> dict[tuple[str, 
     An hour's step is (last − first minute) / (samples − 1); gaps only lengthen it, so the day's
     smallest step snapped to an allowed interval is the interval (MinInterval) in use that day."""
     best: dict[tuple[str, object], float] = {}
+    i_n, i_first, i_last = (SQL_COLUMNS.index(c) for c in ("n_total", "first_min", "last_min"))
     for t in minute:
-        n, first, last = t[3], t[17], t[18]
+        n, first, last = t[i_n], t[i_first], t[i_last]
         if n < 2 or last <= first:
             continue
         step = (last - first) / (n - 1)
