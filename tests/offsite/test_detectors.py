@@ -7,9 +7,17 @@ from datetime import datetime, timedelta
 import pytest
 
 from greensword.offsite import engine
-from greensword.offsite.detectors import Data, Row, exceedance
+from greensword.offsite.detectors import (
+    Data,
+    Row,
+    exceedance,
+    flatline,
+    missing_data,
+    near_limit,
+    o2_dilution,
+    sudden_drop,
+)
 from greensword.offsite.detectors import aggregate_mismatch as agg
-from greensword.offsite.detectors import flatline, missing_data, near_limit, o2_dilution, sudden_drop
 from greensword.offsite.hourly import Limits
 from greensword.offsite.rules import rules
 from tests.offsite.conftest import make, screen_days

@@ -213,7 +213,7 @@ def legit(sim: Sim, rng, days: int) -> None:
                 elif k in ("a00000", "w00000"):
                     sim.aux[k][a:b] *= rng.uniform(0.0, 0.03)
                     sim.aux[k][b:b + ramp] *= np.linspace(0.05, 1, ramp)
-            for (mmn, f), v in sim.meters.items():
+            for (_mmn, f), v in sim.meters.items():
                 v[a:b] *= rng.uniform(0.0, 0.03) if f == "e10001" else rng.uniform(0.05, 0.2)
                 if f == "e10001":
                     v[b:b + ramp] *= np.linspace(0.0, 1.0, ramp) ** 2
@@ -267,7 +267,7 @@ def legit(sim: Sim, rng, days: int) -> None:
                 sim.aux[key][a:b] *= edge
         if "a19001" in sim.aux:
             sim.aux["a19001"][a:b] += (1 - edge) * rng.uniform(3.0, 6.0)   # less fuel, same air
-        for (mmn, f), v in sim.meters.items():
+        for (_mmn, f), v in sim.meters.items():
             if f == "e10001":
                 v[a:b] *= edge
     # network outage back-filled later, random dropped samples, interval change mid-dump

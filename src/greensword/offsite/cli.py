@@ -95,12 +95,11 @@ def demo_monitoring(
 ) -> None:
     """Monitoring data (mixed intervals) for the demo province's points with known injected violations and a
     label file."""
+    import numpy as np
     from sqlalchemy import select
 
     from ..core.db import session_scope
     from ..registry.models import MonitoringPoint
-    import numpy as np
-
     from ..settings import get_settings
     from . import adversary
 
