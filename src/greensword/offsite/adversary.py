@@ -532,9 +532,10 @@ def tables(sims: list[Sim], days: int, day0: datetime, rng) -> list[pa.Table]:
             return
         t = base + times_min.astype("int64") * np.timedelta64(60, "s")
         rec = t + np.where(late, np.timedelta64(7, "h"), np.timedelta64(30, "s")).astype("timedelta64[us]")
-        for k, v in (("mn", [mn] * n), ("factor", [factor] * n), ("kind", [kind] * n),
-                     ("cn", [{"minute": "2051", "hour": "2061", "day": "2031"}[kind]] * n)):
-            cols[k].append(pa.array(v, pa.string()))
+        zeros = pa.array(np.zeros(n, dtype=np.int32))
+        for k, v in (("mn", mn), ("factor", factor), ("kind", kind),
+                     ("cn", {"minute": "2051", "hour": "2061", "day": "2031"}[kind])):
+            cols[k].append(pa.array([v], pa.string()).take(zeros))
         cols["data_time"].append(pa.array(t, pa.timestamp("us")))
         cols["received_at"].append(pa.array(rec, pa.timestamp("us")))
         cols["backfill"].append(pa.array(late, pa.bool_()))
@@ -652,8 +653,9 @@ def generate(root: Path, *, points: int, days: int, start: date, seed: int, coun
         for sim in sims:
             legit(sim, rng, days)
     labels = inject(sims, days, counts, rng, day0, ranges)
-    for i, t in enumerate(tables(sims, days, day0, rng)):
-        lake.write_rows(root, t, prefix=f"adv{seed}-{i}")
+    for b in range(0, len(sims), 100):            # bounded memory: a hundred points at a time
+        for i, t in enumerate(tables(sims[b:b + 100], days, day0, rng)):
+            lake.write_rows(root, t, prefix=f"adv{seed}-{b}-{i}")
     if label_file is not None:
         label_file.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in labels), encoding="utf-8")
     return specs, labels, limits_for(specs)

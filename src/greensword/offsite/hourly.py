@@ -63,12 +63,12 @@ WITH ranked AS (
 SELECT m.mn, m.factor, m.hour,
   count(*) AS n_total,
   count_if(m.valid) AS n_valid,
-  avg(CASE WHEN m.valid THEN m.value END) AS avg_value,
-  avg(CASE WHEN m.valid THEN m.zs_value END) AS avg_zs,
+  round(avg(CASE WHEN m.valid THEN m.value END), 6) AS avg_value,
+  round(avg(CASE WHEN m.valid THEN m.zs_value END), 6) AS avg_zs,
   min(CASE WHEN m.valid THEN m.value END) AS min_value,
   max(CASE WHEN m.valid THEN m.value END) AS max_value,
-  avg(m.value) AS avg_raw,
-  avg(m.zs_value) AS avg_zs_raw,
+  round(avg(m.value), 6) AS avg_raw,
+  round(avg(m.zs_value), 6) AS avg_zs_raw,
   max(m.value) AS max_raw,
   min(m.value) AS min_raw,
   count_if(m.flag IN ({_flags(v.stop_flags)})) AS n_stop,
@@ -178,11 +178,11 @@ def duckdb_raw(lake_root: Path, limits: Limits, start: datetime, end: datetime, 
             continue
         listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
         con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM read_parquet([{listing}], hive_partitioning = false)")
-        if kind == "minute":
-            out[kind] = _normalise(con.execute(hourly_sql(start, end)).fetchall(), SQL_COLUMNS)
+        if kind == "minute":        # averages rounded in SQL; DuckDB gives ints and naive times as they are
+            out[kind] = con.execute(hourly_sql(start, end)).fetchall()
         else:
             lo = start.replace(hour=0) if kind == "day" else start
-            out[kind] = _normalise(con.execute(device_sql(view, lo, end)).fetchall(), DEVICE_COLUMNS)
+            out[kind] = con.execute(device_sql(view, lo, end)).fetchall()
     return Raw(out["minute"], out["hour"], out["day"])
 
 
@@ -249,7 +249,11 @@ def spark_session():
 # ---------------------------------------------------------------- engine-independent assembly
 
 def _snap(step: float, allowed: list[int]) -> int:
-    return min(allowed, key=lambda a: abs(a - step))
+    best, gap = allowed[0], abs(allowed[0] - step)
+    for a in allowed[1:]:
+        if abs(a - step) < gap:
+            best, gap = a, abs(a - step)
+    return best
 
 
 def infer_intervals(minute: list[tuple], allowed: list[int]) -> dict[tuple[str, object], int]:
@@ -275,6 +279,7 @@ def assemble(raw: Raw, limits: Limits, r: OffsiteRules, day0, *, intervals: dict
     """Rows for the detectors, daily device values, and what was skipped (unknown MNs)."""
     v = r.validity.on(day0)
     allowed = sorted(v.intervals)
+    allowed_set = set(allowed)
     keep = known if known is not None else limits.known()
     skipped: dict[str, set] = {"unknown_mn": set()}
     minute = []
@@ -292,8 +297,8 @@ def assemble(raw: Raw, limits: Limits, r: OffsiteRules, day0, *, intervals: dict
         step = None
         if row.n_total >= 3 and row.last_min > row.first_min:
             s = (row.last_min - row.first_min) / (row.n_total - 1)
-            if abs(s - _snap(s, allowed)) < 0.05:
-                step = _snap(s, allowed)                       # an evenly spaced hour speaks for itself
+            if s == int(s) and int(s) in allowed_set:
+                step = int(s)                                  # an evenly spaced hour speaks for itself
         day_step = inferred.get((mn, hour.date())) or inferred.get((mn, None)) or 60
         iv = reported.get(mn) or max(step or day_step, day_step)
         row.interval = iv

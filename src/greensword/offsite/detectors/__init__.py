@@ -5,7 +5,6 @@ LABELS gives each its zh-CN name (the one place both are defined)."""
 from __future__ import annotations
 
 import importlib
-import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -112,7 +111,7 @@ class Data:
             rows = self.series.get((mn, FLOW[0])) or self.series.get((mn, FLOW[1])) or []
             self._flow[mn] = {x.hour: x.avg_value for x in rows if self.valid(x) and x.avg_value is not None}
         f = self._flow[mn]
-        return f, (statistics.median(f.values()) if len(f) >= 6 else None)
+        return f, (median(f.values()) if len(f) >= 6 else None)
 
     def in_window(self, r: Row) -> bool:
         return self.window is None or self.window[0] <= r.hour < self.window[1]
@@ -136,10 +135,27 @@ def episodes(rows: list, pred) -> list[list]:
     return out
 
 
+def median(values) -> float:
+    v = sorted(values)
+    n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
+def mean(values) -> float:
+    v = list(values)
+    return sum(v) / len(v)
+
+
+def cv(values: list[float]) -> float:
+    """Coefficient of variation (population standard deviation / mean)."""
+    m = sum(values) / len(values)
+    return (sum((x - m) ** 2 for x in values) / len(values)) ** 0.5 / m if m else float("inf")
+
+
 def robust(values: list[float]) -> tuple[float, float]:
     """Median and MAD."""
-    med = statistics.median(values)
-    return med, statistics.median(abs(v - med) for v in values)
+    med = median(values)
+    return med, median([abs(v - med) for v in values])
 
 
 def finding(name: str, rows: list[Row], score: float, explanation: str, thresholds: dict) -> Finding:

@@ -1,9 +1,7 @@
 """The device's own hourly (2061) or daily (2031) average does not match the minute data it should
 summarise: one of the two series was altered."""
 
-import statistics
-
-from . import episodes, finding, thresholds
+from . import episodes, finding, mean, thresholds
 
 NAME = "aggregate_mismatch"
 
@@ -32,9 +30,9 @@ def detect(data, limits, r):
                 continue
             if data.window and day < data.window[0].date():
                 continue
-            mean = statistics.mean(x.avg_value for x in hours)
-            if abs(value - mean) > p.tolerance * max(abs(mean), p.abs_floor):
+            avg = mean(x.avg_value for x in hours)
+            if abs(value - avg) > p.tolerance * max(abs(avg), p.abs_floor):
                 out.append(finding(NAME, hours, 0.8, f"{factor} 设备上报的 {day} 日均值 {value:g} 与当日 "
-                                                     f"{len(hours)} 个有效小时均值 {mean:.3f} 不符",
+                                                     f"{len(hours)} 个有效小时均值 {avg:.3f} 不符",
                                    thresholds(p, "tolerance", "abs_floor") | {"hours_per_valid_day": min_hours}))
     return out

@@ -2,11 +2,11 @@
 exactly, or with small added noise or rounding: the two days differ by far less than the day's
 own variation, on at least 20 common valid hours (not an exact-hash match only)."""
 
+import itertools
 import math
-import statistics
 from collections import defaultdict
 
-from . import FLOW, O2, finding, thresholds
+from . import FLOW, O2, finding, median, thresholds
 
 NAME = "duplicate_pattern"
 
@@ -16,12 +16,29 @@ def _compare(a: dict, b: dict, p) -> tuple[float, float] | None:
     if len(common) < p.min_common_hours:
         return None
     va = [a[h] for h in common]
-    med = statistics.median(va)
-    spread = statistics.median(abs(v - med) for v in va)
+    med = median(va)
+    spread = median([abs(v - med) for v in va])
     if spread <= 0 or med == 0:
         return None
-    d = statistics.median(abs(a[h] - b[h]) for h in common)
+    d = median([abs(a[h] - b[h]) for h in common])
     return d / abs(med), d / spread
+
+
+def _key(vec: dict, p) -> tuple[int, int, int]:
+    """Coarse signature: level, relative spread and day shape (first half against second half), each
+    in buckets wide enough that a noisy copy falls in the same or a neighbouring bucket."""
+    vals = list(vec.values())
+    med = median(vals)
+    spread = median([abs(v - med) for v in vals]) / max(abs(med), 1e-9)
+    first = [v for h, v in vec.items() if h < 12]
+    second = [v for h, v in vec.items() if h >= 12]
+    shape = (sum(first) / len(first)) / max(sum(second) / len(second), 1e-9) if first and second else 1.0
+    return (int(math.floor(math.log(max(abs(med), 1e-6)) / p.level_bucket)),
+            int(math.floor(math.log(max(spread, 1e-6)) / 0.2)),
+            int(math.floor(math.log(max(abs(shape), 1e-6)) / 0.02)))
+
+
+_NEAR = list(itertools.product((-1, 0, 1), repeat=3))
 
 
 def detect(data, limits, r, seen: dict | None = None):
@@ -44,17 +61,19 @@ def detect(data, limits, r, seen: dict | None = None):
     for (mn, factor), by_day in history.items():
         for day, vec in by_day.items():
             if (mn, factor, day) not in days_now:
-                pool[(factor, _bucket(vec, p))].append((mn, day, vec))
+                pool[(factor, _key(vec, p))].append((mn, day, vec))
+    keys = {}
     for (mn, factor, day), vec in days_now.items():
-        pool[(factor, _bucket(vec, p))].append((mn, day, vec))
+        keys[(mn, factor, day)] = k = _key(vec, p)
+        pool[(factor, k)].append((mn, day, vec))
     out = []
     for (mn, factor, day), vec in sorted(days_now.items(), key=lambda t: (t[0][2], t[0][0])):
         if data.window and day < data.window[0].date():
             continue
-        b = _bucket(vec, p)
+        k = keys[(mn, factor, day)]
         best = None
-        for nb in (b - 1, b, b + 1):
-            for mn2, day2, vec2 in pool.get((factor, nb), []):
+        for dk in _NEAR:
+            for mn2, day2, vec2 in pool.get((factor, (k[0] + dk[0], k[1] + dk[1], k[2] + dk[2])), []):
                 if (day2, mn2) >= (day, mn):              # compare with what came earlier only
                     continue
                 c = _compare(vec, vec2, p)
@@ -75,8 +94,3 @@ def detect(data, limits, r, seen: dict | None = None):
             for old in sorted(by_day)[:-p.history_days]:
                 del by_day[old]
     return out
-
-
-def _bucket(vec: dict, p) -> int:
-    med = statistics.median(vec.values())
-    return int(math.floor(math.log(max(abs(med), 1e-6)) / p.level_bucket))

@@ -2,9 +2,7 @@
 min/max) and the run's hourly means within instrument noise, for hours — where the point's own
 readings usually vary far more (a naturally flat, quantised signal is not a finding)."""
 
-import statistics
-
-from . import FLOW, episodes, finding, thresholds
+from . import FLOW, episodes, finding, mean, median, thresholds
 
 NAME = "flatline"
 
@@ -23,24 +21,27 @@ def detect(data, limits, r):
     for (mn, factor), rows in data.series.items():
         if factor.startswith("e1") or factor in FLOW:   # power meters and flow may legitimately read flat
             continue
-        flow, flow_med = data.flow(mn)
-        spreads = [s for x in rows if data.valid(x) and (s := _spread(x, p.abs_floor)) is not None]
-        if len(spreads) >= 6 and statistics.median(spreads) < p.normal_range_multiple * p.max_range_ratio:
+        spread = {x.hour: _spread(x, p.abs_floor) for x in rows if data.valid(x)}
+        known = [s for s in spread.values() if s is not None]
+        if known and len(known) == len(spread) and min(known) > p.max_range_ratio:
+            continue                                     # no hour flat enough: nothing to look at
+        if len(known) >= 6 and median(known) < p.normal_range_multiple * p.max_range_ratio:
             continue                                     # this instrument's readings are always this flat
+        flow, flow_med = data.flow(mn)
 
-        def flat(x, flow=flow, flow_med=flow_med):
+        def flat(x, flow=flow, flow_med=flow_med, spread=spread):
             if not data.valid(x) or x.n_stop or x.avg_value is None:
                 return False
             if flow_med and flow.get(x.hour, flow_med) < 0.1 * flow_med:
                 return False                             # not running: a stop, not a frozen reading
-            s = _spread(x, p.abs_floor)
+            s = spread.get(x.hour)
             return s is None or s <= p.max_range_ratio
 
         for ep in episodes(rows, flat):
             if len(ep) < p.min_hours:
                 continue
             means = [x.avg_value for x in ep]
-            level = max(abs(statistics.mean(means)), p.abs_floor)
+            level = max(abs(mean(means)), p.abs_floor)
             if (max(means) - min(means)) > p.max_range_ratio * level:
                 continue
             out.append(finding(NAME, ep, 0.6 + 0.05 * (len(ep) - p.min_hours),

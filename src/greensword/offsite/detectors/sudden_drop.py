@@ -2,9 +2,7 @@
 normally (flow at its usual level, oxygen not raised) and no stop flag — not a start-up, not a
 low-load period (flow falls with it), not a shut-down (flagged F)."""
 
-import statistics
-
-from . import HOUR, O2, finding, thresholds
+from . import HOUR, O2, finding, median, thresholds
 
 NAME = "sudden_drop"
 
@@ -19,7 +17,7 @@ def detect(data, limits, r):
             continue
         flow, _ = data.flow(mn)
         o2 = {x.hour: x.avg_value for x in data.series.get((mn, O2), []) if data.valid(x)}
-        o2_med = statistics.median(o2.values()) if len(o2) >= 6 else None
+        o2_med = median(o2.values()) if len(o2) >= 6 else None
         history: list[tuple] = []           # (value, flow, hour) of the last valid running hours
         last_stop = None
         run: list = []
@@ -42,15 +40,18 @@ def detect(data, limits, r):
             while history and (len(history) > p.baseline_hours
                                or x.hour - history[0][2] > p.baseline_max_age_hours * HOUR):
                 history.pop(0)                  # the recent level: the last valid running hours
-            base = statistics.median(v for v, _f, _h in history) if len(history) >= p.min_baseline_hours else None
-            flows = [f for _v, f, _h in history if f is not None]
-            base_flow = statistics.median(flows) if len(flows) >= p.min_baseline_hours else None
-            after_stop = last_stop is not None and x.hour - last_stop <= p.after_stop_hours * HOUR
             f_now = flow.get(x.hour)
-            flow_ok = base_flow is None or (f_now is not None and f_now >= p.flow_min_share * base_flow)
-            o2_ok = o2_med is None or (o2.get(x.hour) is not None and o2[x.hour] <= o2_med + rise)
-            low = (ok and base is not None and base >= p.min_baseline_share_of_limit * limit
-                   and x.avg_value < p.ratio * base and not after_stop and flow_ok and o2_ok and x.n_out == 0)
+            low, base = False, None
+            if (ok and len(history) >= p.min_baseline_hours and x.n_out == 0     # cheap tests first
+                    and x.avg_value < p.ratio * max(v for v, _f, _h in history)):
+                base = median([v for v, _f, _h in history])
+                flows = [f for _v, f, _h in history if f is not None]
+                base_flow = median(flows) if len(flows) >= p.min_baseline_hours else None
+                after_stop = last_stop is not None and x.hour - last_stop <= p.after_stop_hours * HOUR
+                flow_ok = base_flow is None or (f_now is not None and f_now >= p.flow_min_share * base_flow)
+                o2_ok = o2_med is None or (o2.get(x.hour) is not None and o2[x.hour] <= o2_med + rise)
+                low = (base >= p.min_baseline_share_of_limit * limit and x.avg_value < p.ratio * base
+                       and not after_stop and flow_ok and o2_ok)
             if low and run and x.hour - run[-1][0].hour != HOUR:
                 close()
             if low:
@@ -58,7 +59,7 @@ def detect(data, limits, r):
                 history.append((x.avg_value, f_now, x.hour))
                 continue
             close()
-            if ok and not after_stop:
+            if ok and not (last_stop is not None and x.hour - last_stop <= p.after_stop_hours * HOUR):
                 history.append((x.avg_value, f_now, x.hour))
         close()
     return out
