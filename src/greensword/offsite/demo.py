@@ -19,11 +19,12 @@ from .engine import screen
 
 def generate(session, ctx) -> None:
     s = get_settings()
-    limits = service.limits_from_registry(session)
     pts = session.execute(select(MonitoringPoint.mn, MonitoringPoint.kind, MonitoringPoint.ref_o2_pct)
                           .where(MonitoringPoint.kind.in_(("gas", "water"))).order_by(MonitoringPoint.mn)).all()
     rng = ctx.rng("offsite")
     sample = sorted(rng.sample(pts, min(len(pts), 60)))
+    _link_meters(session, ctx, [mn for mn, kind, _ in sample if kind == "gas"])
+    limits = service.limits_from_registry(session)
     specs = [(mn, kind, {f: lim for f, (lim, _) in limits.table.get(mn, {}).items() if lim},
               ref if kind == "gas" else None) for mn, kind, ref in sample]
     specs = [x for x in specs if x[2]]
@@ -46,3 +47,20 @@ def generate(session, ctx) -> None:
                        context=timedelta(hours=24), state=state)
         service.ingest(session, ctx.actor, found, str(s.lake_path))
         bar.advance()
+
+
+def _link_meters(session, ctx, mns: list[str]) -> None:
+    """Link each sampled gas outlet to its enterprise's power-monitoring point (production line
+    e10001, treatment facility e10002), as an officer would in the registry console."""
+    from ..registry import service as registry
+
+    for mn in mns:
+        point = registry.point_by_mn(session, mn)
+        meter = session.execute(select(MonitoringPoint).where(
+            MonitoringPoint.enterprise_id == point.enterprise_id, MonitoringPoint.kind == "power")).scalars().first()
+        if meter is None or registry.power_links_by_mn(session, [mn]):
+            continue
+        codes = {f.factor_code for f in meter.factors}
+        for factor, role in (("e10001", "production"), ("e10002", "treatment")):
+            if factor in codes:
+                registry.link_power_meter(session, ctx.actor, point.id, meter.mn, factor, role)

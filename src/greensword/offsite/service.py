@@ -141,7 +141,7 @@ def confirmed_for_planning(session: Session, actor: Actor) -> list[Lead]:
 
 
 def limits_from_registry(session: Session, county_code: str | None = None):
-    from ..registry.service import limits_table
+    from ..registry.service import limits_table, power_links_by_mn
     from .hourly import Limits
 
     mns = None
@@ -151,4 +151,4 @@ def limits_from_registry(session: Session, county_code: str | None = None):
     table: dict = {}
     for row in limits_table(session, mns):
         table.setdefault(row["mn"], {})[row["factor"]] = (row["limit"], row["ref_o2"])
-    return Limits(table)
+    return Limits(table, power_links_by_mn(session, mns))
