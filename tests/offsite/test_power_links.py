@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from greensword.core.models import AuditEntry
 from greensword.core.errors import PermissionDenied, ValidationFailed
+from greensword.core.models import AuditEntry
 from greensword.offsite import service as offsite
 from greensword.offsite.detectors import Data, Row, power_mismatch
 from greensword.offsite.hourly import Limits
