@@ -31,9 +31,9 @@ SCENARIOS = {"1-min": {1: 1.0}, "10-min": {10: 1.0}, "hourly-only": {60: 1.0},
              "mixed": {1: 0.3, 5: 0.15, 10: 0.4, 60: 0.15}}
 PEERS = {"exceedance": "小时超标", "flatline": "恒值≥4h", "sudden_drop": "零值", "out_of_range": "负值/超量程",
          "missing_data": "数据缺失"}
-SWEEP_UNIT = {"exceedance": "×限值（>1 才是违法）", "flatline": "持续小时（阈值 4）", "near_limit": "小时变异系数（阈值 0.01）",
+SWEEP_UNIT = {"exceedance": "目标小时均值 ×限值（>1 才标注为违法）", "flatline": "持续小时（阈值 4）", "near_limit": "小时变异系数（阈值 0.01）",
               "sudden_drop": "降至原水平的比例（阈值 0.4）", "flag_abuse": "标记小时数（阈值 >4；掩盖超标另计）",
-              "missing_data": "缺失小时（阈值 3）", "o2_dilution": "O2 升高百分点 / 折算值偏差比例",
+              "missing_data": "缺失小时（阈值 3）", "o2_dilution": "O2 高于自身常态的百分点（阈值 3 且 6×MAD）",
               "duplicate_pattern": "复制时所加噪声（相对）", "out_of_range": "越界幅度",
               "power_mismatch": "治污用电降至的比例（阈值 0.2）", "aggregate_mismatch": "设备均值偏差比例（阈值 0.05）"}
 
@@ -175,6 +175,8 @@ def main() -> int:
             labels, found, _, _, _ = run(args.points, args.days, args.per_kind, seed, SCENARIOS["mixed"], "sweep")
             _add(ptot, engine.quality(found, labels))
             for x in labels:
+                if x["detector"] == "o2_dilution" and x["factor"] != "a19001":
+                    continue                      # the sweep is over the O2 rise; 折算 deviations are in the tables
                 lo, hi = adversary.RANGES["sweep"][x["detector"]]
                 b = min(4, int((x["magnitude"] - lo) / ((hi - lo) / 5))) if hi > lo else 0
                 hit = any(f.detector == x["detector"] and f.mn == x["mn"]

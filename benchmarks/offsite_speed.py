@@ -70,6 +70,7 @@ def main() -> None:
 
                     spark = spark_session()
                 t = time.perf_counter()
+                cpu = time.process_time()
                 state: dict = {}
                 n = 0
                 d0 = datetime.combine(start, datetime.min.time())
@@ -78,10 +79,12 @@ def main() -> None:
                     n += len(engine.screen(root, limits, s, s + timedelta(days=1), engine=eng, spark=spark,
                                            state=state))
                 dt = time.perf_counter() - t
+                cpu = time.process_time() - cpu
                 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
                 print(f"{days} province-day(s) at a {args.interval}-minute interval, {rows:,} rows "
                       f"({args.points} points × {args.factors} factors): {eng} {dt:.1f} s = {rows / dt:,.0f} rows/s, "
-                      f"{dt / days:.1f} s per day, {n} findings, peak RSS of this process {peak:,.0f} MiB "
+                      f"{dt / days:.1f} s per day (CPU {cpu / days:.1f} s per day, all threads; load average "
+                      f"{__import__('os').getloadavg()[0]:.1f}), {n} findings, peak RSS of this process {peak:,.0f} MiB "
                       f"(generation {gen:.0f} s)", flush=True)
                 if spark is not None:
                     spark.stop()
