@@ -139,9 +139,9 @@ def simulate(spec: Spec, days: int, rng, near_limit_plant: bool = False) -> Sim:
             continue
         drift = 1 + _to_minutes(_hourly_ar(h, rng, 0.06, 0.8))
         if near_limit_plant:
-            base = limit * rng.uniform(0.80, 0.86)
+            base = limit * rng.uniform(0.78, 0.84)
             x = base * (1 + _hourly_ar(h, rng, 0.03, 0.6)) * (1 + 0.03 * np.sin(2 * np.pi * (hours - phase) / 24)) / limit
-            hourly = np.where(x > 0.9, 0.9 + 0.07 * np.tanh((x - 0.9) / 0.07), x) * limit   # kept below the limit
+            hourly = np.where(x > 0.92, 0.92 + 0.06 * np.tanh((x - 0.92) / 0.06), x) * limit   # kept below the limit
             c = _to_minutes(hourly) * (1 + rng.normal(0, 0.015, m))
         else:
             smooth = limit * rng.uniform(0.2, 0.5) * load ** rng.uniform(0.6, 1.2) * drift
@@ -395,7 +395,8 @@ def _inject_one(sim: Sim, kind: str, rng_m: tuple, sims, days, rng, day0, labels
         if rng.random() < 0.5:                   # dilution air: O2 up, flow up, raw concentrations down
             rise = rng.uniform(lo, hi)
             old = sim.aux["a19001"][a:b].copy()
-            new = np.minimum(old + rise, 20.2)
+            new = old + rise
+            new = np.where(new > 20.0, 19.7 + rng.normal(0, 0.12, len(new)).clip(-0.3, 0.3), new)  # never a flat cap
             sim.aux["a19001"][a:b] = new
             sim.aux["a00000"][a:b] *= (21 - old) / (21 - new)
             _label(labels, sim, "a19001", kind, day0, s, s + n, float(np.mean(new - old)))
@@ -417,7 +418,7 @@ def _inject_one(sim: Sim, kind: str, rng_m: tuple, sims, days, rng, day0, labels
             src = sim
         else:
             src = peers[int(rng.integers(len(peers)))]
-        sd = int(rng.integers(0, d))
+        sd = int(rng.integers(max(0, d - 7), d))     # a recent day (the detector keeps 7 days)
         if src.busy[sd * 24:(sd + 1) * 24].any() or (src.flags[sd * DAY:(sd + 1) * DAY] != "N").any():
             sim.busy[s:s + 24] = False
             return False
