@@ -1,7 +1,7 @@
 """offsite: power meters linked to the emission points they explain (registry power_link)
 
-Revision ID: 0007_offsite_power_links
-Revises: 0006_offsite
+Revision ID: 0108_offsite_power_links
+Revises: 0107_offsite_arch_lead_task
 Create Date: 2026-11-25 09:00:00
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import greensword.core.db
 
-revision = '0007_offsite_power_links'
-down_revision = '0006_offsite'
+revision = '0108_offsite_power_links'
+down_revision = '0107_offsite_arch_lead_task'
 branch_labels = None
 depends_on = None
 
