@@ -117,3 +117,22 @@ class PointFactor(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     point: Mapped[MonitoringPoint] = relationship(back_populates="factors")
+
+
+class PowerLink(Base):
+    """A power meter reading (a factor of a power-monitoring point, its own MN) that explains an
+    emission point: the production line it serves or its treatment facility. Off-site screening
+    compares the two (用电监控)."""
+
+    __tablename__ = "power_link"
+    __table_args__ = (UniqueConstraint("point_id", "meter_id", "factor_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    point_id: Mapped[int] = mapped_column(ForeignKey("monitoring_point.id", ondelete="CASCADE"), index=True)
+    meter_id: Mapped[int] = mapped_column(ForeignKey("monitoring_point.id", ondelete="CASCADE"), index=True)
+    factor_code: Mapped[str] = mapped_column(String(10))
+    #: production | treatment
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime)
+
+    meter: Mapped[MonitoringPoint] = relationship(foreign_keys=[meter_id], lazy="joined")
