@@ -13,6 +13,8 @@ DOMAINS = (
     "cases",
     "portal",
     "review",
+    "training",
     "evaluation",
     "dashboard",
+    "disclosure",
 )
