@@ -144,6 +144,14 @@ def test_the_check_catches_a_missing_model_a_missing_source_and_a_gap(tmp_path, 
     assert out[0] == "yy/blocks.yaml: 未注明来源的条目 ['b.n']" and "不符合模型 Sourced" in out[1]
     _write(tmp_path, "yy/blocks.yaml", {"source": src, "a": {"n": 1}, "b": {"n": 2}})
     assert problems(tmp_path, date(2022, 1, 1)) == []
+    # a dated rule is sourced by its versions; "<prefix>_source" covers its "<prefix>_..." siblings
+    _write(tmp_path, "yy/blocks.yaml", {"p": {"label": "期限", "versions": [{"effective": "2020-01-01", "source": src}]},
+                                        "grounds_list": {"a": "甲"}, "grounds_source": src})
+    assert problems(tmp_path, date(2022, 1, 1)) == []
+    _write(tmp_path, "yy/blocks.yaml", {"p": {"label": "期限", "versions": [{"effective": "2020-01-01"}]},
+                                        "grounds_list": {"a": "甲"}, "other_source": src})
+    assert problems(tmp_path, date(2022, 1, 1))[0] == (
+        "yy/blocks.yaml: 未注明来源的条目 ['grounds_list.a', 'p.label', 'p.versions[0].effective']")
 
 
 def test_csv_rows_carry_their_source_columns(tmp_path, scratch_registry):

@@ -142,8 +142,19 @@ def unsourced(node: Any, where: str = "", key: str = "source") -> list[str]:
     ``key`` names the source field of files that call it otherwise (the question bank's ``law``)."""
     if names_source(node, key):
         return []
+    if isinstance(node, dict) and isinstance(node.get("versions"), list) and node["versions"] \
+            and all(names_source(v, key) for v in node["versions"]):
+        return []                   # a dated rule: its versions carry the values and their sources
     if isinstance(node, dict) and node:
-        return [p for k, v in node.items() for p in unsourced(v, f"{where}.{k}" if where else str(k), key)]
+        # "<prefix>_source: {title: ...}" names the source of its siblings "<prefix>_..." (and is one)
+        prefixes = [str(k)[:-len("source")] for k, v in node.items()
+                    if str(k).endswith("_source") and names_source({"source": v})]
+
+        def covered(k: Any) -> bool:
+            return any(str(k).startswith(p) for p in prefixes)
+
+        return [p for k, v in node.items() if not covered(k)
+                for p in unsourced(v, f"{where}.{k}" if where else str(k), key)]
     if isinstance(node, list) and node:
         return [p for i, v in enumerate(node) for p in unsourced(v, f"{where}[{i}]", key)]
     return [where or "(文件)"]

@@ -112,11 +112,17 @@ def county_sums(session: Session, start: date, end: date, upload_on_time_hours: 
     return sums
 
 
-def inspections_by_officer(session: Session) -> dict[int, int]:
-    """Submitted on-site records per officer id (every officer of the team counts)."""
+def inspections_by_officer(session: Session, start: date | None = None, end: date | None = None) -> dict[int, int]:
+    """Submitted on-site records per officer id (every officer of the team counts), checked from
+    ``start`` to ``end`` (Beijing dates) when given."""
     out: dict[int, int] = {}
-    for ids, in session.execute(select(Task.officer_ids).join(Record, Record.task_id == Task.id).where(
-            Record.status == "submitted")):
+    stmt = select(Task.officer_ids).join(Record, Record.task_id == Task.id).where(Record.status == "submitted")
+    checked = func.coalesce(Record.checked_at, Record.submitted_at)
+    if start is not None:
+        stmt = stmt.where(checked >= datetime.combine(start, time(0), tzinfo=TZ))
+    if end is not None:
+        stmt = stmt.where(checked < datetime.combine(end + timedelta(days=1), time(0), tzinfo=TZ))
+    for ids, in session.execute(stmt):
         for i in ids or []:
             out[i] = out.get(i, 0) + 1
     return out

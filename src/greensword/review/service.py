@@ -34,8 +34,13 @@ def file_sheet(session: Session, f: ReviewFile) -> Sheet:
     return round_sheet(session.get(ReviewRound, f.round_id))
 
 
+#: levels whose agencies decide penalty cases (the seeds review provincial and city files too)
+DECIDING_LEVELS = ("province", "city", "county")
+
+
 def _units(session: Session, reviewing: Agency) -> list[Agency]:
-    return list(session.execute(select(Agency).where(Agency.level == "county",
+    """Every agency under the reviewing one (itself included) that decides cases."""
+    return list(session.execute(select(Agency).where(Agency.level.in_(DECIDING_LEVELS),
                                                      Agency.path.startswith(reviewing.path, autoescape=True))
                                 .order_by(Agency.division_code)).scalars())
 
