@@ -9,9 +9,12 @@ DOMAINS = (
     "registry",
     "hj212",
     "offsite",
+    "complaint",
     "inspection",
     "cases",
+    "transfer",
     "review",
+    "oversight",
     "evaluation",
     "portal",
 )
