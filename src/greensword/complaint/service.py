@@ -496,7 +496,7 @@ def link_case(session: Session, actor: Actor, complaint_id: int, case_ref: str) 
 
 # --- statistics ----------------------------------------------------------------------------------
 
-STAT_LABELS = {"received": "收件", "duplicates": "重复件", "accepted": "受理", "accepted_on_time": "按期受理告知",
+STAT_LABELS = {"received": "收件", "duplicates": "重复件", "accepted": "受理", "accepted_on_time": "按期作出受理决定",
                "replied": "已答复", "replied_on_time": "按期答复", "overdue_open": "超期未答复",
                "substantiated": "查实", "to_cases": "立案查处", "satisfied": "满意（含基本满意）"}
 
