@@ -158,8 +158,13 @@ def test_statistics_per_unit(db, world):
     service.reply(db, leader, on_time.id, text="已处理", on=date(2026, 4, 2))
     late = _public(db, world, matter="noise", content="夜间施工噪声扰民严重", received_on=date(2026, 3, 2))
     service.decide(db, leader, late.id, decision="accept", on=date(2026, 3, 30))          # after 15 days
+    late_reply = _public(db, world, matter="solid", content="厂外空地堆放废料桶，雨后有液体流出", received_on=date(2026, 3, 2))
+    service.decide(db, leader, late_reply.id, decision="accept", on=date(2026, 3, 5))
+    service.assign(db, leader, late_reply.id, agency_id=world.agencies["330102"].id, handlers=["officer-330102"])
+    service.conclude(db, leader, late_reply.id, substantiated=False, findings="未发现", on=date(2026, 5, 20))
+    service.reply(db, leader, late_reply.id, text="未发现所述问题", on=date(2026, 5, 20))    # due 05-04
     rows = {r["agency_id"]: r for r in service.statistics(db, actor(db, world, "admin-330000"), year=2026,
                                                           on=date(2026, 7, 1))}
     r = rows[world.agencies["330102"].id]
-    assert (r["received"], r["accepted"], r["accepted_on_time"], r["replied_on_time"], r["substantiated"],
-            r["overdue_open"]) == (2, 2, 1, 1, 1, 1)
+    assert (r["received"], r["accepted"], r["accepted_on_time"], r["replied"], r["replied_on_time"],
+            r["substantiated"], r["overdue_open"], r["on_time_rate"]) == (3, 3, 2, 2, 1, 1, 1, 0.5)
