@@ -3,7 +3,7 @@ unless the caller is entitled) and statistics."""
 
 from datetime import date
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from ..web.deps import DB, CurrentActor
@@ -14,7 +14,8 @@ router = APIRouter(prefix="/complaint", tags=["complaint"])
 
 
 @router.post("/public", status_code=201)
-def submit(body: PublicIn, db: DB) -> dict:
+def submit(body: PublicIn, request: Request, db: DB) -> dict:
+    service.check_rate(request.client.host if request.client else "?")
     c = service.submit_public(db, agency_id=body.agency_id, enterprise_name=body.enterprise_name,
                               address=body.address, matter=body.matter, content=body.content,
                               anonymous=body.anonymous, name=body.name, phone=body.phone)

@@ -1,15 +1,13 @@
 """Complaint pages: the public report form and tracking page (no login) and the console (list,
 complaint page with its clocks and actions, statistics)."""
 
-import time
-from collections import defaultdict, deque
 from datetime import date
 
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
-from ..core.errors import DomainError, NotFound, ValidationFailed
+from ..core.errors import DomainError, NotFound
 from ..core.timeutil import today
 from ..registry.models import Agency
 from ..web.deps import DB, CurrentActor
@@ -20,20 +18,8 @@ from .models import Complaint
 router = APIRouter(include_in_schema=False)
 add_nav(NavItem("信访投诉", "/complaint", roles=("officer", "leader", "admin"), order=25))
 
-_hits: dict[str, deque] = defaultdict(deque)
-
-
 def _rate_limit(request: Request) -> None:
-    """At most N public submissions per client address per hour (in-process window)."""
-    limit = service.rules().public_form.per_ip_per_hour
-    key = request.client.host if request.client else "?"
-    q, t = _hits[key], time.monotonic()
-    while q and t - q[0] > 3600:
-        q.popleft()
-    if len(q) >= limit:
-        raise ValidationFailed(f"提交过于频繁：同一网络每小时最多提交 {limit} 次，请稍后再试",
-                               code="complaint.rate_limited")
-    q.append(t)
+    service.check_rate(request.client.host if request.client else "?")
 
 
 def _agencies(db) -> list[Agency]:

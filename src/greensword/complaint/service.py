@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import time
+from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -211,6 +213,22 @@ def attachment_bytes(sha: str) -> bytes:
     if not re.fullmatch(r"[0-9a-f]{64}", sha):
         raise NotFound("附件不存在", code="complaint.attachment_not_found")
     return (get_settings().data_dir / "complaint" / sha).read_bytes()
+
+
+_hits: dict[str, deque] = defaultdict(deque)
+
+
+def check_rate(client: str, *, clock=time.monotonic) -> None:
+    """At most N public submissions per client address per hour (an in-process sliding window;
+    a deployment behind several workers adds the same limit at the reverse proxy)."""
+    limit = rules().public_form.per_ip_per_hour
+    q, t = _hits[client], clock()
+    while q and t - q[0] > 3600:
+        q.popleft()
+    if len(q) >= limit:
+        raise ValidationFailed(f"提交过于频繁：同一网络每小时最多提交 {limit} 次，请稍后再试",
+                               code="complaint.rate_limited")
+    q.append(t)
 
 
 # --- intake --------------------------------------------------------------------------------------
