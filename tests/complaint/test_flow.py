@@ -35,6 +35,7 @@ def _public(db, world, **kw):
     return service.submit_public(db, **args)
 
 
+@pytest.mark.db
 def test_public_intake_matches_enterprise_and_detects_duplicates(db, world):
     c1 = _public(db, world)
     assert re.fullmatch(r"TS[A-Z0-9]{10}", c1.code) and c1.enterprise_id == world.enterprises["330102-key"].id
@@ -70,6 +71,7 @@ def test_good_attachment_kept(db, world):
     assert service.attachment_bytes(c.attachments[0]["sha256"]) == PNG
 
 
+@pytest.mark.db
 def test_identity_only_for_leader_and_handlers(db, world):
     c = _public(db, world)
     leader, officer = actor(db, world, "leader-330102"), actor(db, world, "officer-330102")
@@ -149,6 +151,7 @@ def test_complaint_to_task_to_record_to_reply_seen_with_tracking_code(client, db
                        headers={"accept": "application/json"}).status_code == 409
 
 
+@pytest.mark.db
 def test_statistics_per_unit(db, world):
     leader = actor(db, world, "leader-330102")
     on_time = _public(db, world, received_on=date(2026, 3, 2))

@@ -38,6 +38,7 @@ def _limit_selection(max_by_metrics: int) -> None:
     target.write_text(text.replace("max_by_metrics: 4", f"max_by_metrics: {max_by_metrics}"), encoding="utf-8")
 
 
+@pytest.mark.db
 def test_selection_by_metrics_then_seeded_random(db, world):
     _case(db, world)                                          # 330102: 1 case / 2 enterprises = 50 per 100
     _limit_selection(1)
@@ -88,6 +89,7 @@ def test_team_not_from_audited_unit_and_refusals(db, world):
         service.check_file(db, actor(db, world, "leader-330102"), files[0].id, deductions={})
 
 
+@pytest.mark.db
 def test_not_verified_goes_back_and_overdue_escalates(db, world):
     leader, u = _ready_unit(db, world)
     service.assign_team(db, leader, u.id, ["reviewer-330100", "evaluator-330100"])

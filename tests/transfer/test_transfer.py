@@ -21,6 +21,7 @@ def _case_with_transfer(db, world, kind="criminal_transfer", on=date(2026, 9, 21
     return c, m
 
 
+@pytest.mark.db
 def test_deadline_windows_at_holiday_edges(db, world):
     c, m = _case_with_transfer(db, world)
     leader = actor(db, world, "leader-330102")
@@ -59,6 +60,7 @@ def test_reconsideration_window_ending_on_a_weekend(db, world):
     service.request_reconsideration(db, leader, t.id, on=date(2026, 11, 9))
 
 
+@pytest.mark.db
 def test_refusals_say_why_and_nothing_changes(db, world):
     c, m = _case_with_transfer(db, world)
     leader, officer = actor(db, world, "leader-330102"), actor(db, world, "officer-330102")
@@ -124,6 +126,7 @@ def test_criminal_transfer_refused_reconsidered_accepted_with_two_persons(client
     assert re.search("行刑衔接", client.get("/transfer/stats").text)
 
 
+@pytest.mark.db
 def test_overdue_police_decision_counted(db, world):
     c, m = _case_with_transfer(db, world, on=date(2026, 11, 2))
     leader = actor(db, world, "leader-330102")
