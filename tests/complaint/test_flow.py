@@ -157,14 +157,16 @@ def test_statistics_per_unit(db, world):
     on_time = _public(db, world, received_on=date(2026, 3, 2))
     service.decide(db, leader, on_time.id, decision="accept", on=date(2026, 3, 5))
     service.assign(db, leader, on_time.id, agency_id=world.agencies["330102"].id, handlers=["officer-330102"])
-    service.conclude(db, leader, on_time.id, substantiated=True, findings="属实", on=date(2026, 4, 1))
+    service.conclude(db, leader, on_time.id, substantiated=True, findings="属实", on=date(2026, 4, 1),
+                     method="offsite")
     service.reply(db, leader, on_time.id, text="已处理", on=date(2026, 4, 2))
     late = _public(db, world, matter="noise", content="夜间施工噪声扰民严重", received_on=date(2026, 3, 2))
     service.decide(db, leader, late.id, decision="accept", on=date(2026, 3, 30))          # after 15 days
     late_reply = _public(db, world, matter="solid", content="厂外空地堆放废料桶，雨后有液体流出", received_on=date(2026, 3, 2))
     service.decide(db, leader, late_reply.id, decision="accept", on=date(2026, 3, 5))
     service.assign(db, leader, late_reply.id, agency_id=world.agencies["330102"].id, handlers=["officer-330102"])
-    service.conclude(db, leader, late_reply.id, substantiated=False, findings="未发现", on=date(2026, 5, 20))
+    service.conclude(db, leader, late_reply.id, substantiated=False, findings="未发现", on=date(2026, 5, 20),
+                     method="desk")
     service.reply(db, leader, late_reply.id, text="未发现所述问题", on=date(2026, 5, 20))    # due 05-04
     rows = {r["agency_id"]: r for r in service.statistics(db, actor(db, world, "admin-330000"), year=2026,
                                                           on=date(2026, 7, 1))}
@@ -210,3 +212,17 @@ def test_enterprise_user_never_sees_complaints(client, db, world):
     login_as(client, "ent-330102-key")
     assert client.get("/api/v1/complaint").json() == []
     assert client.get("/complaint/1", headers={"accept": "application/json"}).status_code == 403
+
+
+def test_check_method_required_and_onsite_when_a_task_exists(db, world):
+    leader = actor(db, world, "leader-330102")
+    c = _public(db, world)
+    service.decide(db, leader, c.id, decision="accept")
+    service.assign(db, leader, c.id, agency_id=world.agencies["330102"].id, handlers=["officer-330102"])
+    with pytest.raises(ValidationFailed, match="核查方式"):
+        service.conclude(db, leader, c.id, substantiated=False, findings="未发现")
+    service.link_task(db, leader, c.id, 99)
+    with pytest.raises(ValidationFailed, match="现场检查"):
+        service.conclude(db, leader, c.id, substantiated=False, findings="未发现", method="desk")
+    service.conclude(db, leader, c.id, substantiated=False, findings="未发现")
+    assert c.check_method == "onsite"

@@ -62,6 +62,7 @@ def generate(session, ctx) -> None:
                 continue
             substantiated = rng.random() < 0.45
             service.conclude(session, ctx.actor, c.id, substantiated=substantiated, on=done,
+                             method=rng.choice(["onsite", "onsite", "offsite", "desk"]),
                              findings="现场核查发现举报问题属实，已责令改正并立案调查" if substantiated
                              else "现场核查未发现举报所述问题，企业污染防治设施正常运行")
             reply_on = done + timedelta(days=rng.randrange(0, 4))

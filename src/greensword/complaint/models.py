@@ -39,6 +39,8 @@ class Complaint(Base):
     task_id: Mapped[int | None] = mapped_column(Integer)
     case_ref: Mapped[str] = mapped_column(String(60), default="")
     substantiated: Mapped[bool | None] = mapped_column(Boolean)
+    #: onsite (现场检查) | offsite (非现场核查：在线监测、用电、视频) | desk (书面核查)
+    check_method: Mapped[str | None] = mapped_column(String(16))
     findings: Mapped[str] = mapped_column(Text, default="")
     concluded_on: Mapped[date | None] = mapped_column(Date)
     reply_text: Mapped[str] = mapped_column(Text, default="")

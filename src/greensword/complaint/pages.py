@@ -113,7 +113,7 @@ def page(request: Request, complaint_id: int, db: DB, actor: CurrentActor):
     return render(request, "complaint/page.html", {
         "c": c, "person": person, "can_see": service.can_see_identity(actor, c), "events": service.events(db, c),
         "dues": service.dues(c), "today": today(), "statuses": service.STATUSES, "rules": service.rules(),
-        "original": original, "satisfaction": service.SATISFACTION,
+        "original": original, "satisfaction": service.SATISFACTION, "methods": service.CHECK_METHODS,
         "agencies": [a for a in _agencies(db) if actor.covers(a.path)]})
 
 
@@ -149,8 +149,8 @@ def extend(complaint_id: int, db: DB, actor: CurrentActor, days: int = Form(...)
 
 @router.post("/complaint/{complaint_id}/conclude")
 def conclude(complaint_id: int, db: DB, actor: CurrentActor, substantiated: bool = Form(False),
-             findings: str = Form(...)):
-    service.conclude(db, actor, complaint_id, substantiated=substantiated, findings=findings)
+             findings: str = Form(...), method: str = Form("")):
+    service.conclude(db, actor, complaint_id, substantiated=substantiated, findings=findings, method=method or None)
     return _back(complaint_id)
 
 

@@ -32,6 +32,7 @@ from .models import Complainant, Complaint, ComplaintEvent
 
 STATUSES = {"received": "已登记待受理", "accepted": "已受理", "rejected": "不予受理", "forwarded": "已转送",
             "assigned": "已交办", "investigating": "核查中", "concluded": "已办结待答复", "replied": "已答复"}
+CHECK_METHODS = {"onsite": "现场检查", "offsite": "非现场核查（在线监测等）", "desk": "书面核查"}
 SATISFACTION = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
 DUPLICATE_WINDOW_DAYS = 30
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -108,7 +109,7 @@ def state(c: Complaint) -> dict:
             "content_sha": hashlib.sha256(c.content.encode()).hexdigest(), "status": c.status,
             "duplicate_of": c.duplicate_of, "accept_due": c.accept_due, "reply_due": c.reply_due,
             "handlers": c.handlers, "task_id": c.task_id, "substantiated": c.substantiated,
-            "replied_on": c.replied_on, "satisfaction": c.satisfaction, "reward_yuan": c.reward_yuan,
+            "check_method": c.check_method, "replied_on": c.replied_on, "satisfaction": c.satisfaction, "reward_yuan": c.reward_yuan,
             "case_ref": c.case_ref}
 
 
@@ -453,14 +454,22 @@ def extend(session: Session, actor: Actor, complaint_id: int, *, days: int, reas
 
 
 def conclude(session: Session, actor: Actor, complaint_id: int, *, substantiated: bool, findings: str,
-             on: date | None = None) -> Complaint:
+             on: date | None = None, method: str | None = None) -> Complaint:
+    """Close the handling: found true or not, how it was checked (a linked task means on site)."""
     c = get(session, actor, complaint_id)
     if not (actor.has("leader", "admin") or actor.username in c.handlers):
         raise PermissionDenied("只有承办人或负责人可以办结投诉", code="complaint.not_handler")
     _need(c, ("assigned", "investigating"), "办结")
+    method = method or ("onsite" if c.task_id else None)
+    if method not in CHECK_METHODS:
+        raise ValidationFailed(f"请选择核查方式：{'、'.join(CHECK_METHODS.values())}", code="complaint.bad_method")
+    if method != "onsite" and c.task_id:
+        raise ValidationFailed("已生成定向检查任务的投诉，核查方式应为现场检查", code="complaint.method_conflict")
     c.findings = _clean_text(findings, "核查情况", 2000, required=True)
+    c.check_method = method
     c.substantiated, c.concluded_on, c.status = substantiated, on or today(), "concluded"
-    _event(session, actor, c, "conclude", c.concluded_on, "属实" if substantiated else "不属实")
+    _event(session, actor, c, "conclude", c.concluded_on,
+           f"{CHECK_METHODS[method]}：{'属实' if substantiated else '不属实'}")
     return c
 
 

@@ -42,6 +42,7 @@ def upgrade() -> None:
     sa.Column('task_id', sa.Integer(), nullable=True),
     sa.Column('case_ref', sa.String(length=60), nullable=False),
     sa.Column('substantiated', sa.Boolean(), nullable=True),
+    sa.Column('check_method', sa.String(length=16), nullable=True),
     sa.Column('findings', sa.Text(), nullable=False),
     sa.Column('concluded_on', sa.Date(), nullable=True),
     sa.Column('reply_text', sa.Text(), nullable=False),
