@@ -96,12 +96,12 @@ def test_not_verified_goes_back_and_overdue_escalates(db, world):
     f = service.pull_files(db, leader, u.id)[0]
     service.check_file(db, leader, f.id, deductions={"filing_time": 2}, vetoes=[])
     assert f.score == 98.0
-    fb = date(YEAR, 1, 20)
+    fb = date(2026, 8, 2)
     a = service.add_finding(db, leader, u.id, area="案件办理", grade="improvement", text="笔录缺签名", recommendation="补正")
     b = service.add_finding(db, leader, u.id, area="期限", grade="attention", text="超期", recommendation="建台账",
                             due=fb + timedelta(days=10))
     service.send_feedback(db, leader, u.id, on=fb)
-    assert a.due == fb + timedelta(days=60)
+    assert a.due == date(2026, 10, 8)                 # day 60 after 08-02 is 10-01 (National Day): next working day
     unit_leader = actor(db, world, "leader-330102")
     service.submit_plan(db, unit_leader, a.id, "专班整改")
     service.report(db, unit_leader, a.id, "已补正", on=fb + timedelta(days=30))

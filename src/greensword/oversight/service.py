@@ -24,6 +24,7 @@ from ..cases import service as cases
 from ..complaint import service as complaints
 from ..core import audit
 from ..core.auth import Actor, require_role
+from ..core.calendar import add_days
 from ..core.errors import IllegalTransition, NotFound, PermissionDenied, ValidationFailed
 from ..core.models import User
 from ..core.rules import Source, load
@@ -415,7 +416,7 @@ def send_feedback(session: Session, actor: Actor, unit_id: int, *, on: date | No
     days = rules().followup.rectification_days
     for x in found:
         if x.grade != "meets" and x.due is None:
-            x.due = u.feedback_on + timedelta(days=days)
+            x.due = add_days(u.feedback_on, days)          # a last day on a holiday moves to the next working day
     u.status = "feedback" if any(x.status != "none" for x in found) else "closed"
     if u.status == "closed":
         u.closed_on = u.feedback_on
@@ -481,7 +482,7 @@ def follow_up(session: Session, actor: Actor, finding_id: int, *, verified: bool
         x.status, x.verified_on = "closed", on
     else:
         x.status, x.reopened = "planned", x.reopened + 1
-        x.due = new_due or on + timedelta(days=30)
+        x.due = new_due or add_days(on, 30)
         if x.due <= on:
             raise ValidationFailed("新的整改期限应晚于回头看日期", code="oversight.bad_due")
     session.flush()
