@@ -111,8 +111,9 @@ def test_criminal_transfer_refused_reconsidered_accepted_with_two_persons(client
     for name, ident, measure in (("王建国", "330102198001011234", "criminal_detention"), ("李海", "", "bail")):
         client.post(f"/transfer/{tid}/persons", data={"name": name, "role": "直接负责的主管人员", "measure": measure,
                                                       "measure_on": "2026-11-11", "id_number": ident})
+    client.post(f"/transfer/{tid}/handover", data={"on": "2026-11-12"})
     r = client.get(f"/transfer/{tid}")
-    assert "已受理/立案" in r.text and "王建国" in r.text and "330102198001011234" in r.text
+    assert "已受理/立案" in r.text and "移交涉案物品" in r.text and "王建国" in r.text and "330102198001011234" in r.text
     client.post("/logout")
     login_as(client, "officer-330102")
     r = client.get(f"/transfer/{tid}")
@@ -136,3 +137,18 @@ def test_overdue_police_decision_counted(db, world):
     assert row["overdue"] == 0                                   # due 11-06: not yet late
     row = service.statistics(db, leader, year=2026, on=date(2026, 11, 7))[0]
     assert row["overdue"] == 1
+
+
+def test_exhibits_handed_over_within_three_days_of_filing(db, world):
+    c, m = _case_with_transfer(db, world, on=date(2026, 11, 2))
+    leader = actor(db, world, "leader-330102")
+    t = service.open_followup(db, leader, case_id=c.id, measure_id=m.id)
+    service.receipt(db, leader, t.id, on=date(2026, 11, 3))
+    service.decide(db, leader, t.id, accepted=True, on=date(2026, 11, 5))        # Thursday: day 3 is Sunday
+    due = next(d for d in service.dues(t) if d.label == "移交涉案物品和材料")
+    assert due.due == date(2026, 11, 9) and due.overdue(date(2026, 11, 10)) and not due.overdue(date(2026, 11, 9))
+    service.handover(db, leader, t.id, on=date(2026, 11, 9))
+    due = next(d for d in service.dues(t) if d.label == "移交涉案物品和材料")
+    assert due.done_on == date(2026, 11, 9) and not due.overdue(date(2026, 12, 1))
+    with pytest.raises(IllegalTransition, match="已于"):
+        service.handover(db, leader, t.id, on=date(2026, 11, 10))

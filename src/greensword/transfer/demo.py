@@ -47,6 +47,8 @@ def generate(session, ctx) -> None:
                                            reason="维持不予立案决定")
             if t.status != "accepted":
                 continue
+        if t.kind == "criminal" and (h := _clip(t.accepted_on + timedelta(days=rng.choice([1, 2, 3, 5])), today)):
+            service.handover(session, a, t.id, on=h)
         for _ in range(rng.choice([1, 1, 2, 2, 3])):
             name = rng.choice(SURNAMES) + rng.choice("伟强军勇明华建国海林") + rng.choice(["", "华", "军"])
             measure = "admin_detention" if t.kind == "detention" else rng.choice(["criminal_detention", "bail", "arrest"])

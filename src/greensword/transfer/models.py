@@ -35,6 +35,8 @@ class Transfer(Base):
     reconsideration_on: Mapped[date | None] = mapped_column(Date)
     reconsideration_decided_on: Mapped[date | None] = mapped_column(Date)
     supervision_on: Mapped[date | None] = mapped_column(Date)
+    #: exhibits and files handed over to the police after the filing notice (310号令第十二条)
+    handover_on: Mapped[date | None] = mapped_column(Date)
     joint_supervision: Mapped[str] = mapped_column(String(200), default="")
     outcome: Mapped[str | None] = mapped_column(String(20), index=True)
     outcome_on: Mapped[date | None] = mapped_column(Date)

@@ -101,6 +101,12 @@ def person(transfer_id: int, db: DB, actor: CurrentActor, name: str = Form(...),
     return _back(transfer_id)
 
 
+@router.post("/transfer/{transfer_id}/handover")
+def handover(transfer_id: int, db: DB, actor: CurrentActor, on: date = Form(...)):
+    service.handover(db, actor, transfer_id, on=on)
+    return _back(transfer_id)
+
+
 @router.post("/transfer/{transfer_id}/joint")
 def joint(transfer_id: int, db: DB, actor: CurrentActor, by: str = Form(...), on: date = Form(...)):
     service.joint_supervise(db, actor, transfer_id, by=by, on=on)

@@ -47,6 +47,8 @@ class ClockVersion(Version):
     reconsideration_request_days: int
     reconsideration_decision_days: int
     supervision_request_days: int
+    #: days to hand exhibits over after the police file the case (0: not applicable)
+    handover_days: int = 0
 
 
 class Rules(BaseModel):
@@ -88,6 +90,8 @@ def dues(t: Transfer) -> list[Due]:
     if t.reconsideration_on:
         done = t.reconsideration_decided_on
         out.append(Due("公安机关复议决定", add_days(t.reconsideration_on, c.reconsideration_decision_days), done))
+    if c.handover_days and t.accepted_on:
+        out.append(Due("移交涉案物品和材料", add_days(t.accepted_on, c.handover_days), t.handover_on))
     if t.status in ("refused_final", "supervising") or t.supervision_on:
         if t.reconsideration_decided_on:
             out.append(Due("建议检察院立案监督", add_days(t.reconsideration_decided_on, c.supervision_request_days),
@@ -100,7 +104,7 @@ def state(t: Transfer) -> dict:
             "status": t.status, "approved_on": t.approved_on, "sent_on": t.sent_on, "received_on": t.received_on,
             "accepted_on": t.accepted_on, "refused_on": t.refused_on, "reconsideration_on": t.reconsideration_on,
             "reconsideration_decided_on": t.reconsideration_decided_on, "supervision_on": t.supervision_on,
-            "joint_supervision": t.joint_supervision, "outcome": t.outcome, "outcome_on": t.outcome_on}
+            "handover_on": t.handover_on, "joint_supervision": t.joint_supervision, "outcome": t.outcome, "outcome_on": t.outcome_on}
 
 
 def _event(session: Session, actor, t: Transfer, action: str, on: date, note: str = "") -> None:
@@ -345,6 +349,19 @@ def add_person(session: Session, actor: Actor, transfer_id: int, *, name: str, r
     session.flush()
     _event(session, actor, t, "person", measure_on, f"{role}：{allowed[measure]}")
     return p
+
+
+def handover(session: Session, actor: Actor, transfer_id: int, *, on: date) -> Transfer:
+    """Exhibits and case materials handed over to the police after the filing notice."""
+    require_role(actor, "leader", "admin", "officer")
+    t = get(session, actor, transfer_id)
+    _need(t, ("accepted", "closed"), "登记移交涉案物品")
+    if t.handover_on:
+        raise IllegalTransition(f"已于 {t.handover_on} 移交涉案物品", code="transfer.handed_over")
+    _not_before(on, t.accepted_on, "移交")
+    t.handover_on = on
+    _event(session, actor, t, "handover", on)
+    return t
 
 
 def joint_supervise(session: Session, actor: Actor, transfer_id: int, *, by: str, on: date) -> Transfer:

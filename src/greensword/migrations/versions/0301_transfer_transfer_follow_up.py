@@ -37,6 +37,7 @@ def upgrade() -> None:
     sa.Column('reconsideration_on', sa.Date(), nullable=True),
     sa.Column('reconsideration_decided_on', sa.Date(), nullable=True),
     sa.Column('supervision_on', sa.Date(), nullable=True),
+    sa.Column('handover_on', sa.Date(), nullable=True),
     sa.Column('joint_supervision', sa.String(length=200), nullable=False),
     sa.Column('outcome', sa.String(length=20), nullable=True),
     sa.Column('outcome_on', sa.Date(), nullable=True),
