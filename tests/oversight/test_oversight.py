@@ -157,3 +157,30 @@ def test_audit_from_selection_to_closed_recommendation(client, db, world):
     row = next(r for r in rows if r["unit_id"] == u.id)
     assert (row["case_score"], row["improvement"], row["closed"], row["closed_on_time"]) == (98.0, 1, 1, 1)
     assert "执法稽查" in client.get("/oversight").text
+
+
+def test_three_flows_per_unit(client, db, world):
+    from greensword.complaint import service as complaints
+    from greensword.transfer import service as transfers
+    from tests.transfer.test_transfer import _case_with_transfer
+
+    leader = actor(db, world, "leader-330102")
+    c = complaints.record_call(db, leader, agency_id=world.agencies["330102"].id, channel="hotline",
+                               enterprise_name="某化工厂", address="", matter="water", content="夜间偷排污水到河里，河水发黑发臭",
+                               anonymous=True, received_on=date(2026, 3, 2))
+    complaints.decide(db, leader, c.id, decision="accept", on=date(2026, 3, 3))
+    case, m = _case_with_transfer(db, world, on=date(2026, 11, 2))
+    t = transfers.open_followup(db, leader, case_id=case.id, measure_id=m.id)
+    transfers.receipt(db, leader, t.id, on=date(2026, 11, 3))
+    transfers.decide(db, leader, t.id, accepted=True, on=date(2026, 11, 4))
+    for name in ("甲某", "乙某"):
+        transfers.add_person(db, leader, t.id, name=name, role="其他直接责任人员", measure="bail",
+                             measure_on=date(2026, 11, 5))
+    rows = {r["agency_id"]: r for r in service.flows_by_unit(db, actor(db, world, "admin-330000"), year=2026,
+                                                             on=date(2026, 11, 6))}
+    r = rows[world.agencies["330102"].id]
+    assert (r["complaints"], r["criminal"], r["criminal_persons"], r["transfers_overdue"]) == (1, 1, 2, 0)
+    assert world.agencies["330106"].id not in rows
+    db.commit()
+    login_as(client, "leader-330100")
+    assert "涉嫌犯罪（人）" in client.get("/oversight/flows?year=2026").text

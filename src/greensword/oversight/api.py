@@ -13,6 +13,12 @@ def stats(db: DB, actor: CurrentActor, year: int) -> list[dict]:
     return service.statistics(db, actor, year=year)
 
 
+@router.get("/flows")
+def flows(db: DB, actor: CurrentActor, year: int) -> list[dict]:
+    """Complaints, transfers and unit audits per unit."""
+    return service.flows_by_unit(db, actor, year=year)
+
+
 @router.get("/recommendations")
 def recommendations(db: DB, actor: CurrentActor) -> list[dict]:
     return service.open_recommendations(db, actor)

@@ -54,6 +54,13 @@ def stats(request: Request, db: DB, actor: CurrentActor, year: int | None = None
                                                      "labels": service.STAT_LABELS})
 
 
+@router.get("/oversight/flows")
+def flows(request: Request, db: DB, actor: CurrentActor, year: int | None = None):
+    year = year or today().year
+    return render(request, "oversight/flows.html", {"rows": service.flows_by_unit(db, actor, year=year), "year": year,
+                                                     "labels": service.FLOW_LABELS})
+
+
 @router.get("/oversight/units/{unit_id}")
 def unit(request: Request, unit_id: int, db: DB, actor: CurrentActor):
     u = service.get_unit(db, actor, unit_id)

@@ -32,6 +32,7 @@ from ..core.timeutil import now, today
 from ..inspection import service as inspection
 from ..registry.models import Agency, Enterprise
 from ..review import service as review
+from ..transfer import service as transfers
 from .models import AuditPlan, AuditUnit, FilePull, Finding
 
 GRADE_POINTS = {"meets": 0, "attention": 4, "improvement": 10}
@@ -557,6 +558,37 @@ def indicator(session: Session, *, year: int, on: date | None = None) -> dict[in
             - 5 * r["overdue"]
         out[r["agency_id"]] = float(max(0, min(out.get(r["agency_id"], 100.0), score)))
     return out
+
+
+FLOW_LABELS = {"complaints": "信访投诉（件）", "complaints_on_time": "按期答复", "complaints_substantiated": "查实",
+               "criminal": "移送涉嫌犯罪（件）", "criminal_persons": "涉嫌犯罪（人）", "detention": "移送行政拘留（件）",
+               "detention_persons": "行政拘留（人）", "transfers_overdue": "移送超期环节",
+               "audit_findings": "稽查问题（需关注/需改进）", "audit_closed": "已销号", "audit_overdue": "逾期未整改"}
+
+
+def flows_by_unit(session: Session, actor: Actor, *, year: int, on: date | None = None) -> list[dict]:
+    """The three oversight flows side by side per unit: complaints, transfers and unit audits
+    (each read through its own domain's statistics)."""
+    rows: dict[int, dict] = {}
+
+    def row(agency_id: int, name: str) -> dict:
+        return rows.setdefault(agency_id, {"agency_id": agency_id, "agency": name, **{k: 0 for k in FLOW_LABELS}})
+
+    for r in complaints.statistics(session, actor, year=year, on=on):
+        x = row(r["agency_id"], r["agency"])
+        x["complaints"], x["complaints_on_time"] = r["received"], r["replied_on_time"]
+        x["complaints_substantiated"] = r["substantiated"]
+    for r in transfers.statistics(session, actor, year=year, on=on):
+        x = row(r["agency_id"], r["agency"])
+        for k in ("criminal", "criminal_persons", "detention", "detention_persons"):
+            x[k] = r[k]
+        x["transfers_overdue"] = r["overdue"]
+    for r in statistics(session, actor, year=year, on=on):
+        x = row(r["agency_id"], r["agency"])
+        x["audit_findings"] += r["attention"] + r["improvement"]
+        x["audit_closed"] += r["closed"]
+        x["audit_overdue"] += r["overdue"]
+    return sorted(rows.values(), key=lambda r: r["agency"])
 
 
 def open_recommendations(session: Session, actor: Actor, *, on: date | None = None) -> list[dict]:
