@@ -13,8 +13,9 @@ DOMAINS = (
     "inspection",
     "cases",
     "transfer",
+    "portal",
     "review",
     "oversight",
     "evaluation",
-    "portal",
+    "dashboard",
 )

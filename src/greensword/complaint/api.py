@@ -6,7 +6,7 @@ from datetime import date
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from ..web.deps import DB, CurrentActor
+from ..webkit.deps import DB, CurrentActor
 from . import service
 from .schemas import ComplaintOut, PublicIn
 

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from ..core.errors import DomainError, NotFound
 from ..core.timeutil import today
 from ..registry.models import Agency
-from ..web.deps import DB, CurrentActor
-from ..web.templating import NavItem, add_nav, render
+from ..webkit.deps import DB, CurrentActor
+from ..webkit.templating import NavItem, add_nav, render
 from . import service
 from .models import Complaint
 

@@ -5,9 +5,8 @@ from datetime import date
 from fastapi import APIRouter
 
 from ..core.timeutil import now
-from ..web.deps import DB, CurrentActor
+from ..webkit.deps import DB, CurrentActor
 from . import service, statistics
-from .pages import _filters, _unit
 
 router = APIRouter(prefix="/evaluation", tags=["evaluation"])
 
@@ -15,8 +14,8 @@ router = APIRouter(prefix="/evaluation", tags=["evaluation"])
 @router.get("/statistics")
 def stats(db: DB, actor: CurrentActor, agency_id: int | None = None, year: int | None = None,
           start: date | None = None, end: date | None = None, tag: str = "", violation: str = "") -> dict:
-    unit = _unit(db, actor, agency_id)
-    f = _filters(year, start, end, tag, violation)
+    unit = service.unit_for(db, actor, agency_id)
+    f = service.period_filters(year, start, end, tag, violation)
     rep = statistics.report(db, unit, f)
     return {"unit": rep["unit"], "children": rep["children"], "labels": statistics.LABELS,
             "period": {"start": f.start, "end": f.end, "tag": f.tag, "violation_code": f.violation_code}}

@@ -1,4 +1,4 @@
-"""Statistics, evaluation ranking, score cards and the leader's dashboard."""
+"""Statistics, evaluation ranking and score cards (the leader's dashboard is its own domain)."""
 
 import io
 from datetime import date
@@ -7,46 +7,25 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
-from ..core.auth import check_agency
-from ..core.errors import NotFound
 from ..core.timeutil import now
 from ..registry.models import Agency
-from ..web.deps import DB, CurrentActor
-from ..web.templating import NavItem, add_nav, render
+from ..webkit.deps import DB, CurrentActor
+from ..webkit.templating import NavItem, add_nav, render
 from . import service, statistics
 
 router = APIRouter(include_in_schema=False)
-add_nav(NavItem("领导驾驶舱", "/dashboard", roles=("leader", "admin"), order=5),
-        NavItem("统计分析", "/statistics", roles=("leader", "admin", "evaluator", "reviewer"), order=50),
+add_nav(NavItem("统计分析", "/statistics", roles=("leader", "admin", "evaluator", "reviewer"), order=50),
         NavItem("评估排名", "/evaluation", roles=("leader", "admin", "evaluator"), order=60))
-
-
-def _unit(db, actor, agency_id: int | None) -> Agency:
-    if agency_id is None:
-        a = db.get(Agency, actor.agency_id) if actor.agency_id else None
-        if a is None:
-            a = db.execute(select(Agency).where(Agency.level == "province")).scalars().first()
-    else:
-        a = db.get(Agency, agency_id)
-    if a is None:
-        raise NotFound("机构不存在", code="evaluation.agency_not_found")
-    check_agency(actor, a.path, "该机构")
-    return a
-
-
-def _filters(year: int | None, start: date | None, end: date | None, tag: str, violation: str):
-    y = year or now().year
-    return statistics.Filters(start or date(y, 1, 1), end or date(y, 12, 31), tag or None, violation or None)
 
 
 @router.get("/statistics")
 def stats_page(request: Request, db: DB, actor: CurrentActor, agency_id: int | None = None, year: int | None = None,
                start: date | None = None, end: date | None = None, tag: str = "", violation: str = ""):
-    from ..cases.demo import SPECIAL_ACTIONS
     from ..cases.discretion import rules as drules
+    from ..cases.service import SPECIAL_ACTIONS
 
-    unit = _unit(db, actor, agency_id)
-    f = _filters(year, start, end, tag, violation)
+    unit = service.unit_for(db, actor, agency_id)
+    f = service.period_filters(year, start, end, tag, violation)
     rep = statistics.report(db, unit, f)
     units = [a for a in db.execute(select(Agency).where(Agency.level.in_(("province", "city", "county")))
                                    .order_by(Agency.division_code)).scalars()
@@ -65,8 +44,8 @@ def stats_xlsx(db: DB, actor: CurrentActor, agency_id: int | None = None, year: 
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
-    unit = _unit(db, actor, agency_id)
-    f = _filters(year, start, end, tag, violation)
+    unit = service.unit_for(db, actor, agency_id)
+    f = service.period_filters(year, start, end, tag, violation)
     rep = statistics.report(db, unit, f)
     wb = Workbook()
     ws = wb.active
@@ -100,7 +79,7 @@ def ranking(request: Request, db: DB, actor: CurrentActor, level: str = "county"
     people = []
     if level == "individual":
         cards = []
-        people = service.individuals(db, year=y, agency=_unit(db, actor, None))
+        people = service.individuals(db, year=y, agency=service.unit_for(db, actor, None))
     else:
         cards = service.evaluate(db, year=y, level=level, start=start, end=end)
     return render(request, "evaluation/ranking.html", {"cards": cards, "people": people, "level": level, "year": y,
@@ -119,7 +98,7 @@ def notice(db: DB, actor: CurrentActor, level: str = "county", year: int | None 
 @router.get("/evaluation/units/{agency_id}")
 def score_card(request: Request, agency_id: int, db: DB, actor: CurrentActor, year: int | None = None):
     y = year or now().year
-    unit = _unit(db, actor, agency_id)
+    unit = service.unit_for(db, actor, agency_id)
     card = service.card_for(db, year=y, agency_id=unit.id)
     return render(request, "evaluation/card.html", {"card": card, "unit": unit, "year": y,
                                                     "rank_label": service.rank_label, "scheme": service.scheme(y)})
@@ -130,44 +109,3 @@ def entry(db: DB, actor: CurrentActor, agency_id: int = Form(...), indicator: st
           value: float = Form(...), evidence: str = Form(""), year: int = Form(...)):
     service.enter(db, actor, year=year, agency_id=agency_id, indicator=indicator, value=value, evidence=evidence)
     return RedirectResponse(f"/evaluation/units/{agency_id}?year={year}", status_code=303)
-
-
-@router.get("/dashboard")
-def dashboard(request: Request, db: DB, actor: CurrentActor, agency_id: int | None = None):
-    from ..cases.models import Case
-    from ..cases.service import overdue
-
-    unit = _unit(db, actor, agency_id)
-    today = now().date()
-    y = today.year
-    f = statistics.Filters(date(y, 1, 1), today)
-    rep = statistics.report(db, unit, f)["unit"]
-    months = {"filed": [0] * 12, "decided": [0] * 12, "fines": [0] * 12,
-              "filed_last": [0] * 12}
-    from ..registry.models import Agency as A
-
-    rows = db.execute(select(Case.filed_on, Case.decided_on, Case.fine, Case.outcome).join(A, Case.agency_id == A.id)
-                      .where(A.path.startswith(unit.path, autoescape=True))).all()
-    for filed, decided, fine, outcome in rows:
-        if filed and filed.year == y:
-            months["filed"][filed.month - 1] += 1
-        if filed and filed.year == y - 1:
-            months["filed_last"][filed.month - 1] += 1
-        if decided and decided.year == y and outcome == "penalty":
-            months["decided"][decided.month - 1] += 1
-            months["fines"][decided.month - 1] += (fine or 0) / 10_000
-    card = trend = None
-    if unit.level in ("province", "city", "county"):
-        cards = {c.agency_id: c for c in service.evaluate(db, year=y, level=unit.level, previous=False)}
-        last = {c.agency_id: c for c in service.evaluate(db, year=y - 1, level=unit.level, previous=False)}
-        card = cards.get(unit.id)
-        trend = [(y - 1, last[unit.id].total if unit.id in last else None), (y, card.total if card else None)]
-    from ..offsite.models import Lead
-
-    leads = db.execute(select(Lead).where(Lead.status.in_(("new", "screened", "reminded", "inspection")))
-                       .join(A, Lead.agency_id == A.id).where(A.path.startswith(unit.path, autoescape=True))
-                       .order_by(Lead.rank_score.desc()).limit(20)).scalars().all()
-    return render(request, "evaluation/dashboard.html", {
-        "unit": unit, "rep": rep, "months": months, "card": card, "trend": trend, "year": y,
-        "overdue": overdue(db, actor, today, limit=15), "leads": leads, "labels": statistics.LABELS,
-        "rank_label": service.rank_label})

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core import audit
-from ..core.auth import Actor, require_role
+from ..core.auth import Actor, check_agency, require_role
 from ..core.errors import NotFound, ValidationFailed
 from ..core.rules import Source, load, rules_path
 from ..core.timeutil import now
@@ -255,22 +255,14 @@ def evaluate(session: Session, *, year: int, level: str, start: date | None = No
 
 def individuals(session: Session, *, year: int, agency: Agency, limit: int = 50) -> list[dict]:
     """Officers of a unit scored on cases handled, inspections and entered awards (ranked, ties shared)."""
-    from ..cases.models import Case
-    from ..inspection.models import Record, Task
+    from ..cases import queries as case_queries
+    from ..inspection import queries as inspection_queries
 
     sc = scheme(year)
     offs = list(session.execute(select(Officer).join(Agency, Officer.agency_id == Agency.id).where(
         Agency.path.startswith(agency.path, autoescape=True), Officer.active.is_(True))).scalars())
-    cases: dict[int, int] = {}
-    for ids, in session.execute(select(Case.officer_ids).where(Case.decided_on >= date(year, 1, 1),
-                                                               Case.decided_on <= date(year, 12, 31))):
-        for i in ids or []:
-            cases[i] = cases.get(i, 0) + 1
-    insp: dict[int, int] = {}
-    for ids, in session.execute(select(Task.officer_ids).join(Record, Record.task_id == Task.id).where(
-            Record.status == "submitted")):
-        for i in ids or []:
-            insp[i] = insp.get(i, 0) + 1
+    cases = case_queries.decided_by_officer(session, date(year, 1, 1), date(year, 12, 31))
+    insp = inspection_queries.inspections_by_officer(session)
     entries = _entries(session, year, "officer")
     raw = {o.id: {"cases_handled": cases.get(o.id, 0), "inspections_done": insp.get(o.id, 0),
                   "awards": entries.get((o.id, "awards"))} for o in offs}
@@ -302,6 +294,28 @@ def card_for(session: Session, *, year: int, agency_id: int) -> Card:
         if c.agency_id == agency_id:
             return c
     raise NotFound("该机构不参加评估", code="evaluation.not_ranked")
+
+
+def unit_for(session: Session, actor: Actor, agency_id: int | None) -> Agency:
+    """The unit a report is about: the given agency, else the actor's own, else the province;
+    within the actor's jurisdiction."""
+    if agency_id is None:
+        a = session.get(Agency, actor.agency_id) if actor.agency_id else None
+        if a is None:
+            a = session.execute(select(Agency).where(Agency.level == "province")).scalars().first()
+    else:
+        a = session.get(Agency, agency_id)
+    if a is None:
+        raise NotFound("机构不存在", code="evaluation.agency_not_found")
+    check_agency(actor, a.path, "该机构")
+    return a
+
+
+def period_filters(year: int | None, start: date | None, end: date | None, tag: str,
+                   violation: str) -> statistics.Filters:
+    """Report filters from a request: the whole year unless start/end are given."""
+    y = year or now().year
+    return statistics.Filters(start or date(y, 1, 1), end or date(y, 12, 31), tag or None, violation or None)
 
 
 def rank_label(c: Card) -> str:

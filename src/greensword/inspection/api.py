@@ -5,7 +5,7 @@ from datetime import datetime
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from ..web.deps import DB, CurrentActor
+from ..webkit.deps import DB, CurrentActor
 from . import service
 from .models import Snapshot
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ..complaint import service as complaints
 from ..core.auth import Actor
 from ..core.errors import ValidationFailed
-from ..web.deps import DB, CurrentActor
+from ..webkit.deps import DB, CurrentActor
 from . import service
 from .models import Task
 

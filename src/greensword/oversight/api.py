@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from ..web.deps import DB, CurrentActor
+from ..webkit.deps import DB, CurrentActor
 from . import service
 
 router = APIRouter(prefix="/oversight", tags=["oversight"])

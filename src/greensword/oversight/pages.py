@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from ..core.timeutil import today
 from ..registry.models import Agency
-from ..web.deps import DB, CurrentActor
-from ..web.templating import NavItem, add_nav, render
+from ..webkit.deps import DB, CurrentActor
+from ..webkit.templating import NavItem, add_nav, render
 from . import service
 
 router = APIRouter(include_in_schema=False)

@@ -7,12 +7,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
-from ..cases.models import Case
+from ..cases import queries as case_queries
 from ..core.errors import DomainError, NotFound
 from ..core.timeutil import now
 from ..registry.models import Agency
-from ..web.deps import DB, CurrentActor
-from ..web.templating import NavItem, add_nav, render
+from ..webkit.deps import DB, CurrentActor
+from ..webkit.templating import NavItem, add_nav, render
 from . import service
 from .models import ReviewFile, ReviewRound
 
@@ -44,8 +44,9 @@ def round_page(request: Request, round_id: int, db: DB, actor: CurrentActor):
     rnd = db.get(ReviewRound, round_id)
     if rnd is None:
         raise NotFound("评查批次不存在", code="review.round_not_found")
-    files = list(db.execute(select(ReviewFile, Case).join(Case, ReviewFile.case_id == Case.id)
-                            .where(ReviewFile.round_id == rnd.id).order_by(ReviewFile.id)).all())
+    mine = list(db.execute(select(ReviewFile).where(ReviewFile.round_id == rnd.id).order_by(ReviewFile.id)).scalars())
+    cases = case_queries.refs(db, (f.case_id for f in mine))
+    files = [(f, cases[f.case_id]) for f in mine if f.case_id in cases]
     return render(request, "review/round.html", {"rnd": rnd, "files": files, "results": service.unit_results(db, rnd),
                                                  "verified": service.verify_round(db, rnd)})
 
@@ -57,7 +58,7 @@ def publish(round_id: int, db: DB, actor: CurrentActor):
 
 
 def _file_ctx(db, f, error=""):
-    return {"f": f, "case": db.get(Case, f.case_id), "sheet": service.sheet(), "error": error,
+    return {"f": f, "case": case_queries.refs(db, [f.case_id]).get(f.case_id), "sheet": service.sheet(), "error": error,
             "unit": db.get(Agency, f.unit_id)}
 
 

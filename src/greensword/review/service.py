@@ -12,15 +12,16 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..cases import queries as case_queries
 from ..cases.calendar import add_days
-from ..cases.models import Case
 from ..core import audit
 from ..core.auth import Actor, require_role
 from ..core.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
+from ..core.lottery import ticket
 from ..core.models import User
 from ..core.rules import Source, load
 from ..core.timeutil import now
-from ..inspection.draw import _ticket, sha256
+from ..inspection.draw import sha256
 from ..registry.models import Agency
 from .models import ReviewFile, ReviewRound
 
@@ -83,12 +84,12 @@ def draw_files(seed: str, population: list[dict], reviewers: list[dict], params:
     for unit_id in sorted(by_unit):
         cases = by_unit[unit_id]
         k = min(len(cases), max(params["min_per_unit"], math.ceil(params["ratio"] * len(cases) - 1e-9)))
-        chosen = sorted(cases, key=lambda c: (_ticket(digest, f"case:{c['case_id']}"), c["case_id"]))[:k]
+        chosen = sorted(cases, key=lambda c: (ticket(digest, f"case:{c['case_id']}"), c["case_id"]))[:k]
         for c in chosen:
             eligible = [r for r in reviewers if not c["unit_path"].startswith(r["agency_path"])]
             if not eligible:
                 raise ValidationFailed("没有与被评查单位无关的评查人员", code="review.no_reviewer")
-            r = min(eligible, key=lambda r: (load_[r["username"]], _ticket(digest, f"rev:{c['case_id']}:{r['username']}")))
+            r = min(eligible, key=lambda r: (load_[r["username"]], ticket(digest, f"rev:{c['case_id']}:{r['username']}")))
             load_[r["username"]] += 1
             files.append({"case_id": c["case_id"], "unit_id": unit_id, "reviewer": r["username"]})
     return {"digest": digest_hex, "files": files}
@@ -102,10 +103,7 @@ def create_round(session: Session, actor: Actor, *, agency_id: int, name: str, s
         raise NotFound(f"机构 {agency_id} 不存在", code="review.agency_not_found")
     units = {u.id: u for u in _units(session, reviewing)}
     population = [{"case_id": cid, "unit_id": aid, "unit_path": units[aid].path}
-                  for cid, aid in session.execute(
-                      select(Case.id, Case.agency_id).where(Case.stage.in_(("closed", "archived")),
-                                                            Case.closed_on >= start, Case.closed_on <= end)
-                      .order_by(Case.id)) if aid in units]
+                  for cid, aid in case_queries.closed_between(session, start, end) if aid in units]
     reviewers = sorted(({"username": u.username, "agency_path": u_path} for u, u_path in session.execute(
         select(User, Agency.path).join(Agency, User.agency_id == Agency.id)
         .where(Agency.path.startswith(reviewing.path, autoescape=True))) if "reviewer" in (u.roles or [])),
@@ -197,7 +195,7 @@ def appeal(session: Session, actor: Actor, file_id: int, reason: str, *, on: dat
     if not others:
         raise ValidationFailed("没有可复核的第二名评查人员", code="review.no_second")
     digest = bytes.fromhex(rnd.result_hash)
-    second = min(others, key=lambda r: _ticket(digest, f"appeal:{f.id}:{r['username']}"))
+    second = min(others, key=lambda r: ticket(digest, f"appeal:{f.id}:{r['username']}"))
     f.status, f.appeal_reason, f.appeal_by, f.appealed_on = "appealed", reason, actor.username, on
     f.second_reviewer = second["username"]
     audit.record(session, actor, "review.appeal", "review_file", f.id, {"reason": reason, "second": f.second_reviewer})

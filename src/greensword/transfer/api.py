@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from ..web.deps import DB, CurrentActor
+from ..webkit.deps import DB, CurrentActor
 from . import service
 from .schemas import StepIn, TransferOut
 

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from ..core.timeutil import today
-from ..web.deps import DB, CurrentActor
-from ..web.templating import NavItem, add_nav, render
+from ..webkit.deps import DB, CurrentActor
+from ..webkit.templating import NavItem, add_nav, render
 from . import service
 
 router = APIRouter(include_in_schema=False)

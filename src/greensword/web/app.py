@@ -18,7 +18,7 @@ from .. import DOMAINS, __version__
 from ..core.db import get_engine
 from ..core.errors import DomainError, NotAuthenticated
 from ..settings import get_settings
-from .templating import render
+from ..webkit.templating import render
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
