@@ -70,7 +70,7 @@ def generate(session, ctx) -> None:
                 continue
             service.reply(session, ctx.actor, c.id, on=reply_on, text=("您举报的问题经核查属实，我局已依法立案查处。"
                           if substantiated else "经现场核查，未发现您反映的问题，我局将加强日常监管。"))
-            c.satisfaction = rng.choice(["satisfied", "satisfied", "basic", "unsatisfied"])
+            service.rate(session, c.code, rng.choice(["satisfied", "satisfied", "basic", "unsatisfied"]))
             if substantiated:
                 handled.append(c.id)
                 if rng.random() < 0.3:
