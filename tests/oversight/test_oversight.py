@@ -184,3 +184,18 @@ def test_three_flows_per_unit(client, db, world):
     db.commit()
     login_as(client, "leader-330100")
     assert "涉嫌犯罪（人）" in client.get("/oversight/flows?year=2026").text
+
+
+def test_dashboard_shows_flows_and_open_recommendations(client, db, world):
+    leader, u = _ready_unit(db, world)
+    service.assign_team(db, leader, u.id, ["reviewer-330100", "evaluator-330100"])
+    f = service.pull_files(db, leader, u.id)[0]
+    service.check_file(db, leader, f.id, deductions={})
+    service.add_finding(db, leader, u.id, area="期限", grade="attention", text="超期", recommendation="建立期限台账")
+    service.send_feedback(db, leader, u.id, on=date(2026, 8, 2))
+    db.commit()
+    login_as(client, "leader-330100")
+    r = client.get("/dashboard")
+    assert r.status_code == 200 and "建立期限台账" in r.text and "涉嫌犯罪（人）" in r.text
+    login_as(client, "leader-330106")                    # another county does not see 330102's recommendation
+    assert "建立期限台账" not in client.get("/dashboard").text

@@ -599,7 +599,8 @@ def open_recommendations(session: Session, actor: Actor, *, on: date | None = No
         for u in units_of(session, p):
             for x in findings_of(session, u):
                 if x.status in ("open", "planned", "reported"):
-                    out.append({"unit": u.agency.name, "unit_id": u.id, "finding_id": x.id, "text": x.recommendation,
+                    out.append({"unit": u.agency.name, "unit_id": u.id, "agency_id": u.agency_id,
+                                "finding_id": x.id, "text": x.recommendation,
                                 "due": x.due, "overdue": bool(x.due and x.due < on), "escalated": x.escalated})
     out.sort(key=lambda d: (not d["overdue"], d["due"] or date.max))
     return out
