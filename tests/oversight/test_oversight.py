@@ -10,7 +10,7 @@ from greensword.oversight import service
 from tests.conftest import login_as
 from tests.factories import actor
 
-YEAR = date.today().year
+YEAR = 2026
 
 
 def _case(db, world, code="330102"):
@@ -199,3 +199,27 @@ def test_dashboard_shows_flows_and_open_recommendations(client, db, world):
     assert r.status_code == 200 and "建立期限台账" in r.text and "涉嫌犯罪（人）" in r.text
     login_as(client, "leader-330106")                    # another county does not see 330102's recommendation
     assert "建立期限台账" not in client.get("/dashboard").text
+
+
+def test_audit_result_is_an_evaluation_indicator_when_the_scheme_has_one(db, world):
+    from greensword.core.rules import rules_path
+    from greensword.evaluation import service as evaluation
+    from greensword.settings import get_settings
+
+    leader, u = _ready_unit(db, world)
+    service.assign_team(db, leader, u.id, ["reviewer-330100", "evaluator-330100"])
+    service.check_file(db, leader, service.pull_files(db, leader, u.id)[0].id, deductions={})
+    service.add_finding(db, leader, u.id, area="期限", grade="improvement", text="超期", recommendation="建台账")
+    service.send_feedback(db, leader, u.id, on=date(YEAR, 1, 10))
+    text = rules_path(f"evaluation/{YEAR}.yaml").read_text(encoding="utf-8")
+    text = text.replace("indicators:\n", "indicators:\n  - {code: audit, name: 执法稽查结果, dimension: 日常监督执法, "
+                                         "kind: oversight, weight: 10, target: 100}\n", 1)
+    target = get_settings().data_dir / "rules" / "evaluation" / f"{YEAR}.yaml"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    cards = {c.agency_id: c for c in evaluation.evaluate(db, year=YEAR, level="county", previous=False)}
+    line = next(x for x in cards[world.agencies["330102"].id].lines if x["code"] == "audit")
+    # 100 − 10 for one "needs improvement" − 5 because its deadline (03-11) had passed by the year end
+    assert line["value"] == 85.0 and line["score"] == 8.5
+    other = next(x for x in cards[world.agencies["330106"].id].lines if x["code"] == "audit")
+    assert other["value"] is None and other["score"] == 0.0             # not audited: no data

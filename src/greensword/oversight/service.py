@@ -549,11 +549,13 @@ def statistics(session: Session, actor: Actor, *, year: int, on: date | None = N
 
 def indicator(session: Session, *, year: int, on: date | None = None) -> dict[int, float]:
     """An evaluation indicator per audited county (0–100): 100 minus 4 per finding needing
-    attention, 10 per finding needing improvement, 5 per recommendation overdue; units not audited
-    that year are absent (the evaluation decides how to treat them)."""
+    attention, 10 per finding needing improvement, 5 per recommendation overdue. Only audits whose
+    findings were fed back count; units not audited that year are absent (no data)."""
     rows = statistics(session, Actor.system("oversight"), year=year, on=on)
     out: dict[int, float] = {}
     for r in rows:
+        if r["status"] in ("selected", "fieldwork"):
+            continue
         score = 100 - GRADE_POINTS["attention"] * r["attention"] - GRADE_POINTS["improvement"] * r["improvement"] \
             - 5 * r["overdue"]
         out[r["agency_id"]] = float(max(0, min(out.get(r["agency_id"], 100.0), score)))
