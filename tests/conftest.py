@@ -93,6 +93,21 @@ def app(engine):
 
 
 @pytest.fixture
+def cli(engine, monkeypatch):
+    """Run the ``greensword`` CLI in-process against the test database: ``cli("cases", "list")``
+    returns click's Result (``exit_code``, ``output``, ``exception``)."""
+    from typer.testing import CliRunner
+
+    from greensword.cli import app
+    from greensword.settings import get_settings
+
+    monkeypatch.setenv("GREENSWORD_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    runner = CliRunner()
+    return lambda *args: runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture
 def client(app):
     from fastapi.testclient import TestClient
 

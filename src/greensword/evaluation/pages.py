@@ -1,6 +1,5 @@
 """Statistics, evaluation ranking and score cards (the leader's dashboard is its own domain)."""
 
-import io
 from datetime import date
 
 from fastapi import APIRouter, Form, Request
@@ -41,29 +40,9 @@ def stats_xlsx(db: DB, actor: CurrentActor, agency_id: int | None = None, year: 
                start: date | None = None, end: date | None = None, tag: str = "", violation: str = ""):
     """The monthly report to the level above: one row per subordinate unit, this period, the
     same period last year and the change."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
     unit = service.unit_for(db, actor, agency_id)
-    f = service.period_filters(year, start, end, tag, violation)
-    rep = statistics.report(db, unit, f)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "执法统计月报"
-    keys = list(statistics.LABELS)
-    ws.append([f"{unit.name}生态环境执法统计报表"])
-    ws.append([f"统计期间：{f.start.isoformat()} 至 {f.end.isoformat()}" + (f"；专项行动：{f.tag}" if f.tag else "")
-               + (f"；违法类型：{f.violation_code}" if f.violation_code else "")])
-    ws.append(["单位"] + [statistics.LABELS[k] for k in keys] + [f"{statistics.LABELS[k]}同比" for k in keys[:3]])
-    ws["A1"].font = Font(bold=True, size=14)
-    for row in [*rep["children"], rep["unit"]]:
-        name = row["agency"] if row is not rep["unit"] else f"{row['agency']}（合计）"
-        ws.append([name] + [row[k] for k in keys] + [row["yoy"][k] for k in keys[:3]])
-    for cell in ws[3]:
-        cell.alignment = Alignment(wrap_text=True)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return Response(buf.getvalue(), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    data = service.statistics_xlsx(db, unit, service.period_filters(year, start, end, tag, violation))
+    return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": "attachment; filename=statistics.xlsx"})
 
 

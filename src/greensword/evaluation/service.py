@@ -333,6 +333,32 @@ def period_filters(year: int | None, start: date | None, end: date | None, tag: 
     return statistics.Filters(start or date(y, 1, 1), end or date(y, 12, 31), tag or None, violation or None)
 
 
+def statistics_xlsx(session: Session, unit: Agency, f: statistics.Filters) -> bytes:
+    """The monthly report to the level above: one row per subordinate unit, this period, the
+    same period last year and the change."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    rep = statistics.report(session, unit, f)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "执法统计月报"
+    keys = list(statistics.LABELS)
+    ws.append([f"{unit.name}生态环境执法统计报表"])
+    ws.append([f"统计期间：{f.start.isoformat()} 至 {f.end.isoformat()}" + (f"；专项行动：{f.tag}" if f.tag else "")
+               + (f"；违法类型：{f.violation_code}" if f.violation_code else "")])
+    ws.append(["单位"] + [statistics.LABELS[k] for k in keys] + [f"{statistics.LABELS[k]}同比" for k in keys[:3]])
+    ws["A1"].font = Font(bold=True, size=14)
+    for row in [*rep["children"], rep["unit"]]:
+        name = row["agency"] if row is not rep["unit"] else f"{row['agency']}（合计）"
+        ws.append([name] + [row[k] for k in keys] + [row["yoy"][k] for k in keys[:3]])
+    for cell in ws[3]:
+        cell.alignment = Alignment(wrap_text=True)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
 def rank_label(c: Card) -> str:
     return f"第{c.rank}名" + ("（并列）" if c.tied else "")
 

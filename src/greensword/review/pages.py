@@ -8,7 +8,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
 from ..cases import queries as case_queries
-from ..core.errors import DomainError, NotFound
+from ..core.errors import DomainError
 from ..core.timeutil import now
 from ..registry.models import Agency
 from ..webkit.deps import DB, CurrentActor
@@ -22,10 +22,8 @@ add_nav(NavItem("案卷评查", "/review", roles=("reviewer", "leader", "admin")
 
 @router.get("/review")
 def rounds(request: Request, db: DB, actor: CurrentActor):
-    items = list(db.execute(select(ReviewRound).order_by(ReviewRound.id.desc())).scalars())
-    mine = list(db.execute(select(ReviewFile).where(
-        ((ReviewFile.reviewer == actor.username) & (ReviewFile.status == "assigned"))
-        | ((ReviewFile.second_reviewer == actor.username) & (ReviewFile.status == "appealed")))).scalars())
+    items = service.list_rounds(db)
+    mine = service.my_files(db, actor)
     agencies = [a for a in db.execute(select(Agency).where(Agency.level.in_(("province", "city")))).scalars()
                 if actor.agency_path == "/" or a.path.startswith(actor.agency_path)]
     return render(request, "review/rounds.html", {"rounds": items, "mine": mine, "agencies": agencies,
@@ -41,10 +39,8 @@ def create(db: DB, actor: CurrentActor, agency_id: int = Form(...), name: str = 
 
 @router.get("/review/rounds/{round_id}")
 def round_page(request: Request, round_id: int, db: DB, actor: CurrentActor):
-    rnd = db.get(ReviewRound, round_id)
-    if rnd is None:
-        raise NotFound("评查批次不存在", code="review.round_not_found")
-    mine = list(db.execute(select(ReviewFile).where(ReviewFile.round_id == rnd.id).order_by(ReviewFile.id)).scalars())
+    rnd = service.get_round(db, round_id)
+    mine = service.round_files(db, rnd)
     cases = case_queries.refs(db, (f.case_id for f in mine))
     files = [(f, cases[f.case_id]) for f in mine if f.case_id in cases]
     return render(request, "review/round.html", {"rnd": rnd, "files": files, "results": service.unit_results(db, rnd),
@@ -64,10 +60,7 @@ def _file_ctx(db, f, error=""):
 
 @router.get("/review/files/{file_id}")
 def file_page(request: Request, file_id: int, db: DB, actor: CurrentActor):
-    f = db.get(ReviewFile, file_id)
-    if f is None:
-        raise NotFound("评查案卷不存在", code="review.file_not_found")
-    return render(request, "review/file.html", _file_ctx(db, f))
+    return render(request, "review/file.html", _file_ctx(db, service.get_file(db, file_id)))
 
 
 async def _scores(request):

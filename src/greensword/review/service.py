@@ -129,6 +129,36 @@ def create_round(session: Session, actor: Actor, *, agency_id: int, name: str, s
     return rnd
 
 
+def list_rounds(session: Session) -> list[ReviewRound]:
+    return list(session.execute(select(ReviewRound).order_by(ReviewRound.id.desc())).scalars())
+
+
+def get_round(session: Session, round_id: int) -> ReviewRound:
+    rnd = session.get(ReviewRound, round_id)
+    if rnd is None:
+        raise NotFound("评查批次不存在", code="review.round_not_found")
+    return rnd
+
+
+def round_files(session: Session, rnd: ReviewRound) -> list[ReviewFile]:
+    return list(session.execute(select(ReviewFile).where(ReviewFile.round_id == rnd.id)
+                                .order_by(ReviewFile.id)).scalars())
+
+
+def get_file(session: Session, file_id: int) -> ReviewFile:
+    f = session.get(ReviewFile, file_id)
+    if f is None:
+        raise NotFound("评查案卷不存在", code="review.file_not_found")
+    return f
+
+
+def my_files(session: Session, actor: Actor) -> list[ReviewFile]:
+    """Files waiting for this reviewer: first scoring, or an appeal to decide."""
+    return list(session.execute(select(ReviewFile).where(
+        ((ReviewFile.reviewer == actor.username) & (ReviewFile.status == "assigned"))
+        | ((ReviewFile.second_reviewer == actor.username) & (ReviewFile.status == "appealed")))).scalars())
+
+
 def verify_round(session: Session, rnd: ReviewRound) -> bool:
     inp = rnd.inputs
     again = draw_files(rnd.seed, inp["population"], inp["reviewers"], inp["params"])
@@ -255,15 +285,3 @@ def publish(session: Session, actor: Actor, rnd: ReviewRound, on: date | None = 
     rnd.published_on = on or now().date()
     audit.record(session, actor, "review.publish", "review_round", rnd.id, {"results": unit_results(session, rnd)})
     return rnd
-
-
-def yoy_quality(session: Session, year: int) -> float | None:
-    """Year-on-year change of the average file score (e.g. +8.9 %)."""
-    def avg(y):
-        q = quality_by_unit(session, y)
-        return sum(q.values()) / len(q) if q else None
-
-    cur, prev = avg(year), avg(year - 1)
-    if cur is None or not prev:
-        return None
-    return round((cur - prev) / prev, 4)
