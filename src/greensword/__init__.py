@@ -16,6 +16,8 @@ DOMAINS = (
     "portal",
     "review",
     "oversight",
+    "training",
     "evaluation",
     "dashboard",
+    "disclosure",
 )

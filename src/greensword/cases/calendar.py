@@ -51,12 +51,24 @@ def next_workday(d: date) -> date:
     return d
 
 
+def add_months(start: date, months: int) -> date:
+    """The same day ``months`` calendar months later; a day the month lacks becomes its last day
+    (six months from 03-31 ends 09-30)."""
+    y, m = divmod(start.month - 1 + months, 12)
+    year, month = start.year + y, m + 1
+    last = (date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)).day
+    return date(year, month, min(start.day, last))
+
+
 def add_days(start: date, days: int, day_type: str = "calendar") -> date:
     """The last day of a period of ``days`` starting the day after ``start``.
 
     calendar: count calendar days; if the last day is a rest day or holiday, the period ends on
-    the next working day (民事诉讼法第八十五条, applied to administrative periods).
-    working: count working days only."""
+    the next working day (行政诉讼法第八十三条、民事诉讼法第八十五条, applied to administrative periods).
+    working: count working days only (行政处罚法第八十五条; make-up Saturdays are working days).
+    months: calendar months (``days`` is then the number of months), moved off a rest day."""
+    if day_type == "months":
+        return next_workday(add_months(start, days))
     if day_type == "working":
         d, n = start, 0
         while n < days:

@@ -261,7 +261,9 @@ def evaluate(session: Session, *, year: int, level: str, start: date | None = No
             for c in cards:
                 if c.agency_id in last:
                     c.improvement = round(c.total - last[c.agency_id], 2)
-            improved = sorted((c for c in cards if c.improvement and c.improvement > 0 and not c.outstanding),
+            # 突出进步 is its own list: a unit may be on it and among the 表现突出 too (seed 003: 广西、上海、
+            # 重庆、内蒙古 are on both lists of the 2024-02-06 表扬函)
+            improved = sorted((c for c in cards if c.improvement and c.improvement > 0),
                               key=lambda c: (-c.improvement, c.division_code))
             for c in improved[:sel.progress_quota]:
                 c.progress = True
@@ -277,7 +279,7 @@ def individuals(session: Session, *, year: int, agency: Agency, limit: int = 50)
     offs = list(session.execute(select(Officer).join(Agency, Officer.agency_id == Agency.id).where(
         Agency.path.startswith(agency.path, autoescape=True), Officer.active.is_(True))).scalars())
     cases = case_queries.decided_by_officer(session, date(year, 1, 1), date(year, 12, 31))
-    insp = inspection_queries.inspections_by_officer(session)
+    insp = inspection_queries.inspections_by_officer(session, date(year, 1, 1), date(year, 12, 31))
     entries = _entries(session, year, "officer")
     raw = {o.id: {"cases_handled": cases.get(o.id, 0), "inspections_done": insp.get(o.id, 0),
                   "awards": entries.get((o.id, "awards"))} for o in offs}
