@@ -169,17 +169,18 @@ def list_transfers(session: Session, actor: Actor, *, status: str | None = None,
 
 
 def untracked(session: Session, actor: Actor, limit: int = 100) -> list[dict]:
-    """Transfer measures recorded in cases with no follow-up yet (read through cases.service)."""
+    """Transfer measures recorded in cases with no follow-up yet (cases.service.list_transfers);
+    transfers the head did not approve are left out."""
     followed = set(session.execute(select(Transfer.measure_id).where(Transfer.measure_id.is_not(None))).scalars())
     out = []
-    for c in cases.list_cases(session, actor, limit=5000):
-        for m in cases.measures(session, c):
-            if m.kind in MEASURE_KINDS and m.id not in followed:
-                out.append({"case_id": c.id, "case_number": c.number, "enterprise": c.enterprise.name,
-                            "measure_id": m.id, "kind": MEASURE_KINDS[m.kind], "receiver": m.data.get("receiver", ""),
-                            "started_on": m.started_on})
-                if len(out) >= limit:
-                    return out
+    for x in cases.list_transfers(session, actor, limit=100_000):
+        if x.id in followed or x.status in ("not_approved",):
+            continue
+        out.append({"case_id": x.case_id, "case_number": x.case_number, "enterprise": x.enterprise_name,
+                    "measure_id": x.id, "kind": MEASURE_KINDS[x.kind], "receiver": x.receiver,
+                    "started_on": x.started_on})
+        if len(out) >= limit:
+            break
     return out
 
 
