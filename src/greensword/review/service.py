@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..cases import queries as case_queries
-from ..cases.calendar import add_days
+from ..core.calendar import add_days
 from ..core import audit
 from ..core.auth import Actor, require_role
 from ..core.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
