@@ -205,5 +205,6 @@ def model_for(name: str) -> Registered | None:
 
 # Files of domains that have not typed them yet: any content, each entry sourced. A domain
 # tightens its own by registering its model under the exact file name.
-for _pattern in ("cases/*.yaml", "offsite/*.yaml", "hj212/*.yaml"):
+for _pattern in ("cases/*.yaml", "offsite/*.yaml", "hj212/*.yaml", "complaint/*.yaml", "oversight/*.yaml",
+                 "transfer/*.yaml"):
     register(_pattern, Sourced)

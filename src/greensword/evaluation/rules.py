@@ -13,7 +13,7 @@ class Indicator(BaseModel):
     code: str
     name: str
     dimension: str = ""
-    kind: str                       # statistic | rate | review | entered
+    kind: str                       # statistic | rate | review | oversight (稽查结果) | entered
     weight: float
     per: str | None = None          # statistic normalised per officer
     target: float | None = None

@@ -126,6 +126,19 @@ def evaluate(session: Session, *, year: int, level: str, start: date | None = No
         vals = [v for uid, v in quality.items() if paths.get(uid, "").startswith(u.path)]
         return sum(vals) / len(vals) if vals else None
 
+    audited: dict[int, float] | None = None
+
+    def oversight_value(u: Agency) -> float | None:
+        """The unit audit's result (oversight.service.indicator, 0–100; mean over audited units
+        below a city/province); None when no unit was audited that year."""
+        nonlocal audited
+        if audited is None:
+            from ..oversight.service import indicator
+
+            audited = indicator(session, year=year, on=end)
+        vals = [v for uid, v in audited.items() if paths.get(uid, "").startswith(u.path)]
+        return sum(vals) / len(vals) if vals else None
+
     raw: dict[int, dict[str, float | None]] = {}
     for u in units:
         r: dict[str, float | None] = {}
@@ -139,6 +152,8 @@ def evaluate(session: Session, *, year: int, level: str, start: date | None = No
                 v = figs[u.id].get(ind.code)
             elif ind.kind == "review":
                 v = review_value(u)
+            elif ind.kind == "oversight":
+                v = oversight_value(u)
             else:
                 v = entries.get((u.id, ind.code))
             r[ind.code] = v
@@ -155,7 +170,7 @@ def evaluate(session: Session, *, year: int, level: str, start: date | None = No
             elif ind.kind == "statistic":
                 share = min(ind.cap, v / best[ind.code]) if best[ind.code] else 0.0
                 how = f"与同级最高值 {best[ind.code]:.4g} 相比"
-            elif ind.kind in ("rate", "review"):
+            elif ind.kind in ("rate", "review", "oversight"):
                 share = min(ind.cap, v / ind.target) if ind.target else 0.0
                 how = f"目标值 {ind.target:g}"
             else:

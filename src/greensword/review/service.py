@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..cases import queries as case_queries
-from ..cases.calendar import add_days
 from ..core import audit
 from ..core.auth import Actor, require_role
+from ..core.calendar import add_days
 from ..core.canonical import sha256_hex
 from ..core.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
 from ..core.lottery import ticket
