@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..core.auth import Actor, resolve_token
 from ..core.db import session_factory
-from ..core.errors import NotAuthenticated
+from ..core.errors import NotAuthenticated, PermissionDenied
 
 COOKIE = "gs_session"
 
@@ -30,18 +30,25 @@ def get_db(request: Request) -> Iterator[Session]:
 DB = Annotated[Session, Depends(get_db, scope="function")]
 
 
-def _secret(request: Request) -> str | None:
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _secret(request: Request) -> tuple[str | None, str]:
+    """(secret, kind): an ``Authorization: Bearer`` header carries an API token, the cookie a
+    console session; neither is accepted on the other's channel."""
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
-        return auth[7:].strip()
-    return request.cookies.get(COOKIE)
+        return auth[7:].strip(), "api"
+    return request.cookies.get(COOKIE), "session"
 
 
 def get_actor(request: Request, db: DB) -> Actor:
-    secret = _secret(request)
+    secret, kind = _secret(request)
     if not secret:
         raise NotAuthenticated("请先登录", code="auth.login_required")
-    actor = resolve_token(db, secret)
+    actor = resolve_token(db, secret, kind=kind)
+    if actor.extra.get("scope") == "read" and request.method not in SAFE_METHODS:
+        raise PermissionDenied("此API令牌为只读令牌，不能修改数据", code="auth.token_read_only")
     request.state.actor = actor
     return actor
 
