@@ -183,6 +183,7 @@ class SecurityMiddleware:
                 return await refuse(400, "request.bad_length", "Content-Length 不正确")
             if n > limit:
                 return await refuse(413, "request.too_large", f"请求内容过大（上限 {max(1, limit >> 20)} MB）")
+            limit = n          # more than declared is refused too
         received = 0
 
         async def limited_receive():
