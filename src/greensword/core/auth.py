@@ -85,6 +85,12 @@ def require_role(actor: Actor, *roles: str) -> None:
         raise PermissionDenied(f"此操作需要以下角色之一：{names}", code="auth.role_required")
 
 
+def require_agency_user(actor: Actor, what: str = "此页面") -> None:
+    """Internal pages (cases, plans, reviews, rankings) are for agency staff, never enterprises."""
+    if actor.is_enterprise or actor.agency_path is None:
+        raise PermissionDenied(f"{what}仅限生态环境部门工作人员访问", code="auth.agency_only")
+
+
 def check_agency(actor: Actor, agency_path: str | None, what: str = "该记录") -> None:
     if not actor.covers(agency_path):
         raise PermissionDenied(f"{what}不在您的管辖范围内", code="auth.out_of_jurisdiction")

@@ -2,13 +2,14 @@
 
 import io
 from datetime import date
+from typing import Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
-from ..core.auth import check_agency
-from ..core.errors import NotFound
+from ..core.auth import check_agency, require_agency_user, require_role
+from ..core.errors import NotFound, PermissionDenied
 from ..core.timeutil import now
 from ..registry.models import Agency
 from ..web.deps import DB, CurrentActor
@@ -31,6 +32,22 @@ def _unit(db, actor, agency_id: int | None) -> Agency:
     if a is None:
         raise NotFound("机构不存在", code="evaluation.agency_not_found")
     check_agency(actor, a.path, "该机构")
+    return a
+
+
+def visible_units(db, actor) -> set[int]:
+    """Ids of the units whose evaluation results the actor may read (its own subtree)."""
+    require_agency_user(actor, "评估排名")
+    return {i for i, path in db.execute(select(Agency.id, Agency.path)) if actor.covers(path)}
+
+
+def _check_notice_issuer(db, actor) -> Agency:
+    """The results notice spans every unit of a level: issued by provincial (or ministry) staff."""
+    require_agency_user(actor, "评估通报")
+    require_role(actor, "leader", "admin", "evaluator")
+    a = db.get(Agency, actor.agency_id) if actor.agency_id else None
+    if a is None or a.level not in ("ministry", "province"):
+        raise PermissionDenied("评估结果通报仅限省级及以上生态环境部门出具", code="evaluation.notice_scope")
     return a
 
 
@@ -92,8 +109,9 @@ PERIODS = {"year": "全年", "h1": "上半年（效能评估）", "h2": "下半�
 
 
 @router.get("/evaluation")
-def ranking(request: Request, db: DB, actor: CurrentActor, level: str = "county", year: int | None = None,
+def ranking(request: Request, db: DB, actor: CurrentActor, level: Literal["province", "city", "county", "individual"] = "county", year: int | None = None,
             period: str = "year"):
+    seen = visible_units(db, actor)
     y = year or now().year
     start, end = {"h1": (date(y, 1, 1), date(y, 6, 30)), "h2": (date(y, 7, 1), date(y, 12, 31))}.get(
         period, (date(y, 1, 1), date(y, 12, 31)))
@@ -102,15 +120,15 @@ def ranking(request: Request, db: DB, actor: CurrentActor, level: str = "county"
         cards = []
         people = service.individuals(db, year=y, agency=_unit(db, actor, None))
     else:
-        cards = service.evaluate(db, year=y, level=level, start=start, end=end)
+        cards = [c for c in service.evaluate(db, year=y, level=level, start=start, end=end) if c.agency_id in seen]
     return render(request, "evaluation/ranking.html", {"cards": cards, "people": people, "level": level, "year": y,
                                                        "period": period, "periods": PERIODS,
                                                        "scheme": service.scheme(y), "rank_label": service.rank_label})
 
 
 @router.get("/evaluation/notice.docx")
-def notice(db: DB, actor: CurrentActor, level: str = "county", year: int | None = None):
-    issuer = db.get(Agency, actor.agency_id).name if actor.agency_id else "生态环境部门"
+def notice(db: DB, actor: CurrentActor, level: Literal["province", "city", "county", "individual"] = "county", year: int | None = None):
+    issuer = _check_notice_issuer(db, actor).name
     data = service.notice_docx(db, year=year or now().year, level=level, issuer=issuer)
     return Response(data, media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                     headers={"Content-Disposition": "attachment; filename=evaluation-notice.docx"})

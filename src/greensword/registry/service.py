@@ -174,7 +174,7 @@ def list_officers(session: Session, actor: Actor, *, agency_id: int | None = Non
         a = get_agency(session, actor, agency_id)
         stmt = stmt.where(Agency.path.startswith(a.path, autoescape=True))
     if q:
-        stmt = stmt.where(or_(Officer.name.contains(q), Officer.cert_no.contains(q)))
+        stmt = stmt.where(or_(Officer.name.contains(q, autoescape=True), Officer.cert_no.contains(q, autoescape=True)))
     if active is not None:
         stmt = stmt.where(Officer.active == active)
     if certified is not None:
@@ -257,7 +257,7 @@ def list_enterprises(session: Session, actor: Actor, *, agency_id: int | None = 
         a = get_agency(session, actor, agency_id)
         stmt = stmt.where(Agency.path.startswith(a.path, autoescape=True))
     if q:
-        stmt = stmt.where(or_(Enterprise.name.contains(q), Enterprise.uscc.contains(q.upper())))
+        stmt = stmt.where(or_(Enterprise.name.contains(q, autoescape=True), Enterprise.uscc.contains(q.upper(), autoescape=True)))
     if credit_class:
         stmt = stmt.where(Enterprise.credit_class == credit_class)
     if key_polluter is not None:
@@ -364,7 +364,7 @@ def list_points(session: Session, actor: Actor, *, agency_id: int | None = None,
     if kind:
         stmt = stmt.where(MonitoringPoint.kind == kind)
     if q:
-        stmt = stmt.where(or_(MonitoringPoint.mn.contains(q), Enterprise.name.contains(q)))
+        stmt = stmt.where(or_(MonitoringPoint.mn.contains(q, autoescape=True), Enterprise.name.contains(q, autoescape=True)))
     return _page(session, stmt.order_by(MonitoringPoint.id), page)
 
 

@@ -8,6 +8,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
 from ..cases.models import Case
+from ..core.auth import check_agency, require_agency_user
 from ..core.errors import DomainError, NotFound
 from ..core.timeutil import now
 from ..registry.models import Agency
@@ -20,9 +21,29 @@ router = APIRouter(include_in_schema=False)
 add_nav(NavItem("案卷评查", "/review", roles=("reviewer", "leader", "admin"), order=55))
 
 
+def _round_owner(actor, rnd: ReviewRound) -> None:
+    """A round's files, scores and reviewer names belong to the reviewing agency's subtree."""
+    require_agency_user(actor, "案卷评查")
+    check_agency(actor, rnd.agency.path if rnd.agency else None, "该评查批次")
+
+
+def _file_access(db, actor, f: ReviewFile) -> None:
+    """The reviewing agency, the file's reviewers and the reviewed unit (which may appeal) see a file."""
+    require_agency_user(actor, "案卷评查")
+    rnd = db.get(ReviewRound, f.round_id)
+    unit = db.get(Agency, f.unit_id)
+    if actor.username in (f.reviewer, getattr(f, "second_reviewer", None)):
+        return
+    if rnd is not None and rnd.agency is not None and actor.covers(rnd.agency.path):
+        return
+    check_agency(actor, unit.path if unit else None, "该评查案卷")
+
+
 @router.get("/review")
 def rounds(request: Request, db: DB, actor: CurrentActor):
-    items = list(db.execute(select(ReviewRound).order_by(ReviewRound.id.desc())).scalars())
+    require_agency_user(actor, "案卷评查")
+    items = [r for r in db.execute(select(ReviewRound).order_by(ReviewRound.id.desc())).scalars()
+             if r.agency is not None and actor.covers(r.agency.path)]
     mine = list(db.execute(select(ReviewFile).where(
         ((ReviewFile.reviewer == actor.username) & (ReviewFile.status == "assigned"))
         | ((ReviewFile.second_reviewer == actor.username) & (ReviewFile.status == "appealed")))).scalars())
@@ -44,6 +65,7 @@ def round_page(request: Request, round_id: int, db: DB, actor: CurrentActor):
     rnd = db.get(ReviewRound, round_id)
     if rnd is None:
         raise NotFound("评查批次不存在", code="review.round_not_found")
+    _round_owner(actor, rnd)
     files = list(db.execute(select(ReviewFile, Case).join(Case, ReviewFile.case_id == Case.id)
                             .where(ReviewFile.round_id == rnd.id).order_by(ReviewFile.id)).all())
     return render(request, "review/round.html", {"rnd": rnd, "files": files, "results": service.unit_results(db, rnd),
@@ -52,7 +74,11 @@ def round_page(request: Request, round_id: int, db: DB, actor: CurrentActor):
 
 @router.post("/review/rounds/{round_id}/publish")
 def publish(round_id: int, db: DB, actor: CurrentActor):
-    service.publish(db, actor, db.get(ReviewRound, round_id))
+    rnd = db.get(ReviewRound, round_id)
+    if rnd is None:
+        raise NotFound("评查批次不存在", code="review.round_not_found")
+    _round_owner(actor, rnd)
+    service.publish(db, actor, rnd)
     return RedirectResponse(f"/review/rounds/{round_id}", status_code=303)
 
 
@@ -66,6 +92,7 @@ def file_page(request: Request, file_id: int, db: DB, actor: CurrentActor):
     f = db.get(ReviewFile, file_id)
     if f is None:
         raise NotFound("评查案卷不存在", code="review.file_not_found")
+    _file_access(db, actor, f)
     return render(request, "review/file.html", _file_ctx(db, f))
 
 

@@ -10,7 +10,7 @@ import logging
 from html import escape
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -21,6 +21,7 @@ from .. import DOMAINS, __version__
 from ..core.db import get_engine
 from ..core.errors import DomainError, NotAuthenticated, ValidationFailed
 from ..settings import get_settings
+from .params import DropEmptyQuery, check_params
 from .security import SecurityMiddleware
 from .templating import render
 
@@ -69,6 +70,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
         redoc_url=None,
+        dependencies=[Depends(check_params)],
+
     )
     app.state.engine = engine or get_engine()
 
@@ -141,5 +144,6 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         app.mount("/vendor", StaticFiles(directory=str(vendor)), name="vendor")
     else:
         log.warning("front-end libraries not installed at %s (run the setup command)", vendor)
+    app.add_middleware(DropEmptyQuery)
     app.add_middleware(SecurityMiddleware)
     return app

@@ -42,11 +42,29 @@ def _secret(request: Request) -> tuple[str | None, str]:
     return request.cookies.get(COOKIE), "session"
 
 
+#: What an enterprise user may open: its home page, the enterprise portal, public pages, its own
+#: account, and the API parts that scope to its own enterprise. Every other page is internal to
+#: the agencies (cases, plans, leads, reviews, rankings) and answers 403 instead of failing.
+ENTERPRISE_PATHS = ("/portal", "/public", "/logout", "/api/v1/me", "/api/v1/auth", "/api/v1/registry",
+                    "/api/v1/portal")
+
+
+def enterprise_may_open(path: str) -> bool:
+    return path == "/" or any(path == p or path.startswith(p + "/") or path.startswith(p + ".")
+                              for p in ENTERPRISE_PATHS)
+
+
 def get_actor(request: Request, db: DB) -> Actor:
     secret, kind = _secret(request)
     if not secret:
         raise NotAuthenticated("请先登录", code="auth.login_required")
     actor = resolve_token(db, secret, kind=kind)
+    if actor.is_enterprise and not enterprise_may_open(request.url.path):
+        request.state.actor = actor
+        raise PermissionDenied("此页面仅限生态环境部门工作人员访问", code="auth.agency_only")
+    if not actor.is_enterprise and actor.agency_path is None:
+        request.state.actor = actor
+        raise PermissionDenied("您的账号未关联执法机构，请联系管理员", code="auth.no_agency")
     if actor.extra.get("scope") == "read" and request.method not in SAFE_METHODS:
         raise PermissionDenied("此API令牌为只读令牌，不能修改数据", code="auth.token_read_only")
     request.state.actor = actor
