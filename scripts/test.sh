@@ -14,6 +14,9 @@ check() { # name, exit code
 echo "== ruff"
 .venv/bin/ruff check src tests benchmarks; check ruff $?
 
+echo "== import contracts (layers, no cycles, domain boundaries: pyproject.toml [tool.importlinter])"
+PYTHONPATH=src .venv/bin/lint-imports --no-logo; check lint-imports $?
+
 echo "== pytest (SQLite)"
 .venv/bin/python -m pytest -n 2 --dist loadgroup -p no:cacheprovider "$@"; check "pytest (SQLite)" $?
 

@@ -92,6 +92,21 @@ def app(engine):
     return create_app(engine)
 
 
+@pytest.fixture
+def cli(engine, monkeypatch):
+    """Run the ``greensword`` CLI in-process against the test database: ``cli("cases", "list")``
+    returns click's Result (``exit_code``, ``output``, ``exception``)."""
+    from typer.testing import CliRunner
+
+    from greensword.cli import app
+    from greensword.settings import get_settings
+
+    monkeypatch.setenv("GREENSWORD_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    runner = CliRunner()
+    return lambda *args: runner.invoke(app, [str(a) for a in args])
+
+
 def csrf_client(app, **kw):
     """A TestClient that behaves like the console's page script: it sends the CSRF token
     (derived from its cookies, see greensword.web.security) with every state-changing request."""

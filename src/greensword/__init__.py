@@ -11,7 +11,8 @@ DOMAINS = (
     "offsite",
     "inspection",
     "cases",
+    "portal",
     "review",
     "evaluation",
-    "portal",
+    "dashboard",
 )

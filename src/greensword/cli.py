@@ -134,12 +134,16 @@ def serve(host: str | None = None, port: int | None = None) -> None:
 def _register_domains() -> None:
     from .demo import cli as demo_cli
 
-    demo_cli.register(app)  # first, so domains can add subcommands to `greensword demo`
+    demo_cli.register(app)
     for domain in DOMAINS:
         name = f"greensword.{domain}.cli"
         if importlib.util.find_spec(name) is not None:
             module = importlib.import_module(name)
             module.register(app)
+            # `greensword demo <name>` commands a domain offers (the demo sits above every domain,
+            # so it is wired here rather than imported by the domain)
+            for command, func in getattr(module, "DEMO_COMMANDS", {}).items():
+                demo_cli.demo_app.command(command)(func)
 
 
 _register_domains()

@@ -137,6 +137,29 @@ def test_record_flow_resumable_upload_submit_immutable_amend(db, world, county):
     assert pub and pub[0]["result"].startswith("发现") and "执法员" not in str(pub)
     stats = {s["division_code"]: s for s in service.statistics(db, officer, year=2026)}
     assert stats["330102"]["inspections"] == 1 and stats["330102"]["findings_per_inspection"] == 1.0
+    # what the other domains read through inspection.queries
+    from greensword.cases import service as cases
+    from greensword.core.models import AuditEntry
+    from greensword.inspection import queries
+
+    pending = queries.pending_referrals(db, officer)
+    assert [(p.record_id, p.enterprise_name, p.findings) for p in pending] == [
+        (r.id, task.enterprise.name, "危废贮存场所未设置标识")]
+    assert queries.pending_referrals(db, actor(db, world, "officer-330203")) == []      # another county
+    ev = queries.record_evidence(db, r.id)
+    assert ev.record_hash == r.record_hash and ev.files == [("现场照片1.jpg", sha)]
+    y = r.checked_at.year
+    sums = queries.county_sums(db, date(y, 1, 1), date(y, 12, 31), upload_on_time_hours=24)
+    assert sums[task.agency_id]["inspections"] == 1 and sums[task.agency_id]["findings"] == 1
+    assert sums[task.agency_id]["uploads_on_time"] == 1
+    assert queries.county_sums(db, date(y - 1, 1, 1), date(y - 1, 12, 31), upload_on_time_hours=24) == {}
+    assert queries.inspections_by_officer(db) == {i: 1 for i in task.officer_ids}
+    c = cases.open_from_referral(db, officer, pending[0].id)
+    assert c.record_id == r.id and c.officer_ids == task.officer_ids and "现场照片1.jpg" in str(cases.evidence_list(db, c))
+    assert queries.referral(db, pending[0].id).status == "opened" and queries.pending_referral_ids(db) == []
+    assert db.execute(select(AuditEntry).where(AuditEntry.action == "inspection.referral.opened")).scalar_one()
+    with pytest.raises(Conflict):
+        cases.open_from_referral(db, officer, pending[0].id)
 
 
 def test_bad_upload_hash_is_discarded(db, world, county):

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from greensword.core.errors import IllegalTransition, PermissionDenied, ValidationFailed
 from greensword.hj212.codec import build
+from greensword.inspection import service as inspection
 from greensword.inspection.models import Task
 from greensword.offsite import engine, service
 from greensword.offsite.models import Lead
@@ -69,13 +70,15 @@ def test_lead_lifecycle_folding_and_inspection_request(db, world, tmp_path):
     assert lead.due_at - lead.created_at == timedelta(hours=4)          # key polluter: 4 h
     off = actor(db, world, "officer-330102")
     with pytest.raises(IllegalTransition):
-        service.act(db, off, lead.id, "request_inspection")
+        inspection.task_from_lead(db, off, lead.id, officer_ids=[])
     with pytest.raises(ValidationFailed):
         service.act(db, off, lead.id, "dismiss")
     service.act(db, off, lead.id, "confirm", reason="数据与工况不符，确认异常")
     assert lead in service.confirmed_for_planning(db, off)
     offs = [world.officers["330102-0"].id, world.officers["330102-1"].id]
-    service.act(db, off, lead.id, "request_inspection", officer_ids=offs, due=date(2026, 3, 6))
+    with pytest.raises(ValidationFailed):           # the inspection domain opens the task, not offsite
+        service.act(db, off, lead.id, "request_inspection")
+    inspection.task_from_lead(db, off, lead.id, officer_ids=offs, due_date=date(2026, 3, 6))
     task = db.get(Task, lead.task_id)
     assert task.source == "lead" and f"线索 {lead.id}" in task.source_ref
     service.act(db, off, lead.id, "close", reason="现场核查属实，已立案")
@@ -108,3 +111,13 @@ def test_lead_pages(client, db, world, tmp_path, monkeypatch):
     assert r.status_code == 200 and "复现查询" in r.text and "2026-03-02 10:00" in r.text
     r = client.post(f"/offsite/leads/{lead.id}/act/confirm", data={"reason": "确认"})
     assert r.status_code == 200 and "已甄别" in r.text
+    # “转现场核查” posts to the inspection domain, which owns that step
+    assert f'action="/inspection/leads/{lead.id}/task"' in r.text
+    r = client.post(f"/inspection/leads/{lead.id}/task", data={"officer": [str(world.officers["330102-0"].id)]})
+    assert r.status_code == 200 and "执法人员" in r.text and "已甄别" in r.text     # one officer is too few
+    offs = [str(world.officers["330102-0"].id), str(world.officers["330102-1"].id)]
+    r = client.post(f"/inspection/leads/{lead.id}/task", data={"officer": offs})
+    db.expire_all()
+    lead = db.get(Lead, lead.id)
+    assert r.status_code == 200 and lead.status == "inspection" and lead.task_id
+    assert f'href="/inspection/tasks/{lead.task_id}"' in r.text

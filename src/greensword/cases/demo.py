@@ -13,21 +13,18 @@ from sqlalchemy import select
 from ..registry.models import Enterprise, Officer
 from . import discretion, service
 
-SPECIAL_ACTIONS = ["清水蓝天", "打击第三方环保服务机构弄虚作假", "重点排污单位自动监测数据专项检查"]
-
 
 def generate(session, ctx) -> None:
-    from ..inspection.models import CaseReferral
+    from ..inspection import queries as inspection_queries
 
     rng = ctx.rng("cases")
     today = ctx.today
     rules = discretion.rules()
-    referrals = session.execute(select(CaseReferral).where(CaseReferral.status == "pending")
-                                .order_by(CaseReferral.id)).scalars().all()
+    referrals = inspection_queries.pending_referral_ids(session)
     leads = _lead_sources(session, ctx, rng, max(5, len(referrals) // 4))
     bar = ctx.task("行政处罚案件", len(referrals) + len(leads))
-    for ref in referrals:
-        c = service.open_from_referral(session, ctx.actor, ref.id)
+    for ref_id in referrals:
+        c = service.open_from_referral(session, ctx.actor, ref_id)
         _progress(session, ctx, rng, c, rules, today)
         bar.advance()
     for ent_id, officers, discovered, source in leads:
@@ -64,7 +61,7 @@ def _progress(session, ctx, rng, c, rules, today: date) -> None:
     if not c.facts:
         c.facts = f"经查，当事人存在{v.name}的行为。"
     if rng.random() < 0.25:
-        c.tags = [rng.choice(SPECIAL_ACTIONS)]
+        c.tags = [rng.choice(service.SPECIAL_ACTIONS)]
     start = c.discovered_on
     age = (today - start).days
     docs = age < 90

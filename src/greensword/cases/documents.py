@@ -40,7 +40,7 @@ def _p(doc, text: str, *, bold: bool = False, center: bool = False, size: int = 
     return para
 
 
-def render(kind: str, case, *, on: date, evidence: list[str], amount_due: int | None = None) -> bytes:
+def render(kind: str, case, *, on: date, evidence: list[str]) -> bytes:
     """The document's bytes. ``case`` supplies the figures; nothing else is looked up."""
     doc = Document()
     e = case.enterprise

@@ -6,18 +6,16 @@ from datetime import date
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
 from ..core.errors import DomainError
 from ..core.timeutil import now
-from ..web.deps import DB, CurrentActor
-from ..web.templating import NavItem, add_nav, render
+from ..webkit.deps import DB, CurrentActor
+from ..webkit.templating import NavItem, add_nav, render
 from . import deadlines, discretion, service, workflow
 from .models import CaseDocument, Measure
 
 router = APIRouter(include_in_schema=False)
-add_nav(NavItem("案件办理", "/cases", roles=("officer", "leader", "admin", "reviewer"), order=40),
-        NavItem("学法积分", "/portal/study", roles=("enterprise",), order=40))
+add_nav(NavItem("案件办理", "/cases", roles=("officer", "leader", "admin", "reviewer"), order=40))
 
 #: form fields each action reads (besides the date)
 FIELDS = {
@@ -29,15 +27,9 @@ FIELDS = {
 
 
 def _pending_referrals(db, actor):
-    from ..inspection.models import CaseReferral, Record
-    from ..registry.models import Agency, Enterprise
+    from ..inspection import queries as inspection_queries
 
-    stmt = (select(CaseReferral, Record, Enterprise).join(Record, CaseReferral.record_id == Record.id)
-            .join(Enterprise, CaseReferral.enterprise_id == Enterprise.id)
-            .join(Agency, Enterprise.agency_id == Agency.id).where(CaseReferral.status == "pending"))
-    if actor.agency_path != "/":
-        stmt = stmt.where(Agency.path.startswith(actor.agency_path, autoescape=True))
-    return db.execute(stmt.order_by(CaseReferral.id.desc()).limit(50)).all()
+    return inspection_queries.pending_referrals(db, actor, limit=50)
 
 
 @router.get("/cases")
@@ -160,29 +152,3 @@ def case_measure_extend(request: Request, case_id: int, measure_id: int, db: DB,
     service.get_case(db, actor, case_id)
     m = db.get(Measure, measure_id)
     return _redo(request, db, actor, case_id, lambda: service.extend_measure(db, actor, m, reason))
-
-
-# --- enterprise: study points ------------------------------------------------------------------
-
-QUIZ = [
-    ("重点排污单位应当如何对待自动监测设备？", ["保证正常运行并与生态环境部门联网", "可在检修时随意停运", "数据可由企业自行修改"], 0),
-    ("罚款到期不缴纳的，每日按罚款数额的多少加处罚款？", ["百分之一", "百分之三", "百分之十"], 1),
-    ("当事人对行政处罚决定不服，可在多少日内申请行政复议？", ["十五日", "三十日", "六十日"], 2),
-]
-
-
-@router.get("/portal/study")
-def study(request: Request, db: DB, actor: CurrentActor, done: int = 0):
-    if not actor.is_enterprise:
-        return RedirectResponse("/", status_code=303)
-    return render(request, "cases/study.html", {"quiz": QUIZ, "done": done,
-                                                "balance": service.points_balance(db, actor.enterprise_id)})
-
-
-@router.post("/portal/study")
-async def study_submit(request: Request, db: DB, actor: CurrentActor):
-    form = await request.form()
-    right = sum(1 for i, (_, _, ans) in enumerate(QUIZ) if form.get(f"q{i}") == str(ans))
-    if right == len(QUIZ) and actor.is_enterprise:
-        service.earn_points(db, actor, actor.enterprise_id, 10, "完成生态环境法律法规学习测验（全部答对）")
-    return RedirectResponse(f"/portal/study?done={1 if right == len(QUIZ) else -1}", status_code=303)

@@ -16,6 +16,8 @@ from ..registry.models import Agency, Enterprise, Officer
 from . import deadlines, discretion, documents, workflow
 from .models import Case, CaseDocument, CaseEvent, Measure, StudyPoints
 
+#: special enforcement actions (专项行动) a case can be tagged with; statistics filter by them
+SPECIAL_ACTIONS = ["清水蓝天", "打击第三方环保服务机构弄虚作假", "重点排污单位自动监测数据专项检查"]
 SOURCES = {"inspection": "现场检查", "lead": "非现场监管线索", "complaint": "信访投诉", "transfer": "移送交办",
            "manual": "其他"}
 MEASURES = {"seizure": "查封、扣押", "restriction": "限制生产", "suspension": "停产整治",
@@ -67,19 +69,19 @@ def open_case(session: Session, actor: Actor, *, enterprise_id: int, title: str,
 
 def open_from_referral(session: Session, actor: Actor, referral_id: int, *, on: date | None = None) -> Case:
     """A violation found on site becomes a case draft with the record's evidence and officers."""
-    from ..inspection.models import CaseReferral, Record
+    from ..inspection import queries as inspection_queries
+    from ..inspection import service as inspection
 
-    ref = session.get(CaseReferral, referral_id)
+    ref = inspection_queries.referral(session, referral_id)
     if ref is None:
         raise NotFound(f"移交记录 {referral_id} 不存在", code="cases.referral_not_found")
     if ref.status != "pending":
         raise Conflict("该检查发现已立为案件", code="cases.referral_used")
-    rec = session.get(Record, ref.record_id)
     c = open_case(session, actor, enterprise_id=ref.enterprise_id, title="现场检查发现的环境违法行为",
-                  facts=rec.findings, source="inspection", source_ref=f"检查记录 {rec.id}（任务 {rec.task_id}）",
-                  discovered_on=on or (rec.checked_at or rec.submitted_at).date(), record_id=rec.id,
-                  officer_ids=list(rec.task.officer_ids))
-    ref.status = "opened"
+                  facts=ref.findings, source="inspection", source_ref=f"检查记录 {ref.record_id}（任务 {ref.task_id}）",
+                  discovered_on=on or (ref.checked_at or ref.submitted_at).date(), record_id=ref.record_id,
+                  officer_ids=list(ref.officer_ids))
+    inspection.mark_referral_opened(session, actor, referral_id, case_id=c.id)
     return c
 
 
@@ -154,13 +156,13 @@ def apply_discretion(session: Session, actor: Actor, c: Case, *, answers: dict[s
 def evidence_list(session: Session, c: Case) -> list[str]:
     out = []
     if c.record_id:
-        from ..inspection.models import Evidence, Record
+        from ..inspection import queries as inspection_queries
 
-        rec = session.get(Record, c.record_id)
+        rec = inspection_queries.record_evidence(session, c.record_id)
         if rec is not None:
             out.append(f"现场检查笔录（{rec.checked_at.date() if rec.checked_at else ''}，记录哈希 {(rec.record_hash or '')[:16]}）")
-            for ev in session.execute(select(Evidence).where(Evidence.task_id == rec.task_id)).scalars():
-                out.append(f"{ev.filename}（SHA-256 {ev.sha256[:16]}）")
+            for filename, digest in rec.files:
+                out.append(f"{filename}（SHA-256 {digest[:16]}）")
     for d in session.execute(select(CaseDocument).where(CaseDocument.case_id == c.id,
                                                         CaseDocument.kind == "evidence")).scalars():
         out.append(f"{d.title}（SHA-256 {d.sha256[:16]}）")

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import column, select, table
 from sqlalchemy.orm import Session
 
 from .audit import record
@@ -178,13 +178,15 @@ def create_user(
     return u
 
 
+#: The registry's agency table, read by name (``users.agency_id`` already references it) so the
+#: core never imports a domain's models.
+_AGENCY = table("agency", column("id"), column("path"))
+
+
 def actor_for(session: Session, user: User) -> Actor:
     path = None
     if user.agency_id is not None:
-        from ..registry.models import Agency
-
-        agency = session.get(Agency, user.agency_id)
-        path = agency.path if agency else None
+        path = session.execute(select(_AGENCY.c.path).where(_AGENCY.c.id == user.agency_id)).scalar_one_or_none()
     return Actor(
         username=user.username,
         roles=frozenset(user.roles or []),

@@ -1,6 +1,6 @@
 """Asia/Shanghai wall-clock time, as the protocol and the law use it."""
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -19,11 +19,3 @@ def aware(dt: datetime) -> datetime:
     if dt.tzinfo is None:
         return dt.replace(tzinfo=TZ)
     return dt.astimezone(TZ)
-
-
-def to_utc(dt: datetime) -> datetime:
-    return aware(dt).astimezone(UTC)
-
-
-def iso(dt: datetime) -> str:
-    return aware(dt).isoformat()

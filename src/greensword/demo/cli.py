@@ -1,5 +1,5 @@
-"""``greensword demo``: generate the demo province; domains add subcommands to ``demo_app``
-(e.g. ``greensword demo monitoring``) from their own cli.register."""
+"""``greensword demo``: generate the demo province; a domain's cli module offers subcommands in
+``DEMO_COMMANDS`` (e.g. ``greensword demo monitoring``), which the root CLI adds to ``demo_app``."""
 
 import importlib
 import importlib.util

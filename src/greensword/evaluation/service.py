@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core import audit
-from ..core.auth import Actor, require_role
-from ..core.errors import NotFound, ValidationFailed
+from ..core.auth import Actor, check_agency, require_agency_user, require_role
+from ..core.errors import NotFound, PermissionDenied, ValidationFailed
 from ..core.rules import Source, load, rules_path
 from ..core.timeutil import now
 from ..registry.models import Agency, Officer
@@ -255,22 +255,14 @@ def evaluate(session: Session, *, year: int, level: str, start: date | None = No
 
 def individuals(session: Session, *, year: int, agency: Agency, limit: int = 50) -> list[dict]:
     """Officers of a unit scored on cases handled, inspections and entered awards (ranked, ties shared)."""
-    from ..cases.models import Case
-    from ..inspection.models import Record, Task
+    from ..cases import queries as case_queries
+    from ..inspection import queries as inspection_queries
 
     sc = scheme(year)
     offs = list(session.execute(select(Officer).join(Agency, Officer.agency_id == Agency.id).where(
         Agency.path.startswith(agency.path, autoescape=True), Officer.active.is_(True))).scalars())
-    cases: dict[int, int] = {}
-    for ids, in session.execute(select(Case.officer_ids).where(Case.decided_on >= date(year, 1, 1),
-                                                               Case.decided_on <= date(year, 12, 31))):
-        for i in ids or []:
-            cases[i] = cases.get(i, 0) + 1
-    insp: dict[int, int] = {}
-    for ids, in session.execute(select(Task.officer_ids).join(Record, Record.task_id == Task.id).where(
-            Record.status == "submitted")):
-        for i in ids or []:
-            insp[i] = insp.get(i, 0) + 1
+    cases = case_queries.decided_by_officer(session, date(year, 1, 1), date(year, 12, 31))
+    insp = inspection_queries.inspections_by_officer(session)
     entries = _entries(session, year, "officer")
     raw = {o.id: {"cases_handled": cases.get(o.id, 0), "inspections_done": insp.get(o.id, 0),
                   "awards": entries.get((o.id, "awards"))} for o in offs}
@@ -302,6 +294,71 @@ def card_for(session: Session, *, year: int, agency_id: int) -> Card:
         if c.agency_id == agency_id:
             return c
     raise NotFound("该机构不参加评估", code="evaluation.not_ranked")
+
+
+def visible_units(session: Session, actor: Actor) -> set[int]:
+    """Ids of the units whose evaluation results the actor may read (its own subtree); rankings
+    and score cards are internal to the agencies."""
+    require_agency_user(actor, "评估排名")
+    return {i for i, path in session.execute(select(Agency.id, Agency.path)) if actor.covers(path)}
+
+
+def notice_issuer(session: Session, actor: Actor) -> Agency:
+    """The results notice spans every unit of a level: issued by provincial (or ministry) staff."""
+    require_agency_user(actor, "评估通报")
+    require_role(actor, "leader", "admin", "evaluator")
+    a = session.get(Agency, actor.agency_id) if actor.agency_id else None
+    if a is None or a.level not in ("ministry", "province"):
+        raise PermissionDenied("评估结果通报仅限省级及以上生态环境部门出具", code="evaluation.notice_scope")
+    return a
+
+
+def unit_for(session: Session, actor: Actor, agency_id: int | None) -> Agency:
+    """The unit a report is about: the given agency, else the actor's own, else the province;
+    within the actor's jurisdiction."""
+    if agency_id is None:
+        a = session.get(Agency, actor.agency_id) if actor.agency_id else None
+        if a is None:
+            a = session.execute(select(Agency).where(Agency.level == "province")).scalars().first()
+    else:
+        a = session.get(Agency, agency_id)
+    if a is None:
+        raise NotFound("机构不存在", code="evaluation.agency_not_found")
+    check_agency(actor, a.path, "该机构")
+    return a
+
+
+def period_filters(year: int | None, start: date | None, end: date | None, tag: str,
+                   violation: str) -> statistics.Filters:
+    """Report filters from a request: the whole year unless start/end are given."""
+    y = year or now().year
+    return statistics.Filters(start or date(y, 1, 1), end or date(y, 12, 31), tag or None, violation or None)
+
+
+def statistics_xlsx(session: Session, unit: Agency, f: statistics.Filters) -> bytes:
+    """The monthly report to the level above: one row per subordinate unit, this period, the
+    same period last year and the change."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    rep = statistics.report(session, unit, f)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "执法统计月报"
+    keys = list(statistics.LABELS)
+    ws.append([f"{unit.name}生态环境执法统计报表"])
+    ws.append([f"统计期间：{f.start.isoformat()} 至 {f.end.isoformat()}" + (f"；专项行动：{f.tag}" if f.tag else "")
+               + (f"；违法类型：{f.violation_code}" if f.violation_code else "")])
+    ws.append(["单位"] + [statistics.LABELS[k] for k in keys] + [f"{statistics.LABELS[k]}同比" for k in keys[:3]])
+    ws["A1"].font = Font(bold=True, size=14)
+    for row in [*rep["children"], rep["unit"]]:
+        name = row["agency"] if row is not rep["unit"] else f"{row['agency']}（合计）"
+        ws.append([name] + [row[k] for k in keys] + [row["yoy"][k] for k in keys[:3]])
+    for cell in ws[3]:
+        cell.alignment = Alignment(wrap_text=True)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
 
 
 def rank_label(c: Card) -> str:

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..core.timeutil import TZ
+from ..cases import queries as cases
+from ..inspection import queries as inspection
+from ..inspection import service as inspection_service
+from ..offsite import queries as offsite
 from ..registry.models import Agency, Enterprise
 
 #: figure → zh-CN label, in report order. Rates are derived from the counts below them.
@@ -99,97 +102,38 @@ class Figures:
         return out
 
 
-def _county_sums(session: Session, f: Filters) -> dict[int, dict[str, float]]:
-    from ..cases.models import Case, Measure
-    from ..inspection.models import Record, Task
-    from ..inspection.service import sampling
+#: figures computed from the case records alone
+CASE_FIGURES = frozenset({"cases_filed", "decisions", "fines_yuan", "non_penalty", "withdrawn", "lead_cases",
+                          "offset_cases", "offset_yuan", "supporting_measures", *MEASURES})
 
+
+def _county_sums(session: Session, f: Filters, cases_only: bool = False) -> dict[int, dict[str, float]]:
+    """Per-county sums, each domain's figures from its own queries module (``cases_only``: skip
+    the inspection, lead and population figures)."""
     sums: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
 
-    tagged = None
-    if f.tag:      # JSON containment differs across databases: select the tagged ids portably
-        tagged = [cid for cid, tags in session.execute(select(Case.id, Case.tags)) if f.tag in (tags or [])]
+    def merge(part: dict[int, dict[str, float]]) -> None:
+        for agency_id, values in part.items():
+            for k, v in values.items():
+                sums[agency_id][k] += v
 
-    def case_filter(q):
-        if tagged is not None:
-            q = q.where(Case.id.in_(tagged))
-        if f.violation_code:
-            q = q.where(Case.violation_code == f.violation_code)
-        return q
-
-    def add(rows, key):
-        for agency_id, n in rows:
-            sums[agency_id][key] += float(n or 0)
-
-    between = lambda col: and_(col >= f.start, col <= f.end)  # noqa: E731
-    add(session.execute(case_filter(select(Case.agency_id, func.count()).where(between(Case.filed_on)))
-                        .group_by(Case.agency_id)), "cases_filed")
-    add(session.execute(case_filter(select(Case.agency_id, func.count()).where(
-        between(Case.decided_on), Case.outcome.in_(("penalty", "revoked")))).group_by(Case.agency_id)), "decisions")
-    add(session.execute(case_filter(select(Case.agency_id, func.sum(Case.fine)).where(
-        between(Case.decided_on), Case.outcome == "penalty")).group_by(Case.agency_id)), "fines_yuan")
-    add(session.execute(case_filter(select(Case.agency_id, func.count()).where(
-        between(Case.decided_on), Case.outcome == "non_penalty")).group_by(Case.agency_id)), "non_penalty")
-    add(session.execute(case_filter(select(Case.agency_id, func.count()).where(
-        between(Case.closed_on), Case.outcome == "withdrawn")).group_by(Case.agency_id)), "withdrawn")
-    add(session.execute(case_filter(select(Case.agency_id, func.count()).where(
-        between(Case.filed_on), Case.source == "lead")).group_by(Case.agency_id)), "lead_cases")
-    add(session.execute(case_filter(select(Case.agency_id, func.count()).where(
-        between(Case.decided_on), Case.offset_yuan > 0)).group_by(Case.agency_id)), "offset_cases")
-    add(session.execute(case_filter(select(Case.agency_id, func.sum(Case.offset_yuan)).where(
-        between(Case.decided_on))).group_by(Case.agency_id)), "offset_yuan")
-    for kind in MEASURES:
-        # a case counts once per measure kind (the campaign counts cases, not orders)
-        add(session.execute(case_filter(select(Case.agency_id, func.count(func.distinct(Measure.case_id)))
-                                        .join(Measure, Measure.case_id == Case.id)
-                                        .where(Measure.kind == kind, between(Measure.started_on)))
-                            .group_by(Case.agency_id)), kind)
-    add(session.execute(case_filter(select(Case.agency_id, func.count(func.distinct(Measure.case_id)))
-                                    .join(Measure, Measure.case_id == Case.id)
-                                    .where(between(Measure.started_on))).group_by(Case.agency_id)),
-        "supporting_measures")
-    if f.tag is None and f.violation_code is None:
-        from ..offsite.models import Lead
-
-        lo_ = datetime.combine(f.start, time(0), TZ)
-        hi_ = datetime.combine(f.end + timedelta(days=1), time(0), TZ)
-        add(session.execute(select(Lead.agency_id, func.count()).where(
-            Lead.created_at >= lo_, Lead.created_at < hi_, Lead.agency_id.is_not(None)).group_by(Lead.agency_id)),
-            "leads")
-        on_time_h = sampling().upload_on_time_hours
-        lo = datetime.combine(f.start, time(0), TZ)
-        hi = datetime.combine(f.end + timedelta(days=1), time(0), TZ)
-        rec = session.execute(select(Task.agency_id, Record.checked_at, Record.submitted_at, Record.violation,
-                                     Task.enterprise_id, Task.source)
-                              .join(Record, Record.task_id == Task.id)
-                              .where(Record.status == "submitted", Record.checked_at >= lo, Record.checked_at < hi)).all()
-        covered: dict[int, set] = defaultdict(set)
-        for agency_id, checked, submitted, violation, ent, source in rec:
-            s = sums[agency_id]
-            s["inspections"] += 1
-            s["findings"] += 1 if violation else 0
-            if checked and submitted and (submitted - checked) <= timedelta(hours=on_time_h):
-                s["uploads_on_time"] += 1
-            if source == "routine":
-                covered[agency_id].add(ent)
-        for agency_id, ents in covered.items():
-            sums[agency_id]["covered"] += len(ents)
-        add(session.execute(select(Task.agency_id, func.count()).where(
-            Task.source == "routine", between(Task.due_date)).group_by(Task.agency_id)), "routine_planned")
-        add(session.execute(select(Task.agency_id, func.count()).where(
-            Task.source == "routine", Task.status == "submitted", between(Task.due_date)).group_by(Task.agency_id)),
-            "routine_done")
-        add(session.execute(select(Enterprise.agency_id, func.count()).where(Enterprise.positive_list.is_(False))
-                            .group_by(Enterprise.agency_id)), "population")
+    merge(cases.county_sums(session, f.start, f.end, tag=f.tag, violation_code=f.violation_code, measures=MEASURES))
+    if f.tag is None and f.violation_code is None and not cases_only:
+        for agency_id, n in offsite.leads_by_agency(session, f.start, f.end).items():
+            sums[agency_id]["leads"] += float(n)
+        merge(inspection.county_sums(session, f.start, f.end, inspection_service.sampling().upload_on_time_hours))
+        for agency_id, n in session.execute(select(Enterprise.agency_id, func.count()).where(
+                Enterprise.positive_list.is_(False)).group_by(Enterprise.agency_id)):
+            sums[agency_id]["population"] += float(n or 0)
     return sums
 
 
-def compute(session: Session, f: Filters) -> dict[int, Figures]:
+def compute(session: Session, f: Filters, cases_only: bool = False) -> dict[int, Figures]:
     """Figures for every agency (counties from the records, every ancestor the sum of its subtree)."""
     agencies = list(session.execute(select(Agency)).scalars())
     by_id = {a.id: a for a in agencies}
     out = {a.id: Figures(a.id, a.name, a.division_code, a.level) for a in agencies}
-    for agency_id, sums in _county_sums(session, f).items():
+    for agency_id, sums in _county_sums(session, f, cases_only).items():
         a = by_id.get(agency_id)
         if a is None:
             continue
@@ -233,7 +177,7 @@ def monthly(session: Session, agency: Agency, year: int, keys=("cases_filed", "d
     for m in range(1, 13):
         start = date(year, m, 1)
         end = (date(year + (m == 12), m % 12 + 1, 1) - timedelta(days=1))
-        figs = compute(session, Filters(start, end))[agency.id]
+        figs = compute(session, Filters(start, end), cases_only=CASE_FIGURES.issuperset(keys))[agency.id]
         for k in keys:
             out[k].append(figs.get(k))
     return out

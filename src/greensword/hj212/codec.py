@@ -18,6 +18,7 @@ from datetime import datetime
 
 from . import protocol
 from .crc import crc16, modbus
+from .errors import ParseError
 
 #: Quirk names, with the zh-CN text the console shows.
 QUIRKS = {
@@ -41,18 +42,6 @@ _INT = re.compile(r"[-+]?\d+")
 _HEX = re.compile(r"[0-9A-Fa-f]{4}")
 _DT_VARIANT = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})[ T]?(\d{2}):?(\d{2}):?(\d{2})?(?:\.\d+)?")
 _HEADER_KEYS = ("QN", "ST", "CN", "PW", "MN", "Flag", "PNUM", "PNO", "RF")
-
-
-class ParseError(ValueError):
-    """A rejected packet: ``code`` is machine-readable, ``message`` says exactly what is wrong."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-
-    def as_dict(self) -> dict:
-        return {"code": self.code, "message": self.message}
 
 
 @dataclass(slots=True)

@@ -11,8 +11,8 @@ from ..core.pagination import PageParams
 from ..core.timeutil import now
 from ..registry import service as registry
 from ..settings import get_settings
-from ..web.deps import DB, CurrentActor
-from ..web.templating import NavItem, add_nav, render
+from ..webkit.deps import DB, CurrentActor
+from ..webkit.templating import NavItem, add_nav, render
 from . import console, protocol
 from .codec import QUIRKS
 from .models import Device

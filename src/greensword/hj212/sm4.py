@@ -10,7 +10,7 @@ import binascii
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from .codec import ParseError
+from .errors import ParseError
 
 
 def _cipher(key: bytes) -> Cipher:

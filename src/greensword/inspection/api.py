@@ -1,26 +1,17 @@
-"""Inspection JSON API: resumable evidence uploads, draw verification and published inputs."""
+"""Inspection JSON API: resumable evidence uploads, draw verification and published inputs, and
+the targeted task a confirmed off-site lead becomes."""
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
-from pydantic import BaseModel
 
-from ..web.deps import DB, CurrentActor
+from ..webkit.deps import DB, CurrentActor
 from . import service
 from .models import Snapshot
+from .schemas import TaskFromLead, TaskOut, UploadStart
 
 router = APIRouter(prefix="/inspection", tags=["inspection"])
-
-
-class UploadStart(BaseModel):
-    sha256: str
-    size: int
-    filename: str
-    mime: str = "application/octet-stream"
-    captured_at: datetime | None = None
-    location: str = ""
 
 
 @router.post("/tasks/{task_id}/uploads")
@@ -60,3 +51,10 @@ def inputs(plan_id: int, db: DB, actor: CurrentActor) -> dict:
             "enterprises": json.loads(db.get(Snapshot, plan.enterprises_hash).content),
             "officers": json.loads(db.get(Snapshot, plan.officers_hash).content),
             "params": plan.result["params"], "algorithm": "greensword.inspection.draw.run_draw (SHA-256 lottery)"}
+
+
+@router.post("/leads/{lead_id}/task")
+def task_from_lead(lead_id: int, body: TaskFromLead, db: DB, actor: CurrentActor) -> TaskOut:
+    """A confirmed off-site lead becomes a targeted on-site task (the inspection domain owns this step)."""
+    task = service.task_from_lead(db, actor, lead_id, officer_ids=body.officer_ids, due_date=body.due_date)
+    return TaskOut.model_validate(task)

@@ -21,6 +21,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..core.lottery import ticket as _ticket
+
 
 def canonical(obj: Any) -> bytes:
     return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
@@ -49,11 +51,6 @@ class DrawResult:
     @property
     def hash(self) -> str:
         return sha256(self.as_dict())
-
-
-def _ticket(digest: bytes, label: str) -> float:
-    h = hashlib.sha256(digest + b":" + label.encode()).digest()
-    return (int.from_bytes(h[:8], "big") + 0.5) / 2.0 ** 64
 
 
 def _matches(ent: dict, match: dict) -> bool:

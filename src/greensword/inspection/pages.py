@@ -13,8 +13,8 @@ from ..core.errors import DomainError
 from ..core.timeutil import now
 from ..registry import service as registry
 from ..registry.models import Officer
-from ..web.deps import DB, CurrentActor
-from ..web.templating import NavItem, add_nav, render
+from ..webkit.deps import DB, CurrentActor
+from ..webkit.templating import NavItem, add_nav, render
 from . import service
 from .models import Amendment, Record
 
@@ -37,6 +37,21 @@ def plans(request: Request, db: DB, actor: CurrentActor):
     return render(request, "inspection/plans.html", {
         "plans": service.list_plans(db, actor), "modes": service.MODES, "leads": confirmed_for_planning(db, actor),
         "agencies": registry.list_agencies(db, actor, level="county"), "today": now().date()})
+
+
+@router.post("/inspection/leads/{lead_id}/task")
+async def task_from_lead(request: Request, lead_id: int, db: DB, actor: CurrentActor):
+    """“转现场核查” on the lead page: the inspection domain opens the task and marks the lead."""
+    form = await request.form()
+    officers = [int(v) for k, v in form.multi_items() if k == "officer"]
+    try:
+        service.task_from_lead(db, actor, lead_id, officer_ids=officers)
+    except DomainError as exc:
+        db.rollback()
+        from urllib.parse import quote
+
+        return RedirectResponse(f"/offsite/leads/{lead_id}?error={quote(exc.message)}", status_code=303)
+    return RedirectResponse(f"/offsite/leads/{lead_id}", status_code=303)
 
 
 @router.post("/inspection/plans")

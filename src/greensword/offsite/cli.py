@@ -22,7 +22,7 @@ def screen_cmd(
     engine: Annotated[str, typer.Option(help="duckdb | spark")] = "duckdb",
 ) -> None:
     """Screen a packet dump without a database; one JSON lead per line."""
-    from ..hj212.cli import split_lines
+    from ..hj212.dump import split_lines
     from .screen import read_limits, screen_packets, write_jsonl
 
     if not packets.exists():
@@ -113,8 +113,9 @@ def demo_monitoring(
     console.print(f"已写入 {len(specs)} 个监测点 {days} 天的分钟数据（{first} 起），注入 {len(labs)} 处违法，标注：{label_file}")
 
 
-def register(app: typer.Typer) -> None:
-    from ..demo.cli import demo_app
+#: Subcommands of ``greensword demo`` (wired by the root CLI: the demo sits above the domains).
+DEMO_COMMANDS = {"monitoring": demo_monitoring}
 
+
+def register(app: typer.Typer) -> None:
     app.add_typer(offsite_app, name="offsite")
-    demo_app.command("monitoring")(demo_monitoring)

@@ -6,7 +6,6 @@ from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import Base, TZDateTime
-from ..inspection import models as _inspection  # noqa: F401  (leads point at inspection tasks)
 from ..registry.models import Enterprise
 
 
@@ -32,7 +31,9 @@ class Lead(Base):
     evidence: Mapped[dict] = mapped_column(JSON, default=dict)
     repeats: Mapped[int] = mapped_column(Integer, default=0)       # later findings folded into this lead
     due_at: Mapped[datetime] = mapped_column(TZDateTime)
-    task_id: Mapped[int | None] = mapped_column(ForeignKey("inspection_task.id"))
+    #: The inspection task opened for this lead. Recorded by the inspection domain (which owns that
+    #: step) through ``service.act``; no foreign key, as offsite sits below inspection.
+    task_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(TZDateTime)
     updated_at: Mapped[datetime] = mapped_column(TZDateTime)
 

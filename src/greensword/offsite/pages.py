@@ -13,8 +13,8 @@ from ..core.timeutil import aware, now
 from ..registry import service as registry
 from ..registry.models import Officer
 from ..settings import get_settings
-from ..web.deps import DB, CurrentActor
-from ..web.templating import NavItem, add_nav, render
+from ..webkit.deps import DB, CurrentActor
+from ..webkit.templating import NavItem, add_nav, render
 from . import service
 from .models import Lead
 
@@ -87,9 +87,8 @@ def _lead_page(request: Request, lead_id: int, db, actor, error: str = "", statu
 @router.post("/offsite/leads/{lead_id}/act/{action}")
 async def lead_act(request: Request, lead_id: int, action: str, db: DB, actor: CurrentActor):
     form = await request.form()
-    officers = [int(v) for k, v in form.multi_items() if k == "officer"]
     try:
-        service.act(db, actor, lead_id, action, reason=str(form.get("reason", "")), officer_ids=officers)
+        service.act(db, actor, lead_id, action, reason=str(form.get("reason", "")))
     except DomainError as exc:
         # shown on the page itself: a message taken from the URL could be anyone's text
         db.rollback()

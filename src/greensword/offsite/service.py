@@ -5,7 +5,7 @@ domain), closing with an outcome. Every step is audited."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -102,14 +102,21 @@ TRANSITIONS = {"confirm": ("new",), "dismiss": ("new",), "remind": ("screened",)
                "close": ("screened", "reminded", "inspection")}
 
 
-def act(session: Session, actor: Actor, lead_id: int, action: str, *, reason: str = "",
-        officer_ids: list[int] | None = None, due: date | None = None) -> Lead:
-    require_role(actor, "officer", "leader", "admin")
-    lead = get_lead(session, actor, lead_id)
+def check_action(lead: Lead, action: str) -> None:
+    """Refuse an unknown action or one the lead's status does not allow."""
     if action not in TRANSITIONS:
         raise ValidationFailed(f"未知的线索操作 {action}", code="offsite.bad_action")
     if lead.status not in TRANSITIONS[action]:
         raise IllegalTransition(f"线索处于“{STATUS[lead.status]}”状态，不能执行该操作", code="offsite.illegal_transition")
+
+
+def act(session: Session, actor: Actor, lead_id: int, action: str, *, reason: str = "",
+        task_id: int | None = None) -> Lead:
+    """Move a lead along its lifecycle. ``request_inspection`` is owned by the inspection domain
+    (``inspection.service.task_from_lead`` opens the task, then records it here with ``task_id``)."""
+    require_role(actor, "officer", "leader", "admin")
+    lead = get_lead(session, actor, lead_id)
+    check_action(lead, action)
     if action in ("dismiss", "close") and not reason.strip():
         raise ValidationFailed("排除或办结线索须说明理由/结果", code="offsite.no_reason")
     if action == "confirm":
@@ -121,14 +128,9 @@ def act(session: Session, actor: Actor, lead_id: int, action: str, *, reason: st
         lead.status = "reminded"
         lead.reason = reason or "已向企业发送电子督办提醒"
     elif action == "request_inspection":
-        from ..inspection.service import create_targeted_task
-
-        if lead.enterprise_id is None:
-            raise ValidationFailed("该线索没有对应的企业，不能派发现场核查", code="offsite.no_enterprise")
-        task = create_targeted_task(session, actor, enterprise_id=lead.enterprise_id, source="lead",
-                                    source_ref=f"线索 {lead.id}（{DETECTOR_NAMES[lead.detector]}）",
-                                    officer_ids=officer_ids or [], due_date=due or (now() + timedelta(days=2)).date())
-        lead.status, lead.task_id = "inspection", task.id
+        if task_id is None:
+            raise ValidationFailed("转现场核查须由检查模块派发检查任务", code="offsite.no_task")
+        lead.status, lead.task_id = "inspection", task_id
     elif action == "close":
         lead.status, lead.outcome = "closed", reason
     lead.updated_at = now()

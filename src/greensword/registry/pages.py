@@ -7,8 +7,8 @@ from fastapi.responses import RedirectResponse
 
 from ..core.errors import ValidationFailed
 from ..core.pagination import PageParams
-from ..web.deps import DB, CurrentActor
-from ..web.templating import NavItem, add_nav, render
+from ..webkit.deps import DB, CurrentActor
+from ..webkit.templating import NavItem, add_nav, render
 from . import io as registry_io
 from . import service
 from .schemas import EnterpriseIn, OfficerIn

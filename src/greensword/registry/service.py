@@ -5,7 +5,6 @@ the same transaction. Readers in other domains use the ``get_*`` / ``list_*`` fu
 """
 
 from collections.abc import Iterable
-from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -90,18 +89,6 @@ def list_agencies(session: Session, actor: Actor, level: str | None = None,
     if parent_id is not None:
         stmt = stmt.where(Agency.parent_id == parent_id)
     return list(session.execute(stmt).scalars())
-
-
-def subtree(session: Session, agency: Agency) -> list[Agency]:
-    """The agency and everything under it (for roll-ups)."""
-    stmt = select(Agency).where(Agency.path.startswith(agency.path, autoescape=True)).order_by(Agency.path)
-    return list(session.execute(stmt).scalars())
-
-
-def ancestors(session: Session, agency: Agency) -> list[Agency]:
-    ids = [int(x) for x in agency.path.strip("/").split("/") if x]
-    found = {a.id: a for a in session.execute(select(Agency).where(Agency.id.in_(ids))).scalars()}
-    return [found[i] for i in ids if i in found]
 
 
 def _check_agency_fields(session: Session, data: AgencyIn, errors: list) -> Agency | None:
@@ -433,7 +420,3 @@ def _page(session: Session, stmt, page: PageParams | None) -> Page:
     total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
     items = list(session.execute(stmt.offset(page.offset).limit(page.size)).unique().scalars())
     return Page(items=items, total=total, page=page.page, size=page.size)
-
-
-def is_permit_valid(e: Enterprise, on: date) -> bool:
-    return bool(e.permit_no) and (e.permit_valid_until is None or e.permit_valid_until >= on)

@@ -7,13 +7,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
-from ..cases.models import Case
+from ..cases import queries as case_queries
 from ..core.auth import check_agency, require_agency_user
-from ..core.errors import DomainError, NotFound
+from ..core.errors import DomainError
 from ..core.timeutil import now
 from ..registry.models import Agency
-from ..web.deps import DB, CurrentActor
-from ..web.templating import NavItem, add_nav, render
+from ..webkit.deps import DB, CurrentActor
+from ..webkit.templating import NavItem, add_nav, render
 from . import service
 from .models import ReviewFile, ReviewRound
 
@@ -42,11 +42,8 @@ def _file_access(db, actor, f: ReviewFile) -> None:
 @router.get("/review")
 def rounds(request: Request, db: DB, actor: CurrentActor):
     require_agency_user(actor, "案卷评查")
-    items = [r for r in db.execute(select(ReviewRound).order_by(ReviewRound.id.desc())).scalars()
-             if r.agency is not None and actor.covers(r.agency.path)]
-    mine = list(db.execute(select(ReviewFile).where(
-        ((ReviewFile.reviewer == actor.username) & (ReviewFile.status == "assigned"))
-        | ((ReviewFile.second_reviewer == actor.username) & (ReviewFile.status == "appealed")))).scalars())
+    items = [r for r in service.list_rounds(db) if r.agency is not None and actor.covers(r.agency.path)]
+    mine = service.my_files(db, actor)
     agencies = [a for a in db.execute(select(Agency).where(Agency.level.in_(("province", "city")))).scalars()
                 if actor.agency_path == "/" or a.path.startswith(actor.agency_path)]
     return render(request, "review/rounds.html", {"rounds": items, "mine": mine, "agencies": agencies,
@@ -62,36 +59,31 @@ def create(db: DB, actor: CurrentActor, agency_id: int = Form(...), name: str = 
 
 @router.get("/review/rounds/{round_id}")
 def round_page(request: Request, round_id: int, db: DB, actor: CurrentActor):
-    rnd = db.get(ReviewRound, round_id)
-    if rnd is None:
-        raise NotFound("评查批次不存在", code="review.round_not_found")
+    rnd = service.get_round(db, round_id)
     _round_owner(actor, rnd)
-    files = list(db.execute(select(ReviewFile, Case).join(Case, ReviewFile.case_id == Case.id)
-                            .where(ReviewFile.round_id == rnd.id).order_by(ReviewFile.id)).all())
+    mine = service.round_files(db, rnd)
+    cases = case_queries.refs(db, (f.case_id for f in mine))
+    files = [(f, cases[f.case_id]) for f in mine if f.case_id in cases]
     return render(request, "review/round.html", {"rnd": rnd, "files": files, "results": service.unit_results(db, rnd),
                                                  "verified": service.verify_round(db, rnd)})
 
 
 @router.post("/review/rounds/{round_id}/publish")
 def publish(round_id: int, db: DB, actor: CurrentActor):
-    rnd = db.get(ReviewRound, round_id)
-    if rnd is None:
-        raise NotFound("评查批次不存在", code="review.round_not_found")
+    rnd = service.get_round(db, round_id)
     _round_owner(actor, rnd)
     service.publish(db, actor, rnd)
     return RedirectResponse(f"/review/rounds/{round_id}", status_code=303)
 
 
 def _file_ctx(db, f, error=""):
-    return {"f": f, "case": db.get(Case, f.case_id), "sheet": service.sheet(), "error": error,
+    return {"f": f, "case": case_queries.refs(db, [f.case_id]).get(f.case_id), "sheet": service.sheet(), "error": error,
             "unit": db.get(Agency, f.unit_id)}
 
 
 @router.get("/review/files/{file_id}")
 def file_page(request: Request, file_id: int, db: DB, actor: CurrentActor):
-    f = db.get(ReviewFile, file_id)
-    if f is None:
-        raise NotFound("评查案卷不存在", code="review.file_not_found")
+    f = service.get_file(db, file_id)
     _file_access(db, actor, f)
     return render(request, "review/file.html", _file_ctx(db, f))
 

@@ -12,15 +12,16 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..cases import queries as case_queries
 from ..cases.calendar import add_days
-from ..cases.models import Case
 from ..core import audit
 from ..core.auth import Actor, require_role
 from ..core.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
+from ..core.lottery import ticket
 from ..core.models import User
 from ..core.rules import Source, load
 from ..core.timeutil import now
-from ..inspection.draw import _ticket, sha256
+from ..inspection.draw import sha256
 from ..registry.models import Agency
 from .models import ReviewFile, ReviewRound
 
@@ -83,12 +84,12 @@ def draw_files(seed: str, population: list[dict], reviewers: list[dict], params:
     for unit_id in sorted(by_unit):
         cases = by_unit[unit_id]
         k = min(len(cases), max(params["min_per_unit"], math.ceil(params["ratio"] * len(cases) - 1e-9)))
-        chosen = sorted(cases, key=lambda c: (_ticket(digest, f"case:{c['case_id']}"), c["case_id"]))[:k]
+        chosen = sorted(cases, key=lambda c: (ticket(digest, f"case:{c['case_id']}"), c["case_id"]))[:k]
         for c in chosen:
             eligible = [r for r in reviewers if not c["unit_path"].startswith(r["agency_path"])]
             if not eligible:
                 raise ValidationFailed("没有与被评查单位无关的评查人员", code="review.no_reviewer")
-            r = min(eligible, key=lambda r: (load_[r["username"]], _ticket(digest, f"rev:{c['case_id']}:{r['username']}")))
+            r = min(eligible, key=lambda r: (load_[r["username"]], ticket(digest, f"rev:{c['case_id']}:{r['username']}")))
             load_[r["username"]] += 1
             files.append({"case_id": c["case_id"], "unit_id": unit_id, "reviewer": r["username"]})
     return {"digest": digest_hex, "files": files}
@@ -102,10 +103,7 @@ def create_round(session: Session, actor: Actor, *, agency_id: int, name: str, s
         raise NotFound(f"机构 {agency_id} 不存在", code="review.agency_not_found")
     units = {u.id: u for u in _units(session, reviewing)}
     population = [{"case_id": cid, "unit_id": aid, "unit_path": units[aid].path}
-                  for cid, aid in session.execute(
-                      select(Case.id, Case.agency_id).where(Case.stage.in_(("closed", "archived")),
-                                                            Case.closed_on >= start, Case.closed_on <= end)
-                      .order_by(Case.id)) if aid in units]
+                  for cid, aid in case_queries.closed_between(session, start, end) if aid in units]
     reviewers = sorted(({"username": u.username, "agency_path": u_path} for u, u_path in session.execute(
         select(User, Agency.path).join(Agency, User.agency_id == Agency.id)
         .where(Agency.path.startswith(reviewing.path, autoescape=True))) if "reviewer" in (u.roles or [])),
@@ -129,6 +127,36 @@ def create_round(session: Session, actor: Actor, *, agency_id: int, name: str, s
                   "result_hash": rnd.result_hash, "files": len(result["files"])})
     session.flush()
     return rnd
+
+
+def list_rounds(session: Session) -> list[ReviewRound]:
+    return list(session.execute(select(ReviewRound).order_by(ReviewRound.id.desc())).scalars())
+
+
+def get_round(session: Session, round_id: int) -> ReviewRound:
+    rnd = session.get(ReviewRound, round_id)
+    if rnd is None:
+        raise NotFound("评查批次不存在", code="review.round_not_found")
+    return rnd
+
+
+def round_files(session: Session, rnd: ReviewRound) -> list[ReviewFile]:
+    return list(session.execute(select(ReviewFile).where(ReviewFile.round_id == rnd.id)
+                                .order_by(ReviewFile.id)).scalars())
+
+
+def get_file(session: Session, file_id: int) -> ReviewFile:
+    f = session.get(ReviewFile, file_id)
+    if f is None:
+        raise NotFound("评查案卷不存在", code="review.file_not_found")
+    return f
+
+
+def my_files(session: Session, actor: Actor) -> list[ReviewFile]:
+    """Files waiting for this reviewer: first scoring, or an appeal to decide."""
+    return list(session.execute(select(ReviewFile).where(
+        ((ReviewFile.reviewer == actor.username) & (ReviewFile.status == "assigned"))
+        | ((ReviewFile.second_reviewer == actor.username) & (ReviewFile.status == "appealed")))).scalars())
 
 
 def verify_round(session: Session, rnd: ReviewRound) -> bool:
@@ -197,7 +225,7 @@ def appeal(session: Session, actor: Actor, file_id: int, reason: str, *, on: dat
     if not others:
         raise ValidationFailed("没有可复核的第二名评查人员", code="review.no_second")
     digest = bytes.fromhex(rnd.result_hash)
-    second = min(others, key=lambda r: _ticket(digest, f"appeal:{f.id}:{r['username']}"))
+    second = min(others, key=lambda r: ticket(digest, f"appeal:{f.id}:{r['username']}"))
     f.status, f.appeal_reason, f.appeal_by, f.appealed_on = "appealed", reason, actor.username, on
     f.second_reviewer = second["username"]
     audit.record(session, actor, "review.appeal", "review_file", f.id, {"reason": reason, "second": f.second_reviewer})
@@ -257,15 +285,3 @@ def publish(session: Session, actor: Actor, rnd: ReviewRound, on: date | None = 
     rnd.published_on = on or now().date()
     audit.record(session, actor, "review.publish", "review_round", rnd.id, {"results": unit_results(session, rnd)})
     return rnd
-
-
-def yoy_quality(session: Session, year: int) -> float | None:
-    """Year-on-year change of the average file score (e.g. +8.9 %)."""
-    def avg(y):
-        q = quality_by_unit(session, y)
-        return sum(q.values()) / len(q) if q else None
-
-    cur, prev = avg(year), avg(year - 1)
-    if cur is None or not prev:
-        return None
-    return round((cur - prev) / prev, 4)

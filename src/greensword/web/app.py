@@ -21,9 +21,9 @@ from .. import DOMAINS, __version__
 from ..core.db import get_engine
 from ..core.errors import DomainError, NotAuthenticated, ValidationFailed
 from ..settings import get_settings
+from ..webkit.templating import render
 from .params import DropEmptyQuery, check_params
 from .security import SecurityMiddleware
-from .templating import render
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"

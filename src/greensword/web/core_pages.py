@@ -13,8 +13,8 @@ from ..core.auth import ROLES, actor_for, list_tokens, login, require_role, revo
 from ..core.models import AuditEntry
 from ..registry import service as registry
 from ..settings import get_settings
-from .deps import COOKIE, DB, CurrentActor
-from .templating import NavItem, add_nav, render
+from ..webkit.deps import COOKIE, DB, CurrentActor
+from ..webkit.templating import NavItem, add_nav, render
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(tags=["auth", "audit"])

@@ -2,6 +2,7 @@
 per request, committed before the response is sent) and the current actor (session cookie for
 the console, ``Authorization: Bearer`` token for the API)."""
 
+import re
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -49,9 +50,14 @@ ENTERPRISE_PATHS = ("/portal", "/public", "/logout", "/api/v1/me", "/api/v1/auth
                     "/api/v1/portal")
 
 
+#: Documents served to the party (electronic service): the case service checks the enterprise.
+ENTERPRISE_PATTERNS = (re.compile(r"^/cases/\d+/documents/\d+$"),)
+
+
 def enterprise_may_open(path: str) -> bool:
-    return path == "/" or any(path == p or path.startswith(p + "/") or path.startswith(p + ".")
-                              for p in ENTERPRISE_PATHS)
+    return (path == "/" or any(path == p or path.startswith(p + "/") or path.startswith(p + ".")
+                               for p in ENTERPRISE_PATHS)
+            or any(p.match(path) for p in ENTERPRISE_PATTERNS))
 
 
 def get_actor(request: Request, db: DB) -> Actor:

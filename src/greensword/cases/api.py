@@ -1,0 +1,40 @@
+"""Penalty cases through the API: list, read (with events and the next legal deadlines), take a
+workflow step, and the overdue steps (the same services as the console)."""
+
+from fastapi import APIRouter
+
+from ..core.timeutil import now
+from ..webkit.deps import DB, CurrentActor
+from . import deadlines, service
+from .schemas import ActIn, CaseDetail, CaseOut, DueOut, EventOut, OverdueOut
+
+router = APIRouter(prefix="/cases", tags=["cases"])
+
+
+def _detail(db, c) -> CaseDetail:
+    today = now().date()
+    return CaseDetail(**CaseOut.model_validate(c).model_dump(), facts=c.facts,
+                      events=[EventOut.model_validate(e) for e in service.events(db, c)],
+                      next_dues=[DueOut.model_validate(d) for d in deadlines.open_dues(c, today)])
+
+
+@router.get("")
+def list_cases(db: DB, actor: CurrentActor, stage: str = "", q: str = "") -> list[CaseOut]:
+    return [CaseOut.model_validate(c) for c in service.list_cases(db, actor, stage=stage or None, q=q or None)]
+
+
+@router.get("/overdue")
+def overdue(db: DB, actor: CurrentActor, limit: int = 50) -> list[OverdueOut]:
+    return [OverdueOut(case=CaseOut.model_validate(c), due=DueOut.model_validate(d))
+            for c, d in service.overdue(db, actor, now().date(), limit=limit)]
+
+
+@router.get("/{case_id}")
+def get_case(case_id: int, db: DB, actor: CurrentActor) -> CaseDetail:
+    return _detail(db, service.get_case(db, actor, case_id))
+
+
+@router.post("/{case_id}/act/{action}")
+def act(case_id: int, action: str, body: ActIn, db: DB, actor: CurrentActor) -> CaseDetail:
+    c = service.act(db, actor, case_id, action, on=body.on, data=body.data)
+    return _detail(db, c)

@@ -1,0 +1,98 @@
+"""Read-only figures and references other domains take from the cases (statistics, evaluation,
+case-file review), so they never query the case tables themselves."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from .models import Case, Measure
+
+
+@dataclass(frozen=True)
+class CaseRef:
+    id: int
+    number: str
+    agency_id: int
+
+
+def refs(session: Session, case_ids: Iterable[int]) -> dict[int, CaseRef]:
+    ids = set(case_ids)
+    if not ids:
+        return {}
+    return {cid: CaseRef(cid, number, agency_id) for cid, number, agency_id in session.execute(
+        select(Case.id, Case.number, Case.agency_id).where(Case.id.in_(ids)))}
+
+
+def closed_between(session: Session, start: date, end: date) -> list[tuple[int, int]]:
+    """(case id, agency id) of the cases closed (or archived) from ``start`` to ``end``, by id."""
+    return [(cid, aid) for cid, aid in session.execute(
+        select(Case.id, Case.agency_id).where(Case.stage.in_(("closed", "archived")),
+                                              Case.closed_on >= start, Case.closed_on <= end)
+        .order_by(Case.id))]
+
+
+def decided_by_officer(session: Session, start: date, end: date) -> dict[int, int]:
+    """Cases decided from ``start`` to ``end`` per officer id (every handling officer counts)."""
+    out: dict[int, int] = {}
+    for ids, in session.execute(select(Case.officer_ids).where(Case.decided_on >= start, Case.decided_on <= end)):
+        for i in ids or []:
+            out[i] = out.get(i, 0) + 1
+    return out
+
+
+def county_sums(session: Session, start: date, end: date, *, tag: str | None = None,
+                violation_code: str | None = None, measures: Iterable[str] = ()) -> dict[int, dict[str, float]]:
+    """Per agency id: cases filed, decisions, fines, non-penalty decisions, withdrawals, cases from
+    leads, study-points offsets, and the cases with each supporting measure (a case counts once
+    per measure kind) — optionally only the cases with a special-action ``tag`` or a violation code."""
+    sums: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+
+    tagged = None
+    if tag:      # JSON containment differs across databases: select the tagged ids portably
+        tagged = [cid for cid, tags in session.execute(select(Case.id, Case.tags)) if tag in (tags or [])]
+
+    def case_filter(q):
+        if tagged is not None:
+            q = q.where(Case.id.in_(tagged))
+        if violation_code:
+            q = q.where(Case.violation_code == violation_code)
+        return q
+
+    def add(rows, key):
+        for agency_id, n in rows:
+            sums[agency_id][key] += float(n or 0)
+
+    between = lambda col: and_(col >= start, col <= end)  # noqa: E731
+    add(session.execute(case_filter(select(Case.agency_id, func.count()).where(between(Case.filed_on)))
+                        .group_by(Case.agency_id)), "cases_filed")
+    add(session.execute(case_filter(select(Case.agency_id, func.count()).where(
+        between(Case.decided_on), Case.outcome.in_(("penalty", "revoked")))).group_by(Case.agency_id)), "decisions")
+    add(session.execute(case_filter(select(Case.agency_id, func.sum(Case.fine)).where(
+        between(Case.decided_on), Case.outcome == "penalty")).group_by(Case.agency_id)), "fines_yuan")
+    add(session.execute(case_filter(select(Case.agency_id, func.count()).where(
+        between(Case.decided_on), Case.outcome == "non_penalty")).group_by(Case.agency_id)), "non_penalty")
+    add(session.execute(case_filter(select(Case.agency_id, func.count()).where(
+        between(Case.closed_on), Case.outcome == "withdrawn")).group_by(Case.agency_id)), "withdrawn")
+    add(session.execute(case_filter(select(Case.agency_id, func.count()).where(
+        between(Case.filed_on), Case.source == "lead")).group_by(Case.agency_id)), "lead_cases")
+    add(session.execute(case_filter(select(Case.agency_id, func.count()).where(
+        between(Case.decided_on), Case.offset_yuan > 0)).group_by(Case.agency_id)), "offset_cases")
+    add(session.execute(case_filter(select(Case.agency_id, func.sum(Case.offset_yuan)).where(
+        between(Case.decided_on))).group_by(Case.agency_id)), "offset_yuan")
+    for kind in measures:
+        # a case counts once per measure kind (the campaign counts cases, not orders)
+        add(session.execute(case_filter(select(Case.agency_id, func.count(func.distinct(Measure.case_id)))
+                                        .join(Measure, Measure.case_id == Case.id)
+                                        .where(Measure.kind == kind, between(Measure.started_on)))
+                            .group_by(Case.agency_id)), kind)
+    add(session.execute(case_filter(select(Case.agency_id, func.count(func.distinct(Measure.case_id)))
+                                    .join(Measure, Measure.case_id == Case.id)
+                                    .where(between(Measure.started_on))).group_by(Case.agency_id)),
+        "supporting_measures")
+    return sums

@@ -1,0 +1,35 @@
+"""What the leader's dashboard shows, gathered from the domains' services and queries (it writes
+nothing and reads no table of its own)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from ..cases import service as cases
+from ..core.auth import Actor
+from ..core.timeutil import now
+from ..evaluation import service as evaluation
+from ..evaluation import statistics
+from ..offsite import queries as offsite
+
+
+def overview(session: Session, actor: Actor, agency_id: int | None = None, today: date | None = None) -> dict:
+    unit = evaluation.unit_for(session, actor, agency_id)
+    today = today or now().date()
+    y = today.year
+    rep = statistics.report(session, unit, statistics.Filters(date(y, 1, 1), today))["unit"]
+    cur = statistics.monthly(session, unit, y, keys=("cases_filed", "decisions", "fines_yuan"))
+    last = statistics.monthly(session, unit, y - 1, keys=("cases_filed",))
+    months = {"filed": cur["cases_filed"], "decided": cur["decisions"],
+              "fines": [(v or 0) / 10_000 for v in cur["fines_yuan"]], "filed_last": last["cases_filed"]}
+    card = trend = None
+    if unit.level in ("province", "city", "county"):
+        cards = {c.agency_id: c for c in evaluation.evaluate(session, year=y, level=unit.level, previous=False)}
+        prev = {c.agency_id: c for c in evaluation.evaluate(session, year=y - 1, level=unit.level, previous=False)}
+        card = cards.get(unit.id)
+        trend = [(y - 1, prev[unit.id].total if unit.id in prev else None), (y, card.total if card else None)]
+    return {"unit": unit, "rep": rep, "months": months, "card": card, "trend": trend, "year": y,
+            "overdue": cases.overdue(session, actor, today, limit=15), "leads": offsite.open_leads(session, unit.path),
+            "labels": statistics.LABELS, "rank_label": evaluation.rank_label}

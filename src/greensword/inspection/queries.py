@@ -1,0 +1,121 @@
+"""Read-only views other domains take from inspection (cases opening a case from an on-site
+finding, statistics, evaluation), so they never query the inspection tables themselves."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from ..core.auth import Actor
+from ..core.timeutil import TZ
+from ..registry.models import Agency, Enterprise
+from .models import CaseReferral, Evidence, Record, Task
+
+
+@dataclass(frozen=True)
+class Referral:
+    """A violation found on site waiting for (or already turned into) a case."""
+
+    id: int
+    status: str                     # pending | opened
+    enterprise_id: int
+    enterprise_name: str
+    record_id: int
+    task_id: int
+    findings: str
+    checked_at: datetime | None
+    submitted_at: datetime | None
+    officer_ids: list[int]
+
+
+@dataclass(frozen=True)
+class RecordEvidence:
+    """What an on-site record contributes to a case file: the record and its evidence files."""
+
+    record_id: int
+    checked_at: datetime | None
+    record_hash: str | None
+    files: list[tuple[str, str]]     # (filename, sha256)
+
+
+def _referral(ref: CaseReferral, rec: Record, ent: Enterprise) -> Referral:
+    return Referral(id=ref.id, status=ref.status, enterprise_id=ref.enterprise_id, enterprise_name=ent.name,
+                    record_id=rec.id, task_id=rec.task_id, findings=rec.findings, checked_at=rec.checked_at,
+                    submitted_at=rec.submitted_at, officer_ids=list(rec.task.officer_ids or []))
+
+
+def referral(session: Session, referral_id: int) -> Referral | None:
+    row = session.execute(select(CaseReferral, Record, Enterprise)
+                          .join(Record, CaseReferral.record_id == Record.id)
+                          .join(Enterprise, CaseReferral.enterprise_id == Enterprise.id)
+                          .where(CaseReferral.id == referral_id)).first()
+    return _referral(*row) if row else None
+
+
+def pending_referrals(session: Session, actor: Actor, limit: int = 50) -> list[Referral]:
+    """Pending referrals in the actor's jurisdiction, newest first."""
+    stmt = (select(CaseReferral, Record, Enterprise).join(Record, CaseReferral.record_id == Record.id)
+            .join(Enterprise, CaseReferral.enterprise_id == Enterprise.id)
+            .join(Agency, Enterprise.agency_id == Agency.id).where(CaseReferral.status == "pending"))
+    if actor.agency_path != "/":
+        stmt = stmt.where(Agency.path.startswith(actor.agency_path, autoescape=True))
+    return [_referral(*row) for row in session.execute(stmt.order_by(CaseReferral.id.desc()).limit(limit)).all()]
+
+
+def pending_referral_ids(session: Session) -> list[int]:
+    return list(session.execute(select(CaseReferral.id).where(CaseReferral.status == "pending")
+                                .order_by(CaseReferral.id)).scalars())
+
+
+def record_evidence(session: Session, record_id: int) -> RecordEvidence | None:
+    rec = session.get(Record, record_id)
+    if rec is None:
+        return None
+    files = [(ev.filename, ev.sha256) for ev in session.execute(
+        select(Evidence).where(Evidence.task_id == rec.task_id)).scalars()]
+    return RecordEvidence(rec.id, rec.checked_at, rec.record_hash, files)
+
+
+def county_sums(session: Session, start: date, end: date, upload_on_time_hours: int) -> dict[int, dict[str, float]]:
+    """Per agency id: inspections (submitted records checked in the period), findings, uploads on
+    time, enterprises covered by routine checks, routine tasks planned and done (due in the period)."""
+    sums: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    between = lambda col: and_(col >= start, col <= end)  # noqa: E731
+    lo = datetime.combine(start, time(0), TZ)
+    hi = datetime.combine(end + timedelta(days=1), time(0), TZ)
+    rec = session.execute(select(Task.agency_id, Record.checked_at, Record.submitted_at, Record.violation,
+                                 Task.enterprise_id, Task.source)
+                          .join(Record, Record.task_id == Task.id)
+                          .where(Record.status == "submitted", Record.checked_at >= lo, Record.checked_at < hi)).all()
+    covered: dict[int, set] = defaultdict(set)
+    for agency_id, checked, submitted, violation, ent, source in rec:
+        s = sums[agency_id]
+        s["inspections"] += 1
+        s["findings"] += 1 if violation else 0
+        if checked and submitted and (submitted - checked) <= timedelta(hours=upload_on_time_hours):
+            s["uploads_on_time"] += 1
+        if source == "routine":
+            covered[agency_id].add(ent)
+    for agency_id, ents in covered.items():
+        sums[agency_id]["covered"] += len(ents)
+    for agency_id, n in session.execute(select(Task.agency_id, func.count()).where(
+            Task.source == "routine", between(Task.due_date)).group_by(Task.agency_id)):
+        sums[agency_id]["routine_planned"] += float(n or 0)
+    for agency_id, n in session.execute(select(Task.agency_id, func.count()).where(
+            Task.source == "routine", Task.status == "submitted", between(Task.due_date)).group_by(Task.agency_id)):
+        sums[agency_id]["routine_done"] += float(n or 0)
+    return sums
+
+
+def inspections_by_officer(session: Session) -> dict[int, int]:
+    """Submitted on-site records per officer id (every officer of the team counts)."""
+    out: dict[int, int] = {}
+    for ids, in session.execute(select(Task.officer_ids).join(Record, Record.task_id == Task.id).where(
+            Record.status == "submitted")):
+        for i in ids or []:
+            out[i] = out.get(i, 0) + 1
+    return out

@@ -1,0 +1,108 @@
+"""Publication of results and inspection statistics."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ...core.auth import Actor
+from ...core.timeutil import now
+from ...registry.models import Agency, Enterprise
+from ..models import Record, Task
+from .rules import checklist_for, sampling
+
+RESULT_TEXT = {False: "未发现环境违法问题", True: "发现环境违法问题，依法处理"}
+
+
+def published_results(session: Session, *, agency_path: str = "/", limit: int = 5000) -> list[dict]:
+    """Routine-draw results for the public: enterprise, date, matters, result. No personal data."""
+    stmt = (select(Record, Task, Enterprise, Agency)
+            .join(Task, Record.task_id == Task.id).join(Enterprise, Task.enterprise_id == Enterprise.id)
+            .join(Agency, Enterprise.agency_id == Agency.id)
+            .where(Record.status == "submitted", Task.source == "routine",
+                   Agency.path.startswith(agency_path, autoescape=True))
+            .order_by(Record.submitted_at.desc()).limit(limit))
+    out = []
+    for r, t, e, a in session.execute(stmt):
+        items = checklist_for(e.industry_code).items
+        out.append({"enterprise": e.name, "uscc": e.uscc, "agency": a.name, "plan_id": t.plan_id,
+                    "checked_on": (r.checked_at or r.submitted_at).date().isoformat(),
+                    "matters": "；".join(i.text for i in items if i.code in r.checklist),
+                    "result": RESULT_TEXT[bool(r.violation)]})
+    return out
+
+
+def statistics(session: Session, actor: Actor, *, year: int) -> list[dict]:
+    """Per county: plan completion, coverage, on-time upload share, findings per inspection."""
+    rules = sampling()
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    stmt = select(Agency).where(Agency.level == "county")
+    if actor.agency_path != "/":
+        stmt = stmt.where(Agency.path.startswith(actor.agency_path, autoescape=True))
+    counties = list(session.execute(stmt.order_by(Agency.division_code)).scalars())
+    tasks = session.execute(
+        select(Task.agency_id, Task.source, Task.status, Task.enterprise_id, Record.submitted_at,
+               Record.checked_at, Record.violation)
+        .outerjoin(Record, Record.task_id == Task.id)
+        .where(Task.due_date >= start, Task.due_date <= end + timedelta(days=92))).all()
+    population = dict(session.execute(select(Enterprise.agency_id, func.count()).where(
+        Enterprise.positive_list.is_(False)).group_by(Enterprise.agency_id)).all())
+    rows = []
+    for c in counties:
+        mine = [t for t in tasks if t.agency_id == c.id]
+        routine = [t for t in mine if t.source == "routine"]
+        done = [t for t in mine if t.status == "submitted"]
+        on_time = [t for t in done if t.submitted_at and t.checked_at
+                   and t.submitted_at - t.checked_at <= timedelta(hours=rules.upload_on_time_hours)]
+        covered = {t.enterprise_id for t in done}
+        pop = population.get(c.id, 0)
+        rows.append({
+            "agency": c.name, "division_code": c.division_code, "planned": len(routine),
+            "completed": sum(1 for t in routine if t.status == "submitted"),
+            "completion_rate": _rate(sum(1 for t in routine if t.status == "submitted"), len(routine)),
+            "coverage_rate": _rate(len(covered), pop), "inspections": len(done),
+            "on_time_rate": _rate(len(on_time), len(done)),
+            "findings_per_inspection": _rate(sum(1 for t in done if t.violation), len(done)),
+            "targeted": sum(1 for t in mine if t.source != "routine")})
+    return rows
+
+
+def coverage_by_stratum(session: Session, actor: Actor, *, year: int) -> list[dict]:
+    """Share of each stratum inspected at least once in the year by a routine check, against the
+    rules file's annual minimum (positive-list enterprises are outside routine coverage)."""
+    from ..draw import _matches
+
+    rules = sampling()
+    stmt = select(Enterprise).join(Agency, Enterprise.agency_id == Agency.id).where(
+        Enterprise.positive_list.is_(False))
+    if actor.agency_path != "/":
+        stmt = stmt.where(Agency.path.startswith(actor.agency_path, autoescape=True))
+    ents = session.execute(stmt).scalars().all()
+    lo, hi = datetime(year, 1, 1, tzinfo=now().tzinfo), datetime(year + 1, 1, 1, tzinfo=now().tzinfo)
+    inspected = set(session.execute(select(Task.enterprise_id).join(Record, Record.task_id == Task.id).where(
+        Task.source == "routine", Record.status == "submitted", Record.checked_at >= lo, Record.checked_at < hi)
+    ).scalars())
+    remaining = [{"id": e.id, "key_polluter": e.key_polluter, "credit_class": e.credit_class} for e in ents]
+    out = []
+    for st in rules.strata:
+        members = [e for e in remaining if _matches(e, st.match)]
+        ids = {e["id"] for e in members}
+        remaining = [e for e in remaining if e["id"] not in ids]
+        done = len(ids & inspected)
+        minimum = rules.annual_minimum.get(st.code)
+        rate = _rate(done, len(ids))
+        out.append({"code": st.code, "name": st.name, "population": len(ids), "inspected": done, "rate": rate,
+                    "minimum": minimum, "met": rate is not None and minimum is not None and rate >= minimum})
+    return out
+
+
+def _rate(n: int, d: int) -> float | None:
+    return round(n / d, 4) if d else None
+
+
+def quarter_bounds(year: int, q: int) -> tuple[date, date]:
+    start = date(year, 3 * (q - 1) + 1, 1)
+    end = (date(year + (q == 4), (3 * q) % 12 + 1, 1) - timedelta(days=1))
+    return start, end

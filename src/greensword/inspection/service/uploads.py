@@ -1,0 +1,108 @@
+"""Evidence files: content-addressed, uploaded in resumable chunks."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ...core import audit
+from ...core.auth import Actor, require_role
+from ...core.errors import Conflict, NotFound, ValidationFailed
+from ...core.timeutil import now
+from ..models import Evidence, Task, Upload
+from .records import _editable, record_for
+from .tasks import get_task
+
+
+def evidence_path(sha: str) -> Path:
+    from ...settings import get_settings
+
+    return get_settings().evidence_path / sha[:2] / sha
+
+
+def _upload_tmp(upload_id: str) -> Path:
+    from ...settings import get_settings
+
+    return get_settings().evidence_path / "uploads" / upload_id
+
+
+def start_upload(session: Session, actor: Actor, task: Task, *, sha256_hex: str, size: int, filename: str,
+                 mime: str = "application/octet-stream", captured_at: datetime | None = None,
+                 location: str = "") -> dict:
+    """Begin or resume an upload. Returns {upload_id, received, done}."""
+    require_role(actor, "officer", "leader", "admin")
+    _editable(record_for(session, actor, task))
+    sha = sha256_hex.lower()
+    if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+        raise ValidationFailed("sha256 应为 64 位十六进制", code="inspection.bad_sha256")
+    if size <= 0 or size > 512 * 1024 * 1024:
+        raise ValidationFailed("文件大小应在 1 字节到 512 MiB 之间", code="inspection.bad_size")
+    have = session.execute(select(Evidence).where(Evidence.task_id == task.id, Evidence.sha256 == sha)
+                           ).scalar_one_or_none()
+    if have is not None:
+        return {"upload_id": None, "received": size, "done": True, "evidence_id": have.id}
+    up = session.execute(select(Upload).where(Upload.task_id == task.id, Upload.sha256 == sha)).scalar_one_or_none()
+    if up is None:
+        up = Upload(id=uuid.uuid4().hex, task_id=task.id, sha256=sha, size=size, received=0, filename=filename[:200],
+                    mime=mime[:100], captured_at=captured_at, location=location[:100], uploaded_by=actor.username,
+                    created_at=now())
+        session.add(up)
+        session.flush()
+    tmp = _upload_tmp(up.id)
+    received = tmp.stat().st_size if tmp.exists() else 0
+    up.received = min(received, up.size)
+    return {"upload_id": up.id, "received": up.received, "done": False}
+
+
+def put_chunk(session: Session, actor: Actor, upload_id: str, offset: int, data: bytes) -> dict:
+    if offset < 0:
+        raise ValidationFailed("上传偏移不能为负数", code="inspection.upload_offset")
+    up = session.get(Upload, upload_id)
+    if up is None:
+        raise NotFound("上传会话不存在或已完成", code="inspection.upload_not_found")
+    task = get_task(session, actor, up.task_id)
+    _editable(record_for(session, actor, task))
+    tmp = _upload_tmp(up.id)
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    have = tmp.stat().st_size if tmp.exists() else 0
+    if offset > have:
+        raise Conflict(f"偏移 {offset} 超过已接收的 {have} 字节，请从 {have} 续传", code="inspection.upload_gap",
+                       details={"received": have})
+    data = data[have - offset:]                 # a re-sent chunk: keep only the new bytes
+    if have + len(data) > up.size:
+        raise ValidationFailed("上传内容超过声明的文件大小", code="inspection.upload_too_big")
+    with open(tmp, "ab") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    up.received = have + len(data)
+    if up.received < up.size:
+        return {"upload_id": up.id, "received": up.received, "done": False}
+    digest = hashlib.sha256()
+    with open(tmp, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    if digest.hexdigest() != up.sha256:
+        tmp.unlink()
+        up.received = 0
+        raise ValidationFailed("文件 SHA-256 与声明不符，已丢弃，请重新上传", code="inspection.upload_hash_mismatch")
+    final = evidence_path(up.sha256)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    if final.exists():
+        tmp.unlink()
+    else:
+        os.replace(tmp, final)
+    ev = Evidence(task_id=up.task_id, sha256=up.sha256, filename=up.filename, mime=up.mime, size=up.size,
+                  captured_at=up.captured_at, location=up.location, uploaded_by=actor.username, uploaded_at=now())
+    session.add(ev)
+    session.delete(up)
+    session.flush()
+    audit.record(session, actor, "inspection.evidence.add", "inspection_task", up.task_id,
+                 {"sha256": up.sha256, "filename": up.filename, "size": up.size})
+    return {"upload_id": None, "received": up.size, "done": True, "evidence_id": ev.id}

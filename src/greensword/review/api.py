@@ -1,0 +1,60 @@
+"""Case-file review through the API: rounds (draw, read with the verification and per-unit
+results, publish), scoring, appeals and their decision (the same services as the console)."""
+
+from fastapi import APIRouter
+
+from ..webkit.deps import DB, CurrentActor
+from . import service
+from .schemas import AppealIn, FileOut, RoundDetail, RoundIn, RoundOut, ScoreIn
+
+router = APIRouter(prefix="/review", tags=["review"])
+
+
+def _detail(db, rnd) -> RoundDetail:
+    return RoundDetail(**RoundOut.model_validate(rnd).model_dump(), verified=service.verify_round(db, rnd),
+                       files=[FileOut.model_validate(f) for f in service.round_files(db, rnd)],
+                       results=service.unit_results(db, rnd))
+
+
+@router.get("/rounds")
+def list_rounds(db: DB, actor: CurrentActor) -> list[RoundOut]:
+    return [RoundOut.model_validate(r) for r in service.list_rounds(db)]
+
+
+@router.post("/rounds")
+def create_round(body: RoundIn, db: DB, actor: CurrentActor) -> RoundDetail:
+    rnd = service.create_round(db, actor, agency_id=body.agency_id, name=body.name, start=body.start,
+                               end=body.end, seed=body.seed)
+    return _detail(db, rnd)
+
+
+@router.get("/rounds/{round_id}")
+def get_round(round_id: int, db: DB, actor: CurrentActor) -> RoundDetail:
+    return _detail(db, service.get_round(db, round_id))
+
+
+@router.post("/rounds/{round_id}/publish")
+def publish(round_id: int, db: DB, actor: CurrentActor) -> RoundDetail:
+    return _detail(db, service.publish(db, actor, service.get_round(db, round_id)))
+
+
+@router.get("/files/mine")
+def my_files(db: DB, actor: CurrentActor) -> list[FileOut]:
+    return [FileOut.model_validate(f) for f in service.my_files(db, actor)]
+
+
+@router.post("/files/{file_id}/score")
+def score(file_id: int, body: ScoreIn, db: DB, actor: CurrentActor) -> FileOut:
+    return FileOut.model_validate(service.score_file(db, actor, file_id, deductions=body.deductions,
+                                                     vetoes=body.vetoes, comment=body.comment))
+
+
+@router.post("/files/{file_id}/appeal")
+def appeal(file_id: int, body: AppealIn, db: DB, actor: CurrentActor) -> FileOut:
+    return FileOut.model_validate(service.appeal(db, actor, file_id, body.reason))
+
+
+@router.post("/files/{file_id}/decide")
+def decide(file_id: int, body: ScoreIn, db: DB, actor: CurrentActor) -> FileOut:
+    return FileOut.model_validate(service.decide_appeal(db, actor, file_id, deductions=body.deductions,
+                                                        vetoes=body.vetoes))
