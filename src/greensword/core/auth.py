@@ -28,6 +28,7 @@ ROLES = {
     "admin": "系统管理员",
     "evaluator": "评审人员",
     "enterprise": "企业用户",
+    "enterprise_admin": "企业管理员",
 }
 
 _hasher = PasswordHasher()
@@ -155,6 +156,8 @@ def create_user(
         raise ValidationFailed(f"未知角色：{'、'.join(unknown)}", code="auth.unknown_role")
     if not roles:
         raise ValidationFailed("用户至少需要一个角色", code="auth.no_role")
+    if "enterprise_admin" in roles and "enterprise" not in roles:
+        roles = [*roles, "enterprise"]
     if "enterprise" in roles and enterprise_id is None:
         raise ValidationFailed("企业用户必须关联企业", code="auth.enterprise_required")
     if "enterprise" not in roles and agency_id is None:
@@ -181,6 +184,53 @@ def create_user(
 #: The registry's agency table, read by name (``users.agency_id`` already references it) so the
 #: core never imports a domain's models.
 _AGENCY = table("agency", column("id"), column("path"))
+
+
+def create_enterprise_accounts(session: Session, actor: Actor | str, enterprises: list[tuple[int, str, str]], *,
+                               password_hash: str) -> int:
+    """One ``ent-<USCC>`` administrator account per (enterprise id, USCC, name) that has none yet,
+    inserted in bulk with one audit entry each (the demo province has ~20,000 enterprises)."""
+    from sqlalchemy import insert
+
+    have = set(session.execute(select(User.username).where(User.username.like("ent-%"))).scalars())
+    t = now()
+    rows = [{"username": f"ent-{uscc}", "display_name": name[:100], "password_hash": password_hash,
+             "roles": ["enterprise", "enterprise_admin"], "agency_id": None, "enterprise_id": eid,
+             "officer_id": None, "active": True, "created_at": t}
+            for eid, uscc, name in enterprises if f"ent-{uscc}" not in have]
+    if not rows:
+        return 0
+    session.execute(insert(User), rows)
+    ids = dict(session.execute(select(User.username, User.id).where(User.username.like("ent-%"))).all())
+    items = []
+    for r in rows:
+        state = {k: r[k] for k in ("username", "display_name", "roles", "agency_id", "enterprise_id", "officer_id",
+                                   "active")}
+        items.append(("user", ids[r["username"]], state))
+    from .audit import record_many
+
+    record_many(session, actor, "user.create", items)
+    return len(rows)
+
+
+def add_enterprise_user(session: Session, actor: Actor, *, username: str, password: str, display_name: str = "",
+                        admin: bool = False) -> User:
+    """An enterprise administrator adds a colleague's account to its own enterprise."""
+    if not actor.is_enterprise or not actor.has("enterprise_admin") or actor.enterprise_id is None:
+        raise PermissionDenied("只有企业管理员可以为本企业添加用户", code="auth.enterprise_admin_required")
+    username = (username or "").strip()
+    if not (3 <= len(username) <= 64) or not all(c.isalnum() or c in "-_." for c in username):
+        raise ValidationFailed("用户名须为3至64位字母、数字或 - _ .", code="auth.username_invalid")
+    roles = ["enterprise", "enterprise_admin"] if admin else ["enterprise"]
+    return create_user(session, actor, username=username, password=password, roles=roles,
+                       display_name=display_name or username, enterprise_id=actor.enterprise_id)
+
+
+def enterprise_users(session: Session, actor: Actor) -> list[User]:
+    if not actor.is_enterprise or actor.enterprise_id is None:
+        raise PermissionDenied("仅限企业用户", code="auth.enterprise_only")
+    return list(session.execute(select(User).where(User.enterprise_id == actor.enterprise_id)
+                                .order_by(User.id)).scalars())
 
 
 def actor_for(session: Session, user: User) -> Actor:

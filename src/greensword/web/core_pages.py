@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from ..core import audit
-from ..core.auth import ROLES, actor_for, list_tokens, login, require_role, revoke_token, revoke_token_id
+from ..core.auth import ROLES, actor_for, add_enterprise_user, enterprise_users, list_tokens, login, require_role, revoke_token, revoke_token_id
 from ..core.models import AuditEntry
 from ..registry import service as registry
 from ..settings import get_settings
@@ -19,7 +19,31 @@ from ..webkit.templating import NavItem, add_nav, render
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(tags=["auth", "audit"])
 
-add_nav(NavItem("首页", "/", order=0), NavItem("审计日志", "/audit", roles=("admin",), order=900))
+add_nav(NavItem("首页", "/", order=0), NavItem("审计日志", "/audit", roles=("admin",), order=900),
+        NavItem("企业账号", "/account/users", roles=("enterprise_admin",), order=800))
+
+
+@router.get("/account/users")
+def account_users(request: Request, db: DB, actor: CurrentActor):
+    return render(request, "core/users.html", {"users": enterprise_users(db, actor), "roles": ROLES})
+
+
+@router.post("/account/users")
+def account_users_add(request: Request, db: DB, actor: CurrentActor, username: Annotated[str, Form(max_length=64)],
+                      password: Annotated[str, Form(max_length=200)],
+                      display_name: Annotated[str, Form(max_length=100)] = "", admin: Annotated[str, Form()] = ""):
+    from ..core.errors import DomainError
+
+    try:
+        add_enterprise_user(db, actor, username=username, password=password, display_name=display_name,
+                            admin=admin == "1")
+    except DomainError as exc:
+        db.rollback()
+        return render(request, "core/users.html", {"users": enterprise_users(db, actor), "roles": ROLES,
+                                                   "error": exc.message, "form": {"username": username,
+                                                                                  "display_name": display_name}},
+                      status_code=exc.status)
+    return RedirectResponse("/account/users?added=1", status_code=303)
 
 
 def _address(request: Request) -> str | None:
