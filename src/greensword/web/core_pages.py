@@ -9,7 +9,17 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from ..core import audit
-from ..core.auth import ROLES, actor_for, add_enterprise_user, enterprise_users, list_tokens, login, require_role, revoke_token, revoke_token_id
+from ..core.auth import (
+    ROLES,
+    actor_for,
+    add_enterprise_user,
+    enterprise_users,
+    list_tokens,
+    login,
+    require_role,
+    revoke_token,
+    revoke_token_id,
+)
 from ..core.models import AuditEntry
 from ..registry import service as registry
 from ..settings import get_settings
