@@ -152,3 +152,14 @@ def test_login_next_cannot_leave_the_site(client, world):
     r = client.post("/login", data={"username": "admin-330000", "password": "secret-pass-1",
                                     "next": "/\\evil.example"}, follow_redirects=False)
     assert r.headers["location"] == "/"
+
+
+def test_error_text_from_the_url_is_shown_only_when_signed(app):
+    from greensword.webkit.flash import error_query, verified
+
+    q = error_query("须至少 2 名执法人员")
+    msg = "须至少 2 名执法人员"
+    sig = q.split("sig=")[1]
+    assert verified(msg, sig) == msg
+    assert verified("请拨打 400-xxx 缴纳罚款", sig) == ""
+    assert verified("请拨打 400-xxx 缴纳罚款", "") == ""

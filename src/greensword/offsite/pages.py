@@ -14,6 +14,7 @@ from ..registry import service as registry
 from ..registry.models import Officer
 from ..settings import get_settings
 from ..webkit.deps import DB, CurrentActor
+from ..webkit.flash import verified
 from ..webkit.templating import NavItem, add_nav, render
 from . import service
 from .models import Lead
@@ -61,8 +62,9 @@ def _series(lead: Lead) -> dict:
 
 
 @router.get("/offsite/leads/{lead_id}")
-def lead_page(request: Request, lead_id: int, db: DB, actor: CurrentActor):
-    return _lead_page(request, lead_id, db, actor)
+def lead_page(request: Request, lead_id: int, db: DB, actor: CurrentActor, error: str = "", sig: str = ""):
+    # a message from the URL is shown only when this server signed it (no injected text)
+    return _lead_page(request, lead_id, db, actor, error=verified(error, sig))
 
 
 def _lead_page(request: Request, lead_id: int, db, actor, error: str = "", status_code: int = 200):

@@ -19,16 +19,15 @@
 import hashlib
 import hmac
 import json
-import os
 import re
 import secrets
 from http.cookies import SimpleCookie
-from pathlib import Path
 from urllib.parse import parse_qs
 
 from starlette.exceptions import HTTPException
 
 from ..settings import get_settings
+from ..webkit.flash import server_key
 
 SESSION_COOKIE = "gs_session"
 CSRF_COOKIE = "gs_csrf"
@@ -51,31 +50,6 @@ HEADERS = [
     (b"permissions-policy", b"geolocation=(self), camera=(self), microphone=()"),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
-
-_keys: dict[str, bytes] = {}
-
-
-def server_key() -> bytes:
-    """The CSRF key: GREENSWORD_SECRET_KEY, else a random key stored once in data_dir/secret_key
-    (so every worker process on the host agrees)."""
-    s = get_settings()
-    if s.secret_key:
-        return s.secret_key.encode()
-    path = Path(s.data_dir) / "secret_key"
-    cached = _keys.get(str(path))
-    if cached:
-        return cached
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_urlsafe(48))
-    except FileExistsError:
-        pass
-    key = path.read_text().strip().encode()
-    _keys[str(path)] = key
-    return key
-
 
 def csrf_token(csrf_cookie: str, session_cookie: str | None) -> str:
     msg = f"{csrf_cookie}|{session_cookie or ''}".encode()
