@@ -36,41 +36,69 @@ def _violation_record(db, world, county):
 def test_case_from_onsite_record_to_served_decision(app, db, world, county):
     task = _violation_record(db, world, county)
     with live_server(app) as base, browser_page(viewport={"width": 1280, "height": 900}) as page:
-        login(page, base, "admin-330102")
+        # 查处分离: the officer investigates, the leader files and decides, the reviewer reviews
+        def as_(user, case_url=None):
+            login(page, base, user)
+            if case_url:
+                page.goto(case_url)
+                page.wait_for_load_state()
+
+        def step(action, **fields):
+            for name, value in fields.items():
+                if value is True:
+                    page.check(f"#act-{action} input[name={name}]")
+                else:
+                    page.fill(f"#act-{action} input[name={name}]", value)
+            page.click(f"#act-{action} button")
+            page.wait_for_load_state()
+
+        def ok():
+            assert not page.locator("#error").count(), page.locator("#error").inner_text()
+
+        as_("officer-330102")
         page.goto(f"{base}/cases")
         page.locator("button[id^=open-ref-]").first.click()
         page.wait_for_load_state()
+        url = page.url
         assert "线索" in page.locator("h1").inner_text()
         page.select_option("select[name=violation_code]", "AIR-99-2")
         page.click("#save-facts")
         page.wait_for_load_state()
-        page.click("#act-file button")
-        page.wait_for_load_state()
-        page.click("#act-investigate button")
-        page.wait_for_load_state()
+        as_("leader-330102", url)
+        step("file")
+        ok()
+        as_("officer-330102", url)
+        step("investigate")
         page.click("#compute")
         page.wait_for_load_state()
         assert "建议罚款" in page.content()
-        for action in ("submit_review", "approve_review", "notify"):
-            page.click(f"#act-{action} button")
-            page.wait_for_load_state()
-            assert not page.locator("#error").count(), page.locator("#error").inner_text()
-        # deciding before the statement period ends is refused, with the reason shown
-        page.click("#act-discuss button")
-        page.wait_for_load_state()
+        step("submit_review")
+        ok()
+        assert not page.locator("#act-approve_review").count()      # the investigator cannot review
+        as_("reviewer-330102", url)
+        step("approve_review")
+        ok()
+        as_("officer-330102", url)
+        step("notify")
+        ok()
+        as_("reviewer-330102", url)
+        # 法制审核 before the statement period ends is refused, with the reason shown
+        step("legal_review", qualification="A20203301000123")
         assert "陈述申辩期限" in page.locator("#error").inner_text()
-        page.check("#act-discuss input[name=defence_received]")
-        page.check("#act-discuss input[name=hearing_waived]")
-        page.click("#act-discuss button")
-        page.wait_for_load_state()
-        page.click("#act-decide button")
-        page.wait_for_load_state()
-        assert not page.locator("#error").count(), page.locator("#error").inner_text()
-        page.click("#act-serve button")
-        page.wait_for_load_state()
+        step("legal_review", qualification="A20203301000123", defence_received=True, hearing_waived=True)
+        ok()
+        as_("leader-330102", url)
+        step("discuss", participants="局长,副局长,法规科长", conclusion="同意拟处罚意见")
+        ok()
+        step("decide")
+        ok()
+        as_("officer-330102", url)
+        step("serve")
+        ok()
         assert "已送达" in page.locator("h1").inner_text()
         docs = page.locator("#documents").inner_text()
-        for title in ("行政处罚事先（听证）告知书", "行政处罚决定书", "责令改正违法行为决定书", "合规指导书", "信用修复告知书"):
+        for title in ("行政处罚事先（听证）告知书", "行政处罚决定书", "责令改正违法行为决定书", "合规指导书", "信用修复告知书",
+                      "重大案件集体讨论记录"):
             assert title in docs
 
     db.expire_all()

@@ -35,3 +35,33 @@ def test_enterprise_sees_own_case_documents_only(client, db, world, flow):
     assert r.status_code == 200 and r.content[:2] == b"PK"
     login_as(client, "ent-330102-small")
     assert client.get(f"/cases/{c.id}/documents/{doc.id}").status_code == 403
+
+
+def test_recusal_payment_plan_and_publication_from_the_case_page(client, db, world, flow):
+    from greensword.cases import service
+
+    c = flow.open(code="AIR-100-3")
+    flow.to_reviewed(c, answers={"kind": "未联网/数据缺失<=72h", "duration": "<=1个月"})
+    flow.act(c, "notify", date(2026, 3, 12), flow.officer)
+    flow.act(c, "decide", date(2026, 3, 18), fine=74_000)
+    flow.act(c, "serve", date(2026, 3, 19), flow.officer)
+    db.commit()
+    login_as(client, "officer-330102")
+    r = client.post(f"/cases/{c.id}/recusals", data={"person": "leader-330102", "reason": " "})
+    assert r.status_code == 422 and "说明理由" in r.text
+    r = client.post(f"/cases/{c.id}/recusals", data={"person": "leader-330102", "reason": "与当事人有利害关系"})
+    assert r.status_code == 200 and "待决定" in r.text
+    r = client.post(f"/cases/{c.id}/payment-plan", data={"kind": "deferral", "until": "2026-06-30", "reason": "困难"})
+    assert r.status_code == 403
+    login_as(client, "leader-330102")
+    r = client.post(f"/cases/{c.id}/payment-plan", data={"kind": "instalments", "reason": "经营困难", "on": "2026-03-20",
+                                                          "instalments": "2026-04-30 37000\n2026-05-31 30000"})
+    assert r.status_code == 422 and "合计" in r.text
+    r = client.post(f"/cases/{c.id}/payment-plan", data={"kind": "instalments", "reason": "经营困难", "on": "2026-03-20",
+                                                          "instalments": "2026-04-30 37000\n2026-05-31 37000"})
+    assert r.status_code == 200 and "分期缴纳" in r.text
+    r = client.post(f"/cases/{c.id}/publish", data={"on": "2026-03-25"})
+    assert r.status_code == 200
+    db.expire_all()
+    assert db.get(Case, c.id).published_on == date(2026, 3, 25)
+    assert [x.published_on for x in service.publishable_decisions(db, flow.leader)] == [date(2026, 3, 25)]

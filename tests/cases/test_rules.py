@@ -35,7 +35,8 @@ def test_unknown_year_uses_override_and_says_so():
 def test_payment_period_and_surcharge_capped_at_the_fine():
     class C:
         fine, offset_yuan, paid_yuan, closed_on, outcome = 100_000, 0, 0, None, "penalty"
-        served_on = date(2026, 3, 2)
+        served_on = decided_on = date(2026, 3, 2)
+        payment_plan, appeals = {}, []
 
     due = deadlines.period_end("payment", C.served_on)
     assert due == date(2026, 3, 17)

@@ -2,7 +2,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from greensword.cases import deadlines, service, workflow
+from greensword.cases import service, workflow
 from greensword.cases.documents import text_of
 from greensword.core.errors import Conflict, IllegalTransition, ValidationFailed
 
@@ -18,20 +18,31 @@ def test_full_procedure_with_hearing_discussion_decision_service_payment_archive
     flow.act(c, "notify", date(2026, 3, 12), flow.officer)
     with pytest.raises(IllegalTransition, match="陈述申辩期限"):
         flow.act(c, "decide", date(2026, 3, 13))
-    flow.act(c, "request_hearing", date(2026, 3, 16), flow.officer)      # within 5 days
-    with pytest.raises(IllegalTransition, match="七日后"):
-        flow.act(c, "hold_hearing", date(2026, 3, 20), flow.officer)
-    flow.act(c, "hold_hearing", date(2026, 3, 24), flow.officer)
-    assert c.paused_days == 8                                           # hearing time not counted
+    flow.act(c, "request_hearing", date(2026, 3, 16), flow.officer)      # within 5 working days
+    with pytest.raises(IllegalTransition, match="七个工作日前"):
+        flow.act(c, "notice_hearing", date(2026, 3, 17), flow.reviewer, hearing_date="2026-03-25")
+    with pytest.raises(IllegalTransition, match="非本案调查人员"):     # the investigator cannot chair
+        flow.act(c, "notice_hearing", date(2026, 3, 17), flow.officer, hearing_date="2026-03-26")
+    flow.act(c, "notice_hearing", date(2026, 3, 17), flow.reviewer, hearing_date="2026-03-26")
+    with pytest.raises(IllegalTransition, match="笔录"):
+        flow.act(c, "hold_hearing", date(2026, 3, 26), flow.reviewer)
+    flow.act(c, "hold_hearing", date(2026, 3, 26), flow.reviewer, record="当事人对事实无异议，请求从轻")
+    assert service.decision_deadline(db, c) == date(2026, 6, 11)        # 03-03 + 90 + 10 hearing days
+    with pytest.raises(IllegalTransition, match="法制审核"):
+        flow.act(c, "decide", date(2026, 3, 27), fine=424_000)
+    with pytest.raises(IllegalTransition, match="法律职业资格"):
+        flow.act(c, "legal_review", date(2026, 3, 27), flow.reviewer, opinion="approve")
+    flow.act(c, "legal_review", date(2026, 3, 27), flow.reviewer, opinion="approve", qualification="A2020330100")
     with pytest.raises(IllegalTransition, match="集体讨论"):
-        flow.act(c, "decide", date(2026, 3, 25), fine=424_000)
-    flow.act(c, "discuss", date(2026, 3, 25))
+        flow.act(c, "decide", date(2026, 3, 27), fine=424_000)
+    flow.act(c, "discuss", date(2026, 3, 27), participants=["局长", "副局长", "法规科长"], conclusion="同意")
     with pytest.raises(IllegalTransition, match="偏离"):
-        flow.act(c, "decide", date(2026, 3, 26), fine=300_000)
-    flow.act(c, "decide", date(2026, 3, 26), fine=424_000)
+        flow.act(c, "decide", date(2026, 3, 30), fine=300_000)
+    flow.act(c, "decide", date(2026, 3, 30), fine=424_000)
+    assert {"hearing_notice", "hearing_record", "discussion_record"} <= {d.kind for d in service.case_documents(db, c)}
     kinds = [d.kind for d in service.case_documents(db, c)]
     assert {"notice", "decision", "correction", "guidance", "credit_repair"} <= set(kinds)   # 五书同达
-    flow.act(c, "serve", date(2026, 3, 27), flow.officer)
+    flow.act(c, "serve", date(2026, 3, 31), flow.officer)
     with pytest.raises(IllegalTransition, match="罚款尚未缴清"):
         flow.act(c, "close", date(2026, 4, 1))
     flow.act(c, "record_payment", date(2026, 4, 1), flow.officer, amount=424_000)
@@ -40,10 +51,12 @@ def test_full_procedure_with_hearing_discussion_decision_service_payment_archive
     assert c.stage == "archived"
     actions = [e.action for e in service.events(db, c)]
     assert actions[0] == "open" and actions[-1] == "archive" and "hold_hearing" in actions
-    due = {d.kind: d for d in deadlines.dues(c, date(2026, 4, 10))}
-    # filed 03-03 + 90 days + 8 hearing days = 06-09 (a Tuesday)
-    assert due["decision"].due == date(2026, 6, 9) and due["decision"].status(date(2026, 4, 10)) == "done"
-    assert due["payment"].due == date(2026, 4, 13) and due["payment"].status(date(2026, 4, 10)) == "done"
+    due = {d.kind: d for d in service.due_list(db, c, date(2026, 4, 10))}
+    assert due["decision"].due == date(2026, 6, 11) and due["decision"].status(date(2026, 4, 10)) == "done"
+    # served Tue 03-31 + 15 days = Wed 04-15; remedies run from service (知道之日)
+    assert due["payment"].due == date(2026, 4, 15) and due["payment"].status(date(2026, 4, 10)) == "done"
+    assert due["reconsideration"].due == date(2026, 6, 1)        # 05-30 is a Saturday
+    assert due["lawsuit"].due == date(2026, 9, 30)               # six calendar months
     decision = next(d for d in service.case_documents(db, c) if d.kind == "decision")
     assert decision.signed
     with pytest.raises(Conflict):
@@ -57,7 +70,7 @@ def test_reviewer_returns_case_for_more_investigation(flow, db):
     service.apply_discretion(db, flow.officer, c, answers={"ratio": "0.5-1倍", "duration": "单次", "area": "一般区域",
                                                            "pollutant": "颗粒物/SO2/NOx"})
     flow.act(c, "submit_review", date(2026, 3, 10), flow.officer)
-    with pytest.raises(IllegalTransition, match="理由"):
+    with pytest.raises(IllegalTransition, match="补充的事实或证据"):
         flow.act(c, "return", date(2026, 3, 11), flow.reviewer)
     flow.act(c, "return", date(2026, 3, 11), flow.reviewer, reason="缺少监测报告的计量认证标志")
     assert c.stage == "investigating"
@@ -117,26 +130,39 @@ def test_refused_transitions_name_the_problem(flow, db):
 def test_suspension_withdrawal_extension_deadline_and_appeal(flow, db):
     c = flow.open()
     flow.to_reviewed(c)
-    before = deadlines.decision_deadline(c)
-    flow.act(c, "suspend", date(2026, 3, 12), reason="等待监测报告")
+    before = service.decision_deadline(db, c)
+    with pytest.raises(IllegalTransition, match="审批表"):
+        flow.act(c, "suspend", date(2026, 3, 12), reason="等待监测报告")
+    flow.act(c, "suspend", date(2026, 3, 12), reason="等待监测报告", document="中止调查审批表")
     with pytest.raises(IllegalTransition):
         flow.act(c, "notify", date(2026, 3, 13), flow.officer)
     flow.act(c, "resume", date(2026, 4, 11))
-    assert c.stage == "reviewed" and c.paused_days == 30
-    assert deadlines.decision_deadline(c) > before
+    assert c.stage == "reviewed" and service.decision_deadline(db, c) == before + timedelta(days=30)
     flow.act(c, "extend", date(2026, 4, 12), reason="案情复杂")
-    with pytest.raises(IllegalTransition, match="延长过一次"):
+    with pytest.raises(IllegalTransition, match="只能一次"):
         flow.act(c, "extend", date(2026, 4, 13), reason="再延")
-    flow.act(c, "notify", date(2026, 4, 13), flow.officer)
-    # decision limit: filed 3-3 + 90 + 30 paused + 30 extension
-    flow.act(c, "request_hearing", date(2026, 4, 14), flow.officer)
-    flow.act(c, "hold_hearing", date(2026, 4, 21), flow.officer)
-    flow.act(c, "discuss", date(2026, 4, 22))
+    with pytest.raises(IllegalTransition, match="集体讨论记录"):
+        flow.act(c, "extend", date(2026, 4, 13), reason="再延", kind="collective", days=20)
+    with pytest.raises(IllegalTransition, match="不得超过30日"):
+        flow.act(c, "extend", date(2026, 4, 13), reason="再延", kind="collective", days=45, record="集体讨论记录")
+    flow.act(c, "extend", date(2026, 4, 13), reason="再延", kind="collective", days=20, record="2026-04-13 集体讨论")
+    with pytest.raises(IllegalTransition, match="只能一次"):
+        flow.act(c, "extend", date(2026, 4, 14), reason="三延", kind="collective", days=5, record="x")
+    # filed 03-03 + 90 + 30 suspended + 30 approved + 20 collective = 08-20 (Thursday)
+    assert service.decision_deadline(db, c) == date(2026, 8, 20)
+    flow.act(c, "notify", date(2026, 4, 14), flow.officer)
+    flow.act(c, "legal_review", date(2026, 4, 20), flow.reviewer, opinion="approve", qualification="A1",
+             hearing_waived=True)
+    flow.act(c, "discuss", date(2026, 4, 22), participants=["甲", "乙", "丙"], conclusion="同意")
     with pytest.raises(IllegalTransition, match="办案期限"):
-        flow.act(c, "decide", deadlines.decision_deadline(c) + timedelta(days=1), fine=424_000)
+        flow.act(c, "decide", date(2026, 8, 21), fine=424_000)
     flow.act(c, "decide", date(2026, 4, 23), fine=424_000)
-    flow.act(c, "record_appeal", date(2026, 5, 10), flow.officer, kind="reconsideration", outcome="upheld")
-    assert c.appeal["outcome"] == "upheld"
+    flow.act(c, "serve", date(2026, 4, 24), flow.officer)
+    flow.act(c, "record_appeal", date(2026, 5, 10), flow.officer, kind="reconsideration")
+    flow.act(c, "record_appeal", date(2026, 6, 10), flow.officer, kind="reconsideration", outcome="upheld")
+    assert c.appeal["outcome"] == "upheld" and c.appeals[0]["decided_on"] == "2026-06-10"
+    due = {d.kind: d for d in service.due_list(db, c, date(2026, 6, 11))}
+    assert due["lawsuit_after_reconsideration"].due == date(2026, 6, 25)
     c2 = flow.open()
     flow.act(c2, "file", date(2026, 3, 3))
     with pytest.raises(IllegalTransition, match="理由"):
@@ -170,6 +196,10 @@ def test_measures_transfers_and_daily_penalty(flow, db):
     assert seal.ends_on == date(2026, 11, 19)
     with pytest.raises(Conflict):
         service.extend_measure(db, flow.leader, seal, "again")
+    with pytest.raises(IllegalTransition, match="可移送阶段"):     # detention: after investigation
+        service.add_measure(db, flow.leader, c, "detention_transfer", started_on=date(2026, 9, 21),
+                            data={"receiver": "杭州市公安局上城区分局"})
+    c.stage = "reviewing"
     with pytest.raises(ValidationFailed, match="公安机关"):
         service.add_measure(db, flow.leader, c, "detention_transfer", started_on=date(2026, 9, 21))
     m = service.add_measure(db, flow.leader, c, "detention_transfer", started_on=date(2026, 9, 21),

@@ -7,11 +7,13 @@ and the ministry's 2023 provincial ranking with its tie for third (seed 003)."""
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from greensword.cases import service as cases
 from greensword.evaluation import statistics
-from greensword.evaluation.service import Card, rank_label, rank_with_ties
-from tests.factories import actor
+from greensword.evaluation.service import rank_label
+from greensword.registry.models import Agency
+from tests.factories import SYSTEM, actor
 
 pytestmark = [pytest.mark.slow, pytest.mark.db]
 
@@ -33,6 +35,13 @@ def _decide(db, who, c, start, *, fine=None, answers, facts=None, non_penalty=Fa
     cases.act(db, who["officer"], c.id, "submit_review", on=start + timedelta(days=5), documents_on=False)
     cases.act(db, who["reviewer"], c.id, "approve_review", on=start + timedelta(days=6), documents_on=False)
     cases.act(db, who["officer"], c.id, "notify", on=start + timedelta(days=7), documents_on=False)
+    # in 2021 the 2010 hearing rule (50,000 yuan) puts these fines in the hearing scope: 法制审核 and
+    # 集体讨论 come before the decision
+    cases.act(db, who["reviewer"], c.id, "legal_review", on=start + timedelta(days=15), documents_on=False,
+              data={"qualification": "A20203301000123", "opinion": "approve", "defence_received": True,
+                    "hearing_waived": True})
+    cases.act(db, who["leader"], c.id, "discuss", on=start + timedelta(days=18), documents_on=False,
+              data={"participants": ["局长", "副局长", "法规科长"], "conclusion": "同意"})
     action = "decide_non_penalty" if non_penalty else "decide"
     cases.act(db, who["leader"], c.id, action, on=start + timedelta(days=20), documents_on=False,
               data={"fine": fine} if fine else {})
@@ -76,7 +85,7 @@ def test_replay_yongkang_2021_and_ministry_ranking(db, world):
         for _ in range(count):
             c = decided[n]
             data = {"receiver": "永康市公安局", "reason": "涉嫌环境违法犯罪"} if "transfer" in kind else {}
-            c.stage, saved = "investigating", c.stage        # measures are taken during the case
+            c.stage, saved = "reviewing", c.stage            # measures are taken during the case
             cases.add_measure(db, who["leader"], c, kind, started_on=c.filed_on + timedelta(days=1), data=data)
             c.stage = saved
             n += 1
@@ -102,10 +111,36 @@ def test_replay_yongkang_2021_and_ministry_ranking(db, world):
     assert air["cases_filed"] == 26 and air["last_year"]["cases_filed"] == 21
     assert f"{air['yoy']['cases_filed'] * 100:.1f}" == "23.8"
 
-    # the ministry's 2023 provincial list: 江苏 tied for third with 浙江
-    published = ["山东", "福建", "浙江", "江苏", "上海", "重庆", "天津", "安徽", "辽宁", "内蒙古", "广西"]
-    totals = [96.5, 95.1, 94.2, 94.2, 93.0, 92.4, 91.8, 91.0, 90.3, 89.9, 89.1]
-    cards = rank_with_ties([Card(i, name, f"{i:02d}", total=t)
-                            for i, (name, t) in enumerate(zip(published, totals, strict=True))])
-    assert [c.name for c in cards] == published
-    assert [rank_label(c) for c in cards][:5] == ["第1名", "第2名", "第3名（并列）", "第3名（并列）", "第5名"]
+    # the ministry's 2023 provincial list (seed 003), ranked by evaluate() from recorded indicator
+    # values: 江苏 tied for third with 浙江. Values are entered in reverse order so neither the
+    # insertion order nor the division codes give the answer.
+    from greensword.evaluation import service as ev
+    from greensword.registry import service as registry
+    from greensword.registry.schemas import AgencyIn
+
+    codes = {"山东": "370000", "福建": "350000", "浙江": "330000", "江苏": "320000", "上海": "310000",
+             "重庆": "500000", "天津": "120000", "安徽": "340000", "辽宁": "210000", "内蒙古": "150000",
+             "广西": "450000"}
+    for name, code in codes.items():
+        if code != "330000":
+            registry.create_agency(db, SYSTEM, AgencyIn(
+                division_code=code, name=f"{name}生态环境厅", level="province", parent_code="100000"))
+    values = {  # organisation, team, training, special (each of 10), air-quality points
+        "山东": (10, 10, 10, 10, 3), "福建": (10, 10, 10, 10, 1), "浙江": (10, 9, 10, 10, 0),
+        "江苏": (9, 10, 10, 10, 0), "上海": (9, 9, 10, 10, 0), "重庆": (9, 9, 10, 5, 0), "天津": (9, 9, 5, 10, 0),
+        "安徽": (8, 9, 5, 10, 0), "辽宁": (8, 8, 5, 10, 0), "内蒙古": (8, 8, 5, 10, -1), "广西": (8, 8, 5, 10, -2)}
+    evaluator = actor(db, world, "evaluator-100000")
+    by_code = {a.division_code: a for a in db.execute(select(Agency)).scalars()}
+    for name in reversed(list(values)):
+        for ind, v in zip(("organisation", "team", "training", "special", "air_quality"), values[name], strict=True):
+            ev.enter(db, evaluator, year=2025, agency_id=by_code[codes[name]].id, indicator=ind, value=v,
+                     evidence="表扬函及省级自评材料")
+    cards = ev.evaluate(db, year=2025, level="province")
+    rank = {name: next(c for c in cards if c.agency_id == by_code[code].id) for name, code in codes.items()}
+    published = list(values)
+    assert [n for n in sorted(published, key=lambda n: rank[n].rank)] in (published, [
+        *published[:2], "江苏", "浙江", *published[4:]])
+    assert rank["山东"].total == 38.0 and rank["山东"].rank == 1 and rank["福建"].rank == 2
+    assert rank["浙江"].rank == rank["江苏"].rank == 3 and rank["浙江"].tied and rank["江苏"].tied
+    assert rank["上海"].rank == 5 and not rank["上海"].tied and rank["广西"].rank == 11
+    assert rank_label(rank["江苏"]) == "第3名（并列）" and rank_label(rank["上海"]) == "第5名"

@@ -151,3 +151,59 @@ def test_statistics_by_special_action_tag(db, world):
     f = statistics.Filters(date(2026, 1, 1), date(2026, 12, 31), tag="清水蓝天")
     rep = statistics.report(db, world.agencies["330000"], f)["unit"]
     assert rep["cases_filed"] == 2 and rep["decisions"] == 2 and rep["fines_yuan"] == 148_000
+
+
+def test_an_outstanding_unit_can_also_be_a_progress_collective(db, world):
+    """Seed 003: 广西、上海、重庆、内蒙古 are both 表现突出 and 突出进步 in the 2024-02-06 表扬函."""
+    _closed_cases(db, world, "330102", 2)
+    evaluator = actor(db, world, "evaluator-330000")
+    county = world.agencies["330102"].id
+    ev.enter(db, evaluator, year=2025, agency_id=county, indicator="organisation", value=2, evidence="材料")
+    for ind, v in (("organisation", 10), ("team", 10), ("training", 10), ("special", 10), ("air_quality", 3)):
+        ev.enter(db, evaluator, year=2026, agency_id=county, indicator=ind, value=v, evidence="材料")
+    cards = {c.division_code: c for c in ev.evaluate(db, year=2026, level="county")}
+    top = cards["330102"]
+    assert top.total >= 60 and top.outstanding
+    assert top.improvement > 0 and top.progress
+
+
+def test_individuals_count_only_the_years_inspections(db, world):
+    from datetime import datetime
+
+    from greensword.core.timeutil import TZ
+    from greensword.inspection import service as inspection
+    from greensword.inspection.models import Record, Task
+
+    county = world.agencies["330102"]
+    lead, off = actor(db, world, "leader-330102"), actor(db, world, "officer-330102")
+    plan = inspection.create_plan(db, lead, agency_id=county.id, name="p", period_start=date(2025, 10, 1),
+                                  period_end=date(2025, 12, 31), teams=1)
+    inspection.draw(db, lead, plan.id, "individuals year seed")
+    task = db.execute(select(Task).where(Task.plan_id == plan.id)).scalars().first()
+    items = [i.code for i in inspection.checklist_for(task.enterprise.industry_code).items]
+    inspection.save_record(db, off, task, checklist={c: "ok" for c in items}, violation=False, findings="无")
+    for role, name in (("officer", "甲"), ("officer", "乙"), ("enterprise", "丙")):
+        inspection.sign(db, off, task, role=role, name=name)
+    inspection.submit(db, off, task)
+    rec = db.execute(select(Record).where(Record.task_id == task.id)).scalar_one()
+    rec.checked_at = datetime(2025, 11, 20, 10, tzinfo=TZ)
+    db.flush()
+    inspectors = set(task.officer_ids)
+    for year, want in ((2025, 1), (2026, 0)):
+        people = {p["officer_id"]: p for p in ev.individuals(db, year=year, agency=world.agencies["330000"])}
+        done = {i: next(x["value"] for x in people[i]["lines"] if x["code"] == "inspections_done") for i in inspectors}
+        assert set(done.values()) == {want}, (year, done)
+
+
+def test_case_file_review_draws_city_and_provincial_files(db, world):
+    county_cases = _closed_cases(db, world, "330102", 2)
+    city_cases = _closed_cases(db, world, "330106", 2)
+    city = world.agencies["330100"]
+    for c in city_cases:                       # decided by the city bureau itself
+        c.agency_id = city.id
+    db.flush()
+    rnd = review.create_round(db, actor(db, world, "admin-330000"), agency_id=world.agencies["330000"].id,
+                              name="2026年案卷评查", start=date(2026, 1, 1), end=date(2026, 12, 31), seed="s")
+    units = {f.unit_id for f in db.execute(select(ReviewFile).where(ReviewFile.round_id == rnd.id)).scalars()}
+    assert units == {world.agencies["330102"].id, city.id}
+    assert len(county_cases) == 2

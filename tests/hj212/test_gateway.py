@@ -70,7 +70,7 @@ def test_bad_credentials_and_crc_answered_quarantined_and_connection_survives(ga
     replies = _read_replies(s, 4)
     rtn = {r.qn: (r.cn, r.cp.get("QnRtn")) for r in replies}
     assert rtn[parse(bad_pw).qn] == ("9011", "3")
-    assert rtn[parse(unknown).qn] == ("9011", "4")
+    assert rtn[parse(unknown).qn] == ("9011", "3")           # same answer as a wrong password
     assert rtn["20260105100000004"] == ("9011", "9")
     assert rtn[parse(good).qn] == ("9014", None)
     c = gateway.gw.counters

@@ -18,45 +18,103 @@ from tests.factories import actor
 from tests.offsite.conftest import make
 
 
-def _packets(mn, pw, day: datetime, hours=24, over=range(10, 14), limit=35.0):
-    """Minute packets (2051) for one SO2 point; hours in ``over`` exceed the limit."""
+def _packets(mn, pw, day: datetime, hours=24, over=range(10, 14), limit=35.0, every=1, cn="2051", factor="a21026"):
+    """Data packets for one SO2 point every ``every`` minutes (CN 2051), or hourly (CN 2061) when
+    ``every`` is 60; hours in ``over`` exceed the limit."""
     out = []
-    for m in range(hours * 60):
+    for m in range(0, hours * 60, every):
         t = day + timedelta(minutes=m)
         v = limit * (1.6 if t.hour in over else 0.4) * (1 + 0.03 * ((m * 7919) % 13 - 6) / 6)
-        out.append(build(st="31", cn="2051", pw=pw, mn=mn, qn=t.strftime("%Y%m%d%H%M%S") + "000", flag=4,
-                         cp={"DataTime": t.strftime("%Y%m%d%H%M%S"), "a21026-Avg": f"{v:.3f}",
-                             "a21026-Flag": "N"}))
+        out.append(build(st="31", cn=cn, pw=pw, mn=mn, qn=t.strftime("%Y%m%d%H%M%S") + "000", flag=4,
+                         cp={"DataTime": t.strftime("%Y%m%d%H%M%S"), f"{factor}-Avg": f"{v:.3f}",
+                             f"{factor}-Flag": "N"}))
     return out
 
 
-def test_screen_cli_packets_to_jsonl(tmp_path):
+MN1 = "010000A8900016F000169DC0"
+
+
+def _run(tmp_path, lines, limits_csv):
     f = tmp_path / "dump.txt"
-    f.write_bytes(b"".join(_packets("010000A8900016F000169DC0", "123456", datetime(2026, 3, 2))) + b"##garbage\r\n")
+    f.write_bytes(b"".join(lines))
     lim = tmp_path / "limits.csv"
-    lim.write_text("mn,factor,limit,unit,ref_o2\n010000A8900016F000169DC0,a21026,35,mg/m3,\n", encoding="utf-8")
+    lim.write_text(limits_csv, encoding="utf-8")
     out = tmp_path / "leads.jsonl"
     r = subprocess.run([sys.executable, "-m", "greensword.cli", "offsite", "screen", str(f), "--limits", str(lim),
                         "--out", str(out)], capture_output=True, text=True, env=os.environ)
+    leads = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()] if out.exists() else []
+    return r, leads
+
+
+LIMITS = f"mn,factor,limit,unit,ref_o2\n{MN1},a21026,35,mg/m3,\n"
+
+
+def test_screen_cli_packets_to_jsonl(tmp_path):
+    r, leads = _run(tmp_path, _packets(MN1, "123456", datetime(2026, 3, 2)) + [b"##garbage\r\n"], LIMITS)
     assert r.returncode == 0, r.stderr
-    leads = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [(x["detector"], x["start"], x["end"]) for x in leads] == [
         ("exceedance", "2026-03-02T10:00:00+08:00", "2026-03-02T14:00:00+08:00")]
     x = leads[0]
     assert set(x) >= {"mn", "factor", "detector", "start", "end", "score", "evidence"}
     assert x["evidence"]["query"].startswith("SELECT") and len(x["evidence"]["rows"]) == 4
-    assert "超过限值 35" in x["evidence"]["explanation"]
-    bad = tmp_path / "bad.csv"
-    bad.write_text("mn,limit\nx,1\n", encoding="utf-8")
-    r = subprocess.run([sys.executable, "-m", "greensword.cli", "offsite", "screen", str(f), "--limits", str(bad)],
-                       capture_output=True, text=True, env=os.environ)
-    assert r.returncode == 2 and "factor" in r.stderr
+    assert "超过限值 35" in x["evidence"]["explanation"] and x["evidence"]["rule"]["source"]["title"]
+    assert "无法解析的报文 1 条" in r.stderr
+
+
+@pytest.mark.parametrize("every", [5, 10, 15])
+def test_ten_minute_dump_with_hourly_data_has_no_missing_data_leads(tmp_path, every):
+    """The interval most loggers use: each hour has 6 (or 4, 12) samples — valid by time covered."""
+    day = datetime(2026, 3, 2)
+    lines = _packets(MN1, "123456", day, every=every) + _packets(MN1, "123456", day, every=60, cn="2061")
+    r, leads = _run(tmp_path, lines, LIMITS)
+    assert r.returncode == 0, r.stderr
+    assert [(x["detector"], x["start"][11:16], x["end"][11:16]) for x in leads] == [("exceedance", "10:00", "14:00")]
+
+
+def test_hourly_only_point_is_screened_on_hourly_data(tmp_path):
+    day = datetime(2026, 3, 2)
+    r, leads = _run(tmp_path, _packets(MN1, "123456", day, every=60, cn="2061"), LIMITS)
+    assert r.returncode == 0, r.stderr
+    assert [(x["detector"], x["start"][11:16], x["end"][11:16]) for x in leads] == [("exceedance", "10:00", "14:00")]
+    assert leads[0]["evidence"]["rows"][0]["source"] == "hour"
+
+
+def test_interval_changing_mid_dump_and_a_real_gap(tmp_path):
+    day = datetime(2026, 3, 2)
+    lines = [p for p in _packets(MN1, "123456", day, hours=12, over=()) ]
+    later = _packets(MN1, "123456", day + timedelta(hours=16), hours=8, over=(), every=10)
+    r, leads = _run(tmp_path, lines + later, LIMITS)       # 1-minute, then 4 h silent, then 10-minute
+    assert r.returncode == 0, r.stderr
+    assert [(x["detector"], x["start"][11:16], x["end"][11:16]) for x in leads] == [("missing_data", "12:00", "16:00")]
+
+
+def test_bad_input_is_skipped_and_said(tmp_path):
+    day = datetime(2026, 3, 2)
+    other = "020000A8900016F000169DC1"
+    lines = (_packets(MN1, "123456", day, every=10) + _packets(other, "123456", day, every=10)
+             + _packets(MN1, "123456", day, every=10, factor="a21002", over=())
+             + [b"##0010QN=broken\r\n", b"not a packet\r\n"])
+    r, leads = _run(tmp_path, lines, LIMITS)
+    assert r.returncode == 0, r.stderr
+    assert {x["mn"] for x in leads} == {MN1} and [x["detector"] for x in leads] == ["exceedance"]
+    assert "无法解析的报文 2 条" in r.stderr
+    assert "1 个监测点不在限值表中" in r.stderr and other in r.stderr
+    assert "无限值" in r.stderr and "a21002" in r.stderr
+
+
+@pytest.mark.parametrize("csv,needle", [("mn,limit\nx,1\n", "factor"),
+                                        (f"mn,factor,limit,unit,ref_o2\n{MN1},a21026,35,mg/m3,\n{MN1},a21002,abc,,\n",
+                                         "第 3 行"),
+                                        (f"mn,factor,limit,unit,ref_o2\n{MN1},a21026,-5,mg/m3,\n", "第 2 行")])
+def test_a_bad_limits_row_is_an_error_naming_the_line(tmp_path, csv, needle):
+    r, _ = _run(tmp_path, _packets(MN1, "123456", datetime(2026, 3, 2), hours=2), csv)
+    assert r.returncode == 2 and needle in r.stderr, r.stderr
 
 
 @pytest.mark.db
 def test_lead_lifecycle_folding_and_inspection_request(db, world, tmp_path):
     gas = world.points["330102-gas"]
-    root, labels, limits, s, e = make(tmp_path, {"exceedance": 2}, seed=4, points=3, days=3)
+    root, labels, limits, s, e = make(tmp_path, {"exceedance": 2}, seed=4, points=4, days=3)
     found = engine.screen(root, limits, s, e)
     for f in found:            # pretend the findings are about a registered point
         f.mn = gas.mn

@@ -5,7 +5,7 @@ from fastapi import APIRouter
 
 from ..core.timeutil import now
 from ..webkit.deps import DB, CurrentActor
-from . import deadlines, service
+from . import service
 from .schemas import ActIn, CaseDetail, CaseOut, DueOut, EventOut, OverdueOut
 
 router = APIRouter(prefix="/cases", tags=["cases"])
@@ -15,7 +15,7 @@ def _detail(db, c) -> CaseDetail:
     today = now().date()
     return CaseDetail(**CaseOut.model_validate(c).model_dump(), facts=c.facts,
                       events=[EventOut.model_validate(e) for e in service.events(db, c)],
-                      next_dues=[DueOut.model_validate(d) for d in deadlines.open_dues(c, today)])
+                      next_dues=[DueOut.model_validate(d) for d in service.open_dues(db, c, today)])
 
 
 @router.get("")

@@ -43,7 +43,7 @@ def show_cmd(case: Annotated[str, typer.Argument(help="案件编号（数字）�
     from ..core.db import session_scope
     from ..core.errors import NotFound
     from ..core.timeutil import now
-    from . import deadlines, service, workflow
+    from . import service, workflow
     from .models import Case
 
     with session_scope() as s:
@@ -59,7 +59,7 @@ def show_cmd(case: Annotated[str, typer.Argument(help="案件编号（数字）�
         for e in service.events(s, c):
             t.add_row(e.on.isoformat(), e.action, e.by, f"{e.from_stage or ''} → {e.to_stage or ''}")
         console.print(t)
-        for d in deadlines.open_dues(c, now().date()):
+        for d in service.open_dues(s, c, now().date()):
             console.print(f"待办：{d.label}，应于 {d.due} 前（{d.article}）")
 
 

@@ -37,6 +37,19 @@ def generate(session, ctx) -> None:
                                       f"{title}\n{c.number}\n{discovered.isoformat()}\n".encode())
         _progress(session, ctx, rng, c, rules, today)
         bar.advance()
+    _summary_cases(session, ctx, rng, leads[:3])
+
+
+def _summary_cases(session, ctx, rng, sources) -> None:
+    """A few on-the-spot decisions (简易程序): a warning or a small fine, reported to the agency."""
+    officer = _people()["officer"]
+    for ent_id, officers, discovered, _ in sources:
+        on = discovered + timedelta(days=1)
+        c = service.summary_decision(session, officer, enterprise_id=ent_id, facts="危险废物贮存场所未按规定设置识别标志",
+                                     basis="《中华人民共和国固体废物污染环境防治法》第一百一十二条", place="企业危废贮存间",
+                                     fine=rng.choice([0, 1_000, 2_000, 3_000]), on=on, officer_ids=officers)
+        if on + timedelta(days=2) <= ctx.today:
+            service.report_summary(session, officer, c, on + timedelta(days=rng.choice([1, 2, 5])))
 
 
 def _lead_sources(session, ctx, rng, n):
@@ -53,9 +66,26 @@ def _lead_sources(session, ctx, rng, n):
     return out
 
 
+def _people():
+    """Separate people for separate jobs (查处分离): the demo's admin opens cases, an officer
+    investigates, a reviewer reviews and chairs hearings, a legally qualified reviewer does the
+    法制审核, a leader files and decides."""
+    from ..core.auth import Actor
+
+    return {r: Actor(username=f"demo-{r}", roles=frozenset({role}), agency_path="/")
+            for r, role in (("officer", "officer"), ("leader", "leader"), ("reviewer", "reviewer"),
+                            ("legal", "reviewer"))}
+
+
+WHO = {"file": "leader", "withdraw": "leader", "suspend": "leader", "discuss": "leader", "decide": "leader",
+       "decide_non_penalty": "leader", "close": "leader", "approve_review": "reviewer", "notice_hearing": "reviewer",
+       "hold_hearing": "reviewer", "legal_review": "legal"}
+
+
 def _progress(session, ctx, rng, c, rules, today: date) -> None:
     """Move the case as far as its age allows, with the procedure's usual spacing."""
-    a = ctx.actor
+    people = _people()
+    a = people["officer"]
     v = rng.choice(rules.violations)
     c.violation_code = v.code
     if not c.facts:
@@ -72,7 +102,7 @@ def _progress(session, ctx, rng, c, rules, today: date) -> None:
         on = start + timedelta(days=offset)
         if on > today:
             return False
-        service.act(session, a, c.id, action, on=on, data=data, documents_on=docs)
+        service.act(session, people[WHO.get(action, "officer")], c.id, action, on=on, data=data, documents_on=docs)
         return True
 
     if not step("file", 2):
@@ -85,30 +115,53 @@ def _progress(session, ctx, rng, c, rules, today: date) -> None:
     if rng.random() < 0.06:
         from .models import Measure  # noqa: F401  (seizure during investigation)
 
-        service.add_measure(session, a, c, rng.choice(["seizure", "seizure", "restriction", "suspension"]),
+        service.add_measure(session, people["leader"], c, rng.choice(["seizure", "seizure", "restriction", "suspension"]),
                             started_on=start + timedelta(days=3))
     answers = {f.code: rng.choice(list(f.levels)) for f in v.factors}
     first = rng.random() < 0.6
     facts = {"first_offence": first, "minor_harm": first, "corrected_in_time": first}
     service.apply_discretion(session, a, c, answers=answers, facts=facts,
                              modifiers=["lighter"] if rng.random() < 0.1 else None)
-    if c.major and c.fine_proposed and c.fine_proposed > 500_000 and rng.random() < 0.15:
-        service.add_measure(session, a, c, rng.choice(["detention_transfer", "criminal_transfer"]),
-                            started_on=start + timedelta(days=5),
+    transfer = c.major and c.fine_proposed and c.fine_proposed > 500_000 and rng.random() < 0.15
+    if transfer:
+        m = service.add_measure(session, people["leader"], c, "criminal_transfer", started_on=start + timedelta(days=5),
                             data={"receiver": f"{c.agency.name.replace('生态环境局', '')}公安分局",
                                   "reason": "涉嫌以逃避监管方式排放污染物"})
+    if transfer and start + timedelta(days=9) <= today:
+        from datetime import datetime, time
+
+        from ..core.timeutil import TZ
+
+        approved = datetime.combine(start + timedelta(days=6), time(9), tzinfo=TZ)
+        service.approve_transfer(session, people["leader"], m, approved=True, at=approved)
+        service.send_transfer(session, people["officer"], m, at=approved + timedelta(hours=rng.choice([4, 20, 30])))
+        service.record_receipt(session, people["officer"], m, f"公（环）受字〔{start.year}〕{m.id}号",
+                               start + timedelta(days=7))
+        service.record_police_decision(session, people["officer"], m, decision=rng.choice(["filed", "filed", "not_filed"]),
+                                       on=start + timedelta(days=9))
     if not step("submit_review", 15) or not step("approve_review", 18) or not step("notify", 20):
         return
     if rng.random() < 0.02:
-        step("suspend", 21, reason="等待第三方检测报告")
+        step("suspend", 21, reason="等待第三方检测报告", document="中止调查审批表")
         return
     offset = 27
     if c.major:
         if rng.random() < 0.3 and step("request_hearing", 22):
-            if not step("hold_hearing", 30):
+            from .deadlines import period_end
+
+            hd = period_end("hearing_notice", start + timedelta(days=23))
+            if not step("notice_hearing", 23, hearing_date=hd.isoformat()):
                 return
-            offset = 31
-        if not step("discuss", offset, hearing_waived=True, defence_received=True):
+            offset = (hd - start).days
+            if not step("hold_hearing", offset, record="当事人对违法事实无异议，请求从轻处罚。"):
+                return
+            offset += 1
+        if not step("legal_review", offset, qualification="A20203301000123", opinion="approve",
+                    hearing_waived=True, defence_received=True):
+            return
+        offset += 1
+        if not step("discuss", offset, participants=["局长", "副局长", "法规科科长"],
+                    conclusion="同意按拟处罚意见作出决定"):
             return
         offset += 1
     if c.discretion.get("non_penalty_text") and rng.random() < 0.8:
@@ -122,6 +175,8 @@ def _progress(session, ctx, rng, c, rules, today: date) -> None:
             return
     if not step("serve", offset + 2):
         return
+    if c.outcome == "penalty" and rng.random() < 0.95 and start + timedelta(days=offset + 3) <= today:
+        service.mark_published(session, people["officer"], c, start + timedelta(days=offset + rng.choice([3, 5, 10])))
     if c.outcome == "penalty":
         if rng.random() < 0.06:
             return                                   # unpaid: surcharge accrues, shows as overdue
@@ -129,6 +184,7 @@ def _progress(session, ctx, rng, c, rules, today: date) -> None:
             return
     if not step("close", offset + 14):
         return
-    if rng.random() < 0.04:
-        step("record_appeal", offset + 40, kind="reconsideration", outcome=rng.choice(["upheld", "upheld", "changed"]))
+    appealed = rng.random() < 0.04 and step("record_appeal", offset + 20, kind="reconsideration")
     step("archive", offset + 30)
+    if appealed:
+        step("record_appeal", offset + 60, kind="reconsideration", outcome=rng.choice(["upheld", "upheld", "changed"]))

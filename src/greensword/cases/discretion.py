@@ -135,12 +135,17 @@ def non_penalty_match(code: str, facts: dict[str, bool]) -> str | None:
     return None
 
 
-def study_offset(code: str, fine: int, points: int, *, major: bool) -> tuple[int, int]:
-    """(yuan offset, points used) under the caps; 0 when the case is not eligible."""
+def study_offset(code: str, fine: int, points: int, *, major: bool, floor: int = 0,
+                 mitigation: str | None = None) -> tuple[int, int]:
+    """(yuan offset, points used) under the caps; 0 when the case is not eligible. The offset is
+    applied only within what the law allows: what remains payable never goes below the statutory
+    minimum ``floor`` unless a 减轻 ground (行政处罚法第三十二条) is recorded."""
     so = rules().study_offset
     if code not in so.eligible_codes or (major and so.exclude_major) or fine <= 0 or points <= 0:
         return 0, 0
     cap = min(int(fine * so.max_share_of_fine), so.max_yuan)
+    if not mitigation:
+        cap = min(cap, max(0, fine - floor))
     yuan = min(points * so.yuan_per_point, cap)
     yuan -= yuan % so.yuan_per_point
     return yuan, yuan // so.yuan_per_point

@@ -21,6 +21,10 @@ TITLES = {
     "guidance": "合规指导书",
     "credit_repair": "信用修复告知书",
     "transfer": "案件移送书",
+    "hearing_notice": "行政处罚听证通知书",
+    "hearing_record": "听证笔录",
+    "discussion_record": "重大案件集体讨论记录",
+    "summary_decision": "当场行政处罚决定书（简易程序）",
 }
 #: 五书同达: the decision goes out with these.
 BUNDLE = ("decision", "correction", "guidance", "credit_repair")
@@ -72,7 +76,7 @@ def render(kind: str, case, *, on: date, evidence: list[str]) -> bytes:
         _p(doc, "四、拟作出的行政处罚", bold=True)
         _p(doc, f"我局拟对你单位处以罚款人民币 {case.fine_proposed or 0:,} 元。")
         _p(doc, "根据《中华人民共和国行政处罚法》第四十四条、第四十五条的规定，你单位有权进行陈述和申辩；"
-                "符合听证条件的，根据第六十三条、第六十四条的规定，可以在收到本告知书之日起五日内要求听证。"
+                "符合听证条件的，根据第六十三条、第六十四条的规定，可以在收到本告知书之日起五个工作日内要求听证。"
                 "逾期未提出的，视为放弃上述权利。")
     if kind == "decision":
         _p(doc, "四、处罚决定", bold=True)
@@ -104,6 +108,34 @@ def render(kind: str, case, *, on: date, evidence: list[str]) -> bytes:
         _p(doc, "根据国家发展改革委关于行政处罚信息信用修复的规定，行政处罚信息在“信用中国”网站公示。"
                 "你单位在履行行政处罚决定、完成整改并公开作出信用承诺后，"
                 "可在最短公示期满后通过“信用中国”网站申请信用修复。")
+    if kind == "hearing_notice":
+        h = d.get("hearing") or {}
+        _p(doc, f"根据《中华人民共和国行政处罚法》第六十四条的规定，我局定于 {h.get('date', '')} 举行听证，"
+                f"听证主持人：{h.get('chair', '')}（非本案调查人员）。你单位可以亲自参加听证，也可以委托一至二人代理；"
+                "认为主持人与本案有直接利害关系的，有权申请回避。无正当理由拒不出席的，视为放弃听证权利。")
+    if kind == "hearing_record":
+        h = d.get("hearing") or {}
+        _p(doc, f"听证时间：{h.get('held_on', '')}；主持人：{h.get('chair', '')}")
+        _p(doc, f"参加人员：{'、'.join(h.get('attendees') or []) or '（见签到表）'}")
+        _p(doc, "调查人员提出当事人违法的事实、证据和行政处罚建议，当事人进行申辩和质证。")
+        _p(doc, f"笔录要点：{h.get('record', '')}")
+        _p(doc, "本笔录经当事人或者其代理人核对无误后签字或者盖章（行政处罚法第六十四条第（八）项）。")
+    if kind == "discussion_record":
+        x = d.get("discussion") or {}
+        _p(doc, f"讨论时间：{x.get('on', '')}")
+        _p(doc, f"参加人员：{'、'.join(x.get('participants') or [])}")
+        _p(doc, f"拟处罚意见：罚款人民币 {case.fine_proposed or 0:,} 元")
+        lr = d.get("legal_review") or {}
+        if lr:
+            _p(doc, f"法制审核意见：{'同意' if lr.get('opinion') == 'approve' else '修改后同意'}（审核人 {lr.get('by')}）")
+        _p(doc, f"讨论结论：{x.get('conclusion', '')}（行政处罚法第五十七条第二款）")
+    if kind == "summary_decision":
+        sm = d.get("summary") or {}
+        _p(doc, f"违法事实：{case.facts}")
+        _p(doc, f"依据：{sm.get('basis', '')}")
+        _p(doc, f"处罚：{'警告' if not case.fine else f'罚款人民币 {case.fine:,} 元'}（当场作出，行政处罚法第五十一条、第五十二条）")
+        _p(doc, f"执法人员：{'、'.join(sm.get('officers') or [])}；地点：{sm.get('place', '')}")
+        _p(doc, "当事人已陈述申辩。如不服本决定，可以在收到本决定书之日起六十日内申请行政复议，也可以在六个月内提起行政诉讼。")
     if kind == "transfer":
         m = d.get("transfer") or {}
         _p(doc, f"{m.get('to', '公安机关')}：")

@@ -4,7 +4,7 @@ and transfers, and the enterprise's study-points ledger."""
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import Base, TZDateTime
@@ -55,6 +55,25 @@ class Case(Base):
     suspended_on: Mapped[date | None] = mapped_column(Date)
     extension_days: Mapped[int] = mapped_column(Integer, default=0)
     appeal: Mapped[dict] = mapped_column(JSON, default=dict)              # kind, outcome, on
+    #: 简易程序 (on-the-spot decision with its short record)
+    summary: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: organisation | citizen (hearing threshold, summary amounts, natural-person grounds)
+    party_kind: Mapped[str] = mapped_column(String(12), default="organisation", server_default="organisation")
+    #: when the act ended (时效 runs from it); 5-year limitation ground recorded
+    offence_ended_on: Mapped[date | None] = mapped_column(Date)
+    limitation_extended: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    hearing_noticed_on: Mapped[date | None] = mapped_column(Date)
+    hearing_chair: Mapped[str | None] = mapped_column(String(64))
+    legal_reviewed_on: Mapped[date | None] = mapped_column(Date)
+    discussed_on: Mapped[date | None] = mapped_column(Date)
+    paid_on: Mapped[date | None] = mapped_column(Date)                   # fine and surcharge settled
+    published_on: Mapped[date | None] = mapped_column(Date)              # 行政处罚决定公开
+    #: [{kind: approved|collective, days, on, reason, record}]
+    extensions: Mapped[list] = mapped_column(JSON, default=list)
+    #: {kind: deferral|instalments, approved_on, until | instalments: [{due, amount}], reason}
+    payment_plan: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: [{kind: reconsideration|lawsuit, applied_on, decided_on, outcome}]
+    appeals: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(TZDateTime)
 
     agency: Mapped[Agency] = relationship(lazy="joined")
@@ -106,6 +125,69 @@ class Measure(Base):
     lifted_on: Mapped[date | None] = mapped_column(Date)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(TZDateTime)
+
+
+class Pause(Base):
+    """A period not counted in the decision limit (中止、听证、公告、监测/检测、评估、鉴定、认定、送达),
+    with the document that shows it."""
+
+    __tablename__ = "penalty_case_pause"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("penalty_case.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    started_on: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    document: Mapped[str] = mapped_column(String(200))
+    by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime)
+
+
+class Payment(Base):
+    """One payment received (bank receipt): fine first, then surcharge."""
+
+    __tablename__ = "penalty_case_payment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("penalty_case.id"), index=True)
+    paid_on: Mapped[date] = mapped_column(Date)
+    amount: Mapped[int] = mapped_column(Integer)
+    receipt: Mapped[str] = mapped_column(String(64), default="")
+    by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime)
+
+
+class Recusal(Base):
+    """回避: an application (by the party or the officer himself) and its decision."""
+
+    __tablename__ = "penalty_case_recusal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("penalty_case.id"), index=True)
+    #: the person whose recusal is sought (username or officer id as text)
+    person: Mapped[str] = mapped_column(String(64))
+    applicant: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    applied_on: Mapped[date] = mapped_column(Date)
+    #: pending | granted | rejected
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(TZDateTime)
+
+
+class StudyAnswer(Base):
+    """A quiz question an enterprise answered correctly: earns once per enterprise, ever."""
+
+    __tablename__ = "study_answer"
+    __table_args__ = (UniqueConstraint("enterprise_id", "question"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    question: Mapped[str] = mapped_column(String(40))
+    points: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(TZDateTime)
 
 
 class StudyPoints(Base):

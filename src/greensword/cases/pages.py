@@ -19,10 +19,15 @@ add_nav(NavItem("案件办理", "/cases", roles=("officer", "leader", "admin", "
 
 #: form fields each action reads (besides the date)
 FIELDS = {
-    "file": ["late_reason"], "return": ["reason"], "suspend": ["reason"], "withdraw": ["reason"],
-    "extend": ["reason"], "decide": ["fine", "departure_reason", "use_points", "defence_received", "hearing_waived"],
-    "decide_non_penalty": ["reason", "defence_received", "hearing_waived"], "discuss": ["defence_received", "hearing_waived"],
-    "record_payment": ["amount"], "close": ["court_enforced"], "record_appeal": ["kind", "outcome"],
+    "file": ["late_reason"], "return": ["reason"], "withdraw": ["reason"],
+    "extend": ["reason", "kind", "days", "record"],
+    "decide": ["fine", "departure_reason", "use_points", "defence_received", "hearing_waived"],
+    "decide_non_penalty": ["reason", "defence_received", "hearing_waived"],
+    "discuss": ["defence_received", "hearing_waived", "participants", "conclusion"],
+    "legal_review": ["qualification", "opinion", "notes", "defence_received", "hearing_waived"],
+    "notice_hearing": ["hearing_date", "chair"], "hold_hearing": ["record", "reschedule_reason"],
+    "suspend": ["reason", "document"], "pause": ["kind", "document"], "end_pause": ["kind"],
+    "record_payment": ["amount", "receipt"], "close": ["court_enforced"], "record_appeal": ["kind", "outcome"],
 }
 
 
@@ -36,7 +41,8 @@ def _pending_referrals(db, actor):
 def case_list(request: Request, db: DB, actor: CurrentActor, stage: str = "", q: str = ""):
     today = now().date()
     cases = service.list_cases(db, actor, stage=stage or None, q=q or None)
-    rows = [{"c": c, "next": (deadlines.open_dues(c, today) or [None])[0]} for c in cases]
+    pauses_of = service.pauses_by_case(db, [c.id for c in cases])
+    rows = [{"c": c, "next": (service.open_dues(db, c, today, pauses_of) or [None])[0]} for c in cases]
     return render(request, "cases/list.html", {
         "rows": rows, "stage": stage, "q": q, "stages": workflow.STAGES, "today": today,
         "overdue": service.overdue(db, actor, today, limit=20), "referrals": _pending_referrals(db, actor)})
@@ -52,14 +58,17 @@ def _ctx(db, actor, c, error: str = "") -> dict:
     today = now().date()
     rules = discretion.rules()
     return {
-        "c": c, "stages": workflow.STAGES, "events": service.events(db, c), "dues": deadlines.dues(c, today),
+        "c": c, "stages": workflow.STAGES, "events": service.events(db, c), "dues": service.due_list(db, c, today),
         "today": today, "documents": service.case_documents(db, c), "evidence": service.evidence_list(db, c),
         "measures": service.measures(db, c), "measure_names": service.MEASURES,
         "actions": workflow.allowed(c, actor.roles), "fields": FIELDS, "error": error,
         "violation": rules.violation(c.violation_code) if c.violation_code else None,
         "violations": rules.violations, "modifiers": rules.modifiers, "conditions": rules.conditions,
-        "surcharge": deadlines.surcharge(c, today), "sources": service.SOURCES,
-        "points": service.points_balance(db, c.enterprise_id)}
+        "surcharge": service.surcharge(db, c, today), "sources": service.SOURCES,
+        "points": service.points_balance(db, c.enterprise_id), "pause_kinds": deadlines.PAUSE_KINDS,
+        "pauses": service.pauses(db, c), "payments": service.payments(db, c), "recusals": service.recusals(db, c),
+        "transfers": {t.id: t for t in (service.get_transfer(db, actor, m.id, today) for m in service.measures(db, c)
+                                        if m.kind in service.TRANSFERS)} if not actor.is_enterprise else {}}
 
 
 @router.get("/cases/{case_id}")
@@ -87,8 +96,10 @@ async def case_act(request: Request, case_id: int, action: str, db: DB, actor: C
         v = form.get(f)
         if v in (None, ""):
             continue
-        if f in ("fine", "amount"):
+        if f in ("fine", "amount", "days"):
             data[f] = int(str(v).replace(",", ""))
+        elif f == "participants":
+            data[f] = [x.strip() for x in str(v).replace("，", ",").split(",") if x.strip()]
         elif f in ("use_points", "defence_received", "hearing_waived", "court_enforced"):
             data[f] = v == "1"
         else:
@@ -152,3 +163,86 @@ def case_measure_extend(request: Request, case_id: int, measure_id: int, db: DB,
     service.get_case(db, actor, case_id)
     m = db.get(Measure, measure_id)
     return _redo(request, db, actor, case_id, lambda: service.extend_measure(db, actor, m, reason))
+
+
+# --- 回避, 暂缓/分期, transfers, publication ------------------------------------------------------
+
+@router.post("/cases/{case_id}/recusals")
+async def case_recusal(request: Request, case_id: int, db: DB, actor: CurrentActor):
+    form = await request.form()
+    c = service.get_case(db, actor, case_id)
+    on = date.fromisoformat(str(form.get("on") or now().date().isoformat()))
+    return _redo(request, db, actor, case_id, lambda: service.apply_recusal(
+        db, actor, c, person=str(form.get("person", "")), reason=str(form.get("reason", "")), on=on))
+
+
+@router.post("/cases/{case_id}/recusals/{recusal_id}/decide")
+async def case_recusal_decide(request: Request, case_id: int, recusal_id: int, db: DB, actor: CurrentActor):
+    form = await request.form()
+    service.get_case(db, actor, case_id)
+    r = next((x for x in service.recusals(db, service.get_case(db, actor, case_id)) if x.id == recusal_id), None)
+    if r is None:
+        from ..core.errors import NotFound
+
+        raise NotFound("回避申请不存在", code="cases.recusal_not_found")
+    on = date.fromisoformat(str(form.get("on") or now().date().isoformat()))
+    return _redo(request, db, actor, case_id, lambda: service.decide_recusal(
+        db, actor, r, granted=form.get("granted") == "1", reason=str(form.get("reason", "")), on=on))
+
+
+@router.post("/cases/{case_id}/payment-plan")
+async def case_payment_plan(request: Request, case_id: int, db: DB, actor: CurrentActor):
+    form = await request.form()
+    c = service.get_case(db, actor, case_id)
+    on = date.fromisoformat(str(form.get("on") or now().date().isoformat()))
+    kind = str(form.get("kind", ""))
+
+    def run():
+        until = date.fromisoformat(str(form["until"])) if form.get("until") else None
+        items = []
+        for line in str(form.get("instalments", "")).splitlines():     # "2026-04-30 37000" per line
+            parts = line.replace("，", " ").replace(",", " ").split()
+            if len(parts) == 2:
+                items.append((date.fromisoformat(parts[0]), int(parts[1])))
+        return service.approve_payment_plan(db, actor, c, kind=kind, reason=str(form.get("reason", "")), on=on,
+                                            until=until, instalments=items)
+    return _redo(request, db, actor, case_id, run)
+
+
+@router.post("/cases/{case_id}/transfers/{measure_id}/{step}")
+async def case_transfer_step(request: Request, case_id: int, measure_id: int, step: str, db: DB,
+                             actor: CurrentActor):
+    from datetime import datetime
+
+    from ..core.timeutil import TZ
+
+    form = await request.form()
+    c = service.get_case(db, actor, case_id)
+    m = db.get(Measure, measure_id)
+    if m is None or m.case_id != c.id:
+        from ..core.errors import NotFound
+
+        raise NotFound("移送记录不存在", code="cases.transfer_not_found")
+    at_raw = str(form.get("at") or "")
+    at = datetime.fromisoformat(at_raw).replace(tzinfo=TZ) if at_raw else now()
+    steps = {
+        "approve": lambda: service.approve_transfer(db, actor, m, approved=form.get("approved", "1") == "1", at=at,
+                                                    reason=str(form.get("reason", ""))),
+        "send": lambda: service.send_transfer(db, actor, m, at=at),
+        "receipt": lambda: service.record_receipt(db, actor, m, str(form.get("receipt_no", "")), at.date()),
+        "police": lambda: service.record_police_decision(db, actor, m, decision=str(form.get("decision", "")),
+                                                         on=at.date()),
+    }
+    if step not in steps:
+        from ..core.errors import NotFound
+
+        raise NotFound("未知的移送步骤", code="cases.transfer_step")
+    return _redo(request, db, actor, case_id, steps[step])
+
+
+@router.post("/cases/{case_id}/publish")
+async def case_publish(request: Request, case_id: int, db: DB, actor: CurrentActor):
+    form = await request.form()
+    c = service.get_case(db, actor, case_id)
+    on = date.fromisoformat(str(form.get("on") or now().date().isoformat()))
+    return _redo(request, db, actor, case_id, lambda: service.mark_published(db, actor, c, on))

@@ -5,25 +5,29 @@ from __future__ import annotations
 
 from datetime import date
 
+from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..core import audit
 from ..core.auth import Actor, check_agency, require_role
 from ..core.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
+from ..core.rules import Source, load
 from ..core.timeutil import now
 from ..registry.models import Agency, Enterprise, Officer
-from . import deadlines, discretion, documents, workflow
-from .models import Case, CaseDocument, CaseEvent, Measure, StudyPoints
+from . import deadlines, discretion, documents, procedure, schemas, workflow
+from .models import Case, CaseDocument, CaseEvent, Measure, Pause, Payment, Recusal, StudyAnswer, StudyPoints
 
 #: special enforcement actions (专项行动) a case can be tagged with; statistics filter by them
 SPECIAL_ACTIONS = ["清水蓝天", "打击第三方环保服务机构弄虚作假", "重点排污单位自动监测数据专项检查"]
 SOURCES = {"inspection": "现场检查", "lead": "非现场监管线索", "complaint": "信访投诉", "transfer": "移送交办",
            "manual": "其他"}
-MEASURES = {"seizure": "查封、扣押", "restriction": "限制生产", "suspension": "停产整治",
+MEASURES = {"evidence_kept": "先行登记保存证据", "seizure": "查封、扣押", "restriction": "限制生产",
+            "suspension": "停产整治",
             "daily_penalty": "按日连续处罚", "detention_transfer": "移送行政拘留", "criminal_transfer": "移送涉嫌犯罪"}
-_MEASURE_PERIOD = {"seizure": "seizure", "restriction": "restriction", "daily_penalty": "reinspection",
-                   "detention_transfer": "detention_transfer", "criminal_transfer": "criminal_transfer"}
+_MEASURE_PERIOD = {"evidence_kept": "evidence_preservation", "seizure": "seizure", "restriction": "restriction", "daily_penalty": "reinspection",
+                   "detention_transfer": "detention_transfer", "criminal_transfer": "criminal_transfer_decision"}
+TRANSFERS = ("detention_transfer", "criminal_transfer")
 
 
 def _number(session: Session, agency: Agency, on: date) -> str:
@@ -46,8 +50,13 @@ def get_case(session: Session, actor: Actor, case_id: int) -> Case:
 def open_case(session: Session, actor: Actor, *, enterprise_id: int, title: str, facts: str, source: str,
               source_ref: str = "", discovered_on: date, record_id: int | None = None,
               officer_ids: list[int] | None = None, violation_code: str | None = None,
-              tags: list[str] | None = None) -> Case:
+              tags: list[str] | None = None, offence_ended_on: date | None = None,
+              limitation_extended: bool = False, party_kind: str = "organisation") -> Case:
     require_role(actor, "officer", "leader", "admin")
+    if party_kind not in ("organisation", "citizen"):
+        raise ValidationFailed("当事人类型应为 organisation（法人或其他组织）或 citizen（公民）", code="cases.bad_party")
+    if offence_ended_on and offence_ended_on > discovered_on:
+        raise ValidationFailed("违法行为终了日期不能晚于发现日期", code="cases.bad_offence_date")
     if source not in SOURCES:
         raise ValidationFailed(f"案件来源应为 {'、'.join(SOURCES)}", code="cases.bad_source")
     e = session.get(Enterprise, enterprise_id)
@@ -60,7 +69,9 @@ def open_case(session: Session, actor: Actor, *, enterprise_id: int, title: str,
              title=title, source=source, source_ref=source_ref, record_id=record_id, violation_code=violation_code,
              facts=facts, stage="clue", officer_ids=list(officer_ids or []), tags=list(tags or []), discretion={},
              discovered_on=discovered_on, paused_days=0, extension_days=0, offset_points=0, offset_yuan=0,
-             paid_yuan=0, appeal={}, departure_reason="", created_at=now())
+             paid_yuan=0, appeal={}, departure_reason="", created_at=now(), offence_ended_on=offence_ended_on,
+             limitation_extended=limitation_extended, party_kind=party_kind, summary=False, extensions=[],
+             payment_plan={}, appeals=[])
     session.add(c)
     session.flush()
     _event(session, actor, c, "open", discovered_on, None, "clue", {"source": source, "source_ref": source_ref})
@@ -124,32 +135,59 @@ def update_facts(session: Session, actor: Actor, c: Case, *, facts: str | None =
 
 def apply_discretion(session: Session, actor: Actor, c: Case, *, answers: dict[str, str],
                      modifiers: list[str] | None = None, facts: dict[str, bool] | None = None,
-                     fine: int | None = None, departure_reason: str = "") -> Case:
+                     fine: int | None = None, departure_reason: str = "", other_penalties: list[str] | None = None,
+                     mitigation_ground: str | None = None, non_penalty_ground: str | None = None) -> Case:
     """Compute the benchmark's proposal; the officer may set a different fine with a reason;
-    a case on the non-penalty list is proposed for non-penalty."""
+    a case on the non-penalty list (or with a statutory non-penalty ground) is proposed for
+    non-penalty. Going below the statutory minimum (减轻) needs a 行政处罚法第三十二条 ground."""
     require_role(actor, "officer", "leader", "admin")
     if c.stage not in ("filed", "investigating"):
         raise IllegalTransition("裁量只能在调查取证阶段确定", code="cases.locked")
     if not c.violation_code:
         raise ValidationFailed("须先认定违法行为类型", code="cases.no_violation")
+    pr = procedure.rules()
+    on = c.filed_on or c.discovered_on
+    measures = list(other_penalties or [])
+    bad = [m for m in measures if m not in procedure.hearing(on).measures]
+    if bad:
+        raise ValidationFailed(f"未知的处罚种类：{'、'.join(bad)}", code="cases.bad_penalty_kind")
+    if mitigation_ground is not None and mitigation_ground not in pr.mitigation_grounds:
+        raise ValidationFailed(f"减轻处罚情形应为{procedure.cite(pr.mitigation_source)}所列："
+                               f"{'、'.join(pr.mitigation_grounds.values())}", code="cases.bad_mitigation")
+    if "mitigated" in (modifiers or []) and not mitigation_ground:
+        raise ValidationFailed(f"减轻处罚（低于法定下限）须记录{procedure.cite(pr.mitigation_source)}规定的情形",
+                               code="cases.mitigation_ground")
+    ground = None
+    if non_penalty_ground is not None:
+        ground = pr.non_penalty_grounds.get(non_penalty_ground)
+        if ground is None:
+            raise ValidationFailed(f"不予处罚情形应为：{'、'.join(g.text for g in pr.non_penalty_grounds.values())}",
+                                   code="cases.bad_non_penalty_ground")
+        if ground.natural_person_only and c.party_kind != "citizen":
+            raise ValidationFailed(f"“{ground.text}”只适用于公民（{procedure.cite(ground.source)}）",
+                                   code="cases.ground_not_applicable")
     v = discretion.rules().violation(c.violation_code)
     p = discretion.propose(c.violation_code, answers, modifiers)
     np_text = discretion.non_penalty_match(c.violation_code, facts or {})
     chosen = p.amount if fine is None else int(fine)
     floor, ceiling = v.range
     if not ("mitigated" in (modifiers or []) or floor <= chosen <= ceiling):
-        raise ValidationFailed(f"罚款 {chosen:,} 元超出法定幅度 {floor:,}–{ceiling:,} 元", code="cases.out_of_range")
+        raise ValidationFailed(f"罚款 {chosen:,} 元超出法定幅度 {floor:,}–{ceiling:,} 元（低于下限须有减轻处罚情形，"
+                               f"{procedure.cite(pr.mitigation_source)}）", code="cases.out_of_range")
     if chosen != p.amount and not departure_reason.strip():
         raise ValidationFailed("偏离裁量基准建议金额须书面说明理由", code="cases.departure_reason")
     c.discretion = {"answers": answers, "modifiers": modifiers or [], "facts": facts or {},
-                    "proposal": p.as_dict(), "non_penalty_text": np_text,
+                    "proposal": p.as_dict(), "non_penalty_text": np_text or (ground.text if ground else None),
+                    "non_penalty_ground": non_penalty_ground, "mitigation_ground": mitigation_ground,
+                    "hearing_measures": measures,
                     "violation": {"code": v.code, "name": v.name, "breach": v.breach, "penalty": v.penalty,
                                   "range": list(v.range), "also": v.also}}
     c.fine_proposed = chosen
     c.departure_reason = departure_reason.strip()
-    c.major = c.major or "mitigated" in (modifiers or []) or chosen > deadlines.rules().hearing_threshold.default
+    c.major = c.major or "mitigated" in (modifiers or []) or workflow.hearing_eligible(c, c.agency.division_code)
     _event(session, actor, c, "discretion", now().date(), c.stage, c.stage,
-           {"proposal": p.amount, "chosen": chosen, "non_penalty": bool(np_text), "departure": c.departure_reason})
+           {"proposal": p.amount, "chosen": chosen, "non_penalty": bool(np_text or ground),
+            "departure": c.departure_reason})
     return c
 
 
@@ -169,31 +207,103 @@ def evidence_list(session: Session, c: Case) -> list[str]:
     return out
 
 
+INVESTIGATIVE = ("open", "investigate", "discretion", "update", "submit_review", "evidence")
+
+
+def investigators(session: Session, c: Case) -> frozenset[str]:
+    """Who investigated the case: its assigned officers (ids as text) and every user who took an
+    investigative step (opened it, investigated, set discretion, added evidence, submitted it)."""
+    names = {str(i) for i in (c.officer_ids or [])}
+    names |= set(session.execute(select(CaseEvent.by).where(CaseEvent.case_id == c.id,
+                                                            CaseEvent.action.in_(INVESTIGATIVE))).scalars())
+    names |= set(session.execute(select(CaseDocument.created_by).where(CaseDocument.case_id == c.id,
+                                                                       CaseDocument.kind == "evidence")).scalars())
+    return frozenset(names)
+
+
+def pauses(session: Session, c: Case) -> list[Pause]:
+    return list(session.execute(select(Pause).where(Pause.case_id == c.id).order_by(Pause.id)).scalars())
+
+
+def payments(session: Session, c: Case) -> list[Payment]:
+    return list(session.execute(select(Payment).where(Payment.case_id == c.id)
+                                .order_by(Payment.paid_on, Payment.id)).scalars())
+
+
+def recusals(session: Session, c: Case) -> list[Recusal]:
+    return list(session.execute(select(Recusal).where(Recusal.case_id == c.id).order_by(Recusal.id)).scalars())
+
+
+def _ctx(session: Session, actor: Actor, c: Case, on: date, data: dict) -> workflow.Ctx:
+    signed = frozenset(session.execute(select(CaseDocument.kind).where(
+        CaseDocument.case_id == c.id, CaseDocument.signed.is_(True))).scalars())
+    rec = recusals(session, c)
+    return workflow.Ctx(on=on, data=data, evidence_count=len(evidence_list(session, c)), signed_kinds=signed,
+                        username=actor.username, officer_id=actor.officer_id, investigators=investigators(session, c),
+                        recused=frozenset(r.person for r in rec if r.status == "granted"),
+                        recusal_pending=frozenset(r.person for r in rec if r.status == "pending"),
+                        pauses=pauses(session, c), division_code=c.agency.division_code if c.agency else "",
+                        payments=payments(session, c))
+
+
+def due_list(session: Session, c: Case, today: date) -> list[deadlines.Due]:
+    return deadlines.dues(c, today, pauses(session, c))
+
+
+def decision_deadline(session: Session, c: Case, today: date | None = None) -> date:
+    return deadlines.decision_deadline(c, pauses(session, c), today)
+
+
+def open_dues(session: Session, c: Case, today: date, pauses_of: dict | None = None) -> list[deadlines.Due]:
+    ps = pauses_of.get(c.id, []) if pauses_of is not None else pauses(session, c)
+    return deadlines.open_dues(c, today, ps)
+
+
+def pauses_by_case(session: Session, case_ids: list[int]) -> dict[int, list[Pause]]:
+    """Pause intervals of many cases in one query (lists and dashboards)."""
+    out: dict[int, list[Pause]] = {}
+    for i in range(0, len(case_ids), 900):
+        for p in session.execute(select(Pause).where(Pause.case_id.in_(case_ids[i:i + 900]))
+                                 .order_by(Pause.id)).scalars():
+            out.setdefault(p.case_id, []).append(p)
+    return out
+
+
+def surcharge(session: Session, c: Case, today: date) -> int:
+    return deadlines.surcharge(c, today, payments(session, c))
+
+
 def act(session: Session, actor: Actor, case_id: int, action: str, *, on: date | None = None,
         data: dict | None = None, documents_on: bool = True) -> Case:
-    """Take one workflow step: checked by the state machine, then its effects, an event, the
-    audit entry and the step's documents."""
+    """Take one workflow step: checked by the state machine (order, roles, 查处分离, the step's
+    legal conditions), then its effects, an event, the audit entry and the step's documents.
+    A refusal changes nothing."""
     c = get_case(session, actor, case_id)
     on = on or now().date()
     data = dict(data or {})
-    signed = frozenset(session.execute(select(CaseDocument.kind).where(
-        CaseDocument.case_id == c.id, CaseDocument.signed.is_(True))).scalars())
-    ctx = workflow.Ctx(on=on, data=data, evidence_count=len(evidence_list(session, c)), signed_kinds=signed)
+    ctx = _ctx(session, actor, c, on, data)
     try:
         t = workflow.check(c, action, actor.roles, ctx)
     except workflow.Refused as exc:
         raise IllegalTransition(exc.message, code=exc.code) from exc
     frm = c.stage
-    _effects(session, actor, c, action, on, data, documents_on)
+    _effects(session, actor, c, action, on, data, documents_on, ctx)
     if t.target is not None:
         c.stage = t.target
-    _event(session, actor, c, action, on, frm, c.stage, data)
+    _event(session, actor, c, action, on, frm, c.stage, {k: (v.isoformat() if isinstance(v, date) else v)
+                                                        for k, v in data.items()})
     session.flush()
     return c
 
 
+def _close_pause(session: Session, c: Case, kind: str, on: date) -> None:
+    for p in pauses(session, c):
+        if p.kind == kind and p.ended_on is None:
+            p.ended_on = on
+
+
 def _effects(session: Session, actor: Actor, c: Case, action: str, on: date, data: dict,
-             documents_on: bool = True) -> None:
+             documents_on: bool = True, ctx: workflow.Ctx | None = None) -> None:
     gen = (lambda kind: generate_document(session, actor, c, kind, on=on)) if documents_on else (lambda kind: None)
     if action == "file":
         c.filed_on = on
@@ -202,9 +312,35 @@ def _effects(session: Session, actor: Actor, c: Case, action: str, on: date, dat
         gen("notice")
     elif action == "request_hearing":
         c.hearing_requested_on = on
+        # 听证期间不计入办案期限: from the request to the hearing
+        session.add(Pause(case_id=c.id, kind="hearing", started_on=on, ended_on=None,
+                          document=f"听证申请书（{on}）", by=actor.username, created_at=now()))
+    elif action == "notice_hearing":
+        hd = data["hearing_date"]
+        hd = hd if isinstance(hd, date) else date.fromisoformat(str(hd))
+        c.hearing_noticed_on = on
+        c.hearing_chair = str(data.get("chair") or actor.username)
+        c.discretion = {**(c.discretion or {}), "hearing": {"date": hd.isoformat(), "chair": c.hearing_chair,
+                                                            "noticed_on": on.isoformat()}}
+        gen("hearing_notice")
     elif action == "hold_hearing":
         c.hearing_on = on
-        c.paused_days += (on - c.hearing_requested_on).days      # 听证期间不计入办案期限
+        c.discretion = {**(c.discretion or {}), "hearing": {**(c.discretion or {}).get("hearing", {}),
+                                                            "held_on": on.isoformat(),
+                                                            "record": str(data.get("record", "")),
+                                                            "attendees": data.get("attendees", [])}}
+        _close_pause(session, c, "hearing", on)
+        gen("hearing_record")
+    elif action == "legal_review":
+        c.legal_reviewed_on = on
+        c.discretion = {**(c.discretion or {}), "legal_review": {
+            "by": actor.username, "qualification": str(data["qualification"]), "opinion": data["opinion"],
+            "on": on.isoformat(), "notes": str(data.get("notes", ""))}}
+    elif action == "discuss":
+        c.discussed_on = on
+        c.discretion = {**(c.discretion or {}), "discussion": {
+            "participants": list(data["participants"]), "conclusion": str(data["conclusion"]), "on": on.isoformat()}}
+        gen("discussion_record")
     elif action == "decide":
         fine = int(data.get("fine", c.fine_proposed))
         if data.get("departure_reason"):
@@ -214,7 +350,9 @@ def _effects(session: Session, actor: Actor, c: Case, action: str, on: date, dat
         c.decided_on = on
         if data.get("use_points"):
             bal = points_balance(session, c.enterprise_id)
-            yuan, pts = discretion.study_offset(c.violation_code, fine, bal, major=c.major)
+            floor = discretion.rules().violation(c.violation_code).range[0] if c.violation_code else 0
+            yuan, pts = discretion.study_offset(c.violation_code, fine, bal, major=c.major, floor=floor,
+                                                mitigation=(c.discretion or {}).get("mitigation_ground"))
             if pts:
                 c.offset_yuan, c.offset_points = yuan, pts
                 session.add(StudyPoints(enterprise_id=c.enterprise_id, points=-pts,
@@ -229,11 +367,20 @@ def _effects(session: Session, actor: Actor, c: Case, action: str, on: date, dat
         gen("correction")
     elif action == "serve":
         c.served_on = on
+        _close_pause(session, c, "service", on)
         for d in session.execute(select(CaseDocument).where(CaseDocument.case_id == c.id,
                                                             CaseDocument.kind.in_(("decision", "non_penalty")))).scalars():
             d.signed = True                          # served documents are final
     elif action == "record_payment":
-        c.paid_yuan += int(data["amount"])
+        amount = int(data["amount"])
+        session.add(Payment(case_id=c.id, paid_on=on, amount=amount, receipt=str(data.get("receipt", "")),
+                            by=actor.username, created_at=now()))
+        session.flush()
+        c.paid_yuan += amount
+        paid = sum(p.amount for p in payments(session, c))
+        owed = (c.fine or 0) - c.offset_yuan + surcharge(session, c, on)
+        if paid >= owed:
+            c.paid_on = on
     elif action == "close":
         c.closed_on = on
         if data.get("court_enforced"):
@@ -243,20 +390,40 @@ def _effects(session: Session, actor: Actor, c: Case, action: str, on: date, dat
     elif action == "suspend":
         c.resume_stage = c.stage
         c.suspended_on = on
+        session.add(Pause(case_id=c.id, kind="suspension", started_on=on, ended_on=None,
+                          document=str(data["document"]), by=actor.username, created_at=now()))
     elif action == "resume":
-        c.paused_days += (on - c.suspended_on).days     # 中止期间不计入办案期限
+        c.paused_days += (on - c.suspended_on).days     # kept for the statistics; the limit reads pauses
+        _close_pause(session, c, "suspension", on)
         c.stage = c.resume_stage
         c.resume_stage = None
         c.suspended_on = None
+    elif action == "pause":
+        session.add(Pause(case_id=c.id, kind=data["kind"], started_on=on, ended_on=None,
+                          document=str(data["document"]), by=actor.username, created_at=now()))
+    elif action == "end_pause":
+        _close_pause(session, c, data["kind"], on)
     elif action == "withdraw":
         c.outcome = "withdrawn"
         c.closed_on = on
     elif action == "extend":
-        c.extension_days += deadlines.rules().periods["decision"].extension_days
+        v = deadlines.version("decision", c.filed_on)
+        kind = data.get("kind", "approved")
+        days = int(data.get("days", v.extension if kind == "approved" else 0))
+        c.extensions = [*(c.extensions or []), {"kind": kind, "days": days, "on": on.isoformat(),
+                                                "reason": str(data["reason"]), "record": str(data.get("record", ""))}]
+        c.extension_days = deadlines.extension_total(c)
     elif action == "record_appeal":
-        c.appeal = {"kind": data["kind"], "outcome": data["outcome"], "on": on.isoformat()}
-        if data["outcome"] == "revoked":
-            c.outcome = "revoked"
+        outcome = data.get("outcome", "pending")
+        if outcome == "pending":
+            c.appeals = [*(c.appeals or []), {"kind": data["kind"], "applied_on": on.isoformat(), "decided_on": None,
+                                              "outcome": "pending"}]
+        else:
+            c.appeals = [({**a, "decided_on": on.isoformat(), "outcome": outcome}
+                          if a["kind"] == data["kind"] and not a.get("decided_on") else a) for a in c.appeals]
+            if outcome == "revoked":
+                c.outcome = "revoked"
+        c.appeal = {"kind": data["kind"], "outcome": outcome, "on": on.isoformat()}
 
 
 # --- documents -------------------------------------------------------------------------------
@@ -332,11 +499,25 @@ def add_measure(session: Session, actor: Actor, c: Case, kind: str, *, started_o
     if c.stage in ("clue", "closed", "archived"):
         raise IllegalTransition(f"案件处于“{workflow.STAGES[c.stage]}”阶段，不能采取{MEASURES[kind]}",
                                 code="cases.measure_stage")
+    if kind in TRANSFERS:
+        tr = procedure.rules().transfers[kind]
+        if c.stage not in tr.stages:
+            raise IllegalTransition(
+                f"案件处于“{workflow.STAGES[c.stage]}”阶段，不能{tr.label}（可移送阶段："
+                f"{'、'.join(workflow.STAGES[x] for x in tr.stages)}；{procedure.cite(tr.source)}）",
+                code="cases.transfer_stage")
+        if any(m.kind == kind and m.data.get("status") != "rejected" for m in measures(session, c)):
+            raise Conflict(f"本案已{tr.label}", code="cases.transfer_exists")
     data = dict(data or {})
-    if kind in ("detention_transfer", "criminal_transfer") and not data.get("receiver"):
+    if kind in TRANSFERS and not data.get("receiver"):
         raise ValidationFailed("移送须写明接收的公安机关", code="cases.no_receiver")
     period = _MEASURE_PERIOD.get(kind)
     ends = deadlines.period_end(period, started_on) if period else None
+    if kind in ("restriction", "suspension"):
+        # the party files its rectification plan within 15 working days (环境保护部令第30号)
+        data.setdefault("plan_due", deadlines.period_end("rectification_plan", started_on).isoformat())
+    if kind in TRANSFERS:
+        data.setdefault("status", "reported" if kind == "criminal_transfer" else "decided")
     m = Measure(case_id=c.id, kind=kind, started_on=started_on, ends_on=ends, extended=False, data=data,
                 created_at=now())
     session.add(m)
@@ -353,8 +534,8 @@ def extend_measure(session: Session, actor: Actor, m: Measure, reason: str) -> M
     if m.extended:
         raise Conflict(f"{MEASURES[m.kind]}已延长过一次", code="cases.measure_extended")
     period = _MEASURE_PERIOD.get(m.kind)
-    p = deadlines.rules().periods.get(period) if period else None
-    if p is None or not p.extension_days:
+    p = deadlines.version(period, m.started_on) if period else None
+    if p is None or not p.extension:
         raise ValidationFailed(f"{MEASURES[m.kind]}没有法定延长期限", code="cases.measure_no_extension")
     if not reason.strip():
         raise ValidationFailed("延长须说明理由", code="cases.no_reason")
@@ -368,7 +549,7 @@ def extend_measure(session: Session, actor: Actor, m: Measure, reason: str) -> M
 
 def record_receipt(session: Session, actor: Actor, m: Measure, receipt_no: str, on: date) -> Measure:
     """The public security organ's receipt of a transfer (回执)."""
-    if m.kind not in ("detention_transfer", "criminal_transfer"):
+    if m.kind not in TRANSFERS:
         raise ValidationFailed("只有移送需要登记回执", code="cases.not_transfer")
     m.data = {**m.data, "receipt_no": receipt_no, "received_on": on.isoformat()}
     c = session.get(Case, m.case_id)
@@ -394,6 +575,53 @@ def measures(session: Session, c: Case) -> list[Measure]:
 def points_balance(session: Session, enterprise_id: int) -> int:
     return int(session.execute(select(func.coalesce(func.sum(StudyPoints.points), 0)).where(
         StudyPoints.enterprise_id == enterprise_id)).scalar_one())
+
+
+class Question(BaseModel):
+    code: str
+    text: str
+    options: list[str]
+    answer: int
+    points: int
+    source: Source
+
+
+class Quiz(BaseModel):
+    source: Source
+    questions: list[Question]
+
+
+def quiz() -> Quiz:
+    return load("cases/study.yaml", Quiz)
+
+
+def answer_quiz(session: Session, actor: Actor, answers: dict[str, int]) -> dict:
+    """An enterprise's quiz answers: each question answered correctly earns its points once per
+    enterprise, ever (a repeated right answer earns nothing — no farming)."""
+    if not actor.is_enterprise or actor.enterprise_id is None:
+        raise PermissionDenied("学法积分测验仅限企业用户", code="cases.forbidden")
+    qs = {q.code: q for q in quiz().questions}
+    unknown = [k for k in answers if k not in qs]
+    if unknown:
+        raise ValidationFailed(f"未知的题目：{'、'.join(unknown)}", code="cases.bad_question")
+    done = set(session.execute(select(StudyAnswer.question).where(
+        StudyAnswer.enterprise_id == actor.enterprise_id)).scalars())
+    right, earned, repeated = [], 0, []
+    for code, given in answers.items():
+        q = qs[code]
+        if given != q.answer:
+            continue
+        right.append(code)
+        if code in done:
+            repeated.append(code)
+            continue
+        session.add(StudyAnswer(enterprise_id=actor.enterprise_id, question=code, points=q.points, at=now()))
+        earned += q.points
+    if earned:
+        session.flush()
+        earn_points(session, actor, actor.enterprise_id, earned,
+                    f"学法测验答对 {len(right) - len(repeated)} 题（每题仅首次答对计分）")
+    return {"right": right, "earned": earned, "repeated": repeated, "total": len(qs)}
 
 
 def earn_points(session: Session, actor: Actor, enterprise_id: int, points: int, reason: str) -> StudyPoints:
@@ -428,14 +656,297 @@ def list_cases(session: Session, actor: Actor, *, stage: str | None = None, q: s
 def overdue(session: Session, actor: Actor, today: date, limit: int = 50) -> list[tuple[Case, deadlines.Due]]:
     """Open cases with a statutory step past due (officer's and leader's dashboards)."""
     out = []
-    for c in list_cases(session, actor, limit=5000):
-        if c.stage in ("archived",) or c.stage == "suspended":
-            continue
-        for d in deadlines.open_dues(c, today):
+    found = [c for c in list_cases(session, actor, limit=5000) if c.stage not in ("archived", "suspended")]
+    pauses_of = pauses_by_case(session, [c.id for c in found])
+    for c in found:
+        for d in open_dues(session, c, today, pauses_of):
             if d.overdue(today):
                 out.append((c, d))
                 break
         if len(out) >= limit:
             break
     return out
+
+
+
+# --- transfers: clocks and reads (the transfer domain follows outcomes through these) ----------
+
+def _as_dt(v):
+    from datetime import datetime as _dt
+
+    return _dt.fromisoformat(v) if isinstance(v, str) else v
+
+
+def _transfer_out(m: Measure, c: Case, today: date | None = None) -> schemas.TransferOut:
+    from datetime import timedelta
+
+    today = today or now().date()
+    d = m.data or {}
+    out = schemas.TransferOut(
+        id=m.id, case_id=c.id, case_number=c.number, agency_id=c.agency_id, enterprise_id=c.enterprise_id,
+        enterprise_name=c.enterprise.name, kind=m.kind, label=MEASURES[m.kind], receiver=d.get("receiver", ""),
+        reason=d.get("reason", ""), status=d.get("status", "decided"), started_on=m.started_on,
+        approved_at=_as_dt(d.get("approved_at")), sent_at=_as_dt(d.get("sent_at")),
+        received_on=date.fromisoformat(d["received_on"]) if d.get("received_on") else None,
+        receipt_no=d.get("receipt_no", ""), police_decision=d.get("police_decision", ""),
+        police_decided_on=date.fromisoformat(d["police_decided_on"]) if d.get("police_decided_on") else None)
+    if m.kind == "criminal_transfer":
+        out.decide_by = m.ends_on
+        if out.approved_at:
+            out.send_by = out.approved_at + timedelta(hours=deadlines.rules().criminal_transfer_hours.hours)
+        if out.received_on:
+            out.police_decide_by = deadlines.period_end("police_filing_decision", out.received_on)
+        if out.status == "reported" and today > m.ends_on:
+            out.overdue.append("负责人未在三日内作出是否移送的决定（国务院令第310号第五条）")
+        if out.approved_at and out.sent_at and out.sent_at > out.send_by:
+            out.overdue.append("批准后未在二十四小时内移送（国务院令第310号第五条）")
+        if out.police_decide_by and not out.police_decided_on and today > out.police_decide_by:
+            out.overdue.append("公安机关未在接受移送后三日内决定是否立案（国务院令第310号第八条）")
+    else:
+        out.send_by = m.ends_on
+        sent = out.sent_at.date() if out.sent_at else None
+        if (sent and sent > m.ends_on) or (not sent and today > m.ends_on):
+            out.overdue.append("决定移送后未在三日内移送公安机关（公治〔2014〕853号）")
+    return out
+
+
+def approve_transfer(session: Session, actor: Actor, m: Measure, *, approved: bool, at, reason: str = "") -> Measure:
+    """The head's decision on a criminal transfer report (310号第五条: within 3 days; a refusal
+    records its reasons)."""
+    require_role(actor, "leader")
+    if m.kind != "criminal_transfer":
+        raise ValidationFailed("只有涉嫌犯罪案件移送需要负责人审批", code="cases.not_criminal_transfer")
+    if m.data.get("status") != "reported":
+        raise Conflict("该移送已审批", code="cases.transfer_decided")
+    at = _as_dt(at)
+    if at.date() < m.started_on:
+        raise ValidationFailed("审批时间不能早于移送报告日期", code="cases.bad_date")
+    if not approved and not reason.strip():
+        raise ValidationFailed("决定不批准移送的，应当将不予批准的理由记录在案（国务院令第310号第五条）",
+                               code="cases.no_reason")
+    m.data = {**m.data, "status": "approved" if approved else "not_approved", "approved_at": at.isoformat(),
+              "approval_reason": reason, "approved_by": actor.username}
+    c = session.get(Case, m.case_id)
+    _event(session, actor, c, "measure.criminal_transfer.approve", at.date(), c.stage, c.stage,
+           {"measure": m.id, "approved": approved, "reason": reason})
+    return m
+
+
+def send_transfer(session: Session, actor: Actor, m: Measure, *, at) -> Measure:
+    """The case file handed to the police (criminal: within 24 hours of approval; detention:
+    within 3 days of the decision). Late sending is recorded, and shows as overdue."""
+    require_role(actor, "officer", "leader")
+    if m.kind not in TRANSFERS:
+        raise ValidationFailed("不是移送措施", code="cases.not_transfer")
+    at = _as_dt(at)
+    if m.kind == "criminal_transfer" and m.data.get("status") != "approved":
+        raise Conflict("涉嫌犯罪案件须经负责人批准后移送（国务院令第310号第五条）", code="cases.transfer_not_approved")
+    if m.data.get("sent_at"):
+        raise Conflict("该案件已移送", code="cases.transfer_sent")
+    if at.date() < m.started_on:
+        raise ValidationFailed("移送时间不能早于移送决定日期", code="cases.bad_date")
+    m.data = {**m.data, "status": "sent", "sent_at": at.isoformat()}
+    c = session.get(Case, m.case_id)
+    _event(session, actor, c, f"measure.{m.kind}.send", at.date(), c.stage, c.stage, {"measure": m.id})
+    return m
+
+
+def record_police_decision(session: Session, actor: Actor, m: Measure, *, decision: str, on: date) -> Measure:
+    if m.kind not in TRANSFERS:
+        raise ValidationFailed("不是移送措施", code="cases.not_transfer")
+    if decision not in ("filed", "not_filed", "detained", "returned"):
+        raise ValidationFailed("公安机关处理结果应为 filed/not_filed/detained/returned", code="cases.bad_police_decision")
+    if not m.data.get("received_on"):
+        raise Conflict("须先登记公安机关接收回执", code="cases.no_receipt")
+    m.data = {**m.data, "status": "decided", "police_decision": decision, "police_decided_on": on.isoformat()}
+    c = session.get(Case, m.case_id)
+    _event(session, actor, c, f"measure.{m.kind}.police", on, c.stage, c.stage, {"decision": decision})
+    return m
+
+
+def list_transfers(session: Session, actor: Actor, *, kind: str | None = None, status: str | None = None,
+                   today: date | None = None, limit: int = 500) -> list[schemas.TransferOut]:
+    """Transfers within the actor's jurisdiction, with their clocks."""
+    stmt = select(Measure, Case).join(Case, Measure.case_id == Case.id).join(Agency, Case.agency_id == Agency.id) \
+        .where(Measure.kind.in_(TRANSFERS))
+    if actor.is_enterprise:
+        raise PermissionDenied("企业用户不能查看移送案件", code="cases.forbidden")
+    if actor.agency_path and actor.agency_path != "/":
+        stmt = stmt.where(Agency.path.startswith(actor.agency_path, autoescape=True))
+    if kind:
+        stmt = stmt.where(Measure.kind == kind)
+    out = [_transfer_out(m, c, today) for m, c in session.execute(stmt.order_by(Measure.id).limit(limit)).all()]
+    return [t for t in out if status is None or t.status == status]
+
+
+def get_transfer(session: Session, actor: Actor, transfer_id: int, today: date | None = None) -> schemas.TransferOut:
+    m = session.get(Measure, transfer_id)
+    if m is None or m.kind not in TRANSFERS:
+        raise NotFound(f"移送 {transfer_id} 不存在", code="cases.transfer_not_found")
+    c = get_case(session, actor, m.case_id)
+    return _transfer_out(m, c, today)
+
+
+# --- 回避 ---------------------------------------------------------------------------------------
+
+def apply_recusal(session: Session, actor: Actor, c: Case, *, person: str, reason: str, on: date) -> Recusal:
+    """A 回避 application (by the party or the person himself, 行政处罚法第四十三条)."""
+    if not actor.is_enterprise:
+        require_role(actor, "officer", "reviewer", "leader")
+    elif actor.enterprise_id != c.enterprise_id:
+        raise PermissionDenied("只能对本企业的案件申请回避", code="cases.forbidden")
+    if not reason.strip():
+        raise ValidationFailed("申请回避，应当说明理由（行政处罚法第四十三条；生态环境行政处罚办法第六条）",
+                               code="cases.no_reason")
+    if not person.strip():
+        raise ValidationFailed("须写明申请回避的人员", code="cases.no_person")
+    if c.stage in ("closed", "archived"):
+        raise IllegalTransition("案件已结案，不能申请回避", code="cases.locked")
+    r = Recusal(case_id=c.id, person=person.strip(), applicant=actor.username, reason=reason.strip(), applied_on=on,
+                status="pending", decision_reason="", created_at=now())
+    session.add(r)
+    session.flush()
+    _event(session, actor, c, "recusal.apply", on, c.stage, c.stage, {"recusal": r.id, "person": r.person})
+    return r
+
+
+def decide_recusal(session: Session, actor: Actor, r: Recusal, *, granted: bool, reason: str, on: date) -> Recusal:
+    """The head decides (行政处罚法第四十三条: 执法人员的回避，由行政机关负责人决定)."""
+    require_role(actor, "leader")
+    if r.status != "pending":
+        raise Conflict("该回避申请已决定", code="cases.recusal_decided")
+    if actor.username == r.person:
+        raise PermissionDenied("被申请回避的人员不能决定自己的回避", code="cases.recusal_self")
+    if not reason.strip():
+        raise ValidationFailed("回避决定须说明理由", code="cases.no_reason")
+    r.status = "granted" if granted else "rejected"
+    r.decided_by, r.decided_on, r.decision_reason = actor.username, on, reason.strip()
+    c = session.get(Case, r.case_id)
+    if granted and r.person.isdigit() and int(r.person) in (c.officer_ids or []):
+        c.officer_ids = [i for i in c.officer_ids if i != int(r.person)]
+    _event(session, actor, c, "recusal.decide", on, c.stage, c.stage, {"recusal": r.id, "granted": granted})
+    return r
+
+
+# --- payment plan: 暂缓 / 分期 (行政处罚法第六十六条) --------------------------------------------------
+
+def approve_payment_plan(session: Session, actor: Actor, c: Case, *, kind: str, reason: str, on: date,
+                         until: date | None = None, instalments: list[tuple[date, int]] | None = None) -> Case:
+    require_role(actor, "leader")
+    art = "行政处罚法第六十六条第二款"
+    if c.stage != "served" or c.outcome != "penalty":
+        raise IllegalTransition(f"只有已送达的罚款决定可以批准暂缓或分期缴纳（{art}）", code="cases.plan_stage")
+    if c.payment_plan:
+        raise Conflict("已批准过暂缓或分期缴纳", code="cases.plan_exists")
+    if not reason.strip():
+        raise ValidationFailed(f"暂缓或分期缴纳须当事人确有经济困难并提出申请，须写明理由（{art}）", code="cases.no_reason")
+    owed = (c.fine or 0) - c.offset_yuan
+    if payments(session, c) and sum(p.amount for p in payments(session, c)) >= owed:
+        raise Conflict("罚款已缴清", code="cases.paid")
+    normal = deadlines.period_end("payment", c.served_on)
+    if kind == "deferral":
+        if until is None or until <= normal:
+            raise ValidationFailed(f"暂缓缴纳的期限须晚于原缴款期限 {normal}", code="cases.bad_plan")
+        c.payment_plan = {"kind": "deferral", "until": until.isoformat(), "approved_on": on.isoformat(), "reason": reason}
+    elif kind == "instalments":
+        items = sorted(instalments or [])
+        if len(items) < 2:
+            raise ValidationFailed("分期缴纳至少分两期", code="cases.bad_plan")
+        if sum(a for _, a in items) != owed:
+            raise ValidationFailed(f"各期金额合计应等于应缴罚款 {owed:,} 元", code="cases.bad_plan")
+        if any(a <= 0 for _, a in items) or items[0][0] < on:
+            raise ValidationFailed("每期金额须大于零，首期不能早于批准日期", code="cases.bad_plan")
+        c.payment_plan = {"kind": "instalments", "approved_on": on.isoformat(), "reason": reason,
+                          "instalments": [{"due": d.isoformat(), "amount": a} for d, a in items]}
+    else:
+        raise ValidationFailed("方式应为 deferral（暂缓）或 instalments（分期）", code="cases.bad_plan")
+    _event(session, actor, c, "payment_plan", on, c.stage, c.stage, dict(c.payment_plan))
+    return c
+
+
+# --- 简易程序 --------------------------------------------------------------------------------------
+
+def summary_decision(session: Session, actor: Actor, *, enterprise_id: int, facts: str, basis: str, fine: int,
+                     on: date, place: str, officer_ids: list[int], party_kind: str = "organisation",
+                     statement_heard: bool = True) -> Case:
+    """An on-the-spot decision (当场处罚): facts certain, legal basis, a warning or a fine within
+    the 行政处罚法第五十一条 amounts; two certified officers, the party heard; a short record."""
+    require_role(actor, "officer", "leader")
+    sv = procedure.summary(on)
+    art = procedure.cite(sv.source)
+    cap = sv.citizen_max if party_kind == "citizen" else sv.organisation_max
+    if fine < 0 or fine > cap:
+        raise ValidationFailed(f"当场处罚限于警告或{'公民' if party_kind == 'citizen' else '法人或者其他组织'}"
+                               f"{cap:,}元以下罚款，{fine:,}元须适用普通程序（{art}）", code="cases.summary_amount")
+    if not facts.strip() or not basis.strip():
+        raise ValidationFailed(f"当场处罚须违法事实确凿并有法定依据（{art}）", code="cases.summary_facts")
+    if len(set(officer_ids)) < 2:
+        raise ValidationFailed("当场处罚须由两名以上持证执法人员进行（行政处罚法第四十二条、第五十二条）",
+                               code="cases.summary_officers")
+    if not statement_heard:
+        raise ValidationFailed("当场作出决定前须听取当事人陈述申辩（行政处罚法第四十四条、第四十五条）",
+                               code="cases.summary_statement")
+    if not place.strip():
+        raise ValidationFailed("当场处罚决定书须载明地点（行政处罚法第五十二条）", code="cases.summary_place")
+    c = open_case(session, actor, enterprise_id=enterprise_id, title="当场处罚（简易程序）", facts=facts,
+                  source="inspection", discovered_on=on, officer_ids=officer_ids, party_kind=party_kind)
+    c.summary = True
+    c.fine, c.fine_proposed, c.outcome = fine, fine, "penalty"
+    c.decided_on = c.served_on = on
+    c.stage = "served"
+    names = [o.name for o in (session.get(Officer, i) for i in officer_ids) if o is not None]
+    c.discretion = {"summary": {"basis": basis.strip(), "place": place.strip(), "officers": names}}
+    doc = generate_document(session, actor, c, "summary_decision", on=on)
+    doc.signed = True
+    _event(session, actor, c, "summary_decision", on, "clue", "served", {"fine": fine, "basis": basis})
+    return c
+
+
+def report_summary(session: Session, actor: Actor, c: Case, on: date) -> Case:
+    """The on-the-spot decision reported to the agency (备案)."""
+    require_role(actor, "officer", "leader")
+    if not c.summary:
+        raise ValidationFailed("不是简易程序案件", code="cases.not_summary")
+    if c.filed_on:
+        raise Conflict("已备案", code="cases.summary_reported")
+    c.filed_on = on
+    _event(session, actor, c, "summary_report", on, c.stage, c.stage, {})
+    return c
+
+
+# --- publication of decisions (行政处罚法第四十八条) ------------------------------------------------
+
+def publishable_decisions(session: Session, actor: Actor, *, since: date | None = None,
+                          today: date | None = None) -> list[schemas.PublishableDecision]:
+    """Penalty decisions to be made public, each with the date by which it must be published
+    (disclosure shows them; a decision revoked on 复议/诉讼 is withdrawn from the list)."""
+    stmt = select(Case).join(Agency, Case.agency_id == Agency.id).where(
+        Case.outcome == "penalty", Case.decided_on.is_not(None))
+    if actor.is_enterprise:
+        stmt = stmt.where(Case.enterprise_id == actor.enterprise_id)
+    elif actor.agency_path and actor.agency_path != "/":
+        stmt = stmt.where(Agency.path.startswith(actor.agency_path, autoescape=True))
+    if since:
+        stmt = stmt.where(Case.decided_on >= since)
+    out = []
+    for c in session.execute(stmt.order_by(Case.decided_on, Case.id)).scalars():
+        v = (c.discretion or {}).get("violation") or {}
+        out.append(schemas.PublishableDecision(
+            case_id=c.id, case_number=c.number, agency_id=c.agency_id, enterprise_id=c.enterprise_id,
+            enterprise_name=c.enterprise.name, uscc=c.enterprise.uscc, violation=v.get("name", c.title),
+            breach=v.get("breach", ""), penalty_basis=v.get("penalty", ""), fine=c.fine or 0,
+            decided_on=c.decided_on, publish_by=deadlines.period_end("publication", c.decided_on),
+            published_on=c.published_on, article=deadlines.article("publication", c.decided_on)))
+    return out
+
+
+def mark_published(session: Session, actor: Actor, c: Case, on: date) -> Case:
+    require_role(actor, "officer", "leader")
+    if c.outcome != "penalty" or not c.decided_on:
+        raise IllegalTransition("只有已作出的处罚决定可以公开", code="cases.not_publishable")
+    if on < c.decided_on:
+        raise ValidationFailed("公开日期不能早于决定日期", code="cases.bad_date")
+    c.published_on = on
+    _event(session, actor, c, "publish", on, c.stage, c.stage, {})
+    return c
 

@@ -13,6 +13,7 @@ from ..core.timeutil import now
 from ..evaluation import service as evaluation
 from ..evaluation import statistics
 from ..offsite import queries as offsite
+from ..oversight import service as oversight
 
 
 def overview(session: Session, actor: Actor, agency_id: int | None = None, today: date | None = None) -> dict:
@@ -30,6 +31,19 @@ def overview(session: Session, actor: Actor, agency_id: int | None = None, today
         prev = {c.agency_id: c for c in evaluation.evaluate(session, year=y - 1, level=unit.level, previous=False)}
         card = cards.get(unit.id)
         trend = [(y - 1, prev[unit.id].total if unit.id in prev else None), (y, card.total if card else None)]
-    return {"unit": unit, "rep": rep, "months": months, "card": card, "trend": trend, "year": y,
+    flows = [r for r in oversight.flows_by_unit(session, actor, year=y, on=today)
+             if r["agency_id"] == unit.id or r["agency_id"] in _descendants(session, unit)]
+    totals = {k: sum(r[k] for r in flows) for k in oversight.FLOW_LABELS}
+    recs = [r for r in oversight.open_recommendations(session, actor, on=today)
+            if r["agency_id"] == unit.id or r["agency_id"] in _descendants(session, unit)][:10]
+    return {"unit": unit, "rep": rep, "flows": totals, "flow_labels": oversight.FLOW_LABELS, "audit_recs": recs, "months": months, "card": card, "trend": trend, "year": y,
             "overdue": cases.overdue(session, actor, today, limit=15), "leads": offsite.open_leads(session, unit.path),
             "labels": statistics.LABELS, "rank_label": evaluation.rank_label}
+
+
+def _descendants(session: Session, unit) -> set[int]:
+    from sqlalchemy import select
+
+    from ..registry.models import Agency
+
+    return set(session.execute(select(Agency.id).where(Agency.path.startswith(unit.path, autoescape=True))).scalars())

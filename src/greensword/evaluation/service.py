@@ -27,7 +27,7 @@ class Indicator(BaseModel):
     code: str
     name: str
     dimension: str = ""
-    kind: str                       # statistic | rate | review | entered
+    kind: str                       # statistic | rate | review | oversight (稽查结果) | entered
     weight: float
     per: str | None = None          # statistic normalised per officer
     target: float | None = None
@@ -182,6 +182,19 @@ def evaluate(session: Session, *, year: int, level: str, start: date | None = No
         vals = [v for uid, v in quality.items() if paths.get(uid, "").startswith(u.path)]
         return sum(vals) / len(vals) if vals else None
 
+    audited: dict[int, float] | None = None
+
+    def oversight_value(u: Agency) -> float | None:
+        """The unit audit's result (oversight.service.indicator, 0–100; mean over audited units
+        below a city/province); None when no unit was audited that year."""
+        nonlocal audited
+        if audited is None:
+            from ..oversight.service import indicator
+
+            audited = indicator(session, year=year, on=end)
+        vals = [v for uid, v in audited.items() if paths.get(uid, "").startswith(u.path)]
+        return sum(vals) / len(vals) if vals else None
+
     raw: dict[int, dict[str, float | None]] = {}
     for u in units:
         r: dict[str, float | None] = {}
@@ -195,6 +208,8 @@ def evaluate(session: Session, *, year: int, level: str, start: date | None = No
                 v = figs[u.id].get(ind.code)
             elif ind.kind == "review":
                 v = review_value(u)
+            elif ind.kind == "oversight":
+                v = oversight_value(u)
             else:
                 v = entries.get((u.id, ind.code))
             r[ind.code] = v
@@ -211,7 +226,7 @@ def evaluate(session: Session, *, year: int, level: str, start: date | None = No
             elif ind.kind == "statistic":
                 share = min(ind.cap, v / best[ind.code]) if best[ind.code] else 0.0
                 how = f"与同级最高值 {best[ind.code]:.4g} 相比"
-            elif ind.kind in ("rate", "review"):
+            elif ind.kind in ("rate", "review", "oversight"):
                 share = min(ind.cap, v / ind.target) if ind.target else 0.0
                 how = f"目标值 {ind.target:g}"
             else:
@@ -246,7 +261,9 @@ def evaluate(session: Session, *, year: int, level: str, start: date | None = No
             for c in cards:
                 if c.agency_id in last:
                     c.improvement = round(c.total - last[c.agency_id], 2)
-            improved = sorted((c for c in cards if c.improvement and c.improvement > 0 and not c.outstanding),
+            # 突出进步 is its own list: a unit may be on it and among the 表现突出 too (seed 003: 广西、上海、
+            # 重庆、内蒙古 are on both lists of the 2024-02-06 表扬函)
+            improved = sorted((c for c in cards if c.improvement and c.improvement > 0),
                               key=lambda c: (-c.improvement, c.division_code))
             for c in improved[:sel.progress_quota]:
                 c.progress = True
@@ -262,7 +279,7 @@ def individuals(session: Session, *, year: int, agency: Agency, limit: int = 50)
     offs = list(session.execute(select(Officer).join(Agency, Officer.agency_id == Agency.id).where(
         Agency.path.startswith(agency.path, autoescape=True), Officer.active.is_(True))).scalars())
     cases = case_queries.decided_by_officer(session, date(year, 1, 1), date(year, 12, 31))
-    insp = inspection_queries.inspections_by_officer(session)
+    insp = inspection_queries.inspections_by_officer(session, date(year, 1, 1), date(year, 12, 31))
     entries = _entries(session, year, "officer")
     raw = {o.id: {"cases_handled": cases.get(o.id, 0), "inspections_done": insp.get(o.id, 0),
                   "awards": entries.get((o.id, "awards"))} for o in offs}

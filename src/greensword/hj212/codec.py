@@ -34,13 +34,21 @@ QUIRKS = {
     "unknown_flag": "数据标记不在标准表中",
     "extra_header": "包头含标准以外的字段",
     "subpacket_flag_without_pnum": "Flag 置了拆分包位，却没有 PNUM/PNO",
+    "datetime_ms": "时间字段带毫秒（17 位 yyyyMMddHHmmssSSS），去掉毫秒后存储",
+    "qn_14": "QN 只有 14 位（缺少毫秒 SSS），按原样回传并用于去重",
+    "duplicate_key": "CP 中同一数据项重复出现：保留第一个值，后出现的值记入该因子的 extra.repeated",
+    "empty_upload": "数据上传命令的 CP 为空（CP=&&&&）：按心跳计入在线状态，不作为监测数据存储",
+    "vendor_cn": "标准命令表以外的厂商命令（如 CN=9021 登录/心跳）：按心跳计入在线状态，不作为监测数据存储",
 }
+
+#: Quirks that make a packet a keep-alive rather than data (online status only, no lake rows).
+HEARTBEAT_QUIRKS = frozenset({"empty_upload", "vendor_cn", "heartbeat_9015"})
 
 _DIGITS4 = re.compile(rb"\d{4}")
 _NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
-_INT = re.compile(r"[-+]?\d+")
 _HEX = re.compile(r"[0-9A-Fa-f]{4}")
 _DT_VARIANT = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})[ T]?(\d{2}):?(\d{2}):?(\d{2})?(?:\.\d+)?")
+_RULES = protocol.rules
 _HEADER_KEYS = ("QN", "ST", "CN", "PW", "MN", "Flag", "PNUM", "PNO", "RF")
 
 
@@ -61,6 +69,14 @@ class Packet:
     quirks: tuple[str, ...] = ()
     data_len: int = 0
     crc: str = ""
+    #: CP items whose key had already appeared (tolerant ``duplicate_key``): kept out of ``cp``,
+    #: recorded here in arrival order so nothing the device sent is lost.
+    repeats: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def heartbeat(self) -> bool:
+        """A keep-alive: counts for online status, carries no data to store."""
+        return self.cn == "9015" or not HEARTBEAT_QUIRKS.isdisjoint(self.quirks)
 
     @property
     def ack_required(self) -> bool:
@@ -108,25 +124,68 @@ def _valid_stamp(text: str, digits: int) -> bool:
 
 
 def _number(text: str) -> int | float:
-    return int(text) if _INT.fullmatch(text) else float(text)
+    if "." in text or "e" in text or "E" in text:
+        return float(text)
+    return int(text)
+
+
+_KEY_CACHE: dict[str, tuple[str | None, str, int]] = {}
+_KEY_RULES: list = [None]
+_NUM, _TIME, _OTHER = 1, 2, 3
+
+
+def _key_meta(key: str, rules: protocol.ProtocolRules) -> tuple[str | None, str, int]:
+    """(factor or None, field name, kind) of a CP key; cached, keys repeat across packets."""
+    meta = _KEY_CACHE.get(key)
+    if meta is None:
+        i = key.rfind("-")
+        name = key[i + 1:]
+        kind = (_NUM if name in rules.numeric_suffixes else _TIME if name in rules.time_keys
+                else 0 if name in rules.string_keys else _OTHER)
+        meta = (key[:i] if i > 0 else None, name, kind)
+        if len(_KEY_CACHE) < 50_000:
+            _KEY_CACHE[key] = meta
+    return meta
 
 
 def decode_cp(cp: Mapping[str, str]) -> dict:
     """CP items → JSON-friendly dict: times as ISO 8601 (+08:00), numbers as numbers, and
     per-factor fields grouped under the factor code (``{"a21026": {"Rtd": 29.09, "Flag": "N"}}``)."""
-    rules = protocol.rules()
+    rules = _RULES()
+    if _KEY_RULES[0] is not rules:               # rules reloaded: forget the cached key kinds
+        _KEY_CACHE.clear()
+        _KEY_RULES[0] = rules
     out: dict = {}
+    group: dict = {}
+    last = None
     for key, value in cp.items():
-        factor, sep, suffix = key.rpartition("-")
-        name = suffix if sep else key
-        if name in rules.time_keys:
-            decoded: object = _to_dt(value).isoformat() + "+08:00"
-        elif name in rules.numeric_suffixes or (name not in rules.string_keys and _NUMBER.fullmatch(value)):
-            decoded = _number(value) if _NUMBER.fullmatch(value) else value
+        meta = _KEY_CACHE.get(key) or _key_meta(key, rules)
+        factor, name, kind = meta
+        if kind == _NUM:                         # parse() checked these against _NUMBER already
+            if "." in value or "e" in value or "E" in value:
+                try:
+                    decoded: object = float(value)
+                except ValueError:
+                    decoded = value
+            else:
+                try:
+                    decoded = int(value)
+                except ValueError:
+                    decoded = value
+        elif kind == _TIME and len(value) == 14 and value.isdigit():
+            decoded = (f"{value[0:4]}-{value[4:6]}-{value[6:8]}T{value[8:10]}:{value[10:12]}:"
+                       f"{value[12:14]}+08:00")
+        elif kind == _OTHER and _NUMBER.fullmatch(value):
+            decoded = _number(value)
         else:
             decoded = value
-        if sep and factor:
-            out.setdefault(factor, {})[name] = decoded
+        if factor is not None:
+            if factor != last:
+                group = out.get(factor)
+                if group is None:
+                    group = out[factor] = {}
+                last = factor
+            group[name] = decoded
         else:
             out[key] = decoded
     return out
@@ -150,27 +209,27 @@ def parse(raw: bytes | str, *, tolerant: bool = False,
     if isinstance(raw, str):
         raw = raw.encode("utf-8")
     quirks: list[str] = []
-    if not raw.startswith(b"##"):
+    if raw[:2] != b"##":
         raise ParseError("bad_header", "包头不是 '##'（前面有多余字节或缺少包头）")
     if not _DIGITS4.fullmatch(raw, 2, 6):
         raise ParseError("bad_length", f"数据段长度字段 {raw[2:6]!r} 不是 4 位十进制数字")
-    if raw.endswith(b"\r\n"):
+    if raw[-2:] == b"\r\n":
         body = raw[6:-2]
     elif tolerant and raw.endswith(b"\n"):
         body = raw[6:-1]
         quirks.append("lf_terminator")
     else:
         raise ParseError("truncated", "包不以 \\r\\n 结尾（缺少包尾或包被截断）")
-    declared = int(raw[2:6])
-    data, crc_raw = body[:-4], body[-4:]
     if len(body) < 4:
         raise ParseError("bad_length", "包太短，缺少数据段或 CRC")
+    data, crc_raw = body[:-4], body[-4:]
+    declared = int(raw[2:6])
     if declared != len(data):
         if tolerant and declared == len(_safe_chars(data)):
             quirks.append("length_chars")
         else:
             raise ParseError("bad_length", f"长度字段为 {declared}，实际数据段为 {len(data)} 字节")
-    max_len = protocol.rules().max_data_length
+    max_len = _RULES().max_data_length
     if len(data) > max_len:
         raise ParseError("too_long", f"数据段 {len(data)} 字节，超过标准上限 {max_len} 字节，应拆分包发送")
     crc_txt = crc_raw.decode("ascii", errors="replace")
@@ -184,11 +243,17 @@ def parse(raw: bytes | str, *, tolerant: bool = False,
             raise ParseError("bad_crc", f"CRC 校验失败：包中为 {crc_txt}，按标准计算应为 {crc16(data):04X}")
     if crc_txt != crc_txt.upper():
         quirks.append("crc_lowercase")
-    try:
-        text = _decode_text(data)
-    except UnicodeDecodeError as exc:
-        raise ParseError("bad_field", "数据段含有无法识别的字符编码（非 ASCII/UTF-8/GBK）") from exc
-    packet = _parse_segment(text, tolerant, quirks, key_for)
+    if data.isascii():
+        text = data.decode("ascii")
+        packet = _fast_segment(text, quirks, key_for)
+        if packet is None:
+            packet = _parse_segment(text, tolerant, quirks, key_for)
+    else:
+        try:
+            text = _decode_text(data)
+        except UnicodeDecodeError as exc:
+            raise ParseError("bad_field", "数据段含有无法识别的字符编码（非 ASCII/UTF-8/GBK）") from exc
+        packet = _parse_segment(text, tolerant, quirks, key_for)
     packet.data_len = len(data)
     packet.crc = crc_txt
     return packet
@@ -201,9 +266,95 @@ def _safe_chars(data: bytes) -> str:
         return ""
 
 
+# --- fast path -------------------------------------------------------------------------------
+# The common, well-formed packet checked by two compiled regular expressions and split by C-level
+# string methods. It accepts only a subset of what ``_parse_segment`` accepts and gives the same
+# Packet for it; anything else (errors, quirks, sub-packets, encrypted CP, days 29–31 are checked
+# exactly) falls through to the item-by-item path, which names the exact problem.
+
+_Y, _MO, _D = r"(?!0000)\d{4}", r"(?:0[1-9]|1[0-2])", r"(?:0[1-9]|[12]\d|3[01])"
+_STAMP14 = _Y + _MO + _D + r"(?:[01]\d|2[0-3])[0-5]\d[0-5]\d"
+_FAST_HEAD = re.compile(r"QN=(" + _STAMP14 + r"\d{3});ST=(\d\d);CN=(\d{4});PW=([^;=&]*);"
+                        r"MN=([^;=&]+);Flag=(\d{1,3});CP=&&")
+_LATE_DAY = re.compile(r"Time=(\d{6}(?:29|3[01])\d{6})")
+_FAST_CP_CACHE: dict[int, re.Pattern] = {}
+
+
+def _trie(words) -> str:
+    """A regex alternation of ``words`` shared by prefix (``Rtd|Avg|M(?:in|ax)|Zs(?:…)``): the
+    ``re`` engine tries alternatives one by one, so shared prefixes are tested once."""
+    groups: dict[str, list[str]] = {}
+    for w in sorted(set(words)):
+        groups.setdefault(w[:1], []).append(w[1:])
+    alts = []
+    for head, rests in groups.items():
+        if not head:
+            continue
+        if len(rests) == 1:
+            alts.append(re.escape(head + rests[0]))
+            continue
+        tail = "" if rests == [""] else f"(?:{_trie([r for r in rests if r])}{'|' if '' in rests else ''})"
+        alts.append(re.escape(head) + tail)
+    return "|".join(alts)
+
+
+def _fast_cp_pattern(rules: protocol.ProtocolRules) -> re.Pattern:
+    pat = _FAST_CP_CACHE.get(id(rules))
+    if pat is None:
+        num = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+        flags = "".join(f for f in rules.data_flags if len(f) == 1 and f.isalnum())
+        item = (rf"(?:[A-Za-z0-9]+-(?:(?:{_trie(rules.numeric_suffixes)})={num}|Flag=[{flags}]|EFlag=[A-Za-z0-9]+"
+                rf"|(?:{_trie(rules.time_keys)})={_STAMP14})|(?:{_trie(rules.time_keys)})={_STAMP14})")
+        pat = re.compile(rf"{item}(?:[;,]{item})*")
+        _FAST_CP_CACHE.clear()
+        _FAST_CP_CACHE[id(rules)] = pat
+    return pat
+
+
+def _fast_segment(text: str, quirks: list[str], key_for) -> Packet | None:
+    m = _FAST_HEAD.match(text)
+    if m is None or text[-2:] != "&&":
+        return None
+    qn, st, cn, pw, mn, flag_txt = m.groups()
+    flag = int(flag_txt)
+    if flag > 255 or flag & 2:
+        return None
+    rules = _RULES()
+    edition = rules.versions.get(flag >> 2)
+    if edition is None:
+        return None
+    if edition == "2025" and st == rules.surface_water_st:
+        edition = "2017"
+    if cn not in rules.commands and cn not in rules.edition_commands.get(edition, ()):
+        return None
+    if qn[6:8] > "28" and not _valid_stamp(qn[:14], 14):
+        return None
+    body = text[m.end():-2]
+    if body:
+        if edition == "2025" and key_for is not None and "=" not in body:
+            return None
+        if _fast_cp_pattern(rules).fullmatch(body) is None:
+            return None
+        for stamp in _LATE_DAY.findall(body):
+            if not _valid_stamp(stamp, 14):
+                return None
+        parts = body.replace(",", ";").replace("=", ";").split(";")
+        it = iter(parts)
+        cp = dict(zip(it, it, strict=False))   # even length: the regex saw one "=" per item
+        if len(cp) * 2 != len(parts):
+            return None                  # a repeated key
+    else:
+        cp = {}
+    if "DataTime" not in cp and cn in rules.uploads:
+        return None
+    return Packet(st, cn, pw, mn, qn, flag, None, None, cp, edition, False, False, tuple(quirks))
+
+
+# --- exact path ------------------------------------------------------------------------------
+
 def _parse_segment(text: str, tolerant: bool, quirks: list[str],
                    key_for: Callable[[str], bytes | None] | None) -> Packet:
-    rules = protocol.rules()
+    rules = _RULES()
     at = text.find(";CP=&&")
     if at >= 0:
         head, cp_text = text[:at], text[at + 6:]
@@ -251,7 +402,13 @@ def _parse_segment(text: str, tolerant: bool, quirks: list[str],
     qn = fields.get("QN")
     if qn is not None:
         if not _valid_stamp(qn, 17) or not (0 <= int(qn[14:]) <= 999):
-            raise ParseError("bad_qn", f"QN={qn!r} 不是有效的 17 位时间戳 yyyyMMddHHmmssSSS")
+            if tolerant and _valid_stamp(qn, 14):
+                quirks.append("qn_14")
+            elif _valid_stamp(qn, 14):
+                raise ParseError("bad_qn", f"QN={qn!r} 只有 14 位，缺少毫秒；标准要求 17 位 yyyyMMddHHmmssSSS"
+                                           "（14 位 QN 仅在宽容模式下接受）")
+            else:
+                raise ParseError("bad_qn", f"QN={qn!r} 不是有效的 17 位时间戳 yyyyMMddHHmmssSSS")
     elif edition != "2005":
         if not tolerant:
             raise ParseError("bad_qn", f"{edition} 版数据包缺少 QN")
@@ -265,8 +422,11 @@ def _parse_segment(text: str, tolerant: bool, quirks: list[str],
             pass
         elif tolerant and any(cn in extra for extra in rules.edition_commands.values()):
             quirks.append("heartbeat_9015")
+        elif tolerant and len(cn) == 4 and cn.isdigit():
+            quirks.append("vendor_cn")
         else:
-            raise ParseError("unknown_cn", f"CN={cn!r} 不是标准定义的命令编码")
+            raise ParseError("unknown_cn", f"CN={cn!r} 不是标准定义的命令编码"
+                             + ("（厂商自定义命令仅在宽容模式下按心跳接受）" if cn.isdigit() else ""))
     mn = fields.get("MN")
     if not mn:
         raise ParseError("bad_header", "缺少 MN 设备唯一标识")
@@ -303,44 +463,23 @@ def _parse_segment(text: str, tolerant: bool, quirks: list[str],
 
         body = decrypt_cp(body, key)
         encrypted = True
-    cp = _parse_cp(body, tolerant, quirks, rules)
+    repeats: list[tuple[str, str]] = []
+    cp = _parse_cp_items(body, tolerant, quirks, rules, repeats) if body else {}
     if cn in rules.uploads and "DataTime" not in cp and not (pno and pno > 1):
-        raise ParseError("bad_field", f"数据上传命令 CN={cn} 的 CP 缺少 DataTime")
+        if not cp and "vendor_cn" not in quirks:
+            if not tolerant:
+                raise ParseError("bad_field", f"数据上传命令 CN={cn} 的 CP 为空（CP=&&&&），没有 DataTime 和监测数据"
+                                              "（空上传仅在宽容模式下按心跳接受）")
+            quirks.append("empty_upload")
+        else:
+            raise ParseError("bad_field", f"数据上传命令 CN={cn} 的 CP 缺少 DataTime")
     return Packet(st=st, cn=cn, pw=pw, mn=mn, qn=qn, flag=flag, pnum=pnum, pno=pno, cp=cp,
-                  edition=edition, rf=rf == "1", encrypted=encrypted, quirks=tuple(quirks))
+                  edition=edition, rf=rf == "1", encrypted=encrypted, quirks=tuple(quirks),
+                  repeats=tuple(repeats))
 
 
-def _parse_cp(body: str, tolerant: bool, quirks: list[str], rules: protocol.ProtocolRules) -> dict[str, str]:
-    """Fast path for well-formed bodies (the gateway's hot loop); anything odd is re-read item
-    by item by ``_parse_cp_items``, which names the exact problem or the tolerated quirk."""
-    if not body:
-        return {}
-    numeric, times, flags = rules.numeric_suffixes, rules.time_keys, rules.data_flags
-    cp: dict[str, str] = {}
-    n = 0
-    for group in body.split(";"):
-        for item in group.split(","):
-            n += 1
-            key, _, value = item.partition("=")
-            if not value or not key:
-                return _parse_cp_items(body, tolerant, quirks, rules)
-            name = key[key.rfind("-") + 1:]
-            if name in numeric:
-                digits = value[1:] if value[0] in "+-" else value
-                if not digits.replace(".", "", 1).isdigit() or not digits.isascii():
-                    return _parse_cp_items(body, tolerant, quirks, rules)
-            elif name in times:
-                if not _valid_stamp(value, 14):
-                    return _parse_cp_items(body, tolerant, quirks, rules)
-            elif name == "Flag" and value not in flags and key != "Flag":
-                return _parse_cp_items(body, tolerant, quirks, rules)
-            cp[key] = value
-    if len(cp) != n:
-        return _parse_cp_items(body, tolerant, quirks, rules)
-    return cp
-
-
-def _parse_cp_items(body: str, tolerant: bool, quirks: list[str], rules: protocol.ProtocolRules) -> dict[str, str]:
+def _parse_cp_items(body: str, tolerant: bool, quirks: list[str], rules: protocol.ProtocolRules,
+                    repeats: list[tuple[str, str]]) -> dict[str, str]:
     cp: dict[str, str] = {}
     numeric, times, flags = rules.numeric_suffixes, rules.time_keys, rules.data_flags
     for group in body.split(";"):
@@ -356,19 +495,23 @@ def _parse_cp_items(body: str, tolerant: bool, quirks: list[str], rules: protoco
                 raise ParseError("bad_field", f"CP 数据项 {item!r} 不是 键=值 形式")
             if not value:
                 raise ParseError("bad_field", f"CP 数据项 {key} 的值为空")
-            if key in cp:
-                raise ParseError("bad_field", f"CP 数据项 {key} 重复出现")
             name = key.rpartition("-")[2]
             if name in numeric:
                 if not _NUMBER.fullmatch(value):
                     raise ParseError("bad_field", f"{key}={value!r} 不是数值")
             elif name in times:
                 if not _valid_stamp(value, 14):
-                    fixed = _time_variant(value) if tolerant else None
+                    if _valid_stamp(value, 17):
+                        if not tolerant:
+                            raise ParseError("bad_field", f"{key}={value!r} 带毫秒（17 位），标准要求 14 位 "
+                                                          "yyyyMMddHHmmss（带毫秒的时间仅在宽容模式下接受）")
+                        fixed, quirk = value[:14], "datetime_ms"
+                    else:
+                        fixed, quirk = (_time_variant(value) if tolerant else None), "datetime_variant"
                     if fixed is None:
                         raise ParseError("bad_field", f"{key}={value!r} 不是有效的 yyyyMMddHHmmss 时间")
-                    if "datetime_variant" not in quirks:
-                        quirks.append("datetime_variant")
+                    if quirk not in quirks:
+                        quirks.append(quirk)
                     value = fixed
             elif name == "Flag" and key != "Flag":
                 if value not in flags:
@@ -376,6 +519,13 @@ def _parse_cp_items(body: str, tolerant: bool, quirks: list[str], rules: protoco
                         raise ParseError("bad_field", f"{key}={value!r} 不是标准数据标记（N/F/M/S/D/C/T/B）")
                     if "unknown_flag" not in quirks:
                         quirks.append("unknown_flag")
+            if key in cp:
+                if not tolerant:
+                    raise ParseError("bad_field", f"CP 数据项 {key} 重复出现（宽容模式下保留第一个值）")
+                if "duplicate_key" not in quirks:
+                    quirks.append("duplicate_key")
+                repeats.append((key, value))
+                continue
             cp[key] = value
     return cp
 

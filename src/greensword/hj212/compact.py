@@ -13,15 +13,36 @@ from datetime import datetime
 from pathlib import Path
 
 from . import lake
-from .codec import ParseError, Reassembler, parse
+from .codec import Packet, ParseError, Reassembler, parse
 from .intake import Directory, dedup_key
+from .packing import unpack
 from .rows import packet_rows
-from .wal import SegmentLog, read_segment
+from .wal import Record, SegmentLog, read_segment
+
+
+def record_packet(rec: Record, directory: Directory) -> Packet | None:
+    """The packet of a log record: its parsed form when the gateway stored one, else parsed
+    again (older records, frames with NUL bytes)."""
+    if rec.parsed is not None:
+        try:
+            return unpack(rec.parsed)
+        except (ValueError, TypeError):
+            pass
+    try:
+        return parse(rec.frame, tolerant=True, key_for=directory.key_for)
+    except ParseError:
+        return None     # cannot happen for frames the intake accepted; never block compaction
 
 
 class Compactor:
-    def __init__(self, log: SegmentLog, lake_root: Path, directory: Directory):
+    """``seen``: keys already in the lake (multi-process mode: one compactor for every worker's
+    log, so a packet re-sent to another worker process is stored once)."""
+
+    def __init__(self, log: SegmentLog, lake_root: Path, directory: Directory, *, seen: set[str] | None = None,
+                 prefix: str = ""):
         self.log, self.lake_root, self.directory = log, Path(lake_root), directory
+        self.seen = seen
+        self.prefix = prefix
         self.reassembler = Reassembler()   # sub-packets may straddle segments
         self.rows_written = 0
         self.packets_compacted = 0
@@ -37,17 +58,22 @@ class Compactor:
 
     def compact(self, path: Path) -> int:
         seg = SegmentLog.number(path)
-        prefix = f"seg{seg:012d}"
+        prefix = f"{self.prefix}seg{seg:012d}"
         records, _ = read_segment(path)
         rows: list[dict] = []
         keys: list[str] = []
         seen_rows: set[tuple] = set()
+        new_keys: set[str] = set()   # joins self.seen only once this segment is done
         for rec in records:
-            try:
-                p = parse(rec.frame, tolerant=True, key_for=self.directory.key_for)
-            except ParseError:
-                continue     # cannot happen for frames the intake accepted; never block compaction
-            keys.append(dedup_key(p))
+            p = record_packet(rec, self.directory)
+            if p is None:
+                continue
+            key = dedup_key(p)
+            if self.seen is not None:
+                if key in self.seen or key in new_keys:
+                    continue         # stored from another worker's log (or an earlier segment)
+                new_keys.add(key)
+            keys.append(key)
             full = self.reassembler.add(p)
             if full is None:
                 continue
@@ -65,6 +91,8 @@ class Compactor:
         tmp.write_text("\n".join(keys), encoding="utf-8")
         os.replace(tmp, done)
         path.unlink()
+        if self.seen is not None:
+            self.seen |= new_keys
         self.rows_written += len(rows)
         self.packets_compacted += len(records)
         return len(rows)
@@ -91,9 +119,8 @@ def load_keys(log: SegmentLog, directory: Directory, dedup, *, since_s: float) -
                 dedup.add(key, st.st_mtime)
                 n += 1
     for rec in log.records():
-        try:
-            p = parse(rec.frame, tolerant=True, key_for=directory.key_for)
-        except ParseError:
+        p = record_packet(rec, directory)
+        if p is None:
             continue
         dedup.add(dedup_key(p), rec.received_us / 1e6)
         n += 1

@@ -37,8 +37,12 @@ class PointStatus:
     latest: dict[str, dict] = field(default_factory=dict)   # factor → value, zs_value, flag, data_time
 
 
-def point_status(root: Path, mns: list[str], *, today: date | None = None) -> dict[str, PointStatus]:
-    """Latest real-time (or minute) values of each MN over the last two days' partitions."""
+def point_status(root: Path, mns: list[str], *, today: date | None = None,
+                 seen: dict[str, datetime | None] | None = None) -> dict[str, PointStatus]:
+    """Latest real-time (or minute) values of each MN over the last two days' partitions.
+    ``seen``: the gateway's last-seen time per MN (hj212_device), which also counts keep-alives
+    (empty uploads, vendor heartbeats) that put nothing in the lake: a device sending only those
+    is online, though without data."""
     today = today or now().date()
     days = [today - timedelta(days=1), today]
     out = {mn: PointStatus(mn) for mn in mns}
@@ -60,7 +64,10 @@ def point_status(root: Path, mns: list[str], *, today: date | None = None) -> di
             st.last_data_time = max(filter(None, [st.last_data_time, dt]))
             st.last_received = max(filter(None, [st.last_received, rec]))
     for st in out.values():
-        st.online = bool(st.last_received and st.last_received >= cutoff)
+        last = (seen or {}).get(st.mn)
+        if last is not None and last.tzinfo is not None:
+            last = last.astimezone(now().tzinfo).replace(tzinfo=None)
+        st.online = bool((st.last_received and st.last_received >= cutoff) or (last and last >= cutoff))
     return out
 
 

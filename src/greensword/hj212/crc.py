@@ -7,6 +7,10 @@ input bit, and output bit j is the parity of (data-as-integer AND mask_j). With 
 integers that is 16 AND + bit_count operations in C instead of a per-byte Python loop (≈2.5× faster
 on typical packets). ``crc16_loop`` is the plain reading of the standard, kept as the reference.
 
+When the optional C extension ``_crc`` (setup.py, built at install time) is present, ``crc16`` and
+``modbus`` are its table loops (≈0.5 µs for a 600-byte segment against ≈6 µs here);
+``crc16_py`` stays the pure-Python path and the tests check all three against each other.
+
 It is *not* CRC-16/MODBUS (``crc ^= b``); ``modbus`` is kept because real devices send it and
 tolerant mode names that quirk.
 """
@@ -51,7 +55,7 @@ def _build() -> None:
     _C0[:] = c0
 
 
-def crc16(data: bytes) -> int:
+def crc16_py(data: bytes) -> int:
     n = len(data)
     if n > MAX_BYTES:
         return crc16_loop(data)
@@ -73,11 +77,19 @@ def crc16_loop(data: bytes) -> int:
     return c
 
 
-def modbus(data: bytes) -> int:
+def modbus_py(data: bytes) -> int:
     c = 0xFFFF
     for b in data:
         c = (c >> 8) ^ T[(c ^ b) & 0xFF]
     return c
+
+
+try:
+    from ._crc import crc16, modbus
+except ImportError:          # no C compiler at install time: the pure-Python paths
+    crc16, modbus = crc16_py, modbus_py
+
+HAVE_C = crc16 is not crc16_py
 
 
 def crc_text(data: bytes) -> str:

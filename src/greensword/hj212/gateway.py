@@ -27,6 +27,9 @@ from pathlib import Path
 from ..core.timeutil import now
 from .compact import Compactor, load_keys
 from .intake import DedupIndex, Directory, Intake, Verdict
+from .packing import pack
+from .security import Guard
+from .security import rules as security_rules
 from .wal import Record, SegmentLog, encode
 
 log = logging.getLogger("greensword.gateway")
@@ -41,11 +44,16 @@ class GatewayConfig:
     port: int = 9212
     root: Path = Path("var/gateway")        # wal/, quarantine/, status.json
     lake: Path = Path("var/lake")
-    idle_timeout_s: float = 600.0
+    idle_timeout_s: float = field(default_factory=lambda: security_rules().idle_timeout_s)
     frame_timeout_s: float = 60.0
     compact_interval_s: float = 10.0
     fsync: bool = True
     dedup_window_s: float = 7 * 86400
+    directory_reload_s: float = 30.0        # new points and rotated passwords take effect within this
+    reuse_port: bool = False                # several worker processes on one port (multi.py)
+    #: Names this gateway host's lake files, so several hosts can write one lake without clashing.
+    node: str = field(default_factory=lambda: _node_name())
+    compact: bool = True                    # False: a separate compactor process reads the log
 
 
 @dataclass
@@ -57,6 +65,7 @@ class DeviceStats:
     last_seen: datetime | None = None
     peer: str | None = None
     quirks: Counter = field(default_factory=Counter)
+    quirk_first: dict = field(default_factory=dict)      # quirk → first time seen in this flush period
 
 
 class Gateway:
@@ -67,8 +76,10 @@ class Gateway:
         self.log = SegmentLog(config.root / "wal", max_age_s=config.compact_interval_s, fsync=config.fsync)
         self.dedup = DedupIndex(config.dedup_window_s)
         self.intake = Intake(directory, self.dedup)
-        self.compactor = Compactor(self.log, config.lake, directory)
+        self.compactor = Compactor(self.log, config.lake, directory, prefix=f"{config.node}-")
         self.counters: Counter[str] = Counter()
+        self.guard = Guard()
+        self._directory_loaded = time.monotonic()
         self.devices: dict[str, DeviceStats] = defaultdict(DeviceStats)
         self._pending: dict[str, asyncio.Future] = {}
         self._queue: asyncio.Queue | None = None
@@ -91,7 +102,8 @@ class Gateway:
         self._queue = asyncio.Queue()
         self._tasks.append(asyncio.create_task(self._committer()))
         self._server = await asyncio.start_server(self._handle, self.cfg.host, self.cfg.port,
-                                                  limit=READ_SIZE, backlog=4096)
+                                                  limit=READ_SIZE, backlog=4096,
+                                                  reuse_port=self.cfg.reuse_port or None)
         self.port = self._server.sockets[0].getsockname()[1]
         self._bg = threading.Thread(target=self._background, name="hj212-compact", daemon=True)
         self._bg.start()
@@ -117,7 +129,10 @@ class Gateway:
         if self._bg:
             self._bg.join(timeout=30)
         self._flush_side_files()
-        self.compactor.run_once(force=True)
+        if self.cfg.compact:
+            self.compactor.run_once(force=True)
+        else:
+            self.log.seal(force=True)
         self.log.close()
         self._io.shutdown(wait=True)
 
@@ -126,7 +141,12 @@ class Gateway:
         host, port = (writer.get_extra_info("peername") or ("?", "?"))[:2]
         peer = f"{host}:{port}"
         self.counters["connections.total"] += 1
+        if not self.guard.connect(host):
+            self.counters["connections.refused"] += 1
+            writer.close()
+            return
         self.counters["connections.open"] += 1
+        authed: set[str] = set()           # MNs this connection has authenticated as
         self._writers.add(writer)
         task = asyncio.current_task()
         self._conn_tasks.add(task)
@@ -153,13 +173,17 @@ class Gateway:
                 else:
                     partial_since = 0.0
                 if frames:
-                    out = await self._process(frames, peer)
+                    out = await self._process(frames, peer, host, authed)
                     if out:
                         writer.write(b"".join(out))
                         await writer.drain()
+                    if self.guard.address_banned(host):
+                        self.counters["connections.banned_closed"] += 1
+                        break
         except (ConnectionError, asyncio.IncompleteReadError):
             self.counters["connections.reset"] += 1
         finally:
+            self.guard.disconnect(host)
             self.counters["connections.open"] -= 1
             self._writers.discard(writer)
             self._conn_tasks.discard(task)
@@ -199,19 +223,32 @@ class Gateway:
             del buf[:end + 1]
         return frames
 
-    async def _process(self, frames: list[bytes], peer: str) -> list[bytes]:
+    async def _process(self, frames: list[bytes], peer: str, host: str = "?",
+                       authed: set[str] | None = None) -> list[bytes]:
         loop = asyncio.get_running_loop()
         verdicts: list[tuple[Verdict, asyncio.Future | None]] = []
         received = time.time()
+        authed = set() if authed is None else authed
         for frame in frames:
+            if self.guard.address_banned(host):
+                self.counters["rejected.banned_address"] += 1
+                break                      # the connection is closed after these replies
             v = self.intake.check(frame)
+            if v.status == "rejected":
+                if v.code in ("unknown_mn", "bad_pw"):
+                    self.guard.failure(host, v.mn, v.code)
+            elif v.mn not in authed:
+                if self.guard.mn_banned(v.mn):
+                    v = self.intake.deny(frame, v, "banned_mn", f"设备 MN={v.mn} 因多次密码错误暂时封禁，新连接不予接收")
+                else:
+                    authed.add(v.mn)
             self._note(v, peer, frame)
             fut = None
             if v.status == "accepted":
                 fut = loop.create_future()
                 self._pending[v.key] = fut
                 self.dedup.add(v.key, received)
-                self._queue.put_nowait((encode(Record(int(received * 1e6), peer, frame)), fut, v.key))
+                self._queue.put_nowait((encode(Record(int(received * 1e6), peer, frame, pack(v.packet))), fut, v.key))
             elif v.status == "duplicate":
                 fut = self._pending.get(v.key)     # first copy not yet durable: ack after it
             verdicts.append((v, fut))
@@ -236,8 +273,11 @@ class Gateway:
             else:
                 d.accepted += 1
                 d.edition = v.packet.edition
+                if v.packet.heartbeat:
+                    self.counters["heartbeat"] += 1
                 for q in v.packet.quirks:
                     d.quirks[q] += 1
+                    d.quirk_first.setdefault(q, d.last_seen)
 
     def _quarantine_frame(self, frame: bytes, peer: str, code: str, message: str, mn: str | None = None) -> None:
         self.counters["quarantined"] += 1
@@ -274,9 +314,23 @@ class Gateway:
         while not self._stop_bg.wait(min(2.0, self.cfg.compact_interval_s)):
             try:
                 self._flush_side_files()
-                self.compactor.run_once()
+                if self.cfg.compact:
+                    self.compactor.run_once()
+                else:
+                    self.log.rotate()
+                if self.engine is not None and time.monotonic() - self._directory_loaded > self.cfg.directory_reload_s:
+                    self.reload_directory()
             except Exception:
                 log.exception("gateway background step failed")
+
+    def reload_directory(self) -> None:
+        """Re-read devices from the registry (new points, rotated passwords, tolerant switches)."""
+        from ..core.db import session_scope
+
+        with session_scope(self.engine) as s:
+            directory = Directory.from_db(s)
+        self.directory = self.intake.directory = self.compactor.directory = directory
+        self._directory_loaded = time.monotonic()
 
     def _flush_side_files(self) -> None:
         lines = []
@@ -293,6 +347,7 @@ class Gateway:
 
     def status(self) -> dict:
         c = dict(self.counters)
+        c.update({f"security.{k}": n for k, n in self.guard.counters.items()})
         return {"updated_at": now().isoformat(), "started_at": datetime.fromtimestamp(self.started, now().tzinfo).isoformat(),
                 "port": self.port, "counters": c, "lake_rows": self.compactor.rows_written,
                 "dedup_keys": len(self.dedup), "pid": os.getpid()}
@@ -319,11 +374,29 @@ class Gateway:
                 d.last_error = st.last_error or d.last_error
                 d.last_seen_at, d.last_peer = st.last_seen, st.peer
                 if st.quirks:
-                    q = dict(d.quirks or {})
-                    for k, n in st.quirks.items():
-                        q[k] = q.get(k, 0) + n
-                    d.quirks = q
+                    d.quirks = merge_quirks(d.quirks, st.quirks, st.quirk_first, st.last_seen)
                 s.add(d)
+
+
+def merge_quirks(stored: dict | None, counts: Counter, first: dict, last: datetime | None) -> dict:
+    """Stored per-device quirks + one flush period's counts → {"count", "first", "last"} each."""
+    out = {}
+    for name, v in (stored or {}).items():
+        out[name] = dict(v) if isinstance(v, dict) else {"count": v, "first": None, "last": None}
+    for name, n in counts.items():
+        q = out.setdefault(name, {"count": 0, "first": None, "last": None})
+        q["count"] += n
+        seen = first.get(name)
+        q["first"] = q["first"] or (seen.isoformat() if seen else None)
+        q["last"] = last.isoformat() if last else q["last"]
+    return out
+
+
+def _node_name() -> str:
+    import re
+    import socket
+
+    return re.sub(r"[^A-Za-z0-9]", "", os.environ.get("GREENSWORD_GATEWAY_NODE") or socket.gethostname())[:32] or "node"
 
 
 def _raise_nofile() -> None:

@@ -22,8 +22,10 @@ _SNIFF_PW = re.compile(rb"PW=([^;&]{1,40})")
 _SNIFF_ST = re.compile(rb"ST=(\d{2})")
 
 #: Rejection code → QnRtn of the 9011 reply (HJ 212-2017 reply table).
-_QN_RTN = {"bad_crc": "bad_crc", "bad_qn": "bad_qn", "unknown_cn": "bad_cn", "unknown_mn": "bad_mn",
-           "bad_pw": "bad_pw", "bad_header": "rejected", "bad_field": "rejected", "bad_length": "rejected",
+#: Unknown MN, wrong PW and a banned MN get the same answer (QnRtn=3), so nobody can find out
+#: which MNs exist by trying; the verdict codes stay distinct for the operator.
+_QN_RTN = {"bad_crc": "bad_crc", "bad_qn": "bad_qn", "unknown_cn": "bad_cn", "unknown_mn": "bad_pw",
+           "bad_pw": "bad_pw", "banned_mn": "bad_pw", "bad_header": "rejected", "bad_field": "rejected", "bad_length": "rejected",
            "too_long": "rejected", "truncated": "rejected"}
 
 
@@ -165,6 +167,11 @@ class Intake:
         if p.cn == "9015" or p.ack_required:
             return [reply(p, "9013")]
         return []
+
+    def deny(self, frame: bytes, v: Verdict, code: str, message: str) -> Verdict:
+        """Turn an authenticated verdict into a refusal that answers like a wrong password."""
+        self.counters[v.status] -= 1
+        return self._reject(frame, code, message, v.mn, v.packet)
 
     def _reject(self, frame: bytes, code: str, message: str, mn: str | None,
                 packet: Packet | None = None) -> Verdict:

@@ -26,8 +26,9 @@ add_nav(NavItem("在线监控", "/monitoring", roles=("officer", "reviewer", "le
 def monitoring(request: Request, db: DB, actor: CurrentActor, q: str = "", kind: str = "", page: int = 1):
     s = get_settings()
     p = registry.list_points(db, actor, q=q or None, kind=kind or None, page=PageParams(page=page))
-    status = console.point_status(s.lake_path, [pt.mn for pt in p.items])
     devices = {d.mn: d for d in db.query(Device).filter(Device.mn.in_([pt.mn for pt in p.items]))}
+    status = console.point_status(s.lake_path, [pt.mn for pt in p.items],
+                                  seen={mn: d.last_seen_at for mn, d in devices.items()})
     return render(request, "hj212/monitoring.html", {
         "p": p, "q": q, "kind": kind, "status": status, "devices": devices,
         "gateway": console.gateway_status(s), "classes": registry.classes(), "quirk_names": QUIRKS})
@@ -47,11 +48,12 @@ def point(request: Request, point_id: int, db: DB, actor: CurrentActor, day: dat
     s = get_settings()
     pt = registry.get_point(db, actor, point_id)
     day = day or now().date()
-    st = console.point_status(s.lake_path, [pt.mn])[pt.mn]
+    device = db.get(Device, pt.mn)
+    st = console.point_status(s.lake_path, [pt.mn], seen={pt.mn: device.last_seen_at if device else None})[pt.mn]
     factors = [{"f": f, "latest": st.latest.get(f.factor_code), "exceeds": _exceeds(f, st.latest.get(f.factor_code))}
                for f in pt.factors]
     return render(request, "hj212/point.html", {
-        "pt": pt, "st": st, "factors": factors, "device": db.get(Device, pt.mn), "day": day,
+        "pt": pt, "st": st, "factors": factors, "device": device, "day": day,
         "comp": console.completeness(s.lake_path, pt.mn, day), "quirk_names": QUIRKS,
         "flags": protocol.rules().data_flags, "classes": registry.classes()})
 

@@ -1,6 +1,8 @@
 """A parsed data upload → monitoring-lake rows (one per factor), per the lake contract.
 
 Factor codes of 2005 devices are normalised to 2017 codes (the original kept in ``extra``);
+A key the device repeated (tolerant ``duplicate_key``) keeps its first value in the columns and
+its later values in ``extra`` as ``{"repeated": {"Avg": ["…"]}}``.
 value is -Rtd for real-time data and -Avg for minute/hour/day data; 2021/2041 status uploads
 store SBx-RS / SBx-RT as the value of factor ``SBx``.
 """
@@ -31,10 +33,16 @@ def packet_rows(p: Packet, received_at: datetime) -> list[dict]:
         factor, sep, suffix = key.rpartition("-")
         if sep and factor:
             groups.setdefault(factor, {})[suffix] = value
+    repeated: dict[str, dict[str, list[str]]] = {}
+    for key, value in p.repeats:          # tolerant duplicate_key: later values, kept beside the first
+        factor, sep, suffix = key.rpartition("-")
+        repeated.setdefault(factor if sep else "", {}).setdefault(suffix, []).append(value)
     rows = []
     old_codes = rules.factors_2005 if p.edition == "2005" else {}
     for factor, f in groups.items():
-        extra = {k: v for k, v in f.items() if k not in _KNOWN}
+        extra: dict = {k: v for k, v in f.items() if k not in _KNOWN}
+        if factor in repeated:
+            extra["repeated"] = repeated[factor]
         code = old_codes.get(factor, factor)
         if code != factor:
             extra["code_2005"] = factor

@@ -1,4 +1,4 @@
-"""Device protocol settings (tolerant mode, SM4 key), audited like every other change."""
+"""Device protocol settings (tolerant mode, SM4 key, access password), audited like every other change."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from ..core import audit
 from ..core.auth import Actor
 from ..core.db import session_scope
 from ..core.errors import NotFound, ValidationFailed
-from ..registry.service import point_by_mn
+from ..registry.models import new_device_password
+from ..registry.service import point_by_mn, set_point_password
 from .models import Device
 
 
@@ -40,3 +41,17 @@ def set_device(mn: str, *, tolerant: bool | None = None, sm4_key: str | None = N
         return apply(session)
     with session_scope() as s:
         return apply(s)
+
+
+def rotate_password(mn: str, *, pw: str | None = None, actor: Actor | None = None, session=None) -> str:
+    """Give one device a new access password (random, of the security rules' length, unless
+    ``pw`` is given) and return it; the gateway takes it up at its next directory reload. The
+    old password stops working then: set the new one on the data logger first."""
+    from .security import rules
+
+    actor = actor or Actor.system("cli")
+    new = pw or new_device_password(rules().password_length)
+    if session is not None:
+        return set_point_password(session, actor, mn, new)
+    with session_scope() as s:
+        return set_point_password(s, actor, mn, new)

@@ -4,6 +4,10 @@ A packet is acknowledged only after its record is written *and* fsync'ed (group 
 packet that arrived while the previous fsync ran goes into the next one). Records:
 
     u32 length | u32 crc32(payload) | payload = i64 received_at_us | u16 peer_len | peer | frame
+                                                [ | NUL | parsed packet ]
+
+The optional parsed packet (``packing.pack``) lets compaction build lake rows without parsing
+the frame again; a frame holding a NUL byte is stored without it (and re-parsed).
 
 Segments ``seg-<n>.log`` roll over by size or age; only sealed segments are compacted into the
 lake. Recovery drops a torn tail (a record cut by a crash before its fsync — never acknowledged)
@@ -31,11 +35,14 @@ class Record:
     received_us: int
     peer: str
     frame: bytes
+    parsed: bytes | None = None
 
 
 def encode(rec: Record) -> bytes:
     peer = rec.peer.encode()[:200]
     payload = _META.pack(rec.received_us, len(peer)) + peer + rec.frame
+    if rec.parsed is not None and b"\0" not in rec.frame:
+        payload += b"\0" + rec.parsed
     return _HEAD.pack(len(payload), zlib.crc32(payload)) + payload
 
 
@@ -54,7 +61,8 @@ def read_segment(path: Path) -> tuple[list[Record], int]:
             break
         us, plen = _META.unpack_from(payload)
         peer = payload[_META.size:_META.size + plen].decode(errors="replace")
-        out.append(Record(us, peer, payload[_META.size + plen:]))
+        frame, nul, parsed = payload[_META.size + plen:].partition(b"\0")
+        out.append(Record(us, peer, frame, parsed if nul else None))
         pos = end
     return out, pos
 
@@ -136,6 +144,14 @@ class SegmentLog:
         with self._lock:
             active = self._path(self._n) if self._fh is not None else None
         return [p for p in self.segments(".log") if p != active]
+
+    def rotate(self) -> None:
+        """Seal the active segment if due and open the next one at once, so that another process
+        (the compactor) can tell sealed segments by number: all but the newest are sealed."""
+        self.seal()
+        with self._lock:
+            if self._fh is None:
+                self._roll()
 
     def close(self) -> None:
         with self._lock:

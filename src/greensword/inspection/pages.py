@@ -169,3 +169,8 @@ def public_csv(db: DB):
         w.writerow([r["enterprise"], r["uscc"], r["agency"], r["plan_id"], r["checked_on"], r["matters"], r["result"]])
     return Response(("\ufeff" + buf.getvalue()).encode("utf-8"), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": "attachment; filename=inspection-results.csv"})
+
+
+from .complaints import router as _complaint_router  # noqa: E402  (targeted tasks from complaints)
+
+router.include_router(_complaint_router)

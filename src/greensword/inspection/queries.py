@@ -3,6 +3,7 @@ finding, statistics, evaluation), so they never query the inspection tables them
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -11,9 +12,10 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from ..core.auth import Actor
+from ..core.errors import NotFound
 from ..core.timeutil import TZ
 from ..registry.models import Agency, Enterprise
-from .models import CaseReferral, Evidence, Record, Task
+from .models import CaseReferral, Evidence, Plan, Record, Snapshot, Task
 
 
 @dataclass(frozen=True)
@@ -111,11 +113,51 @@ def county_sums(session: Session, start: date, end: date, upload_on_time_hours: 
     return sums
 
 
-def inspections_by_officer(session: Session) -> dict[int, int]:
-    """Submitted on-site records per officer id (every officer of the team counts)."""
+def inspections_by_officer(session: Session, start: date | None = None, end: date | None = None) -> dict[int, int]:
+    """Submitted on-site records per officer id (every officer of the team counts), checked from
+    ``start`` to ``end`` (Beijing dates) when given."""
     out: dict[int, int] = {}
-    for ids, in session.execute(select(Task.officer_ids).join(Record, Record.task_id == Task.id).where(
-            Record.status == "submitted")):
+    stmt = select(Task.officer_ids).join(Record, Record.task_id == Task.id).where(Record.status == "submitted")
+    checked = func.coalesce(Record.checked_at, Record.submitted_at)
+    if start is not None:
+        stmt = stmt.where(checked >= datetime.combine(start, time(0), tzinfo=TZ))
+    if end is not None:
+        stmt = stmt.where(checked < datetime.combine(end + timedelta(days=1), time(0), tzinfo=TZ))
+    for ids, in session.execute(stmt):
         for i in ids or []:
             out[i] = out.get(i, 0) + 1
     return out
+
+
+# --- publication of draws (read by the disclosure domain) -----------------------------------
+
+def drawn_plans(session: Session, *, limit: int = 500) -> list[dict]:
+    """Every drawn plan's public summary (no personal data): for the disclosure of draws."""
+    out = []
+    for p in session.execute(select(Plan).where(Plan.status == "drawn")
+                             .order_by(Plan.drawn_at.desc(), Plan.id.desc()).limit(limit)).scalars():
+        out.append({"plan_id": p.id, "name": p.name, "agency": p.agency.name, "agency_code": p.agency.division_code,
+                    "period_start": p.period_start, "period_end": p.period_end, "mode": p.mode,
+                    "drawn_at": p.drawn_at, "seed": p.seed, "enterprises_hash": p.enterprises_hash,
+                    "officers_hash": p.officers_hash, "params_hash": p.params_hash, "result_hash": p.result_hash,
+                    "drawn": len((p.result or {}).get("items", [])), "redraws": len(p.redraws or [])})
+    return out
+
+
+def draw_inputs(session: Session, plan_id: int) -> dict:
+    """Everything needed to re-run a drawn plan outside the system: the seed, the frozen
+    snapshots (enterprise ids, USCC, credit class, key-polluter category, positive-list flag,
+    industry; officers by internal id with certification, department and unit code — no names or
+    certificate numbers), the parameters, every hash and the result."""
+    p = session.get(Plan, plan_id)
+    if p is None or p.status != "drawn":
+        raise NotFound(f"计划 {plan_id} 不存在或尚未抽取", code="inspection.plan_not_drawn")
+    snaps = {}
+    for kind, h in (("enterprises", p.enterprises_hash), ("officers", p.officers_hash)):
+        snap = session.get(Snapshot, h)
+        snaps[kind] = json.loads(snap.content) if snap is not None else None
+    result = {k: v for k, v in (p.result or {}).items() if k != "params"}
+    return {"plan_id": p.id, "seed": p.seed, "enterprises": snaps["enterprises"], "officers": snaps["officers"],
+            "params": (p.result or {}).get("params"), "enterprises_hash": p.enterprises_hash,
+            "officers_hash": p.officers_hash, "params_hash": p.params_hash, "result_hash": p.result_hash,
+            "result": result}

@@ -33,7 +33,13 @@ def screen_cmd(
             write_jsonl(leads, fh)
     else:
         write_jsonl(leads, sys.stdout)
-    console.print(f"数据 {stats['rows']} 行（拒收报文 {stats['rejected']}），线索 {len(leads)} 条")
+    console.print(f"数据 {stats['rows']} 行（无法解析的报文 {stats['rejected']} 条，非数据报文 "
+                  f"{stats.get('other_packets', 0)} 条），线索 {len(leads)} 条")
+    if stats.get("unknown_mn"):
+        console.print(f"未筛查：{len(stats['unknown_mn'])} 个监测点不在限值表中（{', '.join(stats['unknown_mn'][:5])}…）")
+    if stats.get("no_limit"):
+        console.print(f"仅作数据质量筛查（无限值，不判超标等）：{len(stats['no_limit'])} 个因子"
+                      f"（{', '.join(stats['no_limit'][:5])}…）")
 
 
 @offsite_app.command("detect")
@@ -87,13 +93,15 @@ def demo_monitoring(
     start: Annotated[str | None, typer.Option(help="起始日期，默认今天往前 days 天")] = None,
     labels: Annotated[Path | None, typer.Option(help="标注文件（JSONL），默认 var/lake/labels-<seed>.jsonl")] = None,
 ) -> None:
-    """Minute data for the demo province's points with known injected violations and a label file."""
+    """Monitoring data (mixed intervals) for the demo province's points with known injected violations and a
+    label file."""
+    import numpy as np
     from sqlalchemy import select
 
     from ..core.db import session_scope
     from ..registry.models import MonitoringPoint
     from ..settings import get_settings
-    from . import generator
+    from . import adversary
 
     s = get_settings()
     with session_scope() as session:
@@ -108,8 +116,9 @@ def demo_monitoring(
     first = date.fromisoformat(start) if start else date.today() - timedelta(days=days)
     label_file = labels or s.lake_path / f"labels-{seed}.jsonl"
     s.lake_path.mkdir(parents=True, exist_ok=True)
-    _, labs, _ = generator.generate(s.lake_path, points=len(specs), days=days, start=first, seed=seed,
-                                    counts=generator.parse_inject(inject), label_file=label_file, specs=specs)
+    _, labs, _ = adversary.generate(s.lake_path, points=len(specs), days=days, start=first, seed=seed,
+                                    counts=adversary.parse_inject(inject), label_file=label_file,
+                                    specs=adversary.specs_for(specs, np.random.default_rng(seed), links=limits.links))
     console.print(f"已写入 {len(specs)} 个监测点 {days} 天的分钟数据（{first} 起），注入 {len(labs)} 处违法，标注：{label_file}")
 
 

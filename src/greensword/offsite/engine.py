@@ -2,53 +2,64 @@
 
 from __future__ import annotations
 
+import importlib
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from . import detectors
-from .hourly import Limits, duckdb_hourly, spark_hourly
+from .hourly import Limits, Raw, assemble, duckdb_raw, spark_raw
 from .rules import rules
 
 
-def screen(lake_root: Path, limits: Limits, start: datetime, end: datetime, *, engine: str = "duckdb",
-           spark=None, names: list[str] | None = None, context: timedelta = timedelta(0),
-           state: dict | None = None) -> list[detectors.Finding]:
-    """Findings overlapping [start, end). ``context`` hours before start are read too (baselines
-    for sudden drops); ``state`` carries day fingerprints between consecutive windows so a day
-    copied from any earlier screened day is still recognised."""
-    r = rules()
-    lo = start - context
-    # consecutive windows: the previous window's last hours are the context, no second scan
-    reuse = state is not None and state.get("tail_end") == start and context
-    q_lo = start if reuse else lo
+def _query(lake_root, limits, lo, end, engine, spark) -> Raw:
     if engine == "duckdb":
-        rows = duckdb_hourly(lake_root, limits, q_lo, end)
-    elif engine == "spark":
+        return duckdb_raw(lake_root, limits, lo, end)
+    if engine == "spark":
         from .hourly import spark_session
 
-        rows = spark_hourly(spark or spark_session(), lake_root, limits, q_lo, end)
-    else:
-        raise ValueError(f"engine 应为 duckdb 或 spark，而不是 {engine}")
+        return spark_raw(spark or spark_session(), lake_root, limits, lo, end)
+    raise ValueError(f"engine 应为 duckdb 或 spark，而不是 {engine}")
+
+
+def screen(lake_root: Path, limits: Limits, start: datetime, end: datetime, *, engine: str = "duckdb",
+           spark=None, names: list[str] | None = None, context: timedelta = timedelta(hours=24),
+           state: dict | None = None, intervals: dict[str, int] | None = None,
+           report: dict | None = None) -> list[detectors.Finding]:
+    """Findings overlapping [start, end). ``context`` hours before start are read too (each point's
+    own recent behaviour is the baseline); ``state`` carries the previous window's tail and earlier
+    days' series between consecutive windows (``greensword offsite detect`` screens day by day).
+    ``intervals`` gives MinInterval per MN where the device reported it; ``report`` receives what
+    was skipped and why."""
+    r = rules()
+    lo = start - context
+    reuse = state is not None and state.get("tail_end") == start and context
+    raw = _query(lake_root, limits, start if reuse else lo, end, engine, spark)
     if reuse:
-        rows = [t for t in state["tail"] if t[2] >= lo] + rows
-        rows.sort(key=lambda t: (t[0], t[1], t[2]))
+        tail = state["tail"]
+        raw = Raw([t for t in tail.minute if t[2] >= lo] + raw.minute,
+                  [t for t in tail.hour if t[2] >= lo] + raw.hour, raw.day)
     if state is not None and context:
-        state["tail"] = [t for t in rows if t[2] >= end - context]
+        state["tail"] = Raw([t for t in raw.minute if t[2] >= end - context],
+                            [t for t in raw.hour if t[2] >= end - context], [])
         state["tail_end"] = end
-    data = detectors.Data(rows, r.validity["minutes_per_valid_hour"])
+    rows, days, skipped = assemble(raw, limits, r, start.date(), intervals=intervals)
+    v = r.validity.on(start.date())
+    data = detectors.Data(rows, v.minutes_per_valid_hour, days=days, window=(start, end), links=limits.links)
     found = []
     for name in names or detectors.NAMES:
-        import importlib
-
         mod = importlib.import_module(f"{detectors.__name__}.{name}")
-        if name == "missing_data":
-            found.extend(mod.detect(data, limits, r, window=(start, end)))
-        elif name == "duplicate_pattern" and state is not None:
-            found.extend(mod.detect(data, limits, r, seen=state.setdefault("fingerprints", {})))
+        if name == "duplicate_pattern":
+            found.extend(mod.detect(data, limits, r, seen=(state.setdefault("history", {}) if state is not None
+                                                           else None)))
         else:
             found.extend(mod.detect(data, limits, r))
-    found = [f for f in found if f.end > start]
-    found.sort(key=lambda f: (f.mn, f.start, f.detector, f.factor))
+    found = [f for f in found if f.end > start and f.start < end]
+    if report is not None:
+        report.setdefault("unknown_mn", set()).update(skipped["unknown_mn"])
+        no_limit = report.setdefault("no_limit", set())
+        for (mn, factor) in data.series:
+            if mn in limits.table and factor not in limits.table[mn]:
+                no_limit.add((mn, factor))
     return merge(found)
 
 
@@ -70,21 +81,24 @@ def merge(findings: list[detectors.Finding]) -> list[detectors.Finding]:
     return out
 
 
-def quality(findings: list[detectors.Finding], labels: list[dict]) -> dict[str, dict]:
+def quality(findings: list[detectors.Finding], labels: list[dict], names: list[str] | None = None) -> dict[str, dict]:
     """Per detector: precision (findings overlapping a label of that detector and MN) and recall
     (labels overlapped by a finding of that detector)."""
     out = {}
-    for name in detectors.NAMES:
+    for name in names or detectors.NAMES:
         fs = [f for f in findings if f.detector == name]
         ls = [x for x in labels if x["detector"] == name]
+        spans = {}
+        for x in ls:
+            spans.setdefault(x["mn"], []).append((datetime.fromisoformat(x["start"]), datetime.fromisoformat(x["end"])))
 
         def hit(f, x):
             return (f.mn == x["mn"] and f.start < datetime.fromisoformat(x["end"])
                     and datetime.fromisoformat(x["start"]) < f.end)
 
-        tp_f = sum(1 for f in fs if any(hit(f, x) for x in ls))
+        tp_f = sum(1 for f in fs if any(f.start < e and s < f.end for s, e in spans.get(f.mn, [])))
         tp_l = sum(1 for x in ls if any(hit(f, x) for f in fs))
-        out[name] = {"findings": len(fs), "labels": len(ls),
+        out[name] = {"findings": len(fs), "labels": len(ls), "tp_f": tp_f, "tp_l": tp_l,
                      "precision": round(tp_f / len(fs), 4) if fs else (1.0 if not ls else 0.0),
                      "recall": round(tp_l / len(ls), 4) if ls else 1.0}
     return out

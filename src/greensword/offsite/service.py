@@ -15,14 +15,12 @@ from ..core.auth import Actor, check_agency, require_role
 from ..core.errors import IllegalTransition, NotFound, ValidationFailed
 from ..core.timeutil import TZ, now
 from ..registry.models import Agency, Enterprise, MonitoringPoint
-from .detectors import Finding
+from .detectors import LABELS, Finding
 from .models import Lead
 from .rules import rules
 from .screen import evidence as evidence_of
 
-DETECTOR_NAMES = {"exceedance": "超标排放", "flatline": "数据恒值", "near_limit": "长期贴近限值", "sudden_drop": "无标记骤降",
-                  "flag_abuse": "标记滥用", "missing_data": "数据缺失", "o2_dilution": "氧含量/折算异常",
-                  "duplicate_pattern": "数据复制", "out_of_range": "超出量程", "power_mismatch": "用电与排放不符"}
+DETECTOR_NAMES = LABELS
 STATUS = {"new": "待甄别", "screened": "已甄别", "reminded": "已提醒", "inspection": "已转现场核查", "closed": "已办结"}
 
 
@@ -32,7 +30,7 @@ def _aware(dt: datetime) -> datetime:
 
 def ingest(session: Session, actor: Actor, findings: list[Finding], lake_root: str) -> tuple[int, int]:
     """Findings → leads. Returns (new leads, folded repeats)."""
-    r = rules().leads
+    r = rules().leads.on(now().date())
     points = {p.mn: p for p in session.execute(select(MonitoringPoint).where(
         MonitoringPoint.mn.in_({f.mn for f in findings}))).scalars()} if findings else {}
     history = dict(session.execute(select(Lead.enterprise_id, func.count()).group_by(Lead.enterprise_id)).all())
@@ -42,7 +40,7 @@ def ingest(session: Session, actor: Actor, findings: list[Finding], lake_root: s
         start, end = _aware(f.start), _aware(f.end)
         open_lead = session.execute(select(Lead).where(
             Lead.mn == f.mn, Lead.detector == f.detector, Lead.factor == f.factor, Lead.status != "closed",
-            Lead.end >= start - timedelta(hours=24))).scalars().first()
+            Lead.end >= start - timedelta(hours=r.fold_hours))).scalars().first()
         if open_lead is not None:          # a repeat folds into the open lead instead of a new alarm
             open_lead.end = max(_aware(open_lead.end), end)
             open_lead.start = min(_aware(open_lead.start), start)
@@ -59,7 +57,7 @@ def ingest(session: Session, actor: Actor, findings: list[Finding], lake_root: s
                     factor=f.factor, detector=f.detector, start=start, end=end, score=f.score,
                     rank_score=round(f.score * (1 + 0.1 * min(prior, 10)) * (1.2 if key else 1.0), 4),
                     status="new", evidence=evidence_of(f, lake_root), repeats=0,
-                    due_at=t + timedelta(hours=r["response_hours_key"] if key else r["response_hours"]),
+                    due_at=t + timedelta(hours=r.response_hours_key if key else r.response_hours),
                     created_at=t, updated_at=t, reason="", outcome="")
         session.add(lead)
         session.flush()
@@ -145,7 +143,7 @@ def confirmed_for_planning(session: Session, actor: Actor) -> list[Lead]:
 
 
 def limits_from_registry(session: Session, county_code: str | None = None):
-    from ..registry.service import limits_table
+    from ..registry.service import limits_table, power_links_by_mn
     from .hourly import Limits
 
     mns = None
@@ -155,4 +153,4 @@ def limits_from_registry(session: Session, county_code: str | None = None):
     table: dict = {}
     for row in limits_table(session, mns):
         table.setdefault(row["mn"], {})[row["factor"]] = (row["limit"], row["ref_o2"])
-    return Limits(table)
+    return Limits(table, power_links_by_mn(session, mns))

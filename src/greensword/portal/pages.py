@@ -15,7 +15,7 @@ add_nav(NavItem("学法积分", "/portal/study", roles=("enterprise",), order=40
 def study(request: Request, db: DB, actor: CurrentActor, done: int = 0):
     if not actor.is_enterprise:
         return RedirectResponse("/", status_code=303)
-    return render(request, "portal/study.html", {"quiz": service.QUIZ, "done": done,
+    return render(request, "portal/study.html", {"quiz": service.quiz(), "done": done,
                                                  "balance": service.points_balance(db, actor)})
 
 

@@ -24,7 +24,7 @@ from ..core.auth import Actor, require_role
 from ..core.errors import ValidationFailed
 from ..core.timeutil import now
 from . import service
-from .models import Agency, Enterprise, MonitoringPoint, Officer, PointFactor
+from .models import Agency, Enterprise, MonitoringPoint, Officer, PointFactor, new_device_password
 from .schemas import AgencyIn, EnterpriseIn, FactorIn, OfficerIn, PointIn
 
 
@@ -457,7 +457,7 @@ def _write_points(session, actor, valid) -> ImportResult:
     for _, d in valid:
         p = service.point_by_mn(session, d.mn)
         if p is None:
-            p = MonitoringPoint(updated_at=stamp, pw=d.pw)
+            p = MonitoringPoint(updated_at=stamp, pw=d.pw or new_device_password())
             session.add(p)
             created += 1
         else:

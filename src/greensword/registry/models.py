@@ -63,6 +63,17 @@ class Enterprise(Base):
     agency: Mapped[Agency] = relationship(lazy="joined")
 
 
+def new_device_password(length: int = 12) -> str:
+    """A random HJ 212 access password (PW) for one device. Letters and digits only (no ``;``,
+    ``=``, ``,``, ``&``, which frame the packet); 12 characters ≈ 71 bits, far beyond online
+    guessing at the gateway's throttled rate, and within the 32-character column."""
+    import secrets
+    import string
+
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
 class MonitoringPoint(Base):
     __tablename__ = "monitoring_point"
 
@@ -72,8 +83,9 @@ class MonitoringPoint(Base):
     name: Mapped[str] = mapped_column(String(100), default="")
     #: gas | water | noise | power
     kind: Mapped[str] = mapped_column(String(8), index=True)
-    #: HJ 212 access password (PW) the device must send.
-    pw: Mapped[str] = mapped_column(String(32), default="123456")
+    #: HJ 212 access password (PW) the device must send: generated per point at registration
+    #: (no shared default), rotated with ``greensword hj212 device rotate-pw``.
+    pw: Mapped[str] = mapped_column(String(32), default=new_device_password)
     #: Reference oxygen (%) for corrected (折算) gas values; null where none applies.
     ref_o2_pct: Mapped[float | None] = mapped_column(Float)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -105,3 +117,22 @@ class PointFactor(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     point: Mapped[MonitoringPoint] = relationship(back_populates="factors")
+
+
+class PowerLink(Base):
+    """A power meter reading (a factor of a power-monitoring point, its own MN) that explains an
+    emission point: the production line it serves or its treatment facility. Off-site screening
+    compares the two (用电监控)."""
+
+    __tablename__ = "power_link"
+    __table_args__ = (UniqueConstraint("point_id", "meter_id", "factor_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    point_id: Mapped[int] = mapped_column(ForeignKey("monitoring_point.id", ondelete="CASCADE"), index=True)
+    meter_id: Mapped[int] = mapped_column(ForeignKey("monitoring_point.id", ondelete="CASCADE"), index=True)
+    factor_code: Mapped[str] = mapped_column(String(10))
+    #: production | treatment
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime)
+
+    meter: Mapped[MonitoringPoint] = relationship(foreign_keys=[meter_id], lazy="joined")

@@ -128,7 +128,31 @@ def points(request: Request, db: DB, actor: CurrentActor, q: str = "", kind: str
 
 @router.get("/points/{point_id}")
 def point(request: Request, point_id: int, db: DB, actor: CurrentActor):
-    return render(request, "registry/point.html", _ctx(pt=service.get_point(db, actor, point_id)))
+    return render(request, "registry/point.html", _point_ctx(db, actor, point_id))
+
+
+def _point_ctx(db, actor, point_id: int, **kw):
+    pt = service.get_point(db, actor, point_id)
+    meters = [m for m in service.list_points(db, actor, enterprise_id=pt.enterprise_id, kind="power",
+                                             page=PageParams(size=100)).items]
+    return _ctx(pt=pt, links=service.power_links(db, actor, point_id), meters=meters, roles=service.POWER_ROLES, **kw)
+
+
+@router.post("/points/{point_id}/power-links")
+def power_link_add(request: Request, point_id: int, db: DB, actor: CurrentActor, meter_mn: Annotated[str, Form()],
+                   factor_code: Annotated[str, Form()], role: Annotated[str, Form()]):
+    try:
+        service.link_power_meter(db, actor, point_id, meter_mn, factor_code, role)
+    except ValidationFailed as exc:
+        db.rollback()
+        return render(request, "registry/point.html", _point_ctx(db, actor, point_id, error=exc), status_code=422)
+    return RedirectResponse(f"/registry/points/{point_id}", status_code=303)
+
+
+@router.post("/points/{point_id}/power-links/{link_id}/delete")
+def power_link_delete(request: Request, point_id: int, link_id: int, db: DB, actor: CurrentActor):
+    service.unlink_power_meter(db, actor, link_id)
+    return RedirectResponse(f"/registry/points/{point_id}", status_code=303)
 
 
 @router.get("/import")

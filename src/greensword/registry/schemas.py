@@ -88,7 +88,8 @@ class PointIn(BaseModel):
     enterprise_uscc: str
     name: str = ""
     kind: str
-    pw: str = "123456"
+    #: HJ 212 PW; empty = generate a random one at registration (keep the current one on update).
+    pw: str | None = None
     ref_o2_pct: float | None = None
     active: bool = True
     factors: list[FactorIn] = Field(default_factory=list)

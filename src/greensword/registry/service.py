@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ..core import validators
 from ..core.audit import record
@@ -18,7 +18,7 @@ from ..core.errors import NotFound, PermissionDenied, ValidationFailed
 from ..core.pagination import Page, PageParams
 from ..core.rules import load_raw
 from ..core.timeutil import now
-from .models import Agency, Enterprise, MonitoringPoint, Officer, PointFactor
+from .models import Agency, Enterprise, MonitoringPoint, Officer, PointFactor, PowerLink, new_device_password
 from .schemas import AgencyIn, EnterpriseIn, OfficerIn, PointIn
 
 OFFICER_ROLES = {"officer", "reviewer", "leader", "admin", "evaluator"}
@@ -373,13 +373,30 @@ def save_point(session: Session, actor: Actor, data: PointIn, point_id: int | No
         p = get_point(session, actor, point_id)
         action = "point.update"
     p.mn, p.enterprise_id, p.name, p.kind = data.mn, ent.id, data.name, data.kind
-    p.pw, p.ref_o2_pct, p.active = data.pw, data.ref_o2_pct, data.active
+    p.pw = data.pw or p.pw or new_device_password()
+    p.ref_o2_pct, p.active = data.ref_o2_pct, data.active
     p.factors = [PointFactor(position=i, **f.model_dump()) for i, f in enumerate(data.factors)]
     p.updated_at = now()
     session.flush()
     session.refresh(p)
     record(session, actor, action, "point", p.id, point_state(p))
     return p
+
+
+def set_point_password(session: Session, actor: Actor, mn: str, pw: str | None = None) -> str:
+    """Set (or generate) a point's HJ 212 access password; returns it. The audit entry says that
+    it changed, never the password itself."""
+    require_role(actor, "admin")
+    p = point_by_mn(session, mn)
+    if p is None:
+        raise NotFound(f"监测点名录中没有设备 MN={mn}", code="registry.unknown_mn")
+    pw = pw or new_device_password()
+    if len(pw) > 32 or any(c in pw for c in ";=,&\r\n"):
+        raise ValidationFailed("访问密码最长 32 位，且不能含 ; = , & 或换行", code="registry.bad_pw")
+    p.pw, p.updated_at = pw, now()
+    session.flush()
+    record(session, actor, "point.password", "point", p.id, {"mn": mn, "pw": "已更换"})
+    return pw
 
 
 def limits_table(session: Session, mns: Iterable[str] | None = None) -> list[dict[str, Any]]:
@@ -395,6 +412,72 @@ def limits_table(session: Session, mns: Iterable[str] | None = None) -> list[dic
                      "unit": f.unit, "ref_o2": ref_o2 if f.corrected else None, "corrected": f.corrected,
                      "standard": f.standard})
     return rows
+
+
+POWER_ROLES = {"production": "生产设施用电", "treatment": "治污设施用电"}
+
+
+def power_links(session: Session, actor: Actor, point_id: int) -> list[PowerLink]:
+    get_point(session, actor, point_id)
+    return list(session.execute(select(PowerLink).where(PowerLink.point_id == point_id)
+                                .order_by(PowerLink.role, PowerLink.id)).scalars())
+
+
+def link_power_meter(session: Session, actor: Actor, point_id: int, meter_mn: str, factor_code: str,
+                     role: str) -> PowerLink:
+    """Link a power meter reading to the emission point it explains (same enterprise)."""
+    require_role(actor, "admin")
+    point = get_point(session, actor, point_id)
+    errors: list = []
+    if point.kind not in ("gas", "water"):
+        errors.append(("point", "只有废气、废水排放监测点可以关联用电监控"))
+    if role not in POWER_ROLES:
+        errors.append(("role", f"用途“{role}”无效，应为 {'/'.join(POWER_ROLES)}"))
+    meter = point_by_mn(session, (meter_mn or "").strip())
+    if meter is None:
+        errors.append(("meter_mn", f"用电监控点“{meter_mn}”未登记"))
+    else:
+        if meter.kind != "power":
+            errors.append(("meter_mn", f"监测点“{meter.mn}”不是用电监控点"))
+        if meter.enterprise_id != point.enterprise_id:
+            errors.append(("meter_mn", "用电监控点与排放监测点不属于同一企业"))
+        if factor_code not in {f.factor_code for f in meter.factors}:
+            errors.append(("factor_code", f"用电监控点“{meter.mn}”没有监测因子“{factor_code}”"))
+        elif session.execute(select(PowerLink).where(PowerLink.point_id == point.id, PowerLink.meter_id == meter.id,
+                                                     PowerLink.factor_code == factor_code)).first():
+            errors.append(("factor_code", "该用电监控因子已关联到本监测点"))
+    _raise(errors)
+    link = PowerLink(point_id=point.id, meter_id=meter.id, factor_code=factor_code, role=role, created_at=now())
+    session.add(link)
+    session.flush()
+    record(session, actor, "point.power_link", "point", point.id,
+           {"meter": meter.mn, "factor": factor_code, "role": role, "link_id": link.id})
+    return link
+
+
+def unlink_power_meter(session: Session, actor: Actor, link_id: int) -> None:
+    require_role(actor, "admin")
+    link = session.get(PowerLink, link_id)
+    if link is None:
+        raise NotFound(f"用电关联 {link_id} 不存在", code="registry.power_link_not_found")
+    get_point(session, actor, link.point_id)
+    state = {"meter": link.meter.mn, "factor": link.factor_code, "role": link.role, "link_id": link.id}
+    session.delete(link)
+    session.flush()
+    record(session, actor, "point.power_unlink", "point", link.point_id, state)
+
+
+def power_links_by_mn(session: Session, mns: Iterable[str] | None = None) -> dict[str, list[tuple[str, str, str]]]:
+    """System lookup for the off-site detectors: emission point MN → [(meter MN, factor, role)]."""
+    point = aliased(MonitoringPoint)
+    stmt = select(point.mn, MonitoringPoint.mn, PowerLink.factor_code, PowerLink.role).join(
+        point, point.id == PowerLink.point_id).join(MonitoringPoint, MonitoringPoint.id == PowerLink.meter_id)
+    if mns is not None:
+        stmt = stmt.where(point.mn.in_(list(mns)))
+    out: dict[str, list[tuple[str, str, str]]] = {}
+    for p_mn, m_mn, factor, role in session.execute(stmt.order_by(point.mn, PowerLink.id)):
+        out.setdefault(p_mn, []).append((m_mn, factor, role))
+    return out
 
 
 def counts(session: Session, actor: Actor) -> dict[str, int]:

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..cases import queries as case_queries
-from ..cases.calendar import add_days
 from ..core import audit
 from ..core.auth import Actor, require_role
+from ..core.calendar import add_days
 from ..core.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
 from ..core.lottery import ticket
 from ..core.models import User
@@ -63,8 +63,13 @@ def sheet() -> Sheet:
     return s
 
 
+#: levels whose agencies decide penalty cases (the seeds review provincial and city files too)
+DECIDING_LEVELS = ("province", "city", "county")
+
+
 def _units(session: Session, reviewing: Agency) -> list[Agency]:
-    return list(session.execute(select(Agency).where(Agency.level == "county",
+    """Every agency under the reviewing one (itself included) that decides cases."""
+    return list(session.execute(select(Agency).where(Agency.level.in_(DECIDING_LEVELS),
                                                      Agency.path.startswith(reviewing.path, autoescape=True))
                                 .order_by(Agency.division_code)).scalars())
 

@@ -16,7 +16,8 @@ from .rules import checklist_for, sampling
 RESULT_TEXT = {False: "未发现环境违法问题", True: "发现环境违法问题，依法处理"}
 
 
-def published_results(session: Session, *, agency_path: str = "/", limit: int = 5000) -> list[dict]:
+def published_results(session: Session, *, agency_path: str = "/", limit: int = 5000,
+                      enterprise_id: int | None = None) -> list[dict]:
     """Routine-draw results for the public: enterprise, date, matters, result. No personal data."""
     stmt = (select(Record, Task, Enterprise, Agency)
             .join(Task, Record.task_id == Task.id).join(Enterprise, Task.enterprise_id == Enterprise.id)
@@ -24,6 +25,8 @@ def published_results(session: Session, *, agency_path: str = "/", limit: int = 
             .where(Record.status == "submitted", Task.source == "routine",
                    Agency.path.startswith(agency_path, autoescape=True))
             .order_by(Record.submitted_at.desc()).limit(limit))
+    if enterprise_id is not None:
+        stmt = stmt.where(Task.enterprise_id == enterprise_id)
     out = []
     for r, t, e, a in session.execute(stmt):
         items = checklist_for(e.industry_code).items

@@ -1,41 +1,96 @@
-"""A day's hourly series identical to another day's (of this point or another): copied data."""
+"""A day's hourly series copied from an earlier day of the same point, or from another point —
+exactly, or with small added noise or rounding: the two days differ by far less than the day's
+own variation, on at least 20 common valid hours (not an exact-hash match only)."""
 
+import itertools
+import math
 from collections import defaultdict
 
-from . import finding
+from . import FLOW, O2, finding, median, thresholds
 
 NAME = "duplicate_pattern"
 
 
+def _compare(a: dict, b: dict, p) -> tuple[float, float] | None:
+    common = [h for h in a if h in b]
+    if len(common) < p.min_common_hours:
+        return None
+    va = [a[h] for h in common]
+    med = median(va)
+    spread = median([abs(v - med) for v in va])
+    if spread <= 0 or med == 0:
+        return None
+    d = median([abs(a[h] - b[h]) for h in common])
+    return d / abs(med), d / spread
+
+
+def _key(vec: dict, p) -> tuple[int, int, int]:
+    """Coarse signature: level, relative spread and day shape (first half against second half), each
+    in buckets wide enough that a noisy copy falls in the same or a neighbouring bucket."""
+    vals = list(vec.values())
+    med = median(vals)
+    spread = median([abs(v - med) for v in vals]) / max(abs(med), 1e-9)
+    first = [v for h, v in vec.items() if h < 12]
+    second = [v for h, v in vec.items() if h >= 12]
+    shape = (sum(first) / len(first)) / max(sum(second) / len(second), 1e-9) if first and second else 1.0
+    return (int(math.floor(math.log(max(abs(med), 1e-6)) / p.level_bucket)),
+            int(math.floor(math.log(max(spread, 1e-6)) / 0.2)),
+            int(math.floor(math.log(max(abs(shape), 1e-6)) / 0.02)))
+
+
+_NEAR = list(itertools.product((-1, 0, 1), repeat=3))
+
+
 def detect(data, limits, r, seen: dict | None = None):
-    """``seen`` (fingerprint → first (day, mn)) persists across windows when screening day by day."""
+    """``seen`` ((mn, factor) → {day: {hour: value}}) carries earlier days between windows."""
     p = r.duplicate_pattern
-    known = seen if seen is not None else {}
-    seen_now: dict = defaultdict(list)
+    history = seen if seen is not None else {}
+    days_now: dict = {}
     for (mn, factor), rows in data.series.items():
-        if factor.startswith("e1"):
+        if factor.startswith("e1") or factor in FLOW or factor == O2:
             continue
-        days = defaultdict(list)
+        days = defaultdict(dict)
         for x in rows:
             if data.valid(x) and x.avg_value is not None:
-                days[x.hour.date()].append(x)
-        for day, valid in days.items():
-            if len(valid) < p["min_valid_hours"]:
-                continue
-            vec = (factor, tuple((x.hour.hour, round(x.avg_value, p["decimals"])) for x in valid))
-            seen_now[vec].append((day, mn, valid))
+                days[x.hour.date()][x.hour.hour] = x.avg_value
+        for day, vec in days.items():
+            if len(vec) >= p.min_common_hours:
+                days_now[(mn, factor, day)] = vec
+    # earlier days: from state and from this window's context
+    pool: dict = defaultdict(list)            # (factor, bucket) → [(mn, day, vec)]
+    for (mn, factor), by_day in history.items():
+        for day, vec in by_day.items():
+            if (mn, factor, day) not in days_now:
+                pool[(factor, _key(vec, p))].append((mn, day, vec))
+    keys = {}
+    for (mn, factor, day), vec in days_now.items():
+        keys[(mn, factor, day)] = k = _key(vec, p)
+        pool[(factor, k)].append((mn, day, vec))
     out = []
-    for vec, group in seen_now.items():
-        group.sort(key=lambda g: (g[0], g[1]))
-        if vec in known:
-            first_day, first_mn = known[vec]
-            dupes = [g for g in group if (g[0], g[1]) != (first_day, first_mn)]
-        else:
-            first_day, first_mn = group[0][0], group[0][1]
-            known[vec] = (first_day, first_mn)
-            dupes = group[1:]
-        for day, _mn, valid in dupes:
-            out.append(finding(NAME, valid, 0.95, f"{valid[0].factor} {day} 的小时序列与 {first_mn} {first_day} 完全相同，"
-                                                 "疑似复制历史数据", {"min_valid_hours": p["min_valid_hours"],
-                                                                        "decimals": p["decimals"]}))
+    for (mn, factor, day), vec in sorted(days_now.items(), key=lambda t: (t[0][2], t[0][0])):
+        if data.window and day < data.window[0].date():
+            continue
+        k = keys[(mn, factor, day)]
+        best = None
+        for dk in _NEAR:
+            for mn2, day2, vec2 in pool.get((factor, (k[0] + dk[0], k[1] + dk[1], k[2] + dk[2])), []):
+                if (day2, mn2) >= (day, mn):              # compare with what came earlier only
+                    continue
+                c = _compare(vec, vec2, p)
+                if c and c[0] <= p.max_rel_diff and c[1] <= p.max_spread_ratio and (best is None or c < best[0]):
+                    best = (c, mn2, day2)
+        if best is None:
+            continue
+        (rel, ratio), mn2, day2 = best
+        rows = [x for x in data.series[(mn, factor)] if x.hour.date() == day and data.valid(x)]
+        where = "该点" if mn2 == mn else f"监测点 {mn2} "
+        out.append(finding(NAME, rows, 0.95 - rel, f"{factor} {day} 的小时序列与{where}{day2} 几乎相同"
+                                                    f"（中位差 {rel:.2%}，仅为当日自身波动的 {ratio:.0%}），疑似复制数据",
+                           thresholds(p, "min_common_hours", "max_rel_diff", "max_spread_ratio")))
+    if seen is not None:
+        for (mn, factor, day), vec in days_now.items():
+            by_day = history.setdefault((mn, factor), {})
+            by_day[day] = vec
+            for old in sorted(by_day)[:-p.history_days]:
+                del by_day[old]
     return out

@@ -1,39 +1,51 @@
-"""Maintenance / calibration / fault marks far above normal in a day, or covering exactly the
-hours whose raw values exceed the limit."""
+"""Maintenance / calibration / fault marks abused: more marked hours in a day than the rules allow,
+or marks laid over hours whose raw values stay above the limit throughout (a real calibration
+shows zero/span readings, real maintenance shows no emission reading at all)."""
 
 from collections import defaultdict
 
-from . import episodes, finding
+from . import episodes, finding, thresholds
 
 NAME = "flag_abuse"
+
+
+def _marked(x):
+    return x.n_total and x.n_maint * 2 >= x.n_total
 
 
 def detect(data, limits, r):
     p = r.flag_abuse
     out = []
     for mn in data.mns:
-        flagged: dict = defaultdict(list)        # hour → rows of this mn with mostly flagged minutes
+        flagged: dict = defaultdict(list)        # hour → rows of this mn mostly flagged M/C/D
         for f in data.factors(mn):
             for x in data.series[(mn, f)]:
-                if x.n_maint * 2 >= x.n_total and x.n_total:
+                if _marked(x) and data.in_window(x):
                     flagged[x.hour].append(x)
         by_day = defaultdict(list)
         for h in sorted(flagged):
             by_day[h.date()].append(flagged[h][0])
         for day, rows in sorted(by_day.items()):
-            if len(rows) > p["max_hours_per_day"]:
-                out.append(finding(NAME, rows, min(1.0, 0.5 + len(rows) / 24),
-                                   f"{day} 有 {len(rows)} 个小时标记为维护/校准/故障，超过每日 {p['max_hours_per_day']} 小时",
-                                   {"flags": p["flags"], "max_hours_per_day": p["max_hours_per_day"]}))
+            if len(rows) > p.max_hours_per_day:
+                runs = episodes(rows, lambda _: True)
+                for ep in [max(runs, key=len)]:          # the long run, not the day's routine checks
+                    out.append(finding(NAME, ep, 0.5 + len(rows) / 24,
+                                       f"{day} 有 {len(rows)} 个小时标记为维护/校准/故障，超过每日 {p.max_hours_per_day} 小时",
+                                       thresholds(p, "max_hours_per_day")))
                 continue
             covering = []
             for x in rows:
                 for y in flagged[x.hour]:
-                    limit, _ = limits.get(mn, y.factor)
-                    if limit and (y.max_raw or 0) > p["covering_ratio"] * limit:
+                    limit, ref = limits.get(mn, y.factor)
+                    level, low = y.avg_raw or 0, y.min_raw or 0
+                    if ref is not None and y.avg_zs_raw is not None and level > 0:   # 折算 where the limit is
+                        level, low = y.avg_zs_raw, low * y.avg_zs_raw / level
+                    if (limit and y.n_maint >= y.n_total and level > p.covering_ratio * limit
+                            and low > p.covering_min_share_of_limit * limit):
                         covering.append(y)
                         break
             for ep in episodes(covering, lambda _: True):
-                out.append(finding(NAME, ep, 0.8, f"{ep[0].factor} 标记为维护/校准的时段恰好是原始值超过限值的时段",
-                                   {"flags": p["flags"], "covering_ratio": p["covering_ratio"]}))
+                out.append(finding(NAME, ep, 0.8, f"{ep[0].factor} 标记为维护/校准/故障的时段原始值始终高于限值"
+                                                  f"（均值最高 {max(y.avg_zs_raw or y.avg_raw for y in ep):.2f}），疑似以标记掩盖超标",
+                                   thresholds(p, "covering_ratio", "covering_min_share_of_limit")))
     return out

@@ -1,17 +1,17 @@
 """Hourly values held in a narrow band just below the limit for most of a day, flatter than any
-real process."""
+real process (a plant genuinely running close to its limit still varies hour to hour)."""
 
-import statistics
 from collections import defaultdict
 
-from . import finding
+from . import cv, finding, median, thresholds
+from .exceedance import judged
 
 NAME = "near_limit"
 
 
 def detect(data, limits, r):
     p = r.near_limit
-    lo, hi = p["band"]
+    lo, hi = p.band
     out = []
     for (mn, factor), rows in data.series.items():
         limit, ref = limits.get(mn, factor)
@@ -19,21 +19,31 @@ def detect(data, limits, r):
             continue
         days = defaultdict(list)
         for x in rows:
-            if data.valid(x):
+            if data.valid(x) and data.in_window(x):
                 days[x.hour.date()].append(x)
-        for _, valid in sorted(days.items()):
-            vals = [(x, x.avg_zs if ref is not None and x.avg_zs is not None else x.avg_value) for x in valid]
+        usual_cvs = None
+        for day, valid in sorted(days.items()):
+            vals = [(x, judged(x, ref)) for x in valid]
             band = [(x, v) for x, v in vals if v is not None and lo * limit <= v < hi * limit]
-            if len(band) < p["min_hours"] or len(band) / len(valid) < p["min_share"]:
+            if len(band) < p.min_hours or len(band) / len(valid) < p.min_share:
                 continue
-            vs = [v for _, v in band]
-            cv = statistics.pstdev(vs) / statistics.mean(vs)
-            if cv > p["max_cv"]:
+            day_cv = cv([v for _, v in band])
+            if day_cv > p.max_cv:
+                continue
+            if usual_cvs is None:                       # the point's own daily variation, computed when needed
+                per_day: dict = {}
+                for x in rows:
+                    if data.valid(x) and judged(x, ref) is not None:
+                        per_day.setdefault(x.hour.date(), []).append(judged(x, ref))
+                usual_cvs = {d: cv(v) for d, v in per_day.items() if len(v) >= p.min_hours}
+            others = [c for d, c in usual_cvs.items() if d != day]
+            usual = median(others) if others else None
+            if usual is not None and day_cv > p.own_cv_ratio * usual:
                 continue
             hours = [x for x, _ in band]
-            out.append(finding(NAME, hours, min(1.0, 0.5 + len(band) / len(valid) / 2),
+            out.append(finding(NAME, hours, 0.5 + len(band) / len(valid) / 2,
                                f"{factor} 当日 {len(band)}/{len(valid)} 个有效小时均值落在限值 {limit:g} 的 "
-                               f"{lo:.0%}–{hi:.0%} 之间，变异系数 {cv:.3f}，异常贴近限值",
-                               {"band": p["band"], "min_hours": p["min_hours"], "min_share": p["min_share"],
-                                "max_cv": p["max_cv"], "limit": limit}))
+                               f"{lo:.0%}–{hi:.0%} 之间，变异系数仅 {day_cv:.3f}，异常平稳地贴近限值",
+                               thresholds(p, "band", "min_hours", "min_share", "max_cv", "own_cv_ratio")
+                               | {"limit": limit, "own_usual_cv": round(usual, 4) if usual is not None else None}))
     return out

@@ -1,7 +1,8 @@
-"""Oxygen raised so the corrected value drops (O2 implausibly high while running), or corrected
-values that do not follow raw × (21 − O2ref)/(21 − O2)."""
+"""Dilution: oxygen raised far above the point's own normal while the source runs and the load
+(flow) does not explain it; and corrected (折算) values that do not follow
+raw × (21 − O2ref)/(21 − O2)."""
 
-from . import episodes, finding
+from . import O2, episodes, finding, robust, thresholds
 
 NAME = "o2_dilution"
 
@@ -10,18 +11,40 @@ def detect(data, limits, r):
     p = r.o2_dilution
     out = []
     for (mn, factor), rows in data.series.items():
-        if factor == "a19001":
-            high = lambda x: data.valid(x) and x.n_stop == 0 and (x.avg_value or 0) > p["o2_max"]  # noqa: E731
+        if factor == O2:
+            running = [x for x in rows if data.valid(x) and x.n_stop == 0 and x.avg_value is not None
+                       and x.avg_value < p.max_o2]
+            if len(running) < p.baseline_min_hours:
+                continue
+            med, mad = robust([x.avg_value for x in running])
+            bar = med + max(p.min_rise, p.mad_multiple * 1.4826 * mad)
+            flow, flow_med = data.flow(mn)
+
+            def high(x, bar=bar, flow=flow, flow_med=flow_med):
+                if not (data.valid(x) and x.n_stop == 0 and x.avg_value is not None and bar < x.avg_value < p.max_o2):
+                    return False
+                f = flow.get(x.hour)
+                return flow_med is None or f is None or f >= p.flow_low_share * flow_med
+
             for ep in episodes(rows, high):
-                out.append(finding(NAME, ep, 0.7 + 0.05 * min(len(ep), 6),
-                                   f"运行期间氧含量小时均值高达 {max(x.avg_value for x in ep):.1f}%（>{p['o2_max']}%），"
-                                   "疑似稀释降低实测浓度", {"o2_max": p["o2_max"]}))
+                if len(ep) < p.min_hours:
+                    continue
+                peak = max(x.avg_value for x in ep)
+                out.append(finding(NAME, ep, 0.6 + 0.05 * (peak - bar),
+                                   f"运行期间氧含量升至 {peak:.1f}%，远高于该点平时的 {med:.1f}%（判定线 {bar:.1f}%），"
+                                   "而流量/负荷未下降，疑似掺入空气稀释",
+                                   thresholds(p, "min_rise", "mad_multiple", "min_hours", "flow_low_share")
+                                   | {"own_median": round(med, 3), "own_mad": round(mad, 3)}))
             continue
-        bad = lambda x: x.n_zs_bad >= p["min_minutes"]  # noqa: E731
+        _, ref = limits.get(mn, factor)
+        if ref is None:
+            continue
+
+        def bad(x):
+            return x.n_zs_checked > 0 and x.n_zs_bad >= p.mismatch_min_share * x.n_zs_checked and data.valid(x)
+
         for ep in episodes(rows, bad):
-            _, ref = limits.get(mn, factor)
-            out.append(finding(NAME, ep, 0.9, f"{factor} 折算值与“实测值×(21−{ref})/(21−O2)”不符的分钟数"
-                                              f" {sum(x.n_zs_bad for x in ep)}，折算值不可信",
-                               {"mismatch_tolerance": p["mismatch_tolerance"], "min_minutes": p["min_minutes"],
-                                "ref_o2": ref}))
+            out.append(finding(NAME, ep, 0.9, f"{factor} 折算值与“实测值×(21−{ref:g})/(21−O2)”不符"
+                                              f"（{sum(x.n_zs_bad for x in ep)}/{sum(x.n_zs_checked for x in ep)} 个数据），折算值不可信",
+                               thresholds(p, "mismatch_tolerance", "mismatch_min_share") | {"ref_o2": ref}))
     return out

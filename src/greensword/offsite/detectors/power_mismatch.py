@@ -1,43 +1,76 @@
-"""Power-use monitoring against emission data: production ran while emissions say stopped, or the
-treatment facility drew no power while production ran (e10001 production, e10002 treatment)."""
+"""Power-use monitoring (用电监控) against emission data, through the registry's links from an
+emission point to its power meters (their own MNs): production ran while the emission data say
+the source stopped, or the treatment facility drew almost none of its usual power while
+production ran. "Usual" is each meter's own median."""
 
-from . import episodes, finding
+from . import HOUR, Row, finding, thresholds
 
 NAME = "power_mismatch"
+
+
+def _quantile(values: list[float], q: float) -> float:
+    v = sorted(values)
+    return v[min(len(v) - 1, int(q * len(v)))]
+
+
+def _meter(data, mn, factor):
+    rows = [x for x in data.series.get((mn, factor), []) if x.avg_raw is not None]
+    return {x.hour: x for x in rows}
 
 
 def detect(data, limits, r):
     p = r.power_mismatch
     out = []
     for mn in data.mns:
-        prod = {x.hour: x for x in data.series.get((mn, "e10001"), [])}
-        treat = {x.hour: x for x in data.series.get((mn, "e10002"), [])}
+        links = list(data.links.get(mn, []))
+        if not links:               # meters on the point's own MN (older installations)
+            links = [(mn, f, role) for f, role in (("e10001", "production"), ("e10002", "treatment"))
+                     if (mn, f) in data.series]
+        prod = [_meter(data, m, f) for m, f, role in links if role == "production"]
+        treat = [_meter(data, m, f) for m, f, role in links if role == "treatment"]
         if not prod:
             continue
-        emit = [f for f in data.factors(mn) if not f.startswith("e1") and f != "a19001"]
-        stopped = {}
-        for f in emit:
+        prod_sum: dict = {}
+        for series in prod:
+            for h, x in series.items():
+                prod_sum[h] = prod_sum.get(h, 0.0) + x.avg_raw
+        if len(prod_sum) < p.baseline_min_hours:
+            continue
+        p_med = _quantile(list(prod_sum.values()), p.baseline_quantile)
+        if p_med <= 0:
+            continue
+        producing = {h for h, v in prod_sum.items() if v > p.production_on_share * p_med}
+        stopped = set()
+        for f in data.factors(mn):
+            if f.startswith("e1"):
+                continue
             for x in data.series[(mn, f)]:
                 if x.n_stop * 2 >= max(x.n_total, 1):
-                    stopped[x.hour] = True
-        hours = sorted(prod)
-
-        def producing(h, prod=prod):
-            return (prod[h].avg_raw or 0) > p["production_on_kw"]
-
-        class H:   # adapter so episodes() can walk plain hours
-            def __init__(self, row):
-                self.hour, self.row = row.hour, row
-
-        rows = [H(prod[h]) for h in hours]
-        no_treat = [x for x in rows if producing(x.hour) and x.hour in treat
-                    and (treat[x.hour].avg_raw or 0) < p["treatment_off_kw"]]
-        fake_stop = [x for x in rows if producing(x.hour) and stopped.get(x.hour)]
-        for group, text, factor in ((no_treat, "生产用电正常而治污设施用电接近零，治污设施疑似未运行", "e10002"),
-                                    (fake_stop, "生产用电显示正常生产，排放数据却标记为停运", "e10001")):
-            for ep in episodes(group, lambda _: True):
-                if len(ep) >= p["min_hours"]:
-                    src = treat if factor == "e10002" else prod
-                    out.append(finding(NAME, [src[x.hour] for x in ep], min(1.0, 0.6 + 0.1 * len(ep)), text,
-                                       {k: p[k] for k in ("production_on_kw", "treatment_off_kw", "min_hours")}))
+                    stopped.add(x.hour)
+        groups = []
+        for series in treat:
+            vals = [x.avg_raw for x in series.values()]
+            if len(vals) < p.baseline_min_hours:
+                continue
+            t_med = _quantile(vals, p.baseline_quantile)
+            off = sorted((x for h, x in series.items() if h in producing and x.avg_raw < p.treatment_off_share * t_med),
+                         key=lambda x: x.hour)
+            groups.append((off, f"生产用电正常而治污设施用电降至平时（{t_med:.1f}）的 {p.treatment_off_share:.0%} 以下，"
+                                "治污设施疑似未运行"))
+        fake = sorted((h for h in producing if h in stopped), key=lambda h: h)
+        host = prod[0]
+        groups.append(([host[h] for h in fake], "生产用电显示正常生产，排放数据却标记为停运"))
+        for rows, text in groups:
+            run: list[Row] = []
+            for x in rows + [None]:
+                if x is not None and data.in_window(x) and (not run or x.hour - run[-1].hour == HOUR):
+                    run.append(x)
+                    continue
+                if len(run) >= p.min_hours:
+                    f = finding(NAME, run, 0.6 + 0.1 * len(run), f"{text}，持续 {len(run)} 小时",
+                                thresholds(p, "production_on_share", "treatment_off_share", "min_hours")
+                                | {"production_usual": round(p_med, 3)})
+                    f.mn = mn                      # the lead is about the emission point, not the meter
+                    out.append(f)
+                run = [x] if x is not None and data.in_window(x) else []
     return out

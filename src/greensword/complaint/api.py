@@ -1,0 +1,60 @@
+"""Complaint JSON API: public submission and tracking (no login), officer views (identity masked
+unless the caller is entitled) and statistics."""
+
+from datetime import date
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+
+from ..webkit.deps import DB, CurrentActor
+from . import service
+from .schemas import ComplaintOut, PublicIn
+
+router = APIRouter(prefix="/complaint", tags=["complaint"])
+
+
+@router.post("/public", status_code=201)
+def submit(body: PublicIn, request: Request, db: DB) -> dict:
+    service.check_rate(request.client.host if request.client else "?")
+    c = service.submit_public(db, agency_id=body.agency_id, enterprise_name=body.enterprise_name,
+                              address=body.address, matter=body.matter, content=body.content,
+                              anonymous=body.anonymous, name=body.name, phone=body.phone)
+    return {"code": c.code, "accept_due": c.accept_due}
+
+
+@router.get("/public/{code}")
+def track(code: str, db: DB) -> dict:
+    return service.public_view(db, code)
+
+
+@router.get("")
+def index(db: DB, actor: CurrentActor, status: str | None = None, year: int | None = None) -> list[ComplaintOut]:
+    return [ComplaintOut.of(c, service.can_see_identity(actor, c)) for c in
+            service.list_complaints(db, actor, status=status, year=year)]
+
+
+@router.get("/stats")
+def stats(db: DB, actor: CurrentActor, year: int) -> list[dict]:
+    return service.statistics(db, actor, year=year)
+
+
+@router.get("/{complaint_id}")
+def one(complaint_id: int, db: DB, actor: CurrentActor) -> dict:
+    c = service.get(db, actor, complaint_id)
+    out = ComplaintOut.of(c, service.can_see_identity(actor, c)).model_dump()
+    if service.can_see_identity(actor, c):
+        p = service.identity(db, actor, c)
+        out["complainant"] = {"name": p.name, "phone": p.phone} if p else None
+    return out
+
+
+class Decision(BaseModel):
+    decision: str
+    reason: str = ""
+    on: date | None = None
+
+
+@router.post("/{complaint_id}/decide")
+def decide(complaint_id: int, body: Decision, db: DB, actor: CurrentActor) -> ComplaintOut:
+    c = service.decide(db, actor, complaint_id, decision=body.decision, reason=body.reason, on=body.on)
+    return ComplaintOut.of(c, service.can_see_identity(actor, c))

@@ -1,0 +1,1 @@
+"""Public disclosure (信息公开): facility search and report, decisions, bulk downloads, published draws."""

@@ -1,0 +1,38 @@
+"""The device's own hourly (2061) or daily (2031) average does not match the minute data it should
+summarise: one of the two series was altered."""
+
+from . import episodes, finding, mean, thresholds
+
+NAME = "aggregate_mismatch"
+
+
+def detect(data, limits, r):
+    p = r.aggregate_mismatch
+    min_hours = r.validity.versions[-1].hours_per_valid_day
+    out = []
+    for (mn, factor), rows in data.series.items():
+        def off(x):
+            if x.source != "both" or x.dev_value is None or x.avg_value is None:
+                return False
+            if x.n_valid * x.interval < p.min_covered_minutes or x.n_valid < x.n_total:
+                return False
+            return abs(x.dev_value - x.avg_value) > p.tolerance * max(abs(x.avg_value), p.abs_floor)
+
+        for ep in episodes(rows, off):
+            if len(ep) >= p.min_hours:
+                x = max(ep, key=lambda y: abs(y.dev_value - y.avg_value))
+                out.append(finding(NAME, ep, 0.8, f"{factor} 设备上报的小时均值 {x.dev_value:g} 与其分钟数据均值 "
+                                                  f"{x.avg_value:.3f} 不符（{x.hour:%m-%d %H}时，共 {len(ep)} 小时）",
+                                   thresholds(p, "tolerance", "abs_floor", "min_covered_minutes", "min_hours")))
+        for day, (value, flag) in sorted(data.days.get((mn, factor), {}).items()):
+            hours = [x for x in rows if x.hour.date() == day and data.valid(x) and x.avg_value is not None]
+            if value is None or flag not in (None, "N") or len(hours) < min_hours:
+                continue
+            if data.window and day < data.window[0].date():
+                continue
+            avg = mean(x.avg_value for x in hours)
+            if abs(value - avg) > p.tolerance * max(abs(avg), p.abs_floor):
+                out.append(finding(NAME, hours, 0.8, f"{factor} 设备上报的 {day} 日均值 {value:g} 与当日 "
+                                                     f"{len(hours)} 个有效小时均值 {avg:.3f} 不符",
+                                   thresholds(p, "tolerance", "abs_floor") | {"hours_per_valid_day": min_hours}))
+    return out

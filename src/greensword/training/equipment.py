@@ -1,0 +1,134 @@
+"""Equipment per unit (drones, recorders, detectors, vehicles) with use logs; a drone flight can
+be linked to the inspection task it served (read through inspection.service) and its evidence."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..core import audit
+from ..core.auth import Actor, check_agency, require_role, scope
+from ..core.errors import Conflict, NotFound, ValidationFailed
+from ..core.timeutil import aware, now
+from ..registry.models import Agency, Officer
+from .models import Equipment, EquipmentUse
+
+KINDS = {"drone": "无人机", "recorder": "执法记录仪", "detector": "快速检测设备", "vehicle": "执法车辆"}
+STATUSES = {"in_service": "在用", "repair": "维修", "retired": "报废"}
+
+
+def add(session: Session, actor: Actor, *, agency_id: int, kind: str, model: str, serial: str,
+        acquired_on: date) -> Equipment:
+    require_role(actor, "admin", "leader")
+    agency = session.get(Agency, agency_id)
+    if agency is None:
+        raise NotFound("机构不存在", code="training.agency_not_found")
+    check_agency(actor, agency.path, "该机构")
+    if kind not in KINDS:
+        raise ValidationFailed(f"装备类别应为 {'、'.join(KINDS.values())}", code="training.bad_equipment_kind")
+    serial = (serial or "").strip()
+    if not serial or len(serial) > 60:
+        raise ValidationFailed("装备编号不能为空且不超过60个字符", code="training.bad_serial")
+    if session.execute(select(Equipment.id).where(Equipment.serial == serial)).first():
+        raise Conflict(f"装备编号 {serial} 已登记", code="training.serial_taken")
+    e = Equipment(agency_id=agency_id, kind=kind, model=(model or "").strip()[:100], serial=serial,
+                  acquired_on=acquired_on, status="in_service", created_at=now())
+    session.add(e)
+    session.flush()
+    audit.record(session, actor, "training.equipment.add", "training_equipment", e.id,
+                 {"agency_id": agency_id, "kind": kind, "model": e.model, "serial": serial, "acquired_on": acquired_on})
+    return e
+
+
+def get(session: Session, actor: Actor, equipment_id: int) -> Equipment:
+    e = session.get(Equipment, equipment_id)
+    if e is None:
+        raise NotFound("装备不存在", code="training.equipment_not_found")
+    check_agency(actor, e.agency.path, "该装备")
+    return e
+
+
+def set_status(session: Session, actor: Actor, equipment_id: int, status: str) -> Equipment:
+    require_role(actor, "admin", "leader")
+    e = get(session, actor, equipment_id)
+    if status not in STATUSES:
+        raise ValidationFailed("状态应为在用、维修或报废", code="training.bad_status")
+    e.status = status
+    audit.record(session, actor, "training.equipment.status", "training_equipment", e.id, {"status": status})
+    return e
+
+
+def log_use(session: Session, actor: Actor, equipment_id: int, *, officer_id: int, started_at: datetime,
+            ended_at: datetime, purpose: str, inspection_task_id: int | None = None,
+            evidence_sha256: str = "") -> EquipmentUse:
+    require_role(actor, "admin", "leader", "officer")
+    e = get(session, actor, equipment_id)
+    if e.status != "in_service":
+        raise ValidationFailed(f"装备处于“{STATUSES[e.status]}”状态，不能登记使用", code="training.equipment_unavailable")
+    o = session.get(Officer, officer_id)
+    if o is None:
+        raise NotFound(f"执法人员 {officer_id} 不存在", code="training.officer_not_found")
+    started_at, ended_at = aware(started_at), aware(ended_at)
+    if ended_at <= started_at:
+        raise ValidationFailed("结束时间应晚于开始时间", code="training.bad_times")
+    if e.kind == "drone":
+        from .quals import holds
+
+        if not holds(session, officer_id, "drone", started_at.date()):
+            raise ValidationFailed(f"{o.name} 在飞行当日无有效的无人机操控员执照", code="training.no_drone_licence")
+    if inspection_task_id is not None:
+        from ..inspection import service as inspection
+
+        task = inspection.get_task(session, actor, inspection_task_id)
+        if evidence_sha256 and evidence_sha256 not in {ev.sha256 for ev in inspection.evidence_of(session, task)}:
+            raise ValidationFailed("该证据不属于所关联的检查任务", code="training.evidence_not_in_task")
+    overlap = session.execute(select(EquipmentUse.id).where(
+        EquipmentUse.equipment_id == e.id, EquipmentUse.started_at < ended_at, EquipmentUse.ended_at > started_at)).first()
+    if overlap:
+        raise Conflict("该装备在这段时间已有使用记录", code="training.use_overlap")
+    u = EquipmentUse(equipment_id=e.id, officer_id=officer_id, started_at=started_at, ended_at=ended_at,
+                     purpose=(purpose or "")[:200], inspection_task_id=inspection_task_id,
+                     evidence_sha256=evidence_sha256 or "")
+    session.add(u)
+    session.flush()
+    audit.record(session, actor, "training.equipment.use", "training_equipment_use", u.id,
+                 {"equipment_id": e.id, "officer_id": officer_id, "started_at": started_at, "ended_at": ended_at,
+                  "inspection_task_id": inspection_task_id, "evidence_sha256": evidence_sha256 or None})
+    return u
+
+
+def uses(session: Session, equipment_id: int, limit: int = 200) -> list[EquipmentUse]:
+    return list(session.execute(select(EquipmentUse).where(EquipmentUse.equipment_id == equipment_id)
+                                .order_by(EquipmentUse.started_at.desc()).limit(limit)).scalars())
+
+
+def list_equipment(session: Session, actor: Actor, *, kind: str = "", limit: int = 1000) -> list[Equipment]:
+    stmt = scope(select(Equipment).join(Agency, Equipment.agency_id == Agency.id), actor, Agency.path)
+    if kind:
+        stmt = stmt.where(Equipment.kind == kind)
+    return list(session.execute(stmt.order_by(Equipment.agency_id, Equipment.kind, Equipment.serial)
+                                .limit(limit)).scalars())
+
+
+def counts(session: Session, agency_path: str = "/", *, year: int | None = None) -> dict[str, dict[str, int]]:
+    """Per kind: equipment in service, and uses (flights for drones) in the year. For statistics
+    and evaluation."""
+    stmt = (select(Equipment.kind, func.count()).join(Agency, Equipment.agency_id == Agency.id)
+            .where(Equipment.status == "in_service", Agency.path.startswith(agency_path, autoescape=True))
+            .group_by(Equipment.kind))
+    out = {k: {"in_service": 0, "uses": 0} for k in KINDS}
+    for kind, n in session.execute(stmt):
+        out[kind]["in_service"] = n
+    ustmt = (select(Equipment.kind, func.count()).join(EquipmentUse, EquipmentUse.equipment_id == Equipment.id)
+             .join(Agency, Equipment.agency_id == Agency.id)
+             .where(Agency.path.startswith(agency_path, autoescape=True)).group_by(Equipment.kind))
+    if year:
+        from ..core.timeutil import TZ
+
+        ustmt = ustmt.where(EquipmentUse.started_at >= datetime(year, 1, 1, tzinfo=TZ),
+                            EquipmentUse.started_at < datetime(year + 1, 1, 1, tzinfo=TZ))
+    for kind, n in session.execute(ustmt):
+        out[kind]["uses"] = n
+    return out

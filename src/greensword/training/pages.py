@@ -1,0 +1,291 @@
+"""培训考试 / 技能比武 / 资格与装备 console pages."""
+
+from datetime import date, datetime
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from ..core.errors import DomainError
+from ..core.timeutil import now
+from ..webkit.deps import DB, CurrentActor
+from ..webkit.templating import NavItem, add_nav, render
+from . import bank, competitions, courses, equipment, exams, quals, rules
+
+router = APIRouter(prefix="/training", include_in_schema=False)
+add_nav(NavItem("培训考试", "/training", order=70))
+
+STAFF = ("admin", "leader")
+
+
+@router.get("")
+def home(request: Request, db: DB, actor: CurrentActor):
+    today = now().date()
+    mine = []
+    if actor.officer_id:
+        for e in exams.list_exams(db, actor):
+            a = next((x for x in exams.results(db, e.id) if x.officer_id == actor.officer_id), None)
+            mine.append((e, a))
+    ctx = {"mine": mine, "today": today, "courses": courses.list_courses(db, actor, year=today.year)[:20],
+           "competitions": competitions.list_competitions(db)[:10], "levels": rules.LEVEL_NAMES,
+           "reminders": quals.reminders(db, actor, today) if actor.has(*STAFF) else [],
+           "bank": bank.summary(), "staff": actor.has(*STAFF)}
+    if actor.officer_id:
+        ctx["my_quals"] = quals.of_officer(db, actor.officer_id)
+        ctx["my_hours"] = courses.hours_of(db, actor.officer_id, date(today.year, 1, 1), today)
+    return render(request, "training/home.html", ctx)
+
+
+@router.post("/exams/{exam_id}/start")
+def exam_start(exam_id: int, db: DB, actor: CurrentActor):
+    a = exams.start(db, actor, exam_id)
+    return RedirectResponse(f"/training/attempts/{a.id}", status_code=303)
+
+
+@router.get("/attempts/{attempt_id}")
+def attempt_page(request: Request, attempt_id: int, db: DB, actor: CurrentActor):
+    a = exams.get_attempt(db, actor, attempt_id)
+    ctx = {"a": a, "paper": exams.paper(a), "now": now()}
+    if a.submitted_at is not None:
+        ctx["wrong"] = exams.review(db, actor, a.id)
+    return render(request, "training/attempt.html", ctx)
+
+
+@router.post("/attempts/{attempt_id}/submit")
+async def attempt_submit(request: Request, attempt_id: int, db: DB, actor: CurrentActor):
+    form = await request.form()
+    answers = {k[2:]: "".join(form.getlist(k)) for k in form if k.startswith("q_")}
+    exams.submit(db, actor, attempt_id, {k: v for k, v in answers.items() if v})
+    return RedirectResponse(f"/training/attempts/{attempt_id}", status_code=303)
+
+
+@router.get("/exams/{exam_id}")
+def exam_results(request: Request, exam_id: int, db: DB, actor: CurrentActor):
+    from ..core.auth import require_role
+
+    require_role(actor, *STAFF)
+    e = exams.get_exam(db, exam_id)
+    return render(request, "training/exam.html", {"e": e, "rows": exams.results(db, e.id)})
+
+
+@router.get("/bank")
+def bank_page(request: Request, actor: CurrentActor, law: str = "", form: str = ""):
+    qs = [q for q in bank.questions([law] if law else None) if not form or q.form == form]
+    return render(request, "training/bank.html", {"summary": bank.summary(), "qs": qs[:200], "total": len(qs),
+                                                  "law": law, "form": form})
+
+
+@router.get("/competitions/{competition_id}")
+def competition_page(request: Request, competition_id: int, db: DB, actor: CurrentActor, error: str = ""):
+    c = competitions.get(db, competition_id)
+    rs = competitions.rounds_of(db, c.id)
+    me = next((x for x in competitions.contestants(db, c.id) if x.officer_id == actor.officer_id), None)
+    judge = next((j for j in competitions.judges(db, c.id) if j.officer_id == actor.officer_id), None)
+    marked = {}
+    if me:
+        from sqlalchemy import select
+
+        from .models import Score
+
+        marked = {s.round_id: s for s in db.execute(select(Score).where(Score.contestant_id == me.id,
+                                                                          Score.judge_key == "auto")).scalars()}
+    return render(request, "training/competition.html", {
+        "c": c, "rounds": rs, "res": competitions.individual_results(db, c.id),
+        "teams": competitions.team_results(db, c.id), "me": me, "judge": judge, "marked": marked,
+        "contestants": competitions.contestants(db, c.id), "kinds": competitions.KINDS, "error": error})
+
+
+@router.get("/rounds/{round_id}/dataset.csv")
+def dataset_csv(round_id: int, db: DB, actor: CurrentActor):
+    """The off-site round's data as hourly-or-minute rows for the contestant (labels never included)."""
+    import duckdb
+
+    r = competitions._round(db, round_id)
+    if r.kind != "offsite" or not r.dataset:
+        raise DomainError("该环节没有数据集", code="training.no_dataset")
+    root = competitions.dataset_dir(r.id) / "lake"
+    con = duckdb.connect()
+    try:
+        rel = con.sql(f"select * from read_parquet('{root.as_posix()}/**/*.parquet', union_by_name=true) "
+                      "order by all limit 500000")
+        import io
+
+        buf = io.StringIO()
+        cols = rel.columns
+        buf.write(",".join(cols) + "\n")
+        for row in rel.fetchall():
+            buf.write(",".join("" if v is None else str(v) for v in row) + "\n")
+    finally:
+        con.close()
+    return Response(("\ufeff" + buf.getvalue()).encode(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="offsite-round-{r.id}.csv"'})
+
+
+@router.post("/rounds/{round_id}/marks")
+def marks_submit(round_id: int, db: DB, actor: CurrentActor, marks: str = Form("")):
+    """One mark per line: MN, start, end[, kind] (times as 2026-05-01T02:00)."""
+    r = competitions._round(db, round_id)
+    rows = []
+    for line in marks.splitlines():
+        parts = [p.strip() for p in line.replace("，", ",").split(",")]
+        if len(parts) >= 3 and parts[0]:
+            rows.append({"mn": parts[0], "start": parts[1], "end": parts[2], "kind": parts[3] if len(parts) > 3 else ""})
+    try:
+        competitions.submit_marks(db, actor, round_id, rows)
+    except DomainError as exc:
+        db.rollback()
+        return RedirectResponse(f"/training/competitions/{r.competition_id}?error={exc.message}", status_code=303)
+    return RedirectResponse(f"/training/competitions/{r.competition_id}", status_code=303)
+
+
+@router.post("/rounds/{round_id}/sheet")
+async def sheet_submit(request: Request, round_id: int, db: DB, actor: CurrentActor):
+    r = competitions._round(db, round_id)
+    form = await request.form()
+    items = {k[5:]: float(v) for k, v in form.items() if k.startswith("item_") and str(v).strip()}
+    try:
+        competitions.score_sheet(db, actor, round_id, int(form["contestant_id"]), items)
+    except DomainError as exc:
+        db.rollback()
+        return RedirectResponse(f"/training/competitions/{r.competition_id}?error={exc.message}", status_code=303)
+    return RedirectResponse(f"/training/competitions/{r.competition_id}", status_code=303)
+
+
+@router.get("/equipment")
+def equipment_page(request: Request, db: DB, actor: CurrentActor, kind: str = ""):
+    items = equipment.list_equipment(db, actor, kind=kind)
+    root = actor.agency_path or "/"
+    return render(request, "training/equipment.html", {"items": items, "kinds": equipment.KINDS, "kind": kind,
+                                                       "statuses": equipment.STATUSES,
+                                                       "counts": equipment.counts(db, root, year=now().year)})
+
+
+@router.get("/pools")
+def pools_page(request: Request, db: DB, actor: CurrentActor, pool: str = "trainer"):
+    pr = rules.pools()
+    return render(request, "training/pools.html", {"members": courses.pool_members(db, actor, pool), "pool": pool,
+                                                   "rules": pr, "levels": rules.LEVEL_NAMES})
+
+
+def _parse_dt(s: str) -> datetime:
+    return datetime.fromisoformat(s)
+
+
+# --- staff console: the writes (each through a service function, audited there) -------------
+
+def _back(ok: str = "", error: str = "", anchor: str = "") -> RedirectResponse:
+    from urllib.parse import urlencode
+
+    q = urlencode({k: v for k, v in (("ok", ok), ("error", error)) if v})
+    return RedirectResponse(f"/training/manage?{q}{'#' + anchor if anchor else ''}", status_code=303)
+
+
+def _run(db, fn, ok: str, anchor: str):
+    try:
+        fn()
+    except DomainError as exc:
+        db.rollback()
+        return _back(error=exc.message, anchor=anchor)
+    return _back(ok=ok, anchor=anchor)
+
+
+@router.get("/manage")
+def manage(request: Request, db: DB, actor: CurrentActor, ok: str = "", error: str = ""):
+    from ..core.auth import require_role
+    from ..core.pagination import PageParams
+    from ..registry import service as registry
+
+    require_role(actor, *STAFF)
+    officers = registry.list_officers(db, actor, active=True, page=PageParams(page=1, size=500)).items
+    units = [a for a in registry.list_agencies(db, actor) if a.level in ("province", "city", "county")]
+    return render(request, "training/manage.html", {
+        "ok": ok, "error": error, "officers": officers, "units": units, "levels": rules.LEVEL_NAMES,
+        "courses": courses.list_courses(db, actor)[:50], "exams": exams.list_exams(db, actor)[:50],
+        "competitions": competitions.list_competitions(db)[:20], "equipment": equipment.list_equipment(db, actor)[:300],
+        "kinds": equipment.KINDS, "laws": bank.laws(), "topics": courses.TOPICS, "today": now().date(),
+        "qual_kinds": {k: v.name for k, v in rules.qualifications().kinds.items()}})
+
+
+@router.post("/manage/qualifications")
+def m_qual(db: DB, actor: CurrentActor, officer_id: int = Form(...), kind: str = Form(...), number: str = Form(...),
+           issued_on: date = Form(...), expires_on: str = Form("")):
+    return _run(db, lambda: quals.issue(db, actor, officer_id=officer_id, kind=kind, number=number, issued_on=issued_on,
+                                        expires_on=date.fromisoformat(expires_on) if expires_on else None),
+                "资格已登记", "quals")
+
+
+@router.post("/manage/courses")
+def m_course(db: DB, actor: CurrentActor, agency_id: int = Form(...), title: str = Form(...), level: str = Form(...),
+             start_on: date = Form(...), end_on: date = Form(...), hours: float = Form(...), topic: str = Form("综合")):
+    return _run(db, lambda: courses.create_course(db, actor, agency_id=agency_id, title=title, level=level,
+                                                  start_on=start_on, end_on=end_on, hours=hours, topic=topic),
+                "课程已创建", "courses")
+
+
+@router.post("/manage/attendance")
+def m_attend(db: DB, actor: CurrentActor, course_id: int = Form(...), officer_id: int = Form(...),
+             hours: str = Form("")):
+    return _run(db, lambda: courses.record_attendance(db, actor, course_id, officer_id,
+                                                      hours=float(hours) if hours else None), "考勤已登记", "courses")
+
+
+@router.post("/manage/pools")
+def m_pool(db: DB, actor: CurrentActor, pool: str = Form(...), officer_id: int = Form(...), level: str = Form(...),
+           specialty: str = Form("")):
+    return _run(db, lambda: courses.admit(db, actor, pool=pool, officer_id=officer_id, level=level, on=now().date(),
+                                          specialty=specialty), "已入库", "pools")
+
+
+@router.post("/manage/exams")
+def m_exam(request: Request, db: DB, actor: CurrentActor, agency_id: int = Form(...), title: str = Form(...),
+           level: str = Form(...), opens_on: date = Form(...), closes_on: date = Form(...),
+           laws: list[str] = Form(default=[])):
+    return _run(db, lambda: exams.create_exam(db, actor, agency_id=agency_id, title=title, level=level,
+                                              opens_on=opens_on, closes_on=closes_on, laws=laws), "考试已创建", "exams")
+
+
+@router.post("/manage/competitions")
+def m_comp(db: DB, actor: CurrentActor, agency_id: int = Form(...), title: str = Form(...), level: str = Form(...),
+           held_on: date = Form(...)):
+    return _run(db, lambda: competitions.create(db, actor, agency_id=agency_id, title=title, level=level,
+                                                held_on=held_on), "比武已创建（默认环节与权重）", "comps")
+
+
+@router.post("/manage/competitions/{competition_id}/people")
+def m_people(competition_id: int, db: DB, actor: CurrentActor, officer_id: int = Form(...), role: str = Form(...)):
+    fn = competitions.add_judge if role == "judge" else competitions.add_contestant
+    return _run(db, lambda: fn(db, actor, competition_id, officer_id), "已添加", "comps")
+
+
+@router.post("/manage/competitions/{competition_id}/setup")
+def m_setup(competition_id: int, db: DB, actor: CurrentActor, exam_id: str = Form(""), seed: int = Form(1),
+            start: date = Form(...)):
+    def go():
+        for r in competitions.rounds_of(db, competition_id):
+            if r.kind == "theory" and exam_id:
+                competitions.link_exam(db, actor, r.id, int(exam_id))
+            elif r.kind == "offsite":
+                competitions.prepare_offsite(db, actor, r.id, seed=seed, start=start, points=6, days=3)
+    return _run(db, go, "理论考试已关联，非现场筛查数据集已生成", "comps")
+
+
+@router.post("/manage/competitions/{competition_id}/publish")
+def m_publish(competition_id: int, db: DB, actor: CurrentActor):
+    return _run(db, lambda: competitions.publish(db, actor, competition_id), "成绩已发布", "comps")
+
+
+@router.post("/manage/equipment")
+def m_equip(db: DB, actor: CurrentActor, agency_id: int = Form(...), kind: str = Form(...), model: str = Form(""),
+            serial: str = Form(...), acquired_on: date = Form(...)):
+    return _run(db, lambda: equipment.add(db, actor, agency_id=agency_id, kind=kind, model=model, serial=serial,
+                                          acquired_on=acquired_on), "装备已登记", "equip")
+
+
+@router.post("/manage/equipment/use")
+def m_use(db: DB, actor: CurrentActor, equipment_id: int = Form(...), officer_id: int = Form(...),
+          started_at: str = Form(...), ended_at: str = Form(...), purpose: str = Form(""),
+          inspection_task_id: str = Form("")):
+    return _run(db, lambda: equipment.log_use(db, actor, equipment_id, officer_id=officer_id,
+                                              started_at=_parse_dt(started_at), ended_at=_parse_dt(ended_at),
+                                              purpose=purpose,
+                                              inspection_task_id=int(inspection_task_id) if inspection_task_id else None),
+                "使用记录已登记", "equip")

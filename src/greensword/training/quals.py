@@ -1,0 +1,150 @@
+"""Officers' qualifications (执法证, 无人机执照, 法制审核资格): issue, revoke, validity on a date,
+expiry reminders. ``is_legally_qualified`` is the question other domains ask before an officer
+signs a 法制审核 opinion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..core import audit
+from ..core.auth import Actor, check_agency, require_role, scope
+from ..core.errors import Conflict, NotFound, ValidationFailed
+from ..core.timeutil import now
+from ..registry.models import Agency, Officer
+from . import rules
+from .models import Qualification
+
+KINDS = ("enforcement", "drone", "legal_review")
+
+
+def _state(q: Qualification) -> dict:
+    return {"officer_id": q.officer_id, "kind": q.kind, "number": q.number, "issuer": q.issuer,
+            "issued_on": q.issued_on, "expires_on": q.expires_on, "revoked_on": q.revoked_on,
+            "revoke_reason": q.revoke_reason}
+
+
+def officer_for(session: Session, actor: Actor, officer_id: int) -> Officer:
+    o = session.get(Officer, officer_id)
+    if o is None:
+        raise NotFound(f"执法人员 {officer_id} 不存在", code="training.officer_not_found")
+    check_agency(actor, o.agency.path, "该执法人员")
+    return o
+
+
+def issue(session: Session, actor: Actor, *, officer_id: int, kind: str, number: str, issued_on: date,
+          expires_on: date | None = None, issuer: str = "") -> Qualification:
+    require_role(actor, "admin", "leader")
+    if kind not in KINDS:
+        raise ValidationFailed(f"资格类别应为 {'、'.join(KINDS)}", code="training.bad_kind")
+    officer_for(session, actor, officer_id)
+    number = (number or "").strip()
+    if not number or len(number) > 40:
+        raise ValidationFailed("证件编号不能为空且不超过40个字符", code="training.bad_number")
+    spec = rules.qualifications().kinds[kind]
+    if expires_on is None:
+        years = spec.validity_years.on(issued_on).years
+        if years:
+            try:
+                expires_on = issued_on.replace(year=issued_on.year + years) - timedelta(days=1)
+            except ValueError:      # 29 February
+                expires_on = date(issued_on.year + years, 2, 28)
+    if expires_on is not None and expires_on < issued_on:
+        raise ValidationFailed("有效期截止日不能早于发证日期", code="training.expiry_before_issue")
+    if session.execute(select(Qualification.id).where(Qualification.kind == kind,
+                                                      Qualification.number == number)).first():
+        raise Conflict(f"{spec.name}编号 {number} 已登记", code="training.number_taken")
+    q = Qualification(officer_id=officer_id, kind=kind, number=number, issuer=issuer, issued_on=issued_on,
+                      expires_on=expires_on, created_at=now())
+    session.add(q)
+    session.flush()
+    audit.record(session, actor, "training.qualification.issue", "training_qualification", q.id, _state(q))
+    return q
+
+
+def revoke(session: Session, actor: Actor, qualification_id: int, *, on: date, reason: str) -> Qualification:
+    require_role(actor, "admin", "leader")
+    q = session.get(Qualification, qualification_id)
+    if q is None:
+        raise NotFound("资格记录不存在", code="training.qualification_not_found")
+    officer_for(session, actor, q.officer_id)
+    if q.revoked_on is not None:
+        raise Conflict("该资格已被注销", code="training.already_revoked")
+    if not reason.strip():
+        raise ValidationFailed("注销资格须说明理由", code="training.no_reason")
+    q.revoked_on, q.revoke_reason = on, reason.strip()
+    audit.record(session, actor, "training.qualification.revoke", "training_qualification", q.id, _state(q))
+    return q
+
+
+def valid_on(q: Qualification, on: date) -> bool:
+    if q.issued_on > on:
+        return False
+    if q.revoked_on is not None and q.revoked_on <= on:
+        return False
+    return q.expires_on is None or on <= q.expires_on
+
+
+def holds(session: Session, officer_id: int, kind: str, on: date) -> bool:
+    qs = session.execute(select(Qualification).where(Qualification.officer_id == officer_id,
+                                                     Qualification.kind == kind)).scalars()
+    return any(valid_on(q, on) for q in qs)
+
+
+def is_legally_qualified(session: Session, officer_id: int, on: date) -> bool:
+    """True when the officer holds a legal-review qualification (法制审核资格) valid on ``on``
+    (issued on or before, not expired, not revoked by then). Read-only; for other domains."""
+    return holds(session, officer_id, "legal_review", on)
+
+
+def of_officer(session: Session, officer_id: int) -> list[Qualification]:
+    return list(session.execute(select(Qualification).where(Qualification.officer_id == officer_id)
+                                .order_by(Qualification.kind, Qualification.issued_on)).scalars())
+
+
+def list_qualifications(session: Session, actor: Actor, *, kind: str = "", limit: int = 500) -> list[Qualification]:
+    stmt = (select(Qualification).join(Officer, Qualification.officer_id == Officer.id)
+            .join(Agency, Officer.agency_id == Agency.id))
+    stmt = scope(stmt, actor, Agency.path)
+    if kind:
+        stmt = stmt.where(Qualification.kind == kind)
+    return list(session.execute(stmt.order_by(Qualification.expires_on, Qualification.id).limit(limit)).scalars())
+
+
+@dataclass
+class Reminder:
+    qualification_id: int
+    officer_id: int
+    officer: str
+    agency: str
+    kind: str
+    kind_name: str
+    number: str
+    expires_on: date
+    days_left: int
+
+    @property
+    def expired(self) -> bool:
+        return self.days_left < 0
+
+
+def reminders(session: Session, actor: Actor, on: date) -> list[Reminder]:
+    """Certificates expiring within their kind's reminder window (or already expired while the
+    officer holds no newer valid one of the same kind)."""
+    spec = rules.qualifications().kinds
+    out = []
+    for q in list_qualifications(session, actor, limit=100000):
+        if q.expires_on is None or q.revoked_on is not None:
+            continue
+        days = (q.expires_on - on).days
+        if days > spec[q.kind].remind_days:
+            continue
+        if holds(session, q.officer_id, q.kind, q.expires_on + timedelta(days=1)):
+            continue                        # already renewed
+        out.append(Reminder(q.id, q.officer_id, q.officer.name, q.officer.agency.name, q.kind, spec[q.kind].name,
+                            q.number, q.expires_on, days))
+    out.sort(key=lambda r: (r.days_left, r.officer_id))
+    return out
