@@ -107,11 +107,29 @@ def cli(engine, monkeypatch):
     return lambda *args: runner.invoke(app, [str(a) for a in args])
 
 
-@pytest.fixture
-def client(app):
+def csrf_client(app, **kw):
+    """A TestClient that behaves like the console's page script: it sends the CSRF token
+    (derived from its cookies, see greensword.web.security) with every state-changing request."""
     from fastapi.testclient import TestClient
 
-    with TestClient(app) as c:
+    from greensword.web import security
+
+    class CsrfClient(TestClient):
+        def request(self, method, url, *args, **kwargs):
+            if method.upper() in security.UNSAFE and self.cookies.get(security.CSRF_COOKIE):
+                headers = dict(kwargs.pop("headers", None) or {})
+                if not any(k.lower() == security.CSRF_HEADER for k in headers):
+                    headers[security.CSRF_HEADER] = security.csrf_token(
+                        self.cookies.get(security.CSRF_COOKIE), self.cookies.get(security.SESSION_COOKIE))
+                kwargs["headers"] = headers
+            return super().request(method, url, *args, **kwargs)
+
+    return CsrfClient(app, **kw)
+
+
+@pytest.fixture
+def client(app):
+    with csrf_client(app) as c:
         yield c
 
 

@@ -96,13 +96,16 @@ def user_create(
 
 @user_app.command("token")
 def user_token(username: str, password: Annotated[str, typer.Option(prompt=True, hide_input=True)] = "",
-               label: str = "cli") -> None:
-    """Issue an API bearer token (printed once)."""
+               label: str = "cli", scope: str = "read", days: int | None = None) -> None:
+    """Issue an API bearer token (printed once): scope read|write, expires after --days."""
+    from datetime import timedelta
+
     from .core.auth import login
     from .core.db import session_scope
 
     with session_scope() as s:
-        secret, _ = login(s, username, password, kind="api", label=label)
+        secret, _ = login(s, username, password, kind="api", label=label, scope=scope,
+                          ttl=timedelta(days=days) if days else None)
     console.print(secret)
 
 

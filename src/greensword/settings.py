@@ -22,8 +22,32 @@ class Settings(BaseSettings):
     port: int = 8000
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 9212
-    #: Seconds a console session stays valid without use.
+    #: Absolute lifetime of a console session (one working day), whatever its use.
     session_ttl_s: int = 8 * 3600
+    #: A console session unused this long ends (ASVS 3.3.2: re-authenticate after idle; 30 min
+    #: fits an officer's break yet bounds the exposure of a shared or lost device).
+    session_idle_s: int = 30 * 60
+    #: API tokens: default and longest lifetime in days (ASVS 3.5: tokens expire; a year bounds a
+    #: leaked integration token, 30 days by default).
+    api_token_days: int = 30
+    api_token_max_days: int = 365
+    #: Failed sign-ins tolerated per user name within the window before a lockout (ASVS 2.2.1:
+    #: at most 100 per hour; 5 per 15 min stops guessing without locking out typos).
+    login_user_failures: int = 5
+    #: Failed sign-ins tolerated per client address within the window (several users share an
+    #: office NAT, so looser than per user).
+    login_addr_failures: int = 30
+    #: Window over which failures are counted, and how long a lockout lasts, in seconds.
+    login_window_s: int = 15 * 60
+    login_lockout_s: int = 15 * 60
+    #: Largest request body accepted by default (forms and JSON), in bytes; refused with 413 from
+    #: the Content-Length header or, for chunked bodies, as soon as the stream passes it.
+    max_body_bytes: int = 2 * 1024 * 1024
+    #: Largest body for upload routes (imports, evidence, documents), in bytes.
+    max_upload_bytes: int = 50 * 1024 * 1024
+    #: Secret used to derive CSRF tokens; empty means a random key kept in data_dir/secret_key
+    #: (shared by every worker on the host; set it explicitly when several hosts serve the app).
+    secret_key: str = ""
     #: Mark session cookies Secure (set true behind HTTPS).
     cookie_secure: bool = False
     #: Where the front-end vendor libraries (htmx, ECharts) are installed by the setup command.

@@ -204,6 +204,15 @@ class Due:
     article: str
     done_on: date | None = None
 
+    #: Periods that run for the party (applying for reconsideration): when they pass unused
+    #: nothing is overdue, the period has simply lapsed.
+    PARTY_PERIODS = ("reconsideration", "hearing_request")
+
+    def __post_init__(self):
+        # dates read back from stored JSON (the appeal record) arrive as ISO strings
+        if isinstance(self.done_on, str):
+            self.done_on = date.fromisoformat(self.done_on[:10])
+
     def overdue(self, today: date) -> bool:
         return (self.done_on or today) > self.due
 
@@ -211,7 +220,7 @@ class Due:
         if self.done_on:
             return "late" if self.done_on > self.due else "done"
         if today > self.due:
-            return "overdue"
+            return "lapsed" if self.kind in self.PARTY_PERIODS else "overdue"
         return "soon" if (self.due - today).days <= 3 else "open"
 
 

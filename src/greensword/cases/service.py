@@ -624,7 +624,7 @@ def list_cases(session: Session, actor: Actor, *, stage: str | None = None, q: s
         stmt = stmt.where(Case.stage == stage)
     if q:
         stmt = stmt.join(Enterprise, Case.enterprise_id == Enterprise.id).where(
-            Enterprise.name.contains(q) | Case.number.contains(q))
+            Enterprise.name.contains(q, autoescape=True) | Case.number.contains(q, autoescape=True))
     return list(session.execute(stmt.order_by(Case.discovered_on.desc(), Case.id.desc()).limit(limit)).scalars())
 
 

@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
@@ -19,7 +19,7 @@ from sqlalchemy import column, select, table
 from sqlalchemy.orm import Session
 
 from .audit import record
-from .errors import NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
+from .errors import NotAuthenticated, NotFound, PermissionDenied, TooManyRequests, ValidationFailed
 from .models import AuthToken, User
 from .timeutil import now
 
@@ -30,6 +30,7 @@ ROLES = {
     "admin": "系统管理员",
     "evaluator": "评审人员",
     "enterprise": "企业用户",
+    "enterprise_admin": "企业管理员",
 }
 
 _hasher = PasswordHasher()
@@ -85,6 +86,12 @@ def require_role(actor: Actor, *roles: str) -> None:
     if not actor.has(*roles):
         names = "、".join(ROLES.get(r, r) for r in roles)
         raise PermissionDenied(f"此操作需要以下角色之一：{names}", code="auth.role_required")
+
+
+def require_agency_user(actor: Actor, what: str = "此页面") -> None:
+    """Internal pages (cases, plans, reviews, rankings) are for agency staff, never enterprises."""
+    if actor.is_enterprise or actor.agency_path is None:
+        raise PermissionDenied(f"{what}仅限生态环境部门工作人员访问", code="auth.agency_only")
 
 
 def check_agency(actor: Actor, agency_path: str | None, what: str = "该记录") -> None:
@@ -170,6 +177,8 @@ def create_user(
         raise ValidationFailed(f"未知角色：{'、'.join(unknown)}", code="auth.unknown_role")
     if not roles:
         raise ValidationFailed("用户至少需要一个角色", code="auth.no_role")
+    if "enterprise_admin" in roles and "enterprise" not in roles:
+        roles = [*roles, "enterprise"]
     if "enterprise" in roles and enterprise_id is None:
         raise ValidationFailed("企业用户必须关联企业", code="auth.enterprise_required")
     if "enterprise" not in roles and agency_id is None:
@@ -198,6 +207,53 @@ def create_user(
 _AGENCY = table("agency", column("id"), column("path"))
 
 
+def create_enterprise_accounts(session: Session, actor: Actor | str, enterprises: list[tuple[int, str, str]], *,
+                               password_hash: str) -> int:
+    """One ``ent-<USCC>`` administrator account per (enterprise id, USCC, name) that has none yet,
+    inserted in bulk with one audit entry each (the demo province has ~20,000 enterprises)."""
+    from sqlalchemy import insert
+
+    have = set(session.execute(select(User.username).where(User.username.like("ent-%"))).scalars())
+    t = now()
+    rows = [{"username": f"ent-{uscc}", "display_name": name[:100], "password_hash": password_hash,
+             "roles": ["enterprise", "enterprise_admin"], "agency_id": None, "enterprise_id": eid,
+             "officer_id": None, "active": True, "created_at": t}
+            for eid, uscc, name in enterprises if f"ent-{uscc}" not in have]
+    if not rows:
+        return 0
+    session.execute(insert(User), rows)
+    ids = dict(session.execute(select(User.username, User.id).where(User.username.like("ent-%"))).all())
+    items = []
+    for r in rows:
+        state = {k: r[k] for k in ("username", "display_name", "roles", "agency_id", "enterprise_id", "officer_id",
+                                   "active")}
+        items.append(("user", ids[r["username"]], state))
+    from .audit import record_many
+
+    record_many(session, actor, "user.create", items)
+    return len(rows)
+
+
+def add_enterprise_user(session: Session, actor: Actor, *, username: str, password: str, display_name: str = "",
+                        admin: bool = False) -> User:
+    """An enterprise administrator adds a colleague's account to its own enterprise."""
+    if not actor.is_enterprise or not actor.has("enterprise_admin") or actor.enterprise_id is None:
+        raise PermissionDenied("只有企业管理员可以为本企业添加用户", code="auth.enterprise_admin_required")
+    username = (username or "").strip()
+    if not (3 <= len(username) <= 64) or not all(c.isalnum() or c in "-_." for c in username):
+        raise ValidationFailed("用户名须为3至64位字母、数字或 - _ .", code="auth.username_invalid")
+    roles = ["enterprise", "enterprise_admin"] if admin else ["enterprise"]
+    return create_user(session, actor, username=username, password=password, roles=roles,
+                       display_name=display_name or username, enterprise_id=actor.enterprise_id)
+
+
+def enterprise_users(session: Session, actor: Actor) -> list[User]:
+    if not actor.is_enterprise or actor.enterprise_id is None:
+        raise PermissionDenied("仅限企业用户", code="auth.enterprise_only")
+    return list(session.execute(select(User).where(User.enterprise_id == actor.enterprise_id)
+                                .order_by(User.id)).scalars())
+
+
 def actor_for(session: Session, user: User) -> Actor:
     path = None
     if user.agency_id is not None:
@@ -214,46 +270,157 @@ def actor_for(session: Session, user: User) -> Actor:
     )
 
 
+SCOPES = {"read": "只读", "write": "读写"}
+TOKEN_KINDS = ("session", "api")
+
+_dummy_hash: str | None = None
+
+
+def _dummy_verify(password: str) -> None:
+    """Spend the same argon2 time for an unknown user as for a known one (no user enumeration)."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash(secrets.token_urlsafe(16))
+    verify_password(_dummy_hash, password)
+
+
+def _throttle_keys(username: str, address: str | None) -> list[tuple[str, int]]:
+    from ..settings import get_settings
+
+    s = get_settings()
+    keys = [(f"user:{(username or '').strip().lower()[:150]}", s.login_user_failures)]
+    if address:
+        keys.append((f"addr:{address[:150]}", s.login_addr_failures))
+    return keys
+
+
+def _locked(session: Session, keys: list[tuple[str, int]]) -> datetime | None:
+    from .models import LoginThrottle
+
+    t = now()
+    until = None
+    for key, _limit in keys:
+        row = session.get(LoginThrottle, key)
+        if row is not None and row.locked_until is not None and row.locked_until > t:
+            until = max(until or row.locked_until, row.locked_until)
+    return until
+
+
+def _note_failure(session: Session, keys: list[tuple[str, int]]) -> None:
+    """Count a failure in its own transaction: the request's transaction rolls back on refusal."""
+    from ..settings import get_settings
+    from .models import LoginThrottle
+
+    s = get_settings()
+    t = now()
+    with Session(bind=session.get_bind()) as own:
+        for key, limit in keys:
+            row = own.get(LoginThrottle, key)
+            if row is None:
+                row = LoginThrottle(key=key, failures=0, window_start=t)
+                own.add(row)
+            if row.window_start + timedelta(seconds=s.login_window_s) < t:
+                row.failures, row.window_start = 0, t
+            row.failures += 1
+            if row.failures >= limit:
+                row.locked_until = t + timedelta(seconds=s.login_lockout_s)
+                row.failures, row.window_start = 0, t
+        own.commit()
+
+
+def _clear_failures(session: Session, username: str) -> None:
+    from .models import LoginThrottle
+
+    row = session.get(LoginThrottle, _throttle_keys(username, None)[0][0])
+    if row is not None:
+        session.delete(row)
+
+
 def login(session: Session, username: str, password: str, *, kind: str = "session", label: str = "",
-          ttl: timedelta | None = None) -> tuple[str, User]:
-    """Check the password and issue a token; returns (secret, user). The secret is shown once."""
+          ttl: timedelta | None = None, address: str | None = None, scope: str = "write") -> tuple[str, User]:
+    """Check the password and issue a token; returns (secret, user). The secret is shown once.
+
+    Failures count per user name and per client address; past the limits both are locked for a
+    while (same answer whether or not the user exists, and the same argon2 time)."""
+    keys = _throttle_keys(username, address)
+    until = _locked(session, keys)
+    if until is not None:
+        minutes = max(1, int((until - now()).total_seconds() // 60) + 1)
+        raise TooManyRequests(f"登录失败次数过多，请{minutes}分钟后再试", code="auth.locked")
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-    if user is None or not user.active or not verify_password(user.password_hash, password):
+    if user is None:
+        _dummy_verify(password)
+        ok = False
+    else:
+        ok = verify_password(user.password_hash, password) and user.active
+    if not ok:
+        _note_failure(session, keys)
         raise NotAuthenticated("用户名或密码错误", code="auth.bad_credentials")
+    _clear_failures(session, username)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
-    return issue_token(session, user, kind=kind, label=label, ttl=ttl), user
+    return issue_token(session, user, kind=kind, label=label, ttl=ttl, scope=scope), user
 
 
 def issue_token(session: Session, user: User, *, kind: str = "session", label: str = "",
-                ttl: timedelta | None = None) -> str:
+                ttl: timedelta | None = None, scope: str = "write") -> str:
     from ..settings import get_settings
 
-    if ttl is None and kind == "session":
-        ttl = timedelta(seconds=get_settings().session_ttl_s)
+    s = get_settings()
+    if kind not in TOKEN_KINDS:
+        raise ValidationFailed(f"未知令牌类型：{kind}", code="auth.token_kind")
+    if scope not in SCOPES:
+        raise ValidationFailed(f"未知令牌权限范围：{scope}（可选：read、write）", code="auth.token_scope")
+    if kind == "session":
+        ttl = ttl or timedelta(seconds=s.session_ttl_s)
+        scope = "write"
+    else:
+        ttl = ttl or timedelta(days=s.api_token_days)
+        if ttl > timedelta(days=s.api_token_max_days) or ttl <= timedelta(0):
+            raise ValidationFailed(f"API令牌有效期须在1至{s.api_token_max_days}天之间", code="auth.token_ttl")
     secret = secrets.token_urlsafe(32)
+    t = now()
     tok = AuthToken(
         token_sha256=_sha(secret),
         user_id=user.id,
         kind=kind,
-        label=label,
-        created_at=now(),
-        expires_at=now() + ttl if ttl else None,
+        label=label[:100],
+        created_at=t,
+        expires_at=t + ttl,
+        scope=scope,
+        last_used_at=t,
+        revoked=False,
     )
     session.add(tok)
     session.flush()
-    record(session, user.username, f"token.issue.{kind}", "user", user.id, {"token_id": tok.id, "label": label})
+    record(session, user.username, f"token.issue.{kind}", "user", user.id,
+           {"token_id": tok.id, "label": label, "scope": scope})
     return secret
 
 
-def resolve_token(session: Session, secret: str) -> Actor:
+def resolve_token(session: Session, secret: str, *, kind: str | None = None) -> Actor:
+    """The actor behind a secret. ``kind`` pins what the channel accepts: the session cookie takes
+    only console sessions, the Authorization header only API tokens."""
+    from ..settings import get_settings
+
     tok = session.execute(select(AuthToken).where(AuthToken.token_sha256 == _sha(secret or ""))).scalar_one_or_none()
-    if tok is None or tok.revoked or (tok.expires_at is not None and tok.expires_at < now()):
+    t = now()
+    if tok is None or tok.revoked or (tok.expires_at is not None and tok.expires_at < t):
         raise NotAuthenticated("登录已失效，请重新登录", code="auth.token_invalid")
+    if kind is not None and tok.kind != kind:
+        raise NotAuthenticated("登录已失效，请重新登录", code="auth.token_invalid")
+    if tok.kind == "session":
+        idle = timedelta(seconds=get_settings().session_idle_s)
+        if (tok.last_used_at or tok.created_at) + idle < t:
+            raise NotAuthenticated("长时间未操作，登录已失效，请重新登录", code="auth.session_idle")
+    if tok.last_used_at is None or tok.last_used_at + timedelta(seconds=60) < t:
+        tok.last_used_at = t
     user = session.get(User, tok.user_id)
     if user is None or not user.active:
         raise NotAuthenticated("账号已停用", code="auth.user_inactive")
-    return actor_for(session, user)
+    actor = actor_for(session, user)
+    actor.extra.update(token_kind=tok.kind, scope=tok.scope or "write", token_id=tok.id)
+    return actor
 
 
 def revoke_token(session: Session, secret: str) -> None:
@@ -261,3 +428,24 @@ def revoke_token(session: Session, secret: str) -> None:
     if tok is not None and not tok.revoked:
         tok.revoked = True
         record(session, "system", "token.revoke", "user", tok.user_id, {"token_id": tok.id})
+
+
+def list_tokens(session: Session, actor: Actor) -> list[AuthToken]:
+    """The actor's own API tokens, newest first."""
+    if actor.user_id is None:
+        return []
+    return list(session.execute(select(AuthToken).where(AuthToken.user_id == actor.user_id, AuthToken.kind == "api")
+                                .order_by(AuthToken.id.desc())).scalars())
+
+
+def revoke_token_id(session: Session, actor: Actor, token_id: int) -> AuthToken:
+    """Revoke one of the actor's tokens (an admin may revoke anyone's)."""
+    from .errors import NotFound
+
+    tok = session.get(AuthToken, token_id)
+    if tok is None or (tok.user_id != actor.user_id and not actor.has("admin")):
+        raise NotFound("令牌不存在", code="auth.token_not_found")
+    if not tok.revoked:
+        tok.revoked = True
+        record(session, actor, "token.revoke", "user", tok.user_id, {"token_id": tok.id})
+    return tok

@@ -61,3 +61,8 @@ class Conflict(DomainError):
 
 class IllegalTransition(Conflict):
     code = "illegal_transition"
+
+
+class TooManyRequests(DomainError):
+    status = 429
+    code = "too_many_requests"

@@ -40,6 +40,23 @@ class AuthToken(Base):
     created_at: Mapped[datetime] = mapped_column(TZDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: API tokens: "read" (GET/HEAD only) or "write". Sessions carry "write".
+    scope: Mapped[str] = mapped_column(String(16), default="write", server_default="write")
+    #: Last time the token was used (sessions: drives the idle timeout).
+    last_used_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins counted per key ("user:<name>" or "addr:<ip>") within a window; a key over
+    its limit is locked until ``locked_until``. Kept in the database so every worker process and
+    host behind a load balancer shares the count."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(TZDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(TZDateTime)
 
 
 class AuditEntry(Base):

@@ -172,10 +172,15 @@ def generate_registry(session, ctx: DemoContext) -> None:
                              display_name=f"{officer.name if officer else a.name}（{auth.ROLES[role]}）",
                              agency_id=a.id, officer_id=officer.id if officer else None, password_hash=pw_hash)
         task.advance()
-    for uscc, _ind, _code in key_profiles:
-        e = registry.enterprise_by_uscc(session, uscc)
-        auth.create_user(session, actor, username=f"ent-{uscc}", password="", roles=["enterprise"],
-                         display_name=e.name, enterprise_id=e.id, password_hash=pw_hash)
+    # Every enterprise gets its administrator account ent-<USCC> (it can add colleagues).
+    from sqlalchemy import select
+
+    from ..registry.models import Enterprise
+
+    task = ctx.task("企业账号", 1)
+    ents = [tuple(r) for r in session.execute(select(Enterprise.id, Enterprise.uscc, Enterprise.name))]
+    auth.create_enterprise_accounts(session, actor, ents, password_hash=pw_hash)
+    task.advance()
     session.flush()
 
 

@@ -1,6 +1,7 @@
 """Statistics and rankings through the API (the same figures as the console)."""
 
 from datetime import date
+from typing import Literal
 
 from fastapi import APIRouter
 
@@ -22,8 +23,10 @@ def stats(db: DB, actor: CurrentActor, agency_id: int | None = None, year: int |
 
 
 @router.get("/ranking")
-def ranking(db: DB, actor: CurrentActor, level: str = "county", year: int | None = None) -> list[dict]:
+def ranking(db: DB, actor: CurrentActor, level: Literal["province", "city", "county", "individual"] = "county",
+            year: int | None = None) -> list[dict]:
+    seen = service.visible_units(db, actor)
     y = year or now().year
     return [{"agency_id": c.agency_id, "name": c.name, "total": c.total, "rank": c.rank, "tied": c.tied,
              "outstanding": c.outstanding, "progress": c.progress, "improvement": c.improvement, "lines": c.lines}
-            for c in service.evaluate(db, year=y, level=level)]
+            for c in service.evaluate(db, year=y, level=level) if c.agency_id in seen]

@@ -1,11 +1,13 @@
 """Statistics, evaluation ranking and score cards (the leader's dashboard is its own domain)."""
 
 from datetime import date
+from typing import Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
+from ..core.errors import DomainError
 from ..core.timeutil import now
 from ..registry.models import Agency
 from ..webkit.deps import DB, CurrentActor
@@ -50,8 +52,15 @@ PERIODS = {"year": "全年", "h1": "上半年（效能评估）", "h2": "下半�
 
 
 @router.get("/evaluation")
-def ranking(request: Request, db: DB, actor: CurrentActor, level: str = "county", year: int | None = None,
+def ranking(request: Request, db: DB, actor: CurrentActor,
+            level: Literal["province", "city", "county", "individual"] = "county", year: int | None = None,
             period: str = "year"):
+    seen = service.visible_units(db, actor)
+    try:
+        service.notice_issuer(db, actor)
+        can_notice = True
+    except DomainError:
+        can_notice = False
     y = year or now().year
     start, end = {"h1": (date(y, 1, 1), date(y, 6, 30)), "h2": (date(y, 7, 1), date(y, 12, 31))}.get(
         period, (date(y, 1, 1), date(y, 12, 31)))
@@ -60,15 +69,16 @@ def ranking(request: Request, db: DB, actor: CurrentActor, level: str = "county"
         cards = []
         people = service.individuals(db, year=y, agency=service.unit_for(db, actor, None))
     else:
-        cards = service.evaluate(db, year=y, level=level, start=start, end=end)
+        cards = [c for c in service.evaluate(db, year=y, level=level, start=start, end=end) if c.agency_id in seen]
     return render(request, "evaluation/ranking.html", {"cards": cards, "people": people, "level": level, "year": y,
                                                        "period": period, "periods": PERIODS,
-                                                       "scheme": service.scheme(y), "rank_label": service.rank_label})
+                                                       "scheme": service.scheme(y), "rank_label": service.rank_label,
+                                                       "can_notice": can_notice})
 
 
 @router.get("/evaluation/notice.docx")
-def notice(db: DB, actor: CurrentActor, level: str = "county", year: int | None = None):
-    issuer = db.get(Agency, actor.agency_id).name if actor.agency_id else "生态环境部门"
+def notice(db: DB, actor: CurrentActor, level: Literal["province", "city", "county", "individual"] = "county", year: int | None = None):
+    issuer = service.notice_issuer(db, actor).name
     data = service.notice_docx(db, year=year or now().year, level=level, issuer=issuer)
     return Response(data, media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                     headers={"Content-Disposition": "attachment; filename=evaluation-notice.docx"})

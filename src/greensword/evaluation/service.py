@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core import audit
-from ..core.auth import Actor, check_agency, require_role
-from ..core.errors import NotFound, ValidationFailed
+from ..core.auth import Actor, check_agency, require_agency_user, require_role
+from ..core.errors import NotFound, PermissionDenied, ValidationFailed
 from ..core.timeutil import now
 from ..registry.models import Agency, Officer
 from . import statistics
@@ -255,6 +255,23 @@ def card_for(session: Session, *, year: int, agency_id: int) -> Card:
         if c.agency_id == agency_id:
             return c
     raise NotFound("该机构不参加评估", code="evaluation.not_ranked")
+
+
+def visible_units(session: Session, actor: Actor) -> set[int]:
+    """Ids of the units whose evaluation results the actor may read (its own subtree); rankings
+    and score cards are internal to the agencies."""
+    require_agency_user(actor, "评估排名")
+    return {i for i, path in session.execute(select(Agency.id, Agency.path)) if actor.covers(path)}
+
+
+def notice_issuer(session: Session, actor: Actor) -> Agency:
+    """The results notice spans every unit of a level: issued by provincial (or ministry) staff."""
+    require_agency_user(actor, "评估通报")
+    require_role(actor, "leader", "admin", "evaluator")
+    a = session.get(Agency, actor.agency_id) if actor.agency_id else None
+    if a is None or a.level not in ("ministry", "province"):
+        raise PermissionDenied("评估结果通报仅限省级及以上生态环境部门出具", code="evaluation.notice_scope")
+    return a
 
 
 def unit_for(session: Session, actor: Actor, agency_id: int | None) -> Agency:

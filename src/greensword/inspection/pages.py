@@ -14,6 +14,7 @@ from ..core.timeutil import now
 from ..registry import service as registry
 from ..registry.models import Officer
 from ..webkit.deps import DB, CurrentActor
+from ..webkit.flash import error_query
 from ..webkit.templating import NavItem, add_nav, render
 from . import service
 from .models import Amendment, Record
@@ -48,9 +49,8 @@ async def task_from_lead(request: Request, lead_id: int, db: DB, actor: CurrentA
         service.task_from_lead(db, actor, lead_id, officer_ids=officers)
     except DomainError as exc:
         db.rollback()
-        from urllib.parse import quote
 
-        return RedirectResponse(f"/offsite/leads/{lead_id}?error={quote(exc.message)}", status_code=303)
+        return RedirectResponse(f"/offsite/leads/{lead_id}?{error_query(exc.message)}", status_code=303)
     return RedirectResponse(f"/offsite/leads/{lead_id}", status_code=303)
 
 

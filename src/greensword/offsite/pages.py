@@ -14,6 +14,7 @@ from ..registry import service as registry
 from ..registry.models import Officer
 from ..settings import get_settings
 from ..webkit.deps import DB, CurrentActor
+from ..webkit.flash import verified
 from ..webkit.templating import NavItem, add_nav, render
 from . import service
 from .models import Lead
@@ -61,7 +62,12 @@ def _series(lead: Lead) -> dict:
 
 
 @router.get("/offsite/leads/{lead_id}")
-def lead_page(request: Request, lead_id: int, db: DB, actor: CurrentActor, error: str = ""):
+def lead_page(request: Request, lead_id: int, db: DB, actor: CurrentActor, error: str = "", sig: str = ""):
+    # a message from the URL is shown only when this server signed it (no injected text)
+    return _lead_page(request, lead_id, db, actor, error=verified(error, sig))
+
+
+def _lead_page(request: Request, lead_id: int, db, actor, error: str = "", status_code: int = 200):
     lead = service.get_lead(db, actor, lead_id)
     series = _series(lead)
     limit = None
@@ -77,7 +83,7 @@ def lead_page(request: Request, lead_id: int, db: DB, actor: CurrentActor, error
         "lead": lead, "series": series, "limit": limit,
         "span": [aware(lead.start).strftime("%Y-%m-%d %H:%M"), aware(lead.end).strftime("%Y-%m-%d %H:%M")], "names": service.DETECTOR_NAMES, "statuses": service.STATUS,
         "overdue": service.overdue(lead), "officers": officers, "error": error,
-        "actions": [a for a, src in service.TRANSITIONS.items() if lead.status in src]})
+        "actions": [a for a, src in service.TRANSITIONS.items() if lead.status in src]}, status_code=status_code)
 
 
 @router.post("/offsite/leads/{lead_id}/act/{action}")
@@ -86,8 +92,7 @@ async def lead_act(request: Request, lead_id: int, action: str, db: DB, actor: C
     try:
         service.act(db, actor, lead_id, action, reason=str(form.get("reason", "")))
     except DomainError as exc:
+        # shown on the page itself: a message taken from the URL could be anyone's text
         db.rollback()
-        from urllib.parse import quote
-
-        return RedirectResponse(f"/offsite/leads/{lead_id}?error={quote(exc.message)}", status_code=303)
+        return _lead_page(request, lead_id, db, actor, error=exc.message, status_code=exc.status)
     return RedirectResponse(f"/offsite/leads/{lead_id}", status_code=303)

@@ -154,7 +154,7 @@ def list_officers(session: Session, actor: Actor, *, agency_id: int | None = Non
         a = get_agency(session, actor, agency_id)
         stmt = stmt.where(Agency.path.startswith(a.path, autoescape=True))
     if q:
-        stmt = stmt.where(or_(Officer.name.contains(q), Officer.cert_no.contains(q)))
+        stmt = stmt.where(or_(Officer.name.contains(q, autoescape=True), Officer.cert_no.contains(q, autoescape=True)))
     if active is not None:
         stmt = stmt.where(Officer.active == active)
     if certified is not None:

@@ -8,6 +8,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
 from ..cases import queries as case_queries
+from ..core.auth import check_agency, require_agency_user
 from ..core.errors import DomainError
 from ..core.timeutil import now
 from ..registry.models import Agency
@@ -20,9 +21,28 @@ router = APIRouter(include_in_schema=False)
 add_nav(NavItem("案卷评查", "/review", roles=("reviewer", "leader", "admin"), order=55))
 
 
+def _round_owner(actor, rnd: ReviewRound) -> None:
+    """A round's files, scores and reviewer names belong to the reviewing agency's subtree."""
+    require_agency_user(actor, "案卷评查")
+    check_agency(actor, rnd.agency.path if rnd.agency else None, "该评查批次")
+
+
+def _file_access(db, actor, f: ReviewFile) -> None:
+    """The reviewing agency, the file's reviewers and the reviewed unit (which may appeal) see a file."""
+    require_agency_user(actor, "案卷评查")
+    rnd = db.get(ReviewRound, f.round_id)
+    unit = db.get(Agency, f.unit_id)
+    if actor.username in (f.reviewer, getattr(f, "second_reviewer", None)):
+        return
+    if rnd is not None and rnd.agency is not None and actor.covers(rnd.agency.path):
+        return
+    check_agency(actor, unit.path if unit else None, "该评查案卷")
+
+
 @router.get("/review")
 def rounds(request: Request, db: DB, actor: CurrentActor):
-    items = service.list_rounds(db)
+    require_agency_user(actor, "案卷评查")
+    items = [r for r in service.list_rounds(db) if r.agency is not None and actor.covers(r.agency.path)]
     mine = service.my_files(db, actor)
     agencies = [a for a in db.execute(select(Agency).where(Agency.level.in_(("province", "city")))).scalars()
                 if actor.covers(a.path)]
@@ -40,6 +60,7 @@ def create(db: DB, actor: CurrentActor, agency_id: int = Form(...), name: str = 
 @router.get("/review/rounds/{round_id}")
 def round_page(request: Request, round_id: int, db: DB, actor: CurrentActor):
     rnd = service.get_round(db, round_id)
+    _round_owner(actor, rnd)
     mine = service.round_files(db, rnd)
     cases = case_queries.refs(db, (f.case_id for f in mine))
     files = [(f, cases[f.case_id]) for f in mine if f.case_id in cases]
@@ -49,7 +70,9 @@ def round_page(request: Request, round_id: int, db: DB, actor: CurrentActor):
 
 @router.post("/review/rounds/{round_id}/publish")
 def publish(round_id: int, db: DB, actor: CurrentActor):
-    service.publish(db, actor, db.get(ReviewRound, round_id))
+    rnd = service.get_round(db, round_id)
+    _round_owner(actor, rnd)
+    service.publish(db, actor, rnd)
     return RedirectResponse(f"/review/rounds/{round_id}", status_code=303)
 
 
@@ -60,7 +83,9 @@ def _file_ctx(db, f, error=""):
 
 @router.get("/review/files/{file_id}")
 def file_page(request: Request, file_id: int, db: DB, actor: CurrentActor):
-    return render(request, "review/file.html", _file_ctx(db, service.get_file(db, file_id)))
+    f = service.get_file(db, file_id)
+    _file_access(db, actor, f)
+    return render(request, "review/file.html", _file_ctx(db, f))
 
 
 async def _scores(request):

@@ -12,7 +12,7 @@ from ..webkit.templating import NavItem, add_nav, render
 from . import bank, competitions, courses, equipment, exams, quals, rules
 
 router = APIRouter(prefix="/training", include_in_schema=False)
-add_nav(NavItem("培训考试", "/training", order=70))
+add_nav(NavItem("培训考试", "/training", roles=("officer", "reviewer", "leader", "admin", "evaluator"), order=70))
 
 STAFF = ("admin", "leader")
 

@@ -34,7 +34,9 @@ def add_nav(*items: NavItem) -> None:
 def render(request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200):
     actor = getattr(request.state, "actor", None)
     nav = [n for n in NAV if actor is not None and (not n.roles or actor.has(*n.roles))]
-    ctx = {"actor": actor, "nav": nav, "path": request.url.path}
+    # The CSRF token is computed per request by web.security's middleware.
+    ctx = {"actor": actor, "nav": nav, "path": request.url.path,
+           "csrf_token": getattr(request.state, "csrf_token", "")}
     ctx.update(context or {})
     return templates.TemplateResponse(request, template, ctx, status_code=status_code)
 

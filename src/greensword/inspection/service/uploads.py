@@ -52,6 +52,8 @@ def start_upload(session: Session, actor: Actor, task: Task, *, sha256_hex: str,
 
 
 def put_chunk(session: Session, actor: Actor, upload_id: str, offset: int, data: bytes) -> dict:
+    if offset < 0:
+        raise ValidationFailed("上传偏移不能为负数", code="inspection.upload_offset")
     up = session.get(Upload, upload_id)
     if up is None:
         raise NotFound("上传会话不存在或已完成", code="inspection.upload_not_found")

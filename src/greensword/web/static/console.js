@@ -1,0 +1,46 @@
+// Console glue: the CSRF token (see greensword/web/security.py) goes first in every POST form and
+// in a header on every htmx request.
+(function () {
+  "use strict";
+  function token() {
+    var m = document.querySelector('meta[name="csrf-token"]');
+    return m ? m.getAttribute("content") : "";
+  }
+  function arm(root) {
+    var forms = (root || document).querySelectorAll('form');
+    for (var i = 0; i < forms.length; i++) {
+      var f = forms[i];
+      if ((f.getAttribute("method") || "get").toLowerCase() !== "post") continue;
+      var first = f.firstElementChild;
+      if (first && first.name === "csrf_token") { first.value = token(); continue; }
+      var old = f.querySelector('input[name="csrf_token"]');
+      if (old) old.remove();
+      var input = document.createElement("input");
+      input.type = "hidden"; input.name = "csrf_token"; input.value = token();
+      f.insertBefore(input, f.firstChild);
+    }
+  }
+  document.addEventListener("DOMContentLoaded", function () { arm(document); });
+  document.addEventListener("submit", function (e) { if (e.target && e.target.tagName === "FORM") arm(e.target.parentNode || document); }, true);
+  document.addEventListener("htmx:configRequest", function (e) { e.detail.headers["X-CSRF-Token"] = token(); });
+  document.addEventListener("htmx:afterSwap", function (e) { arm(e.target); });
+})();
+// Same-origin fetch() calls that change state carry the token too (uploads, page scripts).
+(function () {
+  "use strict";
+  if (!window.fetch) return;
+  var orig = window.fetch;
+  window.fetch = function (input, init) {
+    init = init || {};
+    var method = (init.method || (input && input.method) || "GET").toUpperCase();
+    var url = typeof input === "string" ? input : (input && input.url) || "";
+    var same = url.charAt(0) === "/" && url.charAt(1) !== "/" || url.indexOf(location.origin + "/") === 0;
+    if (same && ["POST", "PUT", "PATCH", "DELETE"].indexOf(method) >= 0) {
+      var m = document.querySelector('meta[name="csrf-token"]');
+      var h = new Headers(init.headers || (input && input.headers) || {});
+      if (m && !h.has("X-CSRF-Token")) h.set("X-CSRF-Token", m.getAttribute("content"));
+      init.headers = h;
+    }
+    return orig.call(this, input, init);
+  };
+})();

@@ -1,0 +1,91 @@
+"""A real browser walks every console page reachable from the navigation, as each role (and the
+field pages on a 390×844 phone), and fails on any 4xx/5xx answer, JavaScript error or console error."""
+
+import re
+from datetime import date
+from urllib.parse import urlsplit
+
+import pytest
+
+from greensword.inspection import service as inspection
+from tests.browser import browser_page, live_server, login
+from tests.evaluation.test_review_and_ranking import _closed_cases
+from tests.factories import actor
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+#: Links that are actions or downloads, not pages (downloads are fetched and checked, not opened).
+SKIP = re.compile(r"^/(logout|api/v1/docs)")
+DOWNLOAD = re.compile(r"\.(docx|xlsx|csv|pdf|zip)(\?|$)|/documents/\d+$")
+PER_PATTERN = 2           # pages of one shape (e.g. /cases/<id>) visited per role
+MAX_PAGES = 45
+
+
+def _shape(path: str) -> str:
+    return re.sub(r"\d+", "N", urlsplit(path).path)
+
+
+def walk(page, base: str) -> tuple[list[str], list[str], int]:
+    """Breadth-first over same-origin links from the home page. Returns (bad answers, console
+    errors, pages visited)."""
+    bad, errors = [], []
+    page.on("response", lambda r: bad.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.on("console", lambda m: errors.append(f"{m.type}: {m.text} @ {page.url}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(f"pageerror: {e} @ {page.url}"))
+    queue, seen, shapes, visited = ["/"], set(), {}, 0
+    while queue and visited < MAX_PAGES:
+        path = queue.pop(0)
+        if path in seen:
+            continue
+        seen.add(path)
+        shape = _shape(path)
+        if shapes.get(shape, 0) >= PER_PATTERN:
+            continue
+        shapes[shape] = shapes.get(shape, 0) + 1
+        if DOWNLOAD.search(path):
+            r = page.request.get(base + path)
+            if r.status >= 400:
+                bad.append(f"{r.status} {base}{path}")
+            continue
+        page.goto(base + path)
+        page.wait_for_load_state("networkidle")
+        visited += 1
+        for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))"):
+            if not href or href.startswith(("#", "javascript:", "mailto:", "http")) or SKIP.match(href):
+                continue
+            if href not in seen:
+                queue.append(href)
+    return bad, errors, visited
+
+
+@pytest.fixture
+def busy_world(db, world):
+    """Cases, a drawn plan with tasks: every list has rows and every detail page has a link."""
+    _closed_cases(db, world, "330102", 2, year=date.today().year)
+    a = actor(db, world, "leader-330102")
+    county = world.agencies["330102"]
+    plan = inspection.create_plan(db, a, agency_id=county.id, name="本季度双随机", period_start=date.today(),
+                                  period_end=date.today(), teams=1)
+    inspection.draw(db, a, plan.id, "walk seed")
+    db.commit()
+    return world
+
+
+ROLES = [("leader-330000", DESKTOP), ("leader-330100", DESKTOP), ("officer-330102", DESKTOP),
+         ("officer-330102", PHONE), ("reviewer-330000", DESKTOP), ("evaluator-330000", DESKTOP),
+         ("admin-330000", DESKTOP), ("ent-330102-key", DESKTOP), ("ent-330102-key", PHONE)]
+
+
+def test_every_page_for_every_role(app, busy_world):
+    failures = []
+    with live_server(app) as base:
+        for username, device in ROLES:
+            with browser_page(**device) as page:
+                login(page, base, username)
+                bad, errors, visited = walk(page, base)
+                label = f"{username}@{device['viewport']['width']}"
+                assert visited >= 1, label
+                failures += [f"{label}: {b}" for b in bad + errors]
+    assert not failures, "\n".join(failures)
