@@ -34,7 +34,7 @@ def stats_page(request: Request, db: DB, actor: CurrentActor, agency_id: int | N
     return render(request, "evaluation/statistics.html", {
         "rep": rep, "unit": unit, "f": f, "units": units, "tags": SPECIAL_ACTIONS, "tag": tag,
         "violations": drules().violations, "violation": violation, "labels": statistics.LABELS,
-        "rates": statistics.RATES, "query": str(request.url.query)})
+        "rates": statistics.RATES, "rate_notes": statistics.RATE_NOTES, "query": str(request.url.query)})
 
 
 @router.get("/statistics.xlsx")

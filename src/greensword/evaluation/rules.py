@@ -44,6 +44,13 @@ class IndividualIndicator(BaseModel):
     max_value: float | None = None
 
 
+class Presentation(BaseModel):
+    """How figures are shown (a presentation convention, not a legal rule)."""
+    #: no growth rate (同比/环比) against a base under this (e.g. 1 → 4 is not "+300 %")
+    min_growth_base: float = 5
+    note: str = ""
+
+
 class Scheme(BaseModel):
     source: Source
     year: int
@@ -51,6 +58,7 @@ class Scheme(BaseModel):
     adjustments: list[Adjustment] = []
     selection: dict[str, Selection]
     individuals: list[IndividualIndicator] = []
+    presentation: Presentation = Presentation()
 
 
 register("evaluation/*.yaml", Scheme)

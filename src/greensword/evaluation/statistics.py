@@ -52,9 +52,19 @@ LABELS = {
     "offset_yuan": "学法积分抵扣金额（元）",
 }
 MEASURES = ("seizure", "restriction", "suspension", "daily_penalty", "detention_transfer", "criminal_transfer")
+#: rates: numerator ÷ denominator, both shown beside the rate and bounded to [0, 100 %]
 RATES = {"plan_completion": ("routine_done", "routine_planned"), "coverage": ("covered", "population"),
          "upload_on_time_rate": ("uploads_on_time", "inspections"), "offsite_share": ("lead_cases", "cases_filed"),
          "lead_conversion": ("lead_cases", "leads")}
+#: how each rate is defined (shown on the statistics page)
+RATE_NOTES = {
+    "plan_completion": "双随机完成检查数 ÷ 双随机计划检查数（统计期内）",
+    "coverage": "统计期内被双随机抽查的企业数 ÷ 非正面清单企业总数",
+    "upload_on_time_rate": "按时上传的检查记录数 ÷ 现场检查次数",
+    "offsite_share": "来源为非现场线索的立案数 ÷ 立案数",
+    "lead_conversion": "统计期内来源为非现场线索的立案数 ÷ 统计期内产生的非现场线索数；"
+                       "线索立案可能源自统计期前的线索，超过分母的部分不计，故上限为 100%",
+}
 
 
 @dataclass
@@ -77,7 +87,24 @@ class Filters:
         return Filters(mv(self.start), mv(self.end), self.tag, self.violation_code)
 
     def previous_period(self) -> Filters:
+        """The adjacent period before this one (环比): whole calendar months step back by the same
+        number of months (March → February, a quarter → the quarter before), any other span by its
+        length in days."""
+        nxt = self.end + timedelta(days=1)
+        if self.start.day == 1 and nxt.day == 1:
+            months = (nxt.year - self.start.year) * 12 + nxt.month - self.start.month
+            first = _add_months(self.start, -months)
+            return Filters(first, self.start - timedelta(days=1), self.tag, self.violation_code)
         return self.shifted(days=(self.end - self.start).days + 1)
+
+    def same_period_last_year(self) -> Filters:
+        """The same dates one year earlier (同比)."""
+        return self.shifted(years=1)
+
+
+def _add_months(d: date, n: int) -> date:
+    k = d.year * 12 + d.month - 1 + n
+    return date(k // 12, k % 12 + 1, 1)
 
 
 @dataclass
@@ -89,9 +116,17 @@ class Figures:
     values: dict[str, float] = field(default_factory=lambda: defaultdict(float))
 
     def rate(self, key: str) -> float | None:
+        """numerator ÷ denominator, bounded to [0, 1]; None without a denominator."""
         num, den = RATES[key]
         d = self.values.get(den, 0)
-        return round(self.values.get(num, 0) / d, 4) if d else None
+        return round(min(1.0, max(0.0, self.values.get(num, 0) / d)), 4) if d else None
+
+    def fraction(self, key: str) -> tuple[float, float]:
+        """The (numerator, denominator) behind a rate; the numerator as counted into the rate
+        (never above the denominator)."""
+        num, den = RATES[key]
+        d = self.values.get(den, 0)
+        return min(self.values.get(num, 0), d), d
 
     def get(self, key: str) -> float | None:
         return self.rate(key) if key in RATES else self.values.get(key, 0)
@@ -146,22 +181,68 @@ def compute(session: Session, f: Filters, cases_only: bool = False) -> dict[int,
 
 
 def report(session: Session, agency: Agency, f: Filters) -> dict:
-    """The unit and its children, with year-on-year and period-on-period change."""
+    """The unit and its children, with year-on-year (同比: the same dates last year) and
+    period-on-period (环比: the adjacent earlier period) change. A change against a base under the
+    rules' ``min_growth_base`` is not given (None, with the reason in ``yoy_note``/``chain_note``);
+    a rate's change is in percentage points."""
+    min_base = min_growth_base(f.end.year)
     now_ = compute(session, f)
-    yoy = compute(session, f.shifted(years=1))
-    pop = compute(session, f.previous_period())
+    last = f.same_period_last_year()
+    yoy = compute(session, last)
+    prev_f = f.previous_period()
+    same = (prev_f.start, prev_f.end) == (last.start, last.end)
+    pop = yoy if same else compute(session, prev_f)
     children = [a for a in session.execute(select(Agency).where(Agency.parent_id == agency.id)
                                            .order_by(Agency.division_code)).scalars()]
 
     def row(aid: int) -> dict:
         cur = now_[aid].as_dict()
-        cur["yoy"] = {k: change(now_[aid].get(k), yoy[aid].get(k)) for k in LABELS}
-        cur["chain"] = {k: change(now_[aid].get(k), pop[aid].get(k)) for k in LABELS}
+        cur["yoy"], cur["yoy_note"] = {}, {}
+        cur["chain"], cur["chain_note"] = {}, {}
+        for k in LABELS:
+            cur["yoy"][k], cur["yoy_note"][k] = compare(now_[aid], yoy[aid], k, min_base)
+            if same:
+                cur["chain"][k], cur["chain_note"][k] = None, "统计期为整年，上一期即上年同期，见同比"
+            else:
+                cur["chain"][k], cur["chain_note"][k] = compare(now_[aid], pop[aid], k, min_base)
         cur["last_year"] = {k: yoy[aid].get(k) for k in LABELS}
+        cur["fractions"] = {k: now_[aid].fraction(k) for k in RATES}
         return cur
 
     return {"unit": row(agency.id), "children": [row(c.id) for c in children], "filters": f,
-            "labels": LABELS}
+            "labels": LABELS, "previous": prev_f, "last_year": last, "min_base": min_base}
+
+
+def min_growth_base(year: int) -> float:
+    """The smallest base a growth rate is given against (the year's rules, else the latest)."""
+    from ..core.errors import ValidationFailed
+    from .rules import Presentation, scheme
+
+    for y in (year, 2100):
+        try:
+            return scheme(y).presentation.min_growth_base
+        except ValidationFailed:
+            continue
+    return Presentation().min_growth_base
+
+
+def compare(cur: Figures, prev: Figures, key: str, min_base: float) -> tuple[float | None, str]:
+    """The change of ``key`` from ``prev`` to ``cur`` and, when there is none, why. Counts and
+    money: relative (0.238 = +23.8 %), not given against a base under ``min_base``; rates: the
+    difference in percentage points (0.05 = +5.0 个百分点), not given when either period's
+    denominator is under ``min_base``."""
+    if key in RATES:
+        a, b = cur.rate(key), prev.rate(key)
+        den_now, den_prev = cur.fraction(key)[1], prev.fraction(key)[1]
+        if a is None or b is None or min(den_now, den_prev) < min_base:
+            return None, f"分母（{LABELS.get(RATES[key][1], RATES[key][1])}）小于 {min_base:g}，比较无意义"
+        return round(a - b, 4), ""
+    c, p = cur.get(key), prev.get(key)
+    if p is None or p == 0:
+        return None, "对比期为 0，无增长率"
+    if p < min_base:
+        return None, f"对比期基数 {p:g} 小于 {min_base:g}，增长率无意义"
+    return change(c, p), ""
 
 
 def change(cur: float | None, prev: float | None) -> float | None:
