@@ -16,12 +16,15 @@ def test_case_pages_act_and_refusal_message(client, db, world, flow):
     assert "法定期限" in r.text and "立案审查期限" in r.text
     # an officer cannot file; the page says why and nothing changes
     r = client.post(f"/cases/{c.id}/act/file", data={"on": date.today().isoformat()})
-    assert r.status_code == 409 and "须由以下角色办理" in r.text
+    assert r.status_code == 409 and "须由以下角色办理：负责人" in r.text and "leader" not in r.text.split("须由")[1][:40]
     db.expire_all()
     assert db.get(Case, c.id).stage == "clue"
     login_as(client, "leader-330102")
     r = client.post(f"/cases/{c.id}/act/file", data={"on": date.today().isoformat()})
     assert r.status_code == 200 and "已立案" in r.text
+    timeline = r.text.split('id="timeline"')[1].split("</ol>")[0]
+    assert "登记案源" in timeline and "：立案" in timeline
+    assert "：open" not in timeline and "：file" not in timeline
 
 
 def test_enterprise_sees_own_case_documents_only(client, db, world, flow):
@@ -65,3 +68,15 @@ def test_recusal_payment_plan_and_publication_from_the_case_page(client, db, wor
     db.expire_all()
     assert db.get(Case, c.id).published_on == date(2026, 3, 25)
     assert [x.published_on for x in service.publishable_decisions(db, flow.leader)] == [date(2026, 3, 25)]
+
+
+def test_timeline_action_names_cover_every_transition_and_measure_step():
+    from greensword.cases import service, workflow
+
+    assert service.action_label("file") == "立案" and service.action_label("investigate") == "开始调查取证"
+    assert service.action_label("measure.seizure.extend") == "延长查封、扣押"
+    assert service.action_label("measure.criminal_transfer.send") == "完成移送涉嫌犯罪"
+    assert service.action_label("recusal.decide") == "作出回避决定"
+    for code in [*workflow.TRANSITIONS, *service.EVENT_NAMES]:
+        assert not service.action_label(code).isascii(), code
+    assert service.action_label("something_new") == "something_new"

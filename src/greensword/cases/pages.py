@@ -58,7 +58,7 @@ def _ctx(db, actor, c, error: str = "") -> dict:
     today = now().date()
     rules = discretion.rules()
     return {
-        "c": c, "stages": workflow.STAGES, "events": service.events(db, c), "dues": service.due_list(db, c, today),
+        "c": c, "stages": workflow.STAGES, "events": service.events(db, c), "action_label": service.action_label, "dues": service.due_list(db, c, today),
         "today": today, "documents": service.case_documents(db, c), "evidence": service.evidence_list(db, c),
         "measures": service.measures(db, c), "measure_names": service.MEASURES,
         "actions": workflow.allowed(c, actor.roles), "fields": FIELDS, "error": error,

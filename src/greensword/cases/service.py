@@ -96,6 +96,32 @@ def _event(session, actor, c: Case, action: str, on: date, frm, to, data: dict) 
                  {"stage": c.stage, "on": on.isoformat(), **{k: v for k, v in data.items() if k != "bytes"}})
 
 
+#: timeline actions that are not workflow transitions → zh-CN
+EVENT_NAMES = {"open": "登记案源", "update": "修改案件事实/承办人", "discretion": "适用裁量基准",
+               "payment_plan": "批准延期/分期缴纳罚款", "summary_decision": "当场作出简易程序处罚决定",
+               "summary_report": "简易程序决定报备案", "publish": "公开处罚决定",
+               "recusal.apply": "登记回避申请", "recusal.decide": "作出回避决定"}
+_MEASURE_STEPS = {"": "采取", "extend": "延长", "receipt": "登记回执", "approve": "审批", "send": "移送",
+                  "police": "登记公安机关决定"}
+
+
+def action_label(action: str) -> str:
+    """The zh-CN name of a case timeline action (``file`` → 立案, ``measure.seizure.extend`` →
+    延长查封、扣押); an unknown code is shown as it is."""
+    if action in workflow.TRANSITIONS:
+        return workflow.TRANSITIONS[action].label
+    if action in EVENT_NAMES:
+        return EVENT_NAMES[action]
+    parts = action.split(".")
+    if parts[0] == "measure" and len(parts) in (2, 3) and parts[1] in MEASURES:
+        step = _MEASURE_STEPS.get(parts[2] if len(parts) == 3 else "")
+        if parts[1].endswith("_transfer"):
+            step = {"": "报请", "send": "完成"}.get(parts[2] if len(parts) == 3 else "", step)
+        if step:
+            return f"{step}{MEASURES[parts[1]]}"
+    return action
+
+
 def events(session: Session, c: Case) -> list[CaseEvent]:
     return list(session.execute(select(CaseEvent).where(CaseEvent.case_id == c.id).order_by(CaseEvent.id)).scalars())
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from ..core.auth import ROLES
 from . import procedure
 from .deadlines import PAUSE_KINDS, decision_deadline, extension_total, period_end
 from .deadlines import version as period_version
@@ -454,7 +455,8 @@ def check(case, action: str, roles: frozenset[str] | set[str], ctx: Ctx) -> Tran
                       "程序顺序依生态环境行政处罚办法，违反法定程序的处罚可被撤销或无效，行政处罚法第三十八条第二款）",
                       "cases.illegal_transition")
     if not set(t.roles) & set(roles):
-        raise Refused(f"“{t.label}”须由以下角色办理：{'、'.join(t.roles)}", "cases.role_required")
+        raise Refused(f"“{t.label}”须由以下角色办理：{'、'.join(ROLES.get(r, r) for r in t.roles)}",
+                      "cases.role_required")
     why = _separation(case, action, ctx)
     if why:
         raise Refused(f"不能“{t.label}”：{why}", "cases.separation")
