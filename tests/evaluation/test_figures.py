@@ -102,3 +102,4 @@ def test_dashboard_kpis_show_yoy_where_last_year_has_data(client, db, world):
     login_as(client, "leader-330000")
     kpis = client.get("/dashboard").text.split('id="kpis"')[1].split("</section>")[0]
     assert 'title="对比期为 0，无增长率"' in kpis or "↑" in kpis or "↓" in kpis
+    assert " 元</div>" in kpis or " 万元</div>" in kpis          # money in 元/万元

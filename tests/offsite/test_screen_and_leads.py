@@ -167,6 +167,15 @@ def test_lead_pages(client, db, world, tmp_path, monkeypatch):
     lead = db.execute(select(Lead)).scalars().first()
     r = client.get(f"/offsite/leads/{lead.id}")
     assert r.status_code == 200 and "复现查询" in r.text and "2026-03-02 10:00" in r.text
+    # words, not codes: the factor by name and unit, the explanation without codes or exponents
+    assert '<dd id="factor">二氧化硫（mg/m³）</dd>' in r.text
+    explanation = r.text.split('id="explanation">')[1].split("</dd>")[0]
+    assert "二氧化硫" in explanation and "a21026" not in explanation and "e+" not in explanation
+    lead.evidence = {**lead.evidence, "explanation": "a21026 小时均值 9.156e+05 远超 w21003 限值"}
+    db.commit()
+    explanation = client.get(f"/offsite/leads/{lead.id}").text.split('id="explanation">')[1].split("</dd>")[0]
+    assert explanation == "二氧化硫 小时均值 915,600 远超 氨氮 限值"
+    assert "<td>二氧化硫</td>" in client.get("/offsite/leads").text
     r = client.post(f"/offsite/leads/{lead.id}/act/confirm", data={"reason": "确认"})
     assert r.status_code == 200 and "已甄别" in r.text
     # “转现场核查” posts to the inspection domain, which owns that step
@@ -179,3 +188,14 @@ def test_lead_pages(client, db, world, tmp_path, monkeypatch):
     lead = db.get(Lead, lead.id)
     assert r.status_code == 200 and lead.status == "inspection" and lead.task_id
     assert f'href="/inspection/tasks/{lead.task_id}"' in r.text
+
+
+def test_numbers_and_money_as_people_write_them():
+    from greensword.hj212 import queries as hj212
+    from greensword.webkit.templating import fmt_money, fmt_num
+
+    assert fmt_num(9.156e+05) == "915,600" and fmt_num(1234567.891) == "1,234,567.89"
+    assert fmt_num(12.0) == "12" and fmt_num(0.000123) == "0.000123" and fmt_num(None) == "—"
+    assert fmt_money(915_600) == "91.56 万元" and fmt_money(9_999) == "9,999 元"
+    assert hj212.factor_label("w01018") == "化学需氧量（mg/L）" and hj212.factor_name("w21003") == "氨氮"
+    assert hj212.factor_name("x99999") == "x99999"

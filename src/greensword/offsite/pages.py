@@ -2,6 +2,7 @@
 page with the series plotted against the limit and the flagged span, the evidence, and the
 screening actions."""
 
+import re
 from datetime import timedelta
 
 from fastapi import APIRouter, Request
@@ -10,16 +11,31 @@ from sqlalchemy import select
 
 from ..core.errors import DomainError
 from ..core.timeutil import aware, now
+from ..hj212 import queries as hj212
 from ..registry import service as registry
 from ..registry.models import Officer
 from ..settings import get_settings
 from ..webkit.deps import DB, CurrentActor
 from ..webkit.flash import verified
-from ..webkit.templating import NavItem, add_nav, render
+from ..webkit.templating import NavItem, add_nav, fmt_num, render
 from . import service
 from .models import Lead
 
 router = APIRouter(include_in_schema=False)
+
+_CODE = re.compile(r"\b[wae]\d{5}\b")
+_EXP = re.compile(r"-?\d+(?:\.\d+)?e[+-]?\d+")
+
+
+def in_words(text: str) -> str:
+    """A detector's explanation as an officer reads it: factor codes as names (w21003 → 氨氮),
+    numbers without exponents (9.156e+05 → 915,600)."""
+    text = _CODE.sub(lambda m: hj212.factor_name(m.group(0)), text or "")
+    return _EXP.sub(lambda m: fmt_num(float(m.group(0))), text)
+
+
+def _words() -> dict:
+    return {"factor_label": hj212.factor_label, "factor_name": hj212.factor_name, "in_words": in_words}
 add_nav(NavItem("非现场线索", "/offsite/leads", roles=("officer", "leader", "admin"), order=25))
 
 
@@ -30,7 +46,7 @@ def leads(request: Request, db: DB, actor: CurrentActor, status: str = "", detec
     return render(request, "offsite/leads.html", {
         "items": items, "status": status, "detector": detector, "agency_id": agency_id,
         "agencies": registry.list_agencies(db, actor, level="county"), "names": service.DETECTOR_NAMES,
-        "statuses": service.STATUS, "overdue": service.overdue, "now": now()})
+        "statuses": service.STATUS, "overdue": service.overdue, "now": now(), **_words()})
 
 
 def _series(lead: Lead) -> dict:
@@ -83,7 +99,8 @@ def _lead_page(request: Request, lead_id: int, db, actor, error: str = "", statu
         "lead": lead, "series": series, "limit": limit,
         "span": [aware(lead.start).strftime("%Y-%m-%d %H:%M"), aware(lead.end).strftime("%Y-%m-%d %H:%M")], "names": service.DETECTOR_NAMES, "statuses": service.STATUS,
         "overdue": service.overdue(lead), "officers": officers, "error": error,
-        "actions": [a for a, src in service.TRANSITIONS.items() if lead.status in src]}, status_code=status_code)
+        "actions": [a for a, src in service.TRANSITIONS.items() if lead.status in src], **_words()},
+        status_code=status_code)
 
 
 @router.post("/offsite/leads/{lead_id}/act/{action}")

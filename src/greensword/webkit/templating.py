@@ -1,5 +1,6 @@
 """Jinja2 templates (zh-CN) and the console navigation that domains register into."""
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,4 +50,35 @@ def _fmt_dt(value) -> str:
     return aware(value).strftime("%Y-%m-%d %H:%M")
 
 
+def fmt_num(value, digits: int = 2) -> str:
+    """A number as people write it: thousands separators, at most ``digits`` decimals (trailing
+    zeros dropped), never an exponent (915600.0 → 915,600; 0.000123 → 0.000123)."""
+    if value is None or value == "":
+        return "—"
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if v != v:                                  # NaN
+        return "—"
+    if v != 0 and abs(v) < 10 ** -digits:       # tiny values keep three significant digits
+        return f"{v:.{2 - math.floor(math.log10(abs(v)))}f}".rstrip("0")
+    text = f"{v:,.{digits}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def fmt_money(value) -> str:
+    """Money in 元, or in 万元 from ten thousand up (1,234 元; 91.56 万元)."""
+    if value is None or value == "":
+        return "—"
+    v = float(value)
+    if abs(v) >= 10_000:
+        return f"{fmt_num(v / 10_000, 2)} 万元"
+    return f"{fmt_num(v, 2)} 元"
+
+
 templates.env.filters["dt"] = _fmt_dt
+templates.env.filters["num"] = fmt_num
+templates.env.filters["money"] = fmt_money
