@@ -107,5 +107,5 @@ def test_minimum_officers_is_a_dated_rule_cited_in_refusals():
     assert rule.minimum == 2 and "第四十二条" in rule.source.article
     ctx = workflow.Ctx(on=date(2026, 3, 2), data={})
     refusal = workflow._investigate(SimpleNamespace(officer_ids=[7, 7]), ctx)   # one officer twice is one officer
-    assert refusal and "2名以上" in refusal and "第四十二条" in refusal
+    assert refusal and "两名以上" in refusal and "第四十二条" in refusal
     assert workflow._investigate(SimpleNamespace(officer_ids=[7, 8]), ctx) is None

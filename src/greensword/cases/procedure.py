@@ -107,6 +107,11 @@ def officers(on: date) -> OfficersVersion:
     return rules().officers["versions"].on(on)
 
 
+def headcount(n: int) -> str:
+    """How the law writes a head count: 两名, 3名."""
+    return "两名" if n == 2 else f"{n}名"
+
+
 def limitation(on: date) -> LimitationVersion:
     return rules().limitation["versions"].on(on)
 

@@ -856,7 +856,7 @@ def summary_decision(session: Session, actor: Actor, *, enterprise_id: int, fact
         raise ValidationFailed(f"当场处罚须违法事实确凿并有法定依据（{art}）", code="cases.summary_facts")
     crew = procedure.officers(on)
     if len(set(officer_ids)) < crew.minimum:
-        raise ValidationFailed(f"当场处罚须由{crew.minimum}名以上持证执法人员进行（{procedure.cite(crew.source)}）",
+        raise ValidationFailed(f"当场处罚须由{procedure.headcount(crew.minimum)}以上持证执法人员进行（{procedure.cite(crew.source)}）",
                                code="cases.summary_officers")
     if not statement_heard:
         raise ValidationFailed("当场作出决定前须听取当事人陈述申辩（行政处罚法第四十四条、第四十五条）",

@@ -124,7 +124,7 @@ def _file(case, ctx):
 def _investigate(case, ctx):
     rule = procedure.officers(ctx.on)
     return _need(len(set(case.officer_ids)) >= rule.minimum,
-                 f"调查取证须由{rule.minimum}名以上持证执法人员进行（{procedure.cite(rule.source)}）")
+                 f"调查取证须由{procedure.headcount(rule.minimum)}以上持证执法人员进行（{procedure.cite(rule.source)}）")
 
 
 def _submit_review(case, ctx):
