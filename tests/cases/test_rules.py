@@ -96,3 +96,16 @@ def test_upper_case_amounts():
     assert _upper(424_000) == "肆拾贰万肆仟元整"
     assert _upper(100_005) == "壹拾万零伍元整"
     assert _upper(1_000_000) == "壹佰万元整"
+
+
+def test_minimum_officers_is_a_dated_rule_cited_in_refusals():
+    from types import SimpleNamespace
+
+    from greensword.cases import procedure, workflow
+
+    rule = procedure.officers(date(2026, 3, 2))
+    assert rule.minimum == 2 and "第四十二条" in rule.source.article
+    ctx = workflow.Ctx(on=date(2026, 3, 2), data={})
+    refusal = workflow._investigate(SimpleNamespace(officer_ids=[7, 7]), ctx)   # one officer twice is one officer
+    assert refusal and "两名以上" in refusal and "第四十二条" in refusal
+    assert workflow._investigate(SimpleNamespace(officer_ids=[7, 8]), ctx) is None

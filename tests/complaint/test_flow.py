@@ -210,7 +210,8 @@ def test_enterprise_user_never_sees_complaints(client, db, world):
     _public(db, world)
     db.commit()
     login_as(client, "ent-330102-key")
-    assert client.get("/api/v1/complaint").json() == []
+    r = client.get("/api/v1/complaint")
+    assert r.status_code == 403 and r.json()["code"] == "auth.agency_only"
     assert client.get("/complaint/1", headers={"accept": "application/json"}).status_code == 403
 
 

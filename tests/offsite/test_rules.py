@@ -37,3 +37,29 @@ def test_rules_before_the_standard_took_effect_are_refused():
 
     with pytest.raises(ValidationFailed):
         rules().validity.on(date(2017, 1, 1))
+
+
+def test_lead_rank_weights_come_from_the_rules(tmp_path):
+    """Repeat offenders and key polluters rank first by the weights officials set, not constants."""
+    from datetime import date
+
+    import yaml
+
+    from greensword.core.rules import rules_path
+    from greensword.offsite import rules as offsite_rules
+    from greensword.offsite.service import rank_score
+    from greensword.settings import get_settings
+
+    r = offsite_rules.rules().leads.on(date(2026, 6, 1))
+    assert rank_score(r, 2.0, 0, False) == 2.0
+    assert rank_score(r, 2.0, 3, False) == round(2.0 * (1 + r.rank_per_prior * 3), 4)
+    assert rank_score(r, 2.0, 50, True) == round(2.0 * (1 + r.rank_per_prior * r.rank_prior_cap) * r.rank_key_factor, 4)
+    assert rank_score(r, 2.0, 50, True) > rank_score(r, 2.0, 50, False) > rank_score(r, 2.0, 0, False)
+
+    raw = yaml.safe_load(rules_path("offsite/detectors.yaml").read_text(encoding="utf-8"))
+    raw["leads"][-1]["rank_key_factor"] = 3.0
+    override = get_settings().data_dir / "rules" / "offsite" / "detectors.yaml"
+    override.parent.mkdir(parents=True, exist_ok=True)
+    override.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    r2 = offsite_rules.rules().leads.on(date(2026, 6, 1))
+    assert rank_score(r2, 2.0, 0, True) == 6.0

@@ -27,6 +27,10 @@ class SummaryVersion(Version):
     organisation_max: int
 
 
+class OfficersVersion(Version):
+    minimum: int
+
+
 class LimitationVersion(Version):
     years: int
     extended_years: int
@@ -54,6 +58,7 @@ class TransferRule(BaseModel):
 class ProcedureRules(BaseModel):
     hearing: dict[str, Dated[HearingVersion]]
     summary: dict[str, Dated[SummaryVersion]]
+    officers: dict[str, Dated[OfficersVersion]]
     limitation: dict[str, Dated[LimitationVersion]]
     non_penalty_grounds: dict[str, Ground]
     mitigation_grounds: dict[str, str]
@@ -95,6 +100,16 @@ def hearing_scope_text(on: date, division_code: str = "", *, citizen: bool = Fal
 
 def summary(on: date) -> SummaryVersion:
     return rules().summary["versions"].on(on)
+
+
+def officers(on: date) -> OfficersVersion:
+    """Minimum number of certified officers who investigate or decide on the spot."""
+    return rules().officers["versions"].on(on)
+
+
+def headcount(n: int) -> str:
+    """How the law writes a head count: 两名, 3名."""
+    return "两名" if n == 2 else f"{n}名"
 
 
 def limitation(on: date) -> LimitationVersion:

@@ -880,8 +880,9 @@ def summary_decision(session: Session, actor: Actor, *, enterprise_id: int, fact
                                f"{cap:,}元以下罚款，{fine:,}元须适用普通程序（{art}）", code="cases.summary_amount")
     if not facts.strip() or not basis.strip():
         raise ValidationFailed(f"当场处罚须违法事实确凿并有法定依据（{art}）", code="cases.summary_facts")
-    if len(set(officer_ids)) < 2:
-        raise ValidationFailed("当场处罚须由两名以上持证执法人员进行（行政处罚法第四十二条、第五十二条）",
+    crew = procedure.officers(on)
+    if len(set(officer_ids)) < crew.minimum:
+        raise ValidationFailed(f"当场处罚须由{procedure.headcount(crew.minimum)}以上持证执法人员进行（{procedure.cite(crew.source)}）",
                                code="cases.summary_officers")
     if not statement_heard:
         raise ValidationFailed("当场作出决定前须听取当事人陈述申辩（行政处罚法第四十四条、第四十五条）",

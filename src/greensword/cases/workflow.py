@@ -123,7 +123,9 @@ def _file(case, ctx):
 
 
 def _investigate(case, ctx):
-    return _need(len(case.officer_ids) >= 2, "调查取证须由两名以上持证执法人员进行（行政处罚法第四十二条）")
+    rule = procedure.officers(ctx.on)
+    return _need(len(set(case.officer_ids)) >= rule.minimum,
+                 f"调查取证须由{procedure.headcount(rule.minimum)}以上持证执法人员进行（{procedure.cite(rule.source)}）")
 
 
 def _submit_review(case, ctx):

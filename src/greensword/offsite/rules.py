@@ -113,6 +113,9 @@ class Leads(Version):
     response_hours: int
     response_hours_key: int
     fold_hours: int
+    rank_per_prior: float
+    rank_prior_cap: int
+    rank_key_factor: float
 
 
 class OffsiteRules(BaseModel):

@@ -55,7 +55,7 @@ def ingest(session: Session, actor: Actor, findings: list[Finding], lake_root: s
         prior = history.get(ent.id if ent else None, 0)
         lead = Lead(mn=f.mn, enterprise_id=ent.id if ent else None, agency_id=ent.agency_id if ent else None,
                     factor=f.factor, detector=f.detector, start=start, end=end, score=f.score,
-                    rank_score=round(f.score * (1 + 0.1 * min(prior, 10)) * (1.2 if key else 1.0), 4),
+                    rank_score=rank_score(r, f.score, prior, key),
                     status="new", evidence=evidence_of(f, lake_root), repeats=0,
                     due_at=t + timedelta(hours=r.response_hours_key if key else r.response_hours),
                     created_at=t, updated_at=t, reason="", outcome="")
@@ -65,6 +65,11 @@ def ingest(session: Session, actor: Actor, findings: list[Finding], lake_root: s
                      {"mn": f.mn, "detector": f.detector, "start": f.start.isoformat(), "end": f.end.isoformat()})
         created += 1
     return created, folded
+
+
+def rank_score(r, score: float, prior: int, key: bool) -> float:
+    """Order of the lead list: repeat offenders and key polluters first (weights in the rules)."""
+    return round(score * (1 + r.rank_per_prior * min(prior, r.rank_prior_cap)) * (r.rank_key_factor if key else 1.0), 4)
 
 
 def get_lead(session: Session, actor: Actor, lead_id: int) -> Lead:

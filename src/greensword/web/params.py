@@ -1,7 +1,7 @@
 """Request parameters checked once for every route, so no page answers 500 to a hand-edited URL:
 
 - empty query values (a filter left at 全部) mean "no filter" and are dropped before validation;
-- numeric ids (path or ``*_id``/``id`` query values) beyond a 32-bit key cannot exist: 404;
+- numeric ids (``*_id``/``id`` path or query values) beyond a 32-bit key cannot exist: 404;
 - ``year`` outside 1949–2100 and negative ``page``/``limit``/``offset`` are refused with 422.
 """
 
@@ -32,9 +32,10 @@ class DropEmptyQuery:
 
 
 def check_params(request: Request) -> None:
-    for value in (request.scope.get("path_params") or {}).values():
+    for name, value in (request.scope.get("path_params") or {}).items():
         v = str(value)
-        if v.isdigit() and int(v) > MAX_ID:
+        # only keys: an MN, a credit code or a hash may be all digits and longer than any id
+        if (name == "id" or name.endswith("_id")) and v.isdigit() and int(v) > MAX_ID:
             raise NotFound("记录不存在", code="request.id_out_of_range")
     for name, value in request.query_params.multi_items():
         v = value.strip()
