@@ -80,3 +80,28 @@ def test_timeline_action_names_cover_every_transition_and_measure_step():
     for code in [*workflow.TRANSITIONS, *service.EVENT_NAMES]:
         assert not service.action_label(code).isascii(), code
     assert service.action_label("something_new") == "something_new"
+
+
+def test_case_list_pages_with_a_total(client, db, world):
+    from greensword.cases import service
+    from tests.factories import actor
+
+    officer = actor(db, world, "officer-330102")
+    ent = world.enterprises["330102-small"]
+    offs = [world.officers["330102-0"].id, world.officers["330102-1"].id]
+    made = [service.open_case(db, officer, enterprise_id=ent.id, title=f"分页案件{i}", facts="事实", source="manual",
+                              discovered_on=date(2026, 1, 1), officer_ids=offs) for i in range(55)]
+    db.commit()
+    login_as(client, "officer-330102")
+    first = client.get("/cases")
+    assert "共 55 条，第 1/2 页" in first.text and "page=2" in first.text
+    second = client.get("/cases?page=2")
+    assert "共 55 条，第 2/2 页" in second.text
+    body = lambda r: r.text.split("<th>案号</th>")[1].split("</table>")[0]  # noqa: E731
+    numbers = [c.number for c in made]
+    on_first = {n for n in numbers if f">{n}</a>" in body(first)}
+    on_second = {n for n in numbers if f">{n}</a>" in body(second)}
+    assert len(on_first) == 50 and len(on_second) == 5 and not on_first & on_second
+    assert client.get("/cases?page=0").status_code in (400, 422)
+    p = service.page_cases(db, officer, q=made[0].number)
+    assert p.total == 1 and p.items == [made[0]]

@@ -4,10 +4,11 @@ and the enterprise's study-points page."""
 
 from datetime import date
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ..core.errors import DomainError
+from ..core.pagination import PageParams
 from ..core.timeutil import now
 from ..webkit.deps import DB, CurrentActor
 from ..webkit.templating import NavItem, add_nav, render
@@ -38,13 +39,14 @@ def _pending_referrals(db, actor):
 
 
 @router.get("/cases")
-def case_list(request: Request, db: DB, actor: CurrentActor, stage: str = "", q: str = ""):
+def case_list(request: Request, db: DB, actor: CurrentActor, stage: str = "", q: str = "",
+              page: int = Query(1, ge=1, le=1_000_000)):
     today = now().date()
-    cases = service.list_cases(db, actor, stage=stage or None, q=q or None)
-    pauses_of = service.pauses_by_case(db, [c.id for c in cases])
-    rows = [{"c": c, "next": (service.open_dues(db, c, today, pauses_of) or [None])[0]} for c in cases]
+    p = service.page_cases(db, actor, stage=stage or None, q=q or None, page=PageParams(page=page))
+    pauses_of = service.pauses_by_case(db, [c.id for c in p.items])
+    rows = [{"c": c, "next": (service.open_dues(db, c, today, pauses_of) or [None])[0]} for c in p.items]
     return render(request, "cases/list.html", {
-        "rows": rows, "stage": stage, "q": q, "stages": workflow.STAGES, "today": today,
+        "rows": rows, "p": p, "stage": stage, "q": q, "stages": workflow.STAGES, "today": today,
         "overdue": service.overdue(db, actor, today, limit=20), "referrals": _pending_referrals(db, actor)})
 
 

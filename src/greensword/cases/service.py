@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ..core import audit
 from ..core.auth import Actor, get_in_scope, require_role, scope
 from ..core.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
+from ..core.pagination import Page, PageParams
 from ..core.rules import Source, load
 from ..core.storage import ContentStore
 from ..core.timeutil import now
@@ -643,15 +644,31 @@ def earn_points(session: Session, actor: Actor, enterprise_id: int, points: int,
 
 # --- lists ---------------------------------------------------------------------------------------
 
-def list_cases(session: Session, actor: Actor, *, stage: str | None = None, q: str | None = None,
-               limit: int = 200) -> list[Case]:
+def _cases_query(actor: Actor, stage: str | None, q: str | None):
     stmt = scope(select(Case).join(Agency, Case.agency_id == Agency.id), actor, Agency.path, Case.enterprise_id)
     if stage:
         stmt = stmt.where(Case.stage == stage)
     if q:
         stmt = stmt.join(Enterprise, Case.enterprise_id == Enterprise.id).where(
             Enterprise.name.contains(q, autoescape=True) | Case.number.contains(q, autoescape=True))
+    return stmt
+
+
+def list_cases(session: Session, actor: Actor, *, stage: str | None = None, q: str | None = None,
+               limit: int = 200) -> list[Case]:
+    stmt = _cases_query(actor, stage, q)
     return list(session.execute(stmt.order_by(Case.discovered_on.desc(), Case.id.desc()).limit(limit)).scalars())
+
+
+def page_cases(session: Session, actor: Actor, *, stage: str | None = None, q: str | None = None,
+               page: PageParams | None = None) -> Page[Case]:
+    """One page of the cases the actor may see, newest first, with the total."""
+    page = page or PageParams()
+    stmt = _cases_query(actor, stage, q)
+    total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
+    items = list(session.execute(stmt.order_by(Case.discovered_on.desc(), Case.id.desc())
+                                 .offset(page.offset).limit(page.size)).scalars())
+    return Page(items, total, page.page, page.size)
 
 
 def overdue(session: Session, actor: Actor, today: date, limit: int = 50) -> list[tuple[Case, deadlines.Due]]:
