@@ -124,7 +124,7 @@ def round_files(session: Session, rnd: ReviewRound) -> list[ReviewFile]:
 def get_file(session: Session, file_id: int) -> ReviewFile:
     f = session.get(ReviewFile, file_id)
     if f is None:
-        raise NotFound("评查案卷不存在", code="review.file_not_found")
+        raise NotFound(f"评查案卷 {file_id} 不存在", code="review.file_not_found")
     return f
 
 
@@ -161,9 +161,7 @@ def _score(deductions: dict[str, float], vetoes: list[str], sh: Sheet) -> float:
 
 def score_file(session: Session, actor: Actor, file_id: int, *, deductions: dict[str, float], vetoes: list[str],
                comment: str = "", on: date | None = None) -> ReviewFile:
-    f = session.get(ReviewFile, file_id)
-    if f is None:
-        raise NotFound(f"评查案卷 {file_id} 不存在", code="review.file_not_found")
+    f = get_file(session, file_id)
     if actor.username != f.reviewer and "admin" not in actor.roles:
         raise PermissionDenied("只有分配的评查人员可以评分", code="review.not_reviewer")
     if f.status not in ("assigned", "scored"):
@@ -181,9 +179,7 @@ def score_file(session: Session, actor: Actor, file_id: int, *, deductions: dict
 def appeal(session: Session, actor: Actor, file_id: int, reason: str, *, on: date | None = None) -> ReviewFile:
     """The reviewed unit's leader appeals within the period; a second reviewer (not the first,
     not from the unit) is assigned."""
-    f = session.get(ReviewFile, file_id)
-    if f is None:
-        raise NotFound(f"评查案卷 {file_id} 不存在", code="review.file_not_found")
+    f = get_file(session, file_id)
     unit = session.get(Agency, f.unit_id)
     if not actor.covers(unit.path) or not actor.has("leader", "admin"):
         raise PermissionDenied("只有被评查单位的负责人可以申诉", code="review.not_unit")
