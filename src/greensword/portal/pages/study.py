@@ -3,9 +3,9 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from ..webkit.deps import DB, CurrentActor
-from ..webkit.templating import NavItem, add_nav, render
-from . import service
+from ...webkit.deps import DB, CurrentActor
+from ...webkit.templating import NavItem, add_nav, render
+from .. import service
 
 router = APIRouter(include_in_schema=False)
 add_nav(NavItem("学法积分", "/portal/study", roles=("enterprise",), order=40))
