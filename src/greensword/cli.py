@@ -171,10 +171,16 @@ def main() -> None:
     except Exception as exc:  # click usage errors arrive here with standalone_mode=False
         import click
 
-        if isinstance(exc, click.ClickException):
+        # typer ≥ 0.29 raises its own copy of click's exceptions (typer._click), not click's
+        if isinstance(exc, click.ClickException) or _is_click_exception(exc):
             exc.show()
             sys.exit(exc.exit_code)
         raise
+
+
+def _is_click_exception(exc: Exception) -> bool:
+    return any(c.__name__ == "ClickException" and c.__module__.endswith("_click.exceptions")
+               for c in type(exc).__mro__)
 
 
 if __name__ == "__main__":

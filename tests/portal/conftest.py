@@ -1,6 +1,9 @@
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
+
+from tests.cases.conftest import Flow
+from tests.factories import actor, add_user
 
 #: the smallest files the upload check takes for each type (head and end marker)
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x11" * 200 + b"\xff\xd9"
@@ -14,7 +17,7 @@ def make_lead(db, world, county: str = "330102", *, confirm: bool = True, start=
 
     from greensword.offsite import service as offsite
     from greensword.offsite.detectors import Finding
-    from tests.factories import actor
+
 
     gas = world.points[f"{county}-gas"]
     f = Finding(mn=gas.mn, factor="a21026", detector="exceedance", start=start, end=start + timedelta(hours=3),
@@ -31,3 +34,29 @@ def make_lead(db, world, county: str = "330102", *, confirm: bool = True, start=
 @pytest.fixture
 def lead(db, world):
     return make_lead(db, world)
+
+
+
+def decide(flow: Flow, *, decided_on=date(2026, 3, 23)):
+    """A penalty case of 330102-key decided on ``decided_on`` (not yet served)."""
+    c = flow.open()
+    flow.to_reviewed(c)
+    flow.act(c, "notify", date(2026, 3, 12), flow.officer)
+    flow.act(c, "legal_review", date(2026, 3, 20), flow.reviewer, opinion="approve", qualification="A1",
+             defence_received=True, hearing_waived=True)
+    flow.act(c, "discuss", date(2026, 3, 20), participants=["甲", "乙", "丙"], conclusion="同意")
+    flow.act(c, "decide", decided_on, fine=c.fine_proposed)
+    return c
+
+
+@pytest.fixture
+def flow(db, world):
+    return Flow(db, world)
+
+
+@pytest.fixture
+def firm_admin(db, world):
+    """An enterprise administrator of 330102-key (``ent-330102-key-admin``)."""
+    add_user(db, "ent-330102-key-admin", ["enterprise", "enterprise_admin"], enterprise=world.enterprises["330102-key"])
+    db.commit()
+    return actor(db, world, "ent-330102-key-admin")
