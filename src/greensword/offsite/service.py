@@ -5,6 +5,7 @@ domain), closing with an outcome. Every step is audited."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from ..core import audit
 from ..core.auth import Actor, check_agency, require_role, scope
 from ..core.errors import IllegalTransition, NotFound, ValidationFailed
+from ..core.pagination import Page, PageParams, Sort, iter_all, page_of
 from ..core.timeutil import TZ, now
 from ..registry.models import Agency, Enterprise, MonitoringPoint
 from .detectors import LABELS, Finding
@@ -81,19 +83,59 @@ def get_lead(session: Session, actor: Actor, lead_id: int) -> Lead:
     return lead
 
 
-def list_leads(session: Session, actor: Actor, *, status: str = "", detector: str = "", agency_id: int | None = None,
-               limit: int = 200) -> list[Lead]:
-    stmt = select(Lead).outerjoin(Agency, Lead.agency_id == Agency.id)
+def _leads_query(session: Session, actor: Actor, *, status: str = "", detector: str = "",
+                 agency_id: int | None = None, q: str = "", overdue_only: bool = False):
+    stmt = select(Lead).outerjoin(Agency, Lead.agency_id == Agency.id).outerjoin(
+        Enterprise, Lead.enterprise_id == Enterprise.id)
     stmt = scope(stmt, actor, Agency.path)
     if agency_id:
         a = session.get(Agency, agency_id)
+        if a is None:
+            raise NotFound(f"单位 {agency_id} 不存在", code="registry.agency_not_found")
         stmt = stmt.where(Agency.path.startswith(a.path, autoescape=True))
     if status:
+        if status not in STATUS:
+            raise ValidationFailed(f"未知的线索状态“{status[:20]}”", code="offsite.bad_status")
         stmt = stmt.where(Lead.status == status)
     if detector:
+        if detector not in DETECTOR_NAMES:
+            raise ValidationFailed(f"未知的线索类型“{detector[:20]}”", code="offsite.bad_detector")
         stmt = stmt.where(Lead.detector == detector)
-    return list(session.execute(stmt.order_by(Lead.status == "closed", Lead.rank_score.desc(), Lead.id)
-                                .limit(limit)).scalars())
+    if q:
+        stmt = stmt.where(Enterprise.name.contains(q, autoescape=True) | Enterprise.uscc.contains(q, autoescape=True)
+                          | Lead.mn.contains(q, autoescape=True))
+    if overdue_only:
+        stmt = stmt.where(Lead.status.in_(("new", "screened")), Lead.due_at < now())
+    return stmt
+
+
+#: Sort keys of the lead list: open leads by rank first (the default), or one column.
+LEAD_SORT = Sort(
+    keys={"rank": lambda desc: [Lead.status == "closed", Lead.rank_score.desc() if desc else Lead.rank_score.asc()],
+          "id": [Lead.id], "enterprise": [Enterprise.name], "detector": [Lead.detector], "start": [Lead.start],
+          "status": [Lead.status], "due": [Lead.due_at], "created": [Lead.created_at]},
+    default="-rank", tiebreak=[Lead.id],
+    labels={"rank": "排序分", "id": "编号", "enterprise": "企业", "detector": "类型", "start": "时段",
+            "status": "状态", "due": "响应期限", "created": "发现时间"})
+
+
+def page_leads(session: Session, actor: Actor, *, status: str = "", detector: str = "", agency_id: int | None = None,
+               q: str = "", overdue_only: bool = False, sort: str = "", page: PageParams | None = None) -> Page[Lead]:
+    """One page of the leads the actor may see, with the total; open leads by rank by default."""
+    stmt = _leads_query(session, actor, status=status, detector=detector, agency_id=agency_id, q=q,
+                        overdue_only=overdue_only)
+    return page_of(session, stmt, page, sort=LEAD_SORT, sort_value=sort)
+
+
+def iter_leads(session: Session, actor: Actor, *, sort: str = "", **filters) -> Iterator[Lead]:
+    """Every lead of the list's filters in the list's order (exports)."""
+    return iter_all(session, _leads_query(session, actor, **filters), sort=LEAD_SORT, sort_value=sort)
+
+
+def list_leads(session: Session, actor: Actor, *, status: str = "", detector: str = "", agency_id: int | None = None,
+               limit: int = 200) -> list[Lead]:
+    return page_leads(session, actor, status=status, detector=detector, agency_id=agency_id,
+                      page=PageParams(size=max(1, min(limit, 500)))).items
 
 
 def overdue(lead: Lead, at: datetime | None = None) -> bool:
