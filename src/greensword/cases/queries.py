@@ -99,6 +99,56 @@ def county_sums(session: Session, start: date, end: date, *, tag: str | None = N
 
 
 @dataclass(frozen=True)
+class Order:
+    """An order a case put on the firm, for the enterprise portal's rectification list:
+    ``kind`` correction (责令改正), rectification_plan (限产停产整治方案) or reinspection (按日连续处罚);
+    ``due_on`` None when the portal's own rule dates it (a correction order: days from service)."""
+
+    case_id: int
+    number: str
+    enterprise_id: int
+    agency_id: int
+    kind: str
+    ref: str
+    started_on: date
+    due_on: date | None
+    detail: str
+
+
+def orders(session: Session, enterprise_ids: Iterable[int] | None = None) -> list[Order]:
+    """Correction orders (a generated 责令改正 document; dated from service, else its creation),
+    限产/停产 measures (their plan due date) and 按日连续处罚 (the re-inspection date), by case."""
+    from .models import CaseDocument
+
+    ids = None if enterprise_ids is None else set(enterprise_ids)
+    stmt = select(Case, CaseDocument).join(CaseDocument, CaseDocument.case_id == Case.id).where(
+        CaseDocument.kind == "correction", CaseDocument.version == 1)
+    mstmt = select(Case, Measure).join(Measure, Measure.case_id == Case.id).where(
+        Measure.kind.in_(("restriction", "suspension", "daily_penalty")))
+    if ids is not None:
+        stmt, mstmt = stmt.where(Case.enterprise_id.in_(ids)), mstmt.where(Case.enterprise_id.in_(ids))
+    out = []
+    for c, d in session.execute(stmt.order_by(Case.id)):
+        start = c.served_on or d.created_at.date()
+        out.append(Order(c.id, c.number, c.enterprise_id, c.agency_id, "correction", str(d.id), start, None,
+                         f"{d.title}：{c.title}"))
+    for c, m in session.execute(mstmt.order_by(Case.id, Measure.id)):
+        if m.lifted_on is not None:
+            continue
+        if m.kind == "daily_penalty":
+            due = m.ends_on or m.started_on
+            out.append(Order(c.id, c.number, c.enterprise_id, c.agency_id, "reinspection", str(m.id), m.started_on,
+                             due, f"按日连续处罚：复查前改正违法行为（{c.title}）"))
+        else:
+            plan_due = (m.data or {}).get("plan_due")
+            due = date.fromisoformat(plan_due) if plan_due else m.started_on
+            label = "限制生产" if m.kind == "restriction" else "停产整治"
+            out.append(Order(c.id, c.number, c.enterprise_id, c.agency_id, "rectification_plan", str(m.id),
+                             m.started_on, due, f"{label}：十五个工作日内报送整改方案（{c.title}）"))
+    return out
+
+
+@dataclass(frozen=True)
 class PenaltyRef:
     """A penalty decision as the enterprise's credit record reads it."""
     id: int
