@@ -146,3 +146,10 @@ def orders(session: Session, enterprise_ids: Iterable[int] | None = None) -> lis
             out.append(Order(c.id, c.number, c.enterprise_id, c.agency_id, "rectification_plan", str(m.id),
                              m.started_on, due, f"{label}：十五个工作日内报送整改方案（{c.title}）"))
     return out
+
+
+def stage_names() -> dict[str, str]:
+    """Case stage → zh-CN name (for pages of other domains that list a firm's cases)."""
+    from .workflow import STAGES
+
+    return dict(STAGES)
