@@ -153,3 +153,48 @@ def stage_names() -> dict[str, str]:
     from .workflow import STAGES
 
     return dict(STAGES)
+
+
+@dataclass(frozen=True)
+class PenaltyRef:
+    """A penalty decision as the enterprise's credit record reads it."""
+    id: int
+    number: str
+    agency_id: int
+    enterprise_id: int
+    title: str
+    violation: str
+    fine: int
+    #: what remains payable after a study-points offset
+    owed: int
+    decided_on: date
+    served_on: date | None
+    paid_on: date | None
+    stage: str
+    closed_on: date | None
+    summary: bool
+    measures: tuple[str, ...]
+
+
+def penalties(session: Session, *, enterprise_id: int | None = None, case_ids: Iterable[int] | None = None
+              ) -> list[PenaltyRef]:
+    """Penalty decisions (outcome penalty; revoked ones are not listed) of one enterprise or of the
+    given cases, oldest first, with their payment and the kinds of measures taken."""
+    stmt = select(Case).where(Case.outcome == "penalty", Case.decided_on.is_not(None))
+    if enterprise_id is not None:
+        stmt = stmt.where(Case.enterprise_id == enterprise_id)
+    if case_ids is not None:
+        ids = list(case_ids)
+        if not ids:
+            return []
+        stmt = stmt.where(Case.id.in_(ids))
+    found = list(session.execute(stmt.order_by(Case.decided_on, Case.id)).scalars())
+    kinds: dict[int, set[str]] = defaultdict(set)
+    if found:
+        for cid, kind in session.execute(select(Measure.case_id, Measure.kind).where(
+                Measure.case_id.in_([c.id for c in found]))):
+            kinds[cid].add(kind)
+    return [PenaltyRef(c.id, c.number, c.agency_id, c.enterprise_id, c.title,
+                       ((c.discretion or {}).get("violation") or {}).get("name") or c.title, c.fine or 0,
+                       (c.fine or 0) - (c.offset_yuan or 0), c.decided_on, c.served_on, c.paid_on, c.stage, c.closed_on, bool(c.summary),
+                       tuple(sorted(kinds[c.id]))) for c in found]
