@@ -82,7 +82,7 @@ def parse_cli_vs_naive(n: int) -> None:
         src.write_bytes(b"".join(frames))
         (Path(tmp) / "naive.py").write_text(NAIVE)
         runs = {"naive 50-line parser (split, CRC, json.dumps)": [sys.executable, str(Path(tmp) / "naive.py"), str(src)],
-                "greensword hj212 parse": [sys.executable, "-m", "greensword.cli", "hj212", "parse", str(src)]}
+                "greensword hj212 parse": [sys.executable, "-m", "greensword", "hj212", "parse", str(src)]}
         figures = {}
         for name, cmd in runs.items():
             c0, t0 = _child_cpu(), time.perf_counter()

@@ -12,8 +12,22 @@ if [ ! -x .venv/bin/python ]; then
   echo "== creating virtual environment .venv"
   "$PY" -m venv .venv
 fi
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+# A C compiler and the Python headers build the HJ 212 codec's C extensions (setup.py) at install;
+# without them the install still succeeds and the pure-Python codec runs, several times slower.
+need_build=()
+command -v gcc >/dev/null 2>&1 || need_build+=(gcc)
+.venv/bin/python -c 'import os, sysconfig, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
+  || need_build+=(python3-dev)
+if [ "${#need_build[@]}" -gt 0 ]; then
+  echo "== installing Debian packages: ${need_build[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_build[@]}" >/dev/null
+fi
+
 stamp=".venv/.installed-$mode"
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+built() { ls src/greensword/hj212/_crc.*.so >/dev/null 2>&1; }
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ setup.py -nt "$stamp" ] || ! built; then
   echo "== installing Python dependencies ($mode)"
   .venv/bin/python -m pip install --quiet --upgrade pip
   if [ "$mode" = test ]; then
@@ -43,7 +57,6 @@ if [ "$mode" = test ]; then
 fi
 if [ "${#need_apt[@]}" -gt 0 ]; then
   echo "== installing Debian packages: ${need_apt[*]}"
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi

@@ -175,35 +175,32 @@ def test_statistics_per_unit(db, world):
             r["substantiated"], r["overdue_open"], r["on_time_rate"]) == (3, 3, 2, 2, 1, 1, 1, 0.5)
 
 
-def test_public_form_is_rate_limited_per_client(client, world):
-    from greensword.complaint.service import _hits
+def test_public_form_is_rate_limited_per_client(client, world, engine):
+    from greensword.core import ratelimit
 
-    _hits.clear()
     data = {"agency_id": world.agencies["330106"].id, "matter": "noise", "anonymous": "true",
             "content": "工地夜间施工噪声很大，影响休息"}
     codes = [client.post("/public/complaint", data=data).status_code for _ in range(6)]
     assert codes == [200] * 5 + [422]
     r = client.post("/api/v1/complaint/public", json={**data, "anonymous": True})
     assert r.status_code == 422 and r.json()["code"] == "complaint.rate_limited"
-    _hits.clear()
+    assert "每小时最多提交 5 次" in r.json()["detail"]
+    ratelimit.reset(engine, "complaint.public_form")
     r = client.post("/api/v1/complaint/public", json={**data, "anonymous": True})
     assert r.status_code == 201
     view = client.get(f"/api/v1/complaint/public/{r.json()['code']}").json()
     assert view["status"] == "received" and "phone" not in str(view)
 
 
-def test_window_slides(monkeypatch):
-    from greensword.complaint.service import _hits, check_rate
+def test_window_slides(engine):
+    from greensword.complaint.service import check_rate
 
-    _hits.clear()
-    t = [0.0]
     for _ in range(5):
-        check_rate("1.2.3.4", clock=lambda: t[0])
+        check_rate(engine, "1.2.3.4", now=1000.0)
     with pytest.raises(ValidationFailed, match="每小时最多"):
-        check_rate("1.2.3.4", clock=lambda: t[0])
-    check_rate("5.6.7.8", clock=lambda: t[0])                 # another client is not affected
-    t[0] = 3601.0
-    check_rate("1.2.3.4", clock=lambda: t[0])
+        check_rate(engine, "1.2.3.4", now=1000.0 + 3599)
+    check_rate(engine, "5.6.7.8", now=1000.0)                 # another client is not affected
+    check_rate(engine, "1.2.3.4", now=1000.0 + 3600)         # the first five have left the window
 
 
 def test_enterprise_user_never_sees_complaints(client, db, world):

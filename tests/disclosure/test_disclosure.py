@@ -12,19 +12,11 @@ from pathlib import Path
 import pytest
 
 from greensword.disclosure import service
-from greensword.disclosure.ratelimit import LIMITER
 from greensword.registry import service as registry
 from greensword.registry.schemas import EnterpriseIn
 from tests.factories import SYSTEM, make_uscc
 
 REDRAW = Path(__file__).with_name("redraw.py")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_limits():
-    LIMITER.reset()
-    yield
-    LIMITER.reset()
 
 
 @pytest.fixture
@@ -112,7 +104,8 @@ def test_public_finds_facility_by_credit_code_and_downloads_decisions(db, world,
     assert about.status_code == 200 and "7 个工作日" in about.text
 
 
-def test_rate_limit(client, world, monkeypatch):
+def test_rate_limit(client, world, monkeypatch, engine):
+    from greensword.core import ratelimit as shared
     from greensword.disclosure import ratelimit
 
     real = ratelimit.rules()
@@ -120,8 +113,10 @@ def test_rate_limit(client, world, monkeypatch):
     monkeypatch.setattr(ratelimit, "rules", lambda: real.model_copy(update={"limits": lim}))
     codes = [client.get("/api/v1/disclosure/facilities", params={"q": "x"}).status_code for _ in range(5)]
     assert codes == [200, 200, 200, 429, 429]
-    assert client.get("/api/v1/disclosure/coverage").status_code == 429
-    LIMITER.reset()
+    r = client.get("/api/v1/disclosure/coverage")
+    assert r.status_code == 429 and 1 <= int(r.headers["retry-after"]) <= 61
+    assert r.json()["code"] == "disclosure.rate_limited" and "请求过于频繁" in r.json()["detail"]
+    shared.reset(engine, "disclosure.requests")
     assert client.get("/api/v1/disclosure/coverage").status_code == 200
 
 

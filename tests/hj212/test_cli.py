@@ -11,7 +11,7 @@ VECTORS = [json.loads(line) for line in (DATA / "hj212_vectors.jsonl").read_text
 
 
 def cli(*args, env=None, stdin=None):
-    return subprocess.run([sys.executable, "-m", "greensword.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "greensword", *args], capture_output=True,
                           env=env or os.environ, input=stdin)
 
 

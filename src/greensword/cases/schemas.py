@@ -115,3 +115,15 @@ class PublishableDecision(BaseModel):
     publish_by: date
     published_on: date | None = None
     article: str
+
+
+class ServiceConsent(BaseModel):
+    """The party's consent to electronic service (送达地址确认书), as the portal recorded it: who
+    signed, when, which documents; withdrawn from ``withdrawn_on`` (行政处罚法第六十一条第二款)."""
+
+    id: int
+    enterprise_id: int
+    given_on: date
+    withdrawn_on: date | None = None
+    documents: list[str]
+    signer: str = ""

@@ -294,10 +294,13 @@ def surcharge(session: Session, c: Case, today: date) -> int:
 
 
 def act(session: Session, actor: Actor, case_id: int, action: str, *, on: date | None = None,
-        data: dict | None = None, documents_on: bool = True) -> Case:
+        data: dict | None = None, documents_on: bool = True, _own_step: bool = False) -> Case:
     """Take one workflow step: checked by the state machine (order, roles, 查处分离, the step's
     legal conditions), then its effects, an event, the audit entry and the step's documents.
     A refusal changes nothing."""
+    if action in workflow.SERVICE_ONLY and not _own_step:
+        raise IllegalTransition(f"“{workflow.TRANSITIONS[action].label}”须通过其专门功能办理（电子送达由企业端签收记录）",
+                                code="cases.service_only")
     c = get_case(session, actor, case_id)
     on = on or now().date()
     data = dict(data or {})
@@ -385,7 +388,7 @@ def _effects(session: Session, actor: Actor, c: Case, action: str, on: date, dat
         c.decided_on = on
         gen("non_penalty")
         gen("correction")
-    elif action == "serve":
+    elif action in ("serve", "serve_electronic"):
         c.served_on = on
         _close_pause(session, c, "service", on)
         for d in session.execute(select(CaseDocument).where(CaseDocument.case_id == c.id,
@@ -444,6 +447,29 @@ def _effects(session: Session, actor: Actor, c: Case, action: str, on: date, dat
             if outcome == "revoked":
                 c.outcome = "revoked"
         c.appeal = {"kind": data["kind"], "outcome": outcome, "on": on.isoformat()}
+
+
+def record_electronic_service(session: Session, actor: Actor, case_id: int, *, on: date,
+                              consent: schemas.ServiceConsent | None, delivery: dict) -> Case:
+    """电子送达: the decision (with the 五书同达 documents) served in the enterprise portal; ``on``
+    is the receipt date the portal records (the firm's first opening), which becomes the service
+    date every later clock counts from (payment 15 days, 复议 60 days, 诉讼 6 months). Refused
+    without the party's consent in force that day covering the decision (行政处罚法第六十一条第二款);
+    then the usual methods of service stay (``serve``)."""
+    if consent is None:
+        raise ValidationFailed("当事人未同意并签订确认书，不能电子送达，请采用直接送达、邮寄送达等方式"
+                               "（行政处罚法第六十一条第二款）", code="cases.no_service_consent")
+    data = {"method": "electronic", "consent": consent.model_dump(mode="json"),
+            **{k: (v.isoformat() if isinstance(v, date) else v) for k, v in delivery.items()}}
+    return act(session, actor, case_id, "serve_electronic", on=on, data=data, _own_step=True)
+
+
+def served_electronically(session: Session, c: Case) -> dict | None:
+    """The electronic-service event's data (method, consent, delivery) when the case was served
+    in the portal, else None."""
+    ev = session.execute(select(CaseEvent).where(CaseEvent.case_id == c.id, CaseEvent.action == "serve_electronic")
+                         .order_by(CaseEvent.id.desc())).scalars().first()
+    return dict(ev.data) if ev is not None else None
 
 
 # --- documents -------------------------------------------------------------------------------

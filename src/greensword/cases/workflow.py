@@ -281,6 +281,27 @@ def _serve(case, ctx):
     return None
 
 
+def _serve_electronic(case, ctx):
+    """电子送达 (行政处罚法第六十一条第二款): only with the party's recorded consent (送达地址确认书)
+    covering the principal document, in force on the service date."""
+    art = "行政处罚法第六十一条第二款"
+    consent = ctx.data.get("consent") or {}
+    if not consent:
+        return f"当事人未同意并签订确认书，不能电子送达，请采用直接送达、邮寄送达等方式（{art}）"
+    if consent.get("enterprise_id") != case.enterprise_id:
+        return f"送达地址确认书不是本案当事人签订的（{art}）"
+    given = date.fromisoformat(str(consent["given_on"]))
+    if given > ctx.on:
+        return f"送达日期 {ctx.on} 早于当事人同意电子送达的日期 {given}（{art}）"
+    withdrawn = consent.get("withdrawn_on")
+    if withdrawn and date.fromisoformat(str(withdrawn)) <= ctx.on:
+        return f"当事人已于 {withdrawn} 撤回电子送达同意，请采用其他方式送达（{art}）"
+    principal = "non_penalty" if case.outcome == "non_penalty" else "decision"
+    if principal not in (consent.get("documents") or []):
+        return f"当事人同意电子送达的文书范围不包括{'不予行政处罚决定书' if principal == 'non_penalty' else '行政处罚决定书'}（{art}）"
+    return None
+
+
 def _payment(case, ctx):
     amount = ctx.data.get("amount")
     try:
@@ -413,6 +434,8 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
     Transition("decide_non_penalty", "作出不予处罚决定", ("notified", "heard", "legal_reviewed", "discussed"),
                "decided", LEAD, lambda c, x: _decide(c, x, non_penalty=True)),
     Transition("serve", "送达决定书", ("decided",), "served", OFFICER, _serve),
+    Transition("serve_electronic", "电子送达决定书（企业端签收）", ("decided",), "served", OFFICER + ("enterprise",),
+               _serve_electronic),
     Transition("record_payment", "登记缴款", ("served",), None, OFFICER, _payment),
     Transition("close", "结案", ("served",), "closed", LEAD, _close),
     Transition("archive", "归档", ("closed",), "archived", OFFICER, _archive),
@@ -468,9 +491,15 @@ def check(case, action: str, roles: frozenset[str] | set[str], ctx: Ctx) -> Tran
     return t
 
 
+#: steps taken only through their own service function (never the generic action form):
+#: electronic service is recorded by cases.service.record_electronic_service with the consent
+SERVICE_ONLY = frozenset({"serve_electronic"})
+
+
 def allowed(case, roles) -> list[Transition]:
     """Transitions whose stage and role match (preconditions are checked when taken)."""
-    return [t for t in TRANSITIONS.values() if case.stage in t.sources and set(t.roles) & set(roles)]
+    return [t for t in TRANSITIONS.values() if case.stage in t.sources and set(t.roles) & set(roles)
+            and t.action not in SERVICE_ONLY]
 
 
-__all__ = ["STAGES", "TRANSITIONS", "Ctx", "Refused", "allowed", "check", "extension_total", "hearing_eligible"]
+__all__ = ["SERVICE_ONLY", "STAGES", "TRANSITIONS", "Ctx", "Refused", "allowed", "check", "extension_total", "hearing_eligible"]

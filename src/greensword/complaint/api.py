@@ -15,7 +15,7 @@ router = APIRouter(prefix="/complaint", tags=["complaint"])
 
 @router.post("/public", status_code=201)
 def submit(body: PublicIn, request: Request, db: DB) -> dict:
-    service.check_rate(request.client.host if request.client else "?")
+    service.check_rate(request.app.state.engine, request.client.host if request.client else "?")
     c = service.submit_public(db, agency_id=body.agency_id, enterprise_name=body.enterprise_name,
                               address=body.address, matter=body.matter, content=body.content,
                               anonymous=body.anonymous, name=body.name, phone=body.phone)

@@ -19,7 +19,7 @@ router = APIRouter(include_in_schema=False)
 add_nav(NavItem("信访投诉", "/complaint", roles=("officer", "leader", "admin"), order=25))
 
 def _rate_limit(request: Request) -> None:
-    service.check_rate(request.client.host if request.client else "?")
+    service.check_rate(request.app.state.engine, request.client.host if request.client else "?")
 
 
 def _agencies(db) -> list[Agency]:

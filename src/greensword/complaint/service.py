@@ -11,8 +11,6 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import time
-from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -20,7 +18,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..core import audit
+from ..core import audit, ratelimit
 from ..core.auth import Actor, check_agency, require_role, scope
 from ..core.calendar import add_days
 from ..core.errors import IllegalTransition, NotFound, PermissionDenied, ValidationFailed
@@ -216,20 +214,16 @@ def attachment_bytes(sha: str) -> bytes:
     return (get_settings().data_dir / "complaint" / sha).read_bytes()
 
 
-_hits: dict[str, deque] = defaultdict(deque)
+RATE_WINDOW_S = 3600.0
 
 
-def check_rate(client: str, *, clock=time.monotonic) -> None:
-    """At most N public submissions per client address per hour (an in-process sliding window;
-    a deployment behind several workers adds the same limit at the reverse proxy)."""
+def check_rate(bind, client: str, *, now: float | None = None) -> None:
+    """At most N public submissions per client address per hour: a sliding window counted in the
+    database (``core.ratelimit``), shared by every worker process and host."""
     limit = rules().public_form.per_ip_per_hour
-    q, t = _hits[client], clock()
-    while q and t - q[0] > 3600:
-        q.popleft()
-    if len(q) >= limit:
+    if ratelimit.hit(bind, "complaint.public_form", client, limit=limit, window_s=RATE_WINDOW_S, now=now):
         raise ValidationFailed(f"提交过于频繁：同一网络每小时最多提交 {limit} 次，请稍后再试",
                                code="complaint.rate_limited")
-    q.append(t)
 
 
 # --- intake --------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import Base, TZDateTime
@@ -86,3 +86,17 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+class RateLimitHit(Base):
+    """One allowed request counted against a rate limit (``core.ratelimit``): the key names the
+    limit and the client ("disclosure.requests:1.2.3.4"), ``expires`` is when the hit leaves the
+    sliding window (epoch seconds). Kept in the database so every worker process and every host
+    behind a load balancer counts the same requests."""
+
+    __tablename__ = "rate_limit_hit"
+    __table_args__ = (Index("ix_rate_limit_hit_key_expires", "key", "expires"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(240))
+    expires: Mapped[float] = mapped_column(Float, index=True)

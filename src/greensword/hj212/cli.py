@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -29,17 +28,6 @@ def _read(file: str) -> bytes:
     return path.read_bytes()
 
 
-def _json_dumps():
-    """orjson when installed (≈5× faster than json for these dicts), else the standard library;
-    both print UTF-8 and non-ASCII as is."""
-    try:
-        import orjson
-
-        return orjson.dumps
-    except ImportError:          # pragma: no cover - orjson is a pinned dependency
-        return lambda obj: json.dumps(obj, ensure_ascii=False).encode("utf-8")
-
-
 @hj212_app.command("parse")
 def parse_cmd(
     file: Annotated[str, typer.Argument(help="报文文件，每行一包；- 为标准输入")] = "-",
@@ -47,39 +35,13 @@ def parse_cmd(
     crlf: Annotated[str, typer.Option(help="auto | keep | add：行尾 CRLF 的处理")] = "auto",
 ) -> None:
     """Print one JSON object per input line: the decoded packet or the error. With --tolerant,
-    each packet lists its quirks and a summary of them (zh-CN) goes to stderr."""
-    from collections import Counter
+    each packet lists its quirks and a summary of them (zh-CN) goes to stderr.
+    (``greensword hj212 parse`` normally runs through the light start-up path in launch.py.)"""
+    from .parsefile import parse_dump, quirk_summary
 
-    from .codec import QUIRKS, ParseError, parse
-
-    dumps = _json_dumps()
-    out = sys.stdout.buffer
-    seen: Counter[str] = Counter()
-    chunk: list[bytes] = []
-    for line in split_lines(_read(file), crlf):
-        try:
-            p = parse(line, tolerant=tolerant)
-        except ParseError as exc:
-            chunk.append(dumps({"ok": False, "error": {"code": exc.code, "message": exc.message}}))
-        else:
-            packet = p.as_json()
-            packet["edition"] = p.edition
-            if tolerant:
-                packet["quirks"] = list(p.quirks)
-                seen.update(p.quirks)
-                if p.repeats:
-                    packet["repeated"] = [list(kv) for kv in p.repeats]
-            chunk.append(dumps({"ok": True, "packet": packet}))
-        if len(chunk) >= 1000:
-            out.write(b"\n".join(chunk) + b"\n")
-            chunk.clear()
-    if chunk:
-        out.write(b"\n".join(chunk) + b"\n")
-    out.flush()
-    if tolerant and seen:
-        err.print("宽容模式接受的设备偏差（quirks）：")
-        for name, n in seen.most_common():
-            err.print(f"  {name}  {n} 包  {QUIRKS.get(name, '')}", markup=False)
+    seen = parse_dump(_read(file), sys.stdout.buffer, tolerant=tolerant, crlf=crlf)
+    for line in quirk_summary(seen) if tolerant else ():
+        err.print(line, markup=False)
 
 
 @hj212_app.command("import")

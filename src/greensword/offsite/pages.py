@@ -9,7 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
-from ..core.errors import DomainError
+from ..core.errors import DomainError, ValidationFailed
+from ..core.pagination import PageParams
 from ..core.timeutil import aware, now
 from ..hj212 import queries as hj212
 from ..registry import service as registry
@@ -17,6 +18,7 @@ from ..registry.models import Officer
 from ..settings import get_settings
 from ..webkit.deps import DB, CurrentActor
 from ..webkit.flash import verified
+from ..webkit.listing import List, csv_response, xlsx_response
 from ..webkit.templating import NavItem, add_nav, fmt_num, render
 from . import service
 from .models import Lead
@@ -39,14 +41,50 @@ def _words() -> dict:
 add_nav(NavItem("非现场线索", "/offsite/leads", roles=("officer", "leader", "admin"), order=25))
 
 
+LEAD_EXPORT_HEADER = ["线索编号", "企业", "统一社会信用代码", "监测点MN", "类型", "因子", "开始时间", "结束时间",
+                      "重复合并次数", "排序分", "状态", "响应期限", "是否超期", "甄别理由", "办结结果"]
+
+
+def _lead_filters(status: str, detector: str, agency_id: int | None, overdue: str, args) -> dict:
+    return {"status": status, "detector": detector, "agency_id": agency_id, "q": args.q,
+            "overdue_only": overdue == "1"}
+
+
 @router.get("/offsite/leads")
-def leads(request: Request, db: DB, actor: CurrentActor, status: str = "", detector: str = "",
-          agency_id: int | None = None):
-    items = service.list_leads(db, actor, status=status, detector=detector, agency_id=agency_id)
+def leads(request: Request, db: DB, actor: CurrentActor, args: List, status: str = "", detector: str = "",
+          agency_id: int | None = None, overdue: str = ""):
+    p = service.page_leads(db, actor, **_lead_filters(status, detector, agency_id, overdue, args), sort=args.sort,
+                           page=args.params)
     return render(request, "offsite/leads.html", {
-        "items": items, "status": status, "detector": detector, "agency_id": agency_id,
-        "agencies": registry.list_agencies(db, actor, level="county"), "names": service.DETECTOR_NAMES,
-        "statuses": service.STATUS, "overdue": service.overdue, "now": now(), **_words()})
+        "p": p, "items": p.items, "status": status, "detector": detector, "agency_id": agency_id, "q": args.q,
+        "overdue_only": overdue, "agencies": registry.list_agencies(db, actor, level="county"),
+        "names": service.DETECTOR_NAMES, "statuses": service.STATUS, "overdue": service.overdue, "now": now(),
+        **_words()})
+
+
+@router.get("/offsite/leads.{fmt}")
+def leads_export(request: Request, fmt: str, db: DB, actor: CurrentActor, args: List, status: str = "",
+                 detector: str = "", agency_id: int | None = None, overdue: str = ""):
+    """Every lead of the list's filters, in its order, streamed (CSV or Excel)."""
+    filters = _lead_filters(status, detector, agency_id, overdue, args)
+    total = service.page_leads(db, actor, **filters, sort=args.sort, page=PageParams(size=1)).total  # checks first
+    at = now()
+
+    def rows(session):
+        for x in service.iter_leads(session, actor, sort=args.sort, **filters):
+            e = x.enterprise
+            yield [x.id, e.name if e else "", e.uscc if e else "", x.mn, service.DETECTOR_NAMES.get(x.detector, x.detector),
+                   hj212.factor_name(x.factor), aware(x.start).strftime("%Y-%m-%d %H:%M"),
+                   aware(x.end).strftime("%Y-%m-%d %H:%M"), x.repeats, round(x.rank_score, 2),
+                   service.STATUS.get(x.status, x.status), aware(x.due_at).strftime("%Y-%m-%d %H:%M"),
+                   "是" if service.overdue(x, at) else "否", x.reason or "", x.outcome or ""]
+
+    name = f"非现场线索-{at:%Y%m%d}"
+    if fmt == "csv":
+        return csv_response(request, f"{name}.csv", LEAD_EXPORT_HEADER, rows, total)
+    if fmt == "xlsx":
+        return xlsx_response(request, f"{name}.xlsx", "非现场线索", LEAD_EXPORT_HEADER, rows, total)
+    raise ValidationFailed("导出格式应为 csv 或 xlsx", code="list.export_format")
 
 
 def _series(lead: Lead) -> dict:

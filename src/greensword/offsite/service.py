@@ -5,6 +5,7 @@ domain), closing with an outcome. Every step is audited."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from ..core import audit
 from ..core.auth import Actor, check_agency, require_role, scope
 from ..core.errors import IllegalTransition, NotFound, ValidationFailed
+from ..core.pagination import Page, PageParams, Sort, iter_all, page_of
 from ..core.timeutil import TZ, now
 from ..registry.models import Agency, Enterprise, MonitoringPoint
 from .detectors import LABELS, Finding
@@ -20,7 +22,8 @@ from .models import Lead
 from .rules import rules
 from .screen import evidence as evidence_of
 
-DETECTOR_NAMES = LABELS
+#: detector names, and the lead kind the enterprise portal raises (a self-check contradicting the data)
+DETECTOR_NAMES = {**LABELS, "selfcheck": "自查结论与监测数据矛盾"}
 STATUS = {"new": "待甄别", "screened": "已甄别", "reminded": "已提醒", "inspection": "已转现场核查", "closed": "已办结"}
 
 
@@ -81,26 +84,67 @@ def get_lead(session: Session, actor: Actor, lead_id: int) -> Lead:
     return lead
 
 
-def list_leads(session: Session, actor: Actor, *, status: str = "", detector: str = "", agency_id: int | None = None,
-               limit: int = 200) -> list[Lead]:
-    stmt = select(Lead).outerjoin(Agency, Lead.agency_id == Agency.id)
+def _leads_query(session: Session, actor: Actor, *, status: str = "", detector: str = "",
+                 agency_id: int | None = None, q: str = "", overdue_only: bool = False):
+    stmt = select(Lead).outerjoin(Agency, Lead.agency_id == Agency.id).outerjoin(
+        Enterprise, Lead.enterprise_id == Enterprise.id)
     stmt = scope(stmt, actor, Agency.path)
     if agency_id:
         a = session.get(Agency, agency_id)
+        if a is None:
+            raise NotFound(f"单位 {agency_id} 不存在", code="registry.agency_not_found")
         stmt = stmt.where(Agency.path.startswith(a.path, autoescape=True))
     if status:
+        if status not in STATUS:
+            raise ValidationFailed(f"未知的线索状态“{status[:20]}”", code="offsite.bad_status")
         stmt = stmt.where(Lead.status == status)
     if detector:
+        if detector not in DETECTOR_NAMES:
+            raise ValidationFailed(f"未知的线索类型“{detector[:20]}”", code="offsite.bad_detector")
         stmt = stmt.where(Lead.detector == detector)
-    return list(session.execute(stmt.order_by(Lead.status == "closed", Lead.rank_score.desc(), Lead.id)
-                                .limit(limit)).scalars())
+    if q:
+        stmt = stmt.where(Enterprise.name.contains(q, autoescape=True) | Enterprise.uscc.contains(q, autoescape=True)
+                          | Lead.mn.contains(q, autoescape=True))
+    if overdue_only:
+        stmt = stmt.where(Lead.status.in_(("new", "screened")), Lead.due_at < now())
+    return stmt
+
+
+#: Sort keys of the lead list: open leads by rank first (the default), or one column.
+LEAD_SORT = Sort(
+    keys={"rank": lambda desc: [Lead.status == "closed", Lead.rank_score.desc() if desc else Lead.rank_score.asc()],
+          "id": [Lead.id], "enterprise": [Enterprise.name], "detector": [Lead.detector], "start": [Lead.start],
+          "status": [Lead.status], "due": [Lead.due_at], "created": [Lead.created_at]},
+    default="-rank", tiebreak=[Lead.id],
+    labels={"rank": "排序分", "id": "编号", "enterprise": "企业", "detector": "类型", "start": "时段",
+            "status": "状态", "due": "响应期限", "created": "发现时间"})
+
+
+def page_leads(session: Session, actor: Actor, *, status: str = "", detector: str = "", agency_id: int | None = None,
+               q: str = "", overdue_only: bool = False, sort: str = "", page: PageParams | None = None) -> Page[Lead]:
+    """One page of the leads the actor may see, with the total; open leads by rank by default."""
+    stmt = _leads_query(session, actor, status=status, detector=detector, agency_id=agency_id, q=q,
+                        overdue_only=overdue_only)
+    return page_of(session, stmt, page, sort=LEAD_SORT, sort_value=sort)
+
+
+def iter_leads(session: Session, actor: Actor, *, sort: str = "", **filters) -> Iterator[Lead]:
+    """Every lead of the list's filters in the list's order (exports)."""
+    return iter_all(session, _leads_query(session, actor, **filters), sort=LEAD_SORT, sort_value=sort)
+
+
+def list_leads(session: Session, actor: Actor, *, status: str = "", detector: str = "", agency_id: int | None = None,
+               limit: int = 200) -> list[Lead]:
+    return page_leads(session, actor, status=status, detector=detector, agency_id=agency_id,
+                      page=PageParams(size=max(1, min(limit, 500)))).items
 
 
 def overdue(lead: Lead, at: datetime | None = None) -> bool:
     return lead.status in ("new", "screened") and _aware(lead.due_at) < (at or now())
 
 
-TRANSITIONS = {"confirm": ("new",), "dismiss": ("new",), "remind": ("screened",), "request_inspection": ("screened",),
+TRANSITIONS = {"confirm": ("new",), "dismiss": ("new",), "remind": ("screened",),
+               "request_inspection": ("screened", "reminded"),
                "close": ("screened", "reminded", "inspection")}
 
 
@@ -113,9 +157,11 @@ def check_action(lead: Lead, action: str) -> None:
 
 
 def act(session: Session, actor: Actor, lead_id: int, action: str, *, reason: str = "",
-        task_id: int | None = None) -> Lead:
+        task_id: int | None = None, warning_id: int | None = None) -> Lead:
     """Move a lead along its lifecycle. ``request_inspection`` is owned by the inspection domain
-    (``inspection.service.task_from_lead`` opens the task, then records it here with ``task_id``)."""
+    (``inspection.service.task_from_lead`` opens the task, then records it here with ``task_id``);
+    ``remind`` by the enterprise portal (its warning service sends the warning the firm answers,
+    then records it here with ``warning_id``), so no reminder goes out without a warning."""
     require_role(actor, "officer", "leader", "admin")
     lead = get_lead(session, actor, lead_id)
     check_action(lead, action)
@@ -127,8 +173,10 @@ def act(session: Session, actor: Actor, lead_id: int, action: str, *, reason: st
         lead.status, lead.verdict, lead.reason = "closed", "dismissed", reason
         lead.outcome = "甄别排除"
     elif action == "remind":
+        if warning_id is None:
+            raise ValidationFailed("提醒企业须由企业端（环保e企管）发出预警", code="offsite.no_warning")
         lead.status = "reminded"
-        lead.reason = reason or "已向企业发送电子督办提醒"
+        lead.reason = f"{reason or '已向企业发送预警提醒'}（预警 {warning_id}）"
     elif action == "request_inspection":
         if task_id is None:
             raise ValidationFailed("转现场核查须由检查模块派发检查任务", code="offsite.no_task")
@@ -137,8 +185,39 @@ def act(session: Session, actor: Actor, lead_id: int, action: str, *, reason: st
         lead.status, lead.outcome = "closed", reason
     lead.updated_at = now()
     audit.record(session, actor, f"offsite.lead.{action}", "offsite_lead", lead.id,
-                 {"status": lead.status, "reason": reason, "task": lead.task_id})
+                 {"status": lead.status, "reason": reason, "task": lead.task_id, "warning": warning_id})
     return lead
+
+
+def lead_from_selfcheck(session: Session, actor: Actor | str, *, mn: str, factor: str, start: datetime,
+                        end: datetime, explanation: str, evidence: dict) -> Lead:
+    """A lead raised by the enterprise portal: a self-check reporting no problem for a period in
+    which this point's data had exceedance leads. Screened like any other lead."""
+    r = rules().leads.on(now().date())
+    p = session.execute(select(MonitoringPoint).where(MonitoringPoint.mn == mn)).scalar_one()
+    ent = p.enterprise
+    key = bool(ent.key_polluter)
+    prior = session.execute(select(func.count()).select_from(Lead).where(Lead.enterprise_id == ent.id)).scalar_one()
+    t = now()
+    lead = Lead(mn=mn, enterprise_id=ent.id, agency_id=ent.agency_id, factor=factor, detector="selfcheck",
+                start=_aware(start), end=_aware(end), score=1.0, rank_score=rank_score(r, 1.0, prior, key),
+                status="new", evidence={"explanation": explanation, "rule": {
+                    "detector": "selfcheck", "thresholds": {}, "label": DETECTOR_NAMES["selfcheck"],
+                    "source": None}, "rows": [], "query": "", **evidence},
+                repeats=0, due_at=t + timedelta(hours=r.response_hours_key if key else r.response_hours),
+                created_at=t, updated_at=t, reason="", outcome="")
+    session.add(lead)
+    session.flush()
+    audit.record(session, actor, "offsite.lead.create", "offsite_lead", lead.id,
+                 {"mn": mn, "detector": "selfcheck", "start": start.isoformat(), "end": end.isoformat()})
+    return lead
+
+
+def exceedance_leads(session: Session, enterprise_id: int, start: datetime, end: datetime) -> list[Lead]:
+    """Exceedance leads of a firm overlapping [start, end) that were not dismissed (read only)."""
+    return list(session.execute(select(Lead).where(
+        Lead.enterprise_id == enterprise_id, Lead.detector == "exceedance", Lead.start < end, Lead.end > start,
+        (Lead.verdict.is_(None)) | (Lead.verdict != "dismissed")).order_by(Lead.start)).scalars())
 
 
 def confirmed_for_planning(session: Session, actor: Actor) -> list[Lead]:

@@ -77,11 +77,16 @@ def create_app(engine: Engine | None = None) -> FastAPI:
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError):
+        retry = exc.details.get("retry_after") if exc.status == 429 and isinstance(exc.details, dict) else None
+        headers = {"retry-after": str(retry)} if retry else None
         if _wants_json(request) or request.headers.get("hx-request"):
-            return JSONResponse(exc.to_problem(), status_code=exc.status, media_type=PROBLEM)
+            return JSONResponse(exc.to_problem(), status_code=exc.status, media_type=PROBLEM, headers=headers)
         if isinstance(exc, NotAuthenticated):
             return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
-        return _error_page(request, exc)
+        response = _error_page(request, exc)
+        if headers:
+            response.headers.update(headers)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError):

@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
+from .listing import url_with
+
 TEMPLATES_DIR = Path(__file__).parent.parent / "web" / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
@@ -80,5 +82,6 @@ def fmt_money(value) -> str:
 
 
 templates.env.filters["dt"] = _fmt_dt
+templates.env.globals["url_with"] = url_with
 templates.env.filters["num"] = fmt_num
 templates.env.filters["money"] = fmt_money
