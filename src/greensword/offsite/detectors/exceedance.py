@@ -6,6 +6,8 @@ start-up/shut-down/fault episode (rules ``exceedance.by_standard``, e.g. GB 1848
 marked hours over the limit beyond that cap are judged on all their samples. A marked hour is never
 a finding by itself: only values over the limit beyond the standard's allowance are."""
 
+import numpy as np
+
 from . import episodes, finding, num
 
 NAME = "exceedance"
@@ -32,10 +34,25 @@ def _beyond_allowance(rows, limit, ref, cap: int) -> list:
     return out
 
 
+def judged_col(data, limits):
+    """``judged`` for every row of the hourly table (NaN where there is no value)."""
+    _lim, ref = data.limit_rows(limits)
+    zs = data.col("avg_zs")
+    return np.where(~np.isnan(ref) & ~np.isnan(zs), zs, data.col("avg_value"))
+
+
 def detect(data, limits, r):
     p = r.exceedance
     out = []
-    for (mn, factor), rows in data.series.items():
+    lim, ref_col = data.limit_rows(limits)
+    mask = data.valid_rows() & (judged_col(data, limits) > lim)
+    capped = [p.policy(limits.standard(mn, f)).capped_flags for mn, f in data.keys]
+    if any(capped):                 # marked hours over the limit, on points whose standard caps them
+        zs_raw = data.col("avg_zs_raw")
+        all_samples = np.where(~np.isnan(ref_col) & ~np.isnan(zs_raw), zs_raw, data.col("avg_raw"))
+        marked = (data.col("n_total") > 0) & (data.col("n_stop") * 2 >= data.col("n_total"))
+        mask = mask | (data.per_series(np.array([bool(c) for c in capped])) & marked & (all_samples > lim))
+    for (mn, factor), rows in data.where(mask):
         limit, ref = limits.get(mn, factor)
         if not limit:
             continue
