@@ -49,7 +49,7 @@ def point_status(root: Path, mns: list[str], *, today: date | None = None,
     minutes after its last hour. ``seen``: the gateway's last-seen time per MN (hj212_device),
     which also counts keep-alives (empty uploads, vendor heartbeats) that put nothing in the
     lake: a device sending only those is online, though without data."""
-    from .queries import KIND_STEP_S
+    from .lake import KIND_STEP_S
 
     today = today or now().date()
     days = [today - timedelta(days=1), today]

@@ -46,8 +46,6 @@ def factor_label(code: str) -> str:
     return f"{f.name}（{f.unit}）" if f.unit else f.name
 
 
-#: seconds between records of each kind as the standard defines them (rtd: the logger's usual 30 s)
-KIND_STEP_S = {"rtd": 30, "minute": 60, "hour": 3600, "day": 86400}
 
 
 def series(root, mn: str, *, end, hours: int = 24, max_points: int = 720) -> dict:
@@ -72,7 +70,7 @@ def series(root, mn: str, *, end, hours: int = 24, max_points: int = 720) -> dic
         if not files:
             continue
         src = "read_parquet([" + ",".join("'" + f.replace("'", "''") + "'" for f in files) + "])"
-        bucket = max(KIND_STEP_S[kind], math.ceil(hours * 3600 / max_points / 60) * 60)
+        bucket = max(lake.KIND_STEP_S[kind], math.ceil(hours * 3600 / max_points / 60) * 60)
         rows = con.execute(
             f"select factor, time_bucket(to_seconds(?::bigint), data_time) as t, avg(value), avg(zs_value) "
             f"from {src} where mn = ? and data_time > ? and data_time <= ? group by all order by factor, t",
