@@ -162,9 +162,9 @@ def test_plans_page_sort_search_filter_export(client, world, plans):
     assert names == sorted(names)
     found = _ids(client.get("/inspection/plans?q=双随机07号").text, "/inspection/plans/")
     assert [by_id[i].name for i in found] == ["2026年双随机07号"]
-    y2025 = _ids(client.get("/inspection/plans?year=2025&mode=joint&size=500").text, "/inspection/plans/")
-    assert y2025 and all(by_id[i].period_start.year == 2025 and by_id[i].mode == "joint" for i in y2025)
-    assert len(y2025) == sum(1 for x in plans if x.period_start.year == 2025 and x.mode == "joint")
+    y2026 = _ids(client.get("/inspection/plans?year=2026&mode=routine&size=500").text, "/inspection/plans/")
+    assert y2026 and all(by_id[i].period_start.year == 2026 and by_id[i].mode == "routine" for i in y2026)
+    assert len(y2026) == sum(1 for x in plans if x.period_start.year == 2026 and x.mode == "routine")
     rows = _csv_rows(client.get("/inspection/plans.csv?status=draft"))
     assert len(rows) - 1 == sum(1 for x in plans if x.status == "draft") and {r[6] for r in rows[1:]} == {"待抽取"}
     x = _xlsx_rows(client.get("/inspection/plans.xlsx"))
