@@ -110,22 +110,28 @@ def user_token(username: str, password: Annotated[str, typer.Option(prompt=True,
 
 
 @app.command("serve")
-def serve(host: str | None = None, port: int | None = None) -> None:
-    """Serve the web console and API (and the HJ 212 gateway when that domain provides one)."""
+def serve(host: str | None = None, port: int | None = None,
+          workers: Annotated[int | None, typer.Option(help="Web工作进程数，默认每个CPU核一个（GREENSWORD_WORKERS）")] = None,
+          ) -> None:
+    """Serve the web console and API in several worker processes (and the HJ 212 gateway, once,
+    in this process, when that domain provides one)."""
     import uvicorn
 
     from .settings import get_settings
-    from .web.app import create_app
 
     s = get_settings()
+    n = workers if workers and workers > 0 else s.worker_count
     stop = None
     if importlib.util.find_spec("greensword.hj212.gateway") is not None:
         gateway = importlib.import_module("greensword.hj212.gateway")
         if hasattr(gateway, "start_in_thread"):
             stop = gateway.start_in_thread(s)
             console.print(f"HJ 212 数据网关：tcp://{s.gateway_host}:{s.gateway_port}")
+    console.print(f"Web 控制台：{n} 个工作进程")
     try:
-        uvicorn.run(create_app(), host=host or s.host, port=port or s.port, log_level="info")
+        # an import string and a factory: each worker process builds its own app and engine
+        uvicorn.run("greensword.web.app:create_app", factory=True, host=host or s.host, port=port or s.port,
+                    workers=n, log_level="info")
     finally:
         if stop is not None:
             stop()

@@ -20,6 +20,15 @@ class Settings(BaseSettings):
     evidence_dir: Path | None = None
     host: str = "127.0.0.1"
     port: int = 8000
+    #: Web server worker processes on this host; 0 means one per CPU core. Everything a request
+    #: relies on between requests (sessions, CSRF key, rate limits, login throttling, cached
+    #: figures' validity) is shared through the database or data_dir, so workers and hosts behind
+    #: a load balancer agree.
+    workers: int = 0
+    #: Database connections each worker keeps open (PostgreSQL), and how many more it may open
+    #: under a burst before requests wait.
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 9212
     #: Absolute lifetime of a console session (one working day), whatever its use.
@@ -52,6 +61,12 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     #: Where the front-end vendor libraries (htmx, ECharts) are installed by the setup command.
     vendor_dir: Path = Field(default=Path("var/vendor/node_modules"))
+
+    @property
+    def worker_count(self) -> int:
+        import os
+
+        return self.workers if self.workers > 0 else max(1, os.cpu_count() or 1)
 
     @property
     def sqlalchemy_url(self) -> str:

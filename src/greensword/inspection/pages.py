@@ -2,12 +2,15 @@
 page, statistics, and the public results page (no login, no personal data)."""
 
 from datetime import date, datetime
+from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from ..core.errors import DomainError, ValidationFailed
+from ..core.errors import DomainError, NotFound, ValidationFailed
 from ..core.pagination import PageParams
 from ..core.timeutil import now
 from ..registry import service as registry
@@ -17,7 +20,7 @@ from ..webkit.flash import error_query
 from ..webkit.listing import List, csv_response, xlsx_response
 from ..webkit.templating import NavItem, add_nav, render
 from . import service
-from .models import Amendment, Record
+from .models import Amendment, Evidence, Record
 
 router = APIRouter(include_in_schema=False)
 add_nav(NavItem("双随机检查", "/inspection/plans", roles=("leader", "admin", "reviewer", "evaluator"), order=30),
@@ -163,48 +166,113 @@ def tasks_export(request: Request, fmt: str, db: DB, actor: CurrentActor, args: 
     return _export(request, fmt, f"检查任务-{now():%Y%m%d}", "检查任务", TASK_HEADER, rows, total)
 
 
-def _task_ctx(db, actor, task, error: str = "") -> dict:
+def _task_ctx(db, actor, task, error: str = "", typed=None) -> dict:
     record = db.execute(select(Record).where(Record.task_id == task.id)).scalar_one_or_none()
     amendments = []
     if record is not None:
         amendments = list(db.execute(select(Amendment).where(Amendment.record_id == record.id)
                                      .order_by(Amendment.id)).scalars())
+    evidence = [(e, service.kind_of(e.mime)) for e in service.evidence_of(db, task)]
     return {"task": task, "record": record, "items": service.checklist_for(task.enterprise.industry_code).items,
-            "evidence": service.evidence_of(db, task), "officers": _names(db, task.officer_ids),
-            "sources": service.SOURCES, "amendments": amendments, "error": error}
+            "evidence": evidence, "officers": _names(db, task.officer_ids),
+            "sources": service.SOURCES, "amendments": amendments, "error": error, "typed": typed,
+            "low_accuracy": service.GPS_LOW_ACCURACY_M}
+
+
+def _wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
 
 
 @router.get("/inspection/tasks/{task_id}")
-def task_page(request: Request, task_id: int, db: DB, actor: CurrentActor):
+def task_page(request: Request, task_id: int, db: DB, actor: CurrentActor, saved: int = 0):
     task = service.get_task(db, actor, task_id)
-    return render(request, "inspection/task.html", _task_ctx(db, actor, task))
+    return render(request, "inspection/task.html", {**_task_ctx(db, actor, task), "just_saved": bool(saved)})
 
 
-def _back(request: Request, db, actor, task_id: int, action):
+def _back(request: Request, db, actor, task_id: int, action, typed=None, done=""):
+    """Run ``action`` on the task; errors are shown on the page (or as JSON to the page's
+    scripts) with nothing changed, success goes back to the page (``done`` is the JSON answer's
+    message)."""
     task = service.get_task(db, actor, task_id)
     try:
-        action(task)
+        result = action(task)
     except DomainError as exc:
         db.rollback()
+        if _wants_json(request):
+            return JSONResponse({"code": exc.code, "message": exc.message}, status_code=exc.status)
         task = service.get_task(db, actor, task_id)
-        return render(request, "inspection/task.html", _task_ctx(db, actor, task, exc.message), status_code=exc.status)
-    return RedirectResponse(f"/inspection/tasks/{task_id}", status_code=303)
+        return render(request, "inspection/task.html", _task_ctx(db, actor, task, exc.message, typed),
+                      status_code=exc.status)
+    if _wants_json(request):
+        saved = getattr(result, "saved_at", None)
+        return JSONResponse({"ok": True, "message": done,
+                             "saved_at": saved.isoformat() if saved else None,
+                             "saved_text": saved.strftime("%H:%M:%S") if saved else None})
+    return RedirectResponse(f"/inspection/tasks/{task_id}{'?saved=1' if done == '已保存' else ''}", status_code=303)
 
 
 @router.post("/inspection/tasks/{task_id}/record")
 async def task_save(request: Request, task_id: int, db: DB, actor: CurrentActor):
     form = await request.form()
     checklist = {k[5:]: v for k, v in form.items() if k.startswith("item-") and v}
-    return _back(request, db, actor, task_id, lambda t: service.save_record(
-        db, actor, t, checklist=checklist, findings=str(form.get("findings", "")),
-        violation=form.get("violation") == "1", location=str(form.get("location", "")),
-        checked_at=now()))
+
+    def act(t):
+        pos = service.position(form.get("gps_lat"), form.get("gps_lon"), form.get("gps_accuracy"), form.get("gps_at"))
+        return service.save_record(db, actor, t, checklist=checklist, findings=str(form.get("findings", "")),
+                                   violation=form.get("violation") == "1", location=str(form.get("location", "")),
+                                   checked_at=now(), position=pos)
+    return _back(request, db, actor, task_id, act, typed=dict(form.multi_items()), done="已保存")
 
 
 @router.post("/inspection/tasks/{task_id}/sign")
-def task_sign(request: Request, task_id: int, db: DB, actor: CurrentActor, role: str = Form(...),
-              name: str = Form("")):
-    return _back(request, db, actor, task_id, lambda t: service.sign(db, actor, t, role=role, name=name))
+async def task_sign(request: Request, task_id: int, db: DB, actor: CurrentActor, role: str = Form(...),
+                    name: str = Form(""), png: UploadFile | None = None):
+    data = await png.read(service.field.SIGNATURE_MAX_BYTES + 1) if png is not None else b""
+
+    def act(t):
+        return service.sign(db, actor, t, role=role, name=name, png=data, officer_names=_names(db, t.officer_ids))
+    return _back(request, db, actor, task_id, act, done=f"{name.strip()} 已签名")
+
+
+@router.post("/inspection/tasks/{task_id}/unsign")
+def task_unsign(request: Request, task_id: int, db: DB, actor: CurrentActor, sha: str = Form(...)):
+    return _back(request, db, actor, task_id, lambda t: service.unsign(db, actor, t, sha=sha), done="签名已撤回")
+
+
+@router.get("/inspection/tasks/{task_id}/signatures/{sha}.png")
+def signature_image(task_id: int, sha: Annotated[str, PathParam(pattern="^[0-9a-f]{64}$")], db: DB,
+                    actor: CurrentActor):
+    """A drawn signature, to whoever may see the record."""
+    task = service.get_task(db, actor, task_id)
+    record = db.execute(select(Record).where(Record.task_id == task.id)).scalar_one_or_none()
+    data = service.signature_png(record.signatures if record else [], sha)
+    return Response(data, media_type="image/png", headers={"Cache-Control": "private, no-store"})
+
+
+#: evidence up to this size is re-hashed when served; larger files (video) are streamed as stored
+_VERIFY_MAX = 32 * 1024 * 1024
+
+
+@router.get("/inspection/tasks/{task_id}/evidence/{evidence_id}")
+def evidence_file(task_id: int, evidence_id: int, db: DB, actor: CurrentActor, download: int = 0):
+    """An evidence file, to whoever may see the record: images, PDFs and video inline with the
+    type told from their bytes; anything else as a download."""
+    task = service.get_task(db, actor, task_id)
+    ev = db.get(Evidence, evidence_id)
+    if ev is None or ev.task_id != task.id:
+        raise NotFound("该检查任务没有这个证据文件", code="inspection.evidence_not_found")
+    path = service.evidence_path(ev.sha256)
+    if not path.exists():
+        raise NotFound("证据文件不在存储中", code="inspection.evidence_missing")
+    with open(path, "rb") as fh:
+        mime = service.sniff(fh.read(16))
+    inline = mime != "application/octet-stream" and not download
+    disposition = f"{'inline' if inline else 'attachment'}; filename*=UTF-8''{quote(ev.filename)}"
+    headers = {"Content-Disposition": disposition, "Cache-Control": "private, no-store"}
+    if ev.size > _VERIFY_MAX:
+        return FileResponse(path, media_type=mime, headers=headers)
+    data = service.EVIDENCE.read(ev.sha256, code="inspection.evidence_tampered", what="证据文件")
+    return Response(data, media_type=mime, headers=headers)
 
 
 @router.post("/inspection/tasks/{task_id}/submit")

@@ -24,12 +24,19 @@ def server_key() -> bytes:
     if cached:
         return cached
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    if not path.exists():
+        # written aside and linked into place: a worker starting at the same moment sees either
+        # no file or the whole key, never an empty one, and the first link wins
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_urlsafe(48))
-    except FileExistsError:
-        pass
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
     key = path.read_text().strip().encode()
     _keys[str(path)] = key
     return key
