@@ -60,6 +60,7 @@ def test_corrected_value_is_judged_not_raw(monkeypatch):
     rows = [row(h, value=raw, zs=zs) for h in range(6)]
     assert exceedance.detect(data(rows), lim, R) == []
     monkeypatch.setattr(exceedance, "judged", lambda x, ref: x.avg_value)
+    monkeypatch.setattr(exceedance, "judged_col", lambda d, limits: d.col("avg_value"))
     assert exceedance.detect(data(rows), lim, R), "judging raw values must raise a finding here"
 
 

@@ -148,6 +148,13 @@ def orders(session: Session, enterprise_ids: Iterable[int] | None = None) -> lis
     return out
 
 
+def stage_names() -> dict[str, str]:
+    """Case stage → zh-CN name (for pages of other domains that list a firm's cases)."""
+    from .workflow import STAGES
+
+    return dict(STAGES)
+
+
 @dataclass(frozen=True)
 class PenaltyRef:
     """A penalty decision as the enterprise's credit record reads it."""

@@ -44,3 +44,42 @@ def factor_label(code: str) -> str:
     if f is None:
         return factor_name(code)
     return f"{f.name}（{f.unit}）" if f.unit else f.name
+
+
+def point_status(mns: list[str], *, seen: dict | None = None) -> dict:
+    """Latest values and online state of each MN (see hj212.console.point_status), for the
+    enterprise portal's home page."""
+    from ..settings import get_settings
+    from .console import point_status as _status
+
+    return _status(get_settings().lake_path, mns, seen=seen)
+
+
+def recent_hours(mn: str, factors: list[str], *, hours: int = 48) -> dict[str, list[tuple[str, float]]]:
+    """Hourly means (corrected value where the device sends one) of the last ``hours`` hours per
+    factor, from the minute and real-time partitions of the lake: {factor: [(\"MM-DD HH:00\", mean)]}."""
+    from datetime import timedelta
+
+    import duckdb
+
+    from ..core.timeutil import now
+    from ..settings import get_settings
+    from .console import _src
+
+    if not factors:
+        return {}
+    t = now().replace(tzinfo=None)
+    days = [(t - timedelta(hours=hours)).date() + timedelta(days=i)
+            for i in range((t.date() - (t - timedelta(hours=hours)).date()).days + 1)]
+    out: dict[str, list[tuple[str, float]]] = {f: [] for f in factors}
+    src = _src(get_settings().lake_path, "minute", days) or _src(get_settings().lake_path, "rtd", days)
+    if src is None:
+        return out
+    rows = duckdb.connect().execute(
+        f"select factor, strftime(date_trunc('hour', data_time), '%m-%d %H:00') h, avg(coalesce(zs_value, value)) "
+        f"from {src} where mn = ? and factor in (select unnest(?)) and data_time >= ? "
+        f"group by factor, h order by factor, h", [mn, factors, t - timedelta(hours=hours)]).fetchall()
+    for factor, h, v in rows:
+        if v is not None:
+            out[factor].append((h, round(float(v), 3)))
+    return out

@@ -1,6 +1,8 @@
 """The device's own hourly (2061) or daily (2031) average does not match the minute data it should
 summarise: one of the two series was altered."""
 
+import numpy as np
+
 from . import episodes, finding, mean, thresholds
 
 NAME = "aggregate_mismatch"
@@ -10,7 +12,11 @@ def detect(data, limits, r):
     p = r.aggregate_mismatch
     min_hours = r.validity.versions[-1].hours_per_valid_day
     out = []
-    for (mn, factor), rows in data.series.items():
+    dev, avg, n_valid = data.col("dev_value"), data.col("avg_value"), data.col("n_valid")
+    off_col = ((data.col("source") == "both") & (n_valid * data.col("interval") >= p.min_covered_minutes)
+               & (n_valid >= data.col("n_total")) & (np.abs(dev - avg) > p.tolerance * np.maximum(np.abs(avg), p.abs_floor)))
+    daily = data.per_series([k in data.days for k in data.keys])
+    for (mn, factor), rows in data.where(off_col | daily):
         def off(x):
             if x.source != "both" or x.dev_value is None or x.avg_value is None:
                 return False

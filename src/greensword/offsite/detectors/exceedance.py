@@ -2,6 +2,8 @@
 standard requires it — consecutive hours grouped into one episode. Hours flagged F/M/C (start-up,
 shut-down, maintenance, calibration) are not valid data and are never judged (标记规则)."""
 
+import numpy as np
+
 from . import episodes, finding
 
 NAME = "exceedance"
@@ -11,10 +13,18 @@ def judged(x, ref):
     return x.avg_zs if ref is not None and x.avg_zs is not None else x.avg_value
 
 
+def judged_col(data, limits):
+    """``judged`` for every row of the hourly table (NaN where there is no value)."""
+    _lim, ref = data.limit_rows(limits)
+    zs = data.col("avg_zs")
+    return np.where(~np.isnan(ref) & ~np.isnan(zs), zs, data.col("avg_value"))
+
+
 def detect(data, limits, r):
     p = r.exceedance
     out = []
-    for (mn, factor), rows in data.series.items():
+    lim, _ref = data.limit_rows(limits)
+    for (mn, factor), rows in data.where(data.valid_rows() & (judged_col(data, limits) > lim)):
         limit, ref = limits.get(mn, factor)
         if not limit:
             continue

@@ -3,9 +3,33 @@ hourly value — and without a stop or maintenance mark; long gaps = device offl
 
 from datetime import timedelta
 
+import numpy as np
+
 from . import HOUR, Finding, thresholds
 
 NAME = "missing_data"
+
+
+def _candidates(data, lo, hi) -> list[str]:
+    """Points with at least one hour in [max(lo, first data), hi) that is neither valid nor marked
+    stop/maintenance on any factor (column test; only these points are walked hour by hour)."""
+    names, mn_of = data.mn_rows()
+    hours = data.col("hour").astype("datetime64[h]").astype(np.int64)
+    if not len(hours):
+        return []
+    first = np.full(len(names), np.iinfo(np.int64).max)
+    np.minimum.at(first, mn_of, hours)
+    lo_h, hi_h = (np.datetime64(t, "us") for t in (lo, hi))
+    if lo_h != lo_h.astype("datetime64[h]") or hi_h != hi_h.astype("datetime64[h]"):
+        return list(data.mns)                                # not on the hour: walk every point
+    start = np.maximum(first, lo_h.astype("datetime64[h]").astype(np.int64))
+    end = hi_h.astype("datetime64[h]").astype(np.int64)
+    good = data.valid_rows() | (data.col("n_stop") > 0) | (data.col("n_maint") > 0)
+    pairs = np.unique(np.stack([mn_of[good], hours[good]]), axis=1)          # distinct (point, good hour)
+    inside = (pairs[1] >= start[pairs[0]]) & (pairs[1] < end)
+    covered = np.bincount(pairs[0][inside], minlength=len(names))
+    gaps = {names[i] for i in np.flatnonzero(covered < np.maximum(end - start, 0))}
+    return [mn for mn in data.mns if mn in gaps]
 
 
 def detect(data, limits, r):
@@ -15,7 +39,7 @@ def detect(data, limits, r):
         return out
     lo, hi = data.window or (min(x.hour for s in data.series.values() for x in s),
                              max(x.hour for s in data.series.values() for x in s) + HOUR)
-    for mn in data.mns:
+    for mn in _candidates(data, lo, hi):
         ok, excused, seen = set(), set(), set()
         for f in data.factors(mn):
             for x in data.series[(mn, f)]:

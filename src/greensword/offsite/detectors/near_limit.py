@@ -4,7 +4,7 @@ real process (a plant genuinely running close to its limit still varies hour to 
 from collections import defaultdict
 
 from . import cv, finding, median, thresholds
-from .exceedance import judged
+from .exceedance import judged, judged_col
 
 NAME = "near_limit"
 
@@ -13,7 +13,10 @@ def detect(data, limits, r):
     p = r.near_limit
     lo, hi = p.band
     out = []
-    for (mn, factor), rows in data.series.items():
+    lim, _ref = data.limit_rows(limits)
+    v = judged_col(data, limits)
+    in_band = data.valid_rows() & data.window_rows() & (lo * lim <= v) & (v < hi * lim)
+    for (mn, factor), rows in data.where(in_band, min_count=p.min_hours):
         limit, ref = limits.get(mn, factor)
         if not limit:
             continue

@@ -10,7 +10,10 @@ NAME = "o2_dilution"
 def detect(data, limits, r):
     p = r.o2_dilution
     out = []
-    for (mn, factor), rows in data.series.items():
+    checked, bad_n = data.col("n_zs_checked"), data.col("n_zs_bad")
+    o2 = data.per_series([f == O2 for _mn, f in data.keys])
+    for (mn, factor), rows in data.where(o2 | ((checked > 0) & (bad_n >= p.mismatch_min_share * checked)
+                                              & data.valid_rows())):
         if factor == O2:
             running = [x for x in rows if data.valid(x) and x.n_stop == 0 and x.avg_value is not None
                        and x.avg_value < p.max_o2]

@@ -10,7 +10,7 @@ NAME = "out_of_range"
 def detect(data, limits, r):
     p = r.out_of_range
     out = []
-    for (_mn, factor), rows in data.series.items():
+    for (_mn, factor), rows in data.where(data.col("n_out") > 0):
         for ep in episodes(rows, lambda x: x.n_out > 0):
             lo = min((x.min_raw for x in ep if x.min_raw is not None), default=None)
             hi = max((x.max_raw for x in ep if x.max_raw is not None), default=None)

@@ -2,6 +2,8 @@
 normally (flow at its usual level, oxygen not raised) and no stop flag — not a start-up, not a
 low-load period (flow falls with it), not a shut-down (flagged F)."""
 
+import numpy as np
+
 from . import HOUR, O2, finding, median, thresholds
 
 NAME = "sudden_drop"
@@ -11,7 +13,12 @@ def detect(data, limits, r):
     p = r.sudden_drop
     rise = r.o2_dilution.min_rise
     out = []
-    for (mn, factor), rows in data.series.items():
+    lim, _ref = data.limit_rows(limits)
+    avg = data.col("avg_value")
+    running = data.valid_rows() & ~np.isnan(avg) & (data.col("n_stop") == 0)
+    earlier = data.max_before(np.where(running, avg, np.nan))   # no recent level can exceed this
+    drop = running & (data.col("n_out") == 0) & (avg < p.ratio * earlier) & (lim != 0) & ~np.isnan(lim)
+    for (mn, factor), rows in data.where(drop):
         limit, _ = limits.get(mn, factor)
         if not limit:
             continue
