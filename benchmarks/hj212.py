@@ -101,21 +101,31 @@ def parse_cli_vs_naive(n: int) -> None:
 def parser_rate(n: int = 60_000) -> None:
     from collections import Counter
 
+    from greensword.hj212 import codec
     from greensword.hj212.crc import HAVE_C
 
     frames = _frames(200, 20)
     sizes = sorted(len(f) for f in frames)
     mix = Counter(parse(f).cn for f in frames)
     reps = max(1, n // len(frames))
-    t, c = time.perf_counter(), time.process_time()
-    for _ in range(reps):
-        for f in frames:
-            parse(f)
-    dt, dc = time.perf_counter() - t, time.process_time() - c
-    print(f"codec: {reps * len(frames) / dc:,.0f} packets/s per core (CPU time; {reps * len(frames) / dt:,.0f}/s wall) "
-          f"on {len(frames)} packets of 100 gas (5 factors) and 100 water (5 factors) devices, "
-          f"CN mix {dict(mix)}, {sizes[0]}–{sizes[-1]} bytes, median {sizes[len(sizes) // 2]}; "
-          f"C CRC {'on' if HAVE_C else 'off (pure Python)'}")
+    c_scan = codec._c
+    for label, c in (("C fast path", c_scan), ("pure Python (no C extension)", None)):
+        if label.startswith("C") and c is None:
+            continue
+        codec._c = c
+        try:
+            t, cpu = time.perf_counter(), time.process_time()
+            for _ in range(reps if c is not None else max(1, reps // 3)):
+                for f in frames:
+                    parse(f)
+            dt, dc = time.perf_counter() - t, time.process_time() - cpu
+        finally:
+            codec._c = c_scan
+        done = (reps if c is not None else max(1, reps // 3)) * len(frames)
+        print(f"codec, {label}: {done / dc:,.0f} packets/s per core (CPU time; {done / dt:,.0f}/s wall) "
+              f"on {len(frames)} packets of 100 gas (5 factors) and 100 water (5 factors) devices, "
+              f"CN mix {dict(mix)}, {sizes[0]}–{sizes[-1]} bytes, median {sizes[len(sizes) // 2]}; "
+              f"C CRC {'on' if HAVE_C else 'off'}")
 
 
 def _rules_override(data_dir: Path) -> None:

@@ -26,7 +26,7 @@ if [ "${#need_build[@]}" -gt 0 ]; then
 fi
 
 stamp=".venv/.installed-$mode"
-built() { ls src/greensword/hj212/_crc.*.so >/dev/null 2>&1; }
+built() { ls src/greensword/hj212/_crc.*.so src/greensword/hj212/_scan.*.so >/dev/null 2>&1; }
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ setup.py -nt "$stamp" ] || ! built; then
   echo "== installing Python dependencies ($mode)"
   .venv/bin/python -m pip install --quiet --upgrade pip

@@ -115,3 +115,48 @@ def actor(session, w, username: str) -> Actor:
 
     user = session.execute(select(User).where(User.username == username)).scalar_one()
     return auth.actor_for(session, user)
+
+
+def png_bytes(width: int, height: int, pixel, *, filt: int = 0) -> bytes:
+    """An RGBA PNG drawn by ``pixel(x, y) -> (r, g, b, a)``; every row written with filter
+    ``filt`` (0 None, 1 Sub, 2 Up; 3 Average and 4 Paeth are written as the raw bytes' filter)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    raw, prev = bytearray(), bytes(width * 4)
+    for y in range(height):
+        line = bytes(c for x in range(width) for c in pixel(x, y))
+        if filt == 0:
+            out = line
+        elif filt == 1:
+            out = bytes((line[i] - (line[i - 4] if i >= 4 else 0)) & 255 for i in range(len(line)))
+        elif filt == 2:
+            out = bytes((line[i] - prev[i]) & 255 for i in range(len(line)))
+        elif filt == 3:
+            out = bytes((line[i] - (((line[i - 4] if i >= 4 else 0) + prev[i]) >> 1)) & 255 for i in range(len(line)))
+        else:
+            def paeth(a, b, c):
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                return a if pa <= pb and pa <= pc else b if pb <= pc else c
+            out = bytes((line[i] - paeth(line[i - 4] if i >= 4 else 0, prev[i], prev[i - 4] if i >= 4 else 0)) & 255
+                        for i in range(len(line)))
+        raw += bytes([filt]) + out
+        prev = line
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(bytes(raw))) + chunk(b"IEND", b"")
+
+
+def signature_png(width: int = 240, height: int = 90, *, filt: int = 1, ink: bool = True) -> bytes:
+    """A drawn signature as the signature pad sends it: dark strokes (a wave and a line) on a
+    transparent background. ``ink=False`` gives the empty pad."""
+    import math
+
+    def pixel(x, y):
+        on = ink and (abs(y - (height / 2 + height / 4 * math.sin(x / 12))) < 2
+                      or (y == height - 15 and width // 5 < x < width - 20))
+        return (17, 17, 17, 255) if on else (0, 0, 0, 0)
+    return png_bytes(width, height, pixel, filt=filt)

@@ -11,7 +11,7 @@ from greensword.cases.service import document_bytes
 from greensword.inspection import service as inspection
 from greensword.inspection.models import Task
 from tests.browser import browser_page, live_server, login
-from tests.factories import actor
+from tests.factories import actor, signature_png
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +27,7 @@ def _violation_record(db, world, county):
     inspection.save_record(db, off, task, checklist={c: "ok" for c in items}, violation=True,
                            findings="二氧化硫排放浓度超过排放标准0.3倍")
     for role, name in (("officer", "甲"), ("officer", "乙"), ("enterprise", "丙")):
-        inspection.sign(db, off, task, role=role, name=name)
+        inspection.sign(db, off, task, role=role, name=name, png=signature_png())
     inspection.submit(db, off, task)
     db.commit()
     return task

@@ -8,7 +8,7 @@ from greensword.complaint.models import Complaint
 from greensword.inspection import service as inspection
 from greensword.inspection.models import Task
 from tests.browser import browser_page, live_server, login
-from tests.factories import actor
+from tests.factories import actor, signature_png
 
 pytestmark = pytest.mark.browser
 
@@ -54,7 +54,7 @@ def test_public_complaint_to_task_to_record_to_reply(app, db, world):
         items = {i.code: "ok" for i in inspection.checklist_for(task.enterprise.industry_code).items}
         inspection.save_record(db, off, task, checklist=items, violation=True, findings="除尘设施未运行，烟气黑度超标")
         for role, name in (("officer", "甲"), ("officer", "乙"), ("enterprise", "丙")):
-            inspection.sign(db, off, task, role=role, name=name)
+            inspection.sign(db, off, task, role=role, name=name, png=signature_png())
         inspection.submit(db, off, task)
         db.commit()
 

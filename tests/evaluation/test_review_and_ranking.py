@@ -8,7 +8,7 @@ from greensword.core.errors import Conflict, IllegalTransition, PermissionDenied
 from greensword.evaluation import service as ev
 from greensword.review import service as review
 from greensword.review.models import ReviewFile
-from tests.factories import actor
+from tests.factories import actor, signature_png
 
 pytestmark = pytest.mark.db
 
@@ -58,7 +58,8 @@ def test_review_round_draw_score_appeal_publish(db, world):
                           else actor(db, world, "reviewer-330000"), f.id, deductions={}, vetoes=[])
     with pytest.raises(ValidationFailed):
         review.score_file(db, reviewer, f.id, deductions={"record": 99}, vetoes=[])
-    review.score_file(db, reviewer, f.id, deductions={"record": 5, "remedy": 2}, vetoes=[], on=date(2026, 7, 1))
+    review.score_file(db, reviewer, f.id, deductions={"record": 5, "remedy": 2}, vetoes=[], on=date(2026, 7, 1),
+                      reasons={"record": "笔录缺当事人签名", "remedy": "未告知救济途径"})
     assert f.score == 93.0
     g = files[1]
     review.score_file(db, actor(db, world, g.reviewer), g.id, deductions={}, vetoes=["notice"], on=date(2026, 7, 1))
@@ -75,10 +76,12 @@ def test_review_round_draw_score_appeal_publish(db, world):
         review.score_file(db, reviewer, f.id, deductions={}, vetoes=[])      # first reviewer can no longer change it
     with pytest.raises(PermissionDenied):
         review.decide_appeal(db, reviewer, f.id, deductions={}, vetoes=[])
-    review.decide_appeal(db, actor(db, world, f.second_reviewer), f.id, deductions={"remedy": 2}, vetoes=[])
+    review.decide_appeal(db, actor(db, world, f.second_reviewer), f.id, deductions={"remedy": 2}, vetoes=[],
+                        reasons={"remedy": "未告知救济途径"})
     assert (f.score, f.final_score) == (93.0, 98.0)
     for h in files[2:]:
-        review.score_file(db, actor(db, world, h.reviewer), h.id, deductions={"archive": 1}, vetoes=[])
+        review.score_file(db, actor(db, world, h.reviewer), h.id, deductions={"archive": 1}, vetoes=[],
+                          reasons={"archive": "卷内目录缺页码"})
     review.publish(db, admin, rnd)
     res = {r["division_code"]: r for r in review.unit_results(db, rnd)}
     assert res[unit.division_code]["files"] == 2
@@ -183,7 +186,7 @@ def test_individuals_count_only_the_years_inspections(db, world):
     items = [i.code for i in inspection.checklist_for(task.enterprise.industry_code).items]
     inspection.save_record(db, off, task, checklist={c: "ok" for c in items}, violation=False, findings="无")
     for role, name in (("officer", "甲"), ("officer", "乙"), ("enterprise", "丙")):
-        inspection.sign(db, off, task, role=role, name=name)
+        inspection.sign(db, off, task, role=role, name=name, png=signature_png())
     inspection.submit(db, off, task)
     rec = db.execute(select(Record).where(Record.task_id == task.id)).scalar_one()
     rec.checked_at = datetime(2025, 11, 20, 10, tzinfo=TZ)

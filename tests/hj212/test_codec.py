@@ -213,3 +213,14 @@ def test_fast_crc_equals_the_standards_loop(data):
     from greensword.hj212.crc import crc16_loop
 
     assert crc16(data) == crc16_loop(data)
+
+
+def test_decode_cp_keeps_a_plain_item_and_a_factor_of_the_same_name():
+    """``DataTime=…;DataTime-Rtd=1`` used to crash ``hj212 parse`` (TypeError): the later item
+    keeps its literal key, nothing is lost, whichever comes first."""
+    from greensword.hj212.codec import decode_cp
+
+    assert decode_cp({"DataTime": "20240615145547", "DataTime-Rtd": "1", "a1-Rtd": "2", "DataTime-Flag": "N"}) == {
+        "DataTime": "2024-06-15T14:55:47+08:00", "DataTime-Rtd": 1, "a1": {"Rtd": 2}, "DataTime-Flag": "N"}
+    assert decode_cp({"DataTime-Rtd": "1", "DataTime": "20240615145547", "DataTime-Flag": "N"}) == {
+        "DataTime-Rtd": 1, "DataTime": "2024-06-15T14:55:47+08:00", "DataTime-Flag": "N"}

@@ -119,12 +119,22 @@ def test_quirk_counts_keep_first_and_last_seen():
 # --- the fast path gives exactly what the item-by-item path gives -----------------------------
 
 def _slow(raw: bytes, tolerant: bool):
-    fast = codec._fast_segment
-    codec._fast_segment = lambda *a: None
+    fast, c = codec._fast_segment, codec._c
+    codec._fast_segment, codec._c = (lambda *a: None), None
     try:
         return parse(raw, tolerant=tolerant)
     finally:
-        codec._fast_segment = fast
+        codec._fast_segment, codec._c = fast, c
+
+
+def _py_fast(raw: bytes, tolerant: bool):
+    """The Python fast path (the C one switched off)."""
+    c = codec._c
+    codec._c = None
+    try:
+        return parse(raw, tolerant=tolerant)
+    finally:
+        codec._c = c
 
 
 def _outcome(fn, raw, tolerant):
@@ -155,7 +165,7 @@ def test_fast_path_agrees_with_the_exact_path(qn, cn, flag, st_, items, defect, 
         items.insert(min(defect[1], len(items)), defect[0])
     body = "".join((seps[i] if i else "") + item for i, item in enumerate(items))
     raw = frame(f"QN={qn};ST={st_};CN={cn};PW=123456;MN=010000A8937C7028746487C3;Flag={flag};CP=&&{body}&&")
-    assert _outcome(parse, raw, tolerant) == _outcome(_slow, raw, tolerant)
+    assert _outcome(parse, raw, tolerant) == _outcome(_py_fast, raw, tolerant) == _outcome(_slow, raw, tolerant)
 
 
 def test_fast_path_is_taken_for_ordinary_packets():
@@ -167,13 +177,17 @@ def test_fast_path_is_taken_for_ordinary_packets():
         calls.append(r is not None)
         return r
 
-    codec._fast_segment = spy
+    codec._fast_segment, c = spy, codec._c
+    codec._c = None
     try:
         parse(_raw())
         parse(_raw(cp="DataTime=20240229145547;a21026-Rtd=1"))
     finally:
-        codec._fast_segment = fast
+        codec._fast_segment, codec._c = fast, c
     assert calls == [True, True]
+    if codec._c is not None:            # and the C fast path takes them as well
+        assert codec.c_scan(_raw()) is not None
+        assert codec.c_scan(_raw(cp="DataTime=20240229145547;a21026-Rtd=1")) is not None
 
 
 def test_gateway_counts_quirks_per_device_and_heartbeats_keep_it_online(world, db, engine, tmp_path):
@@ -226,4 +240,4 @@ def test_point_page_lists_quirks_and_online_from_heartbeats(client, world, db):
     assert r.status_code == 200
     assert html.escape(QUIRKS["empty_upload"]) in r.text and "2026-01-05 10:00:00" in r.text and "2026-01-05 10:05:00" in r.text
     assert QUIRKS["qn_14"] in r.text
-    assert "在线" in r.text and "离线" not in r.text.split("状态")[1][:200]
+    assert '<span class="badge green">在线</span>' in r.text and '<span class="badge amber">离线</span>' not in r.text

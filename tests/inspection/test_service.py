@@ -7,7 +7,7 @@ from sqlalchemy import select
 from greensword.core.errors import Conflict, IllegalTransition, ValidationFailed
 from greensword.inspection import service
 from greensword.inspection.models import CaseReferral, Snapshot, Task
-from tests.factories import actor
+from tests.factories import actor, signature_png
 
 pytestmark = pytest.mark.db
 
@@ -120,16 +120,16 @@ def test_record_flow_resumable_upload_submit_immutable_amend(db, world, county):
     assert len(service.evidence_of(db, task)) == 1
     with pytest.raises(ValidationFailed):
         service.submit(db, officer, task)                       # no signatures yet
-    service.sign(db, officer, task, role="officer", name="执法员甲")
-    service.sign(db, officer, task, role="officer", name="执法员乙")
-    service.sign(db, officer, task, role="enterprise", name="企业代表丙")
+    service.sign(db, officer, task, role="officer", name="执法员甲", png=signature_png())
+    service.sign(db, officer, task, role="officer", name="执法员乙", png=signature_png())
+    service.sign(db, officer, task, role="enterprise", name="企业代表丙", png=signature_png())
     r = service.submit(db, officer, task)
     assert r.status == "submitted" and r.record_hash and task.status == "submitted"
     assert db.execute(select(CaseReferral).where(CaseReferral.record_id == r.id)).scalar_one()
     with pytest.raises(IllegalTransition):
         service.save_record(db, officer, task, checklist={}, findings="改", violation=False)
     with pytest.raises(IllegalTransition):
-        service.sign(db, officer, task, role="officer", name="执法员丁")
+        service.sign(db, officer, task, role="officer", name="执法员丁", png=signature_png())
     with pytest.raises(IllegalTransition):
         service.start_upload(db, officer, task, sha256_hex="0" * 64, size=3, filename="late.jpg")
     service.amend(db, officer, task, "补正：检查地点门牌号应为 18 号")

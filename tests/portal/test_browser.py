@@ -53,3 +53,44 @@ def test_decision_served_electronically_sets_payment_deadline(app, db, world, fl
     db.expire_all()
     c = db.execute(select(Case).where(Case.id == case_id)).scalar_one()
     assert c.stage == "served" and c.served_on == today
+
+
+def test_credit_repair_applied_with_evidence_and_approved(app, db, world, flow, tmp_path):
+    from tests.portal.test_credit import closed_case
+
+    c = closed_case(flow)                       # decided 2026-03-23: the 3-month minimum has passed
+    db.commit()
+    receipt = tmp_path / "receipt.pdf"
+    receipt.write_bytes(b"%PDF-1.4 bank receipt\n%%EOF\n")
+    with live_server(app) as base, browser_page(viewport={"width": 390, "height": 844}) as page:
+        login(page, base, "ent-330102-key")
+        page.goto(f"{base}/portal/credit")
+        form = page.locator(f"#apply-{c.id}")
+        form.locator("textarea[name=explanation]").fill("罚款已缴清，废气处理设施已更换并通过验收")
+        form.locator("input[name=files]").set_input_files(str(receipt))
+        form.locator("button").click()                          # without the commitment: refused
+        page.wait_for_load_state()
+        assert "信用承诺" in page.locator("#error").inner_text()
+        form = page.locator(f"#apply-{c.id}")
+        form.locator("textarea[name=explanation]").fill("罚款已缴清，废气处理设施已更换并通过验收")
+        form.locator("input[name=files]").set_input_files(str(receipt))
+        form.locator("input[name=commitment]").check()
+        form.locator("button").click()
+        page.wait_for_load_state()
+        assert "修复审核中" in page.locator(f"#entry-{c.id}").inner_text()
+
+        login(page, base, "leader-330102")
+        page.goto(f"{base}/portal/credit/reviews")
+        row = page.locator("#pending tr", has_text=c.number)
+        assert "receipt.pdf" in row.inner_text()
+        row.locator("input[name=reason]").fill("已履行处罚决定并完成整改，予以修复")
+        row.locator("button").click()
+        page.wait_for_load_state()
+        assert "已信用修复" in page.locator("#done").inner_text()
+
+        login(page, base, "ent-330102-key")
+        page.goto(f"{base}/portal/credit")
+        assert "已信用修复" in page.locator(f"#entry-{c.id}").inner_text()
+        uscc = world.enterprises["330102-key"].uscc
+        page.goto(f"{base}/disclosure/facility/{uscc}")
+        assert "已信用修复" in page.locator("#decisions").inner_text()

@@ -1,7 +1,6 @@
-from datetime import date
-
 import pytest
 
+from greensword.core.timeutil import now
 from tests.conftest import login_as
 from tests.evaluation.test_review_and_ranking import _closed_cases
 
@@ -26,9 +25,12 @@ def test_review_api_round_score_publish(client, db, world):
         r = client.post(f"/api/v1/review/files/{f['id']}/score", json={"deductions": {"record": 99}})
         assert r.status_code == 422 and r.json()["code"] == "review.bad_deduction"
         r = client.post(f"/api/v1/review/files/{f['id']}/score", json={"deductions": {"record": 5}, "comment": "笔录"})
-        assert r.status_code == 200 and r.json()["score"] == 95.0
+        assert r.status_code == 422 and r.json()["code"] == "review.no_reason_for_deduction"
+        r = client.post(f"/api/v1/review/files/{f['id']}/score", json={"deductions": {"record": 5}, "comment": "笔录",
+                                                                          "reasons": {"record": "笔录缺当事人签名"}})
+        assert r.status_code == 200 and r.json()["score"] == 95.0 and r.json()["reasons"] == {"record": "笔录缺当事人签名"}
     login_as(client, "admin-330000")
     done = client.post(f"/api/v1/review/rounds/{rnd['id']}/publish").json()
-    assert done["published_on"] == date.today().isoformat()
+    assert done["published_on"] == now().date().isoformat()      # the console's day (Beijing time)
     assert sorted(r["files"] for r in done["results"]) == [2, 2]
     assert client.get("/api/v1/review/rounds/999999").status_code == 404

@@ -12,7 +12,8 @@ def test_review_cli_rounds_show_and_verify(cli, db, world):
     rnd = review.create_round(db, admin, agency_id=world.agencies["330000"].id, name="年度评查",
                               start=date(2026, 1, 1), end=date(2026, 12, 31), seed="种子-CLI")
     for f in review.round_files(db, rnd):
-        review.score_file(db, actor(db, world, f.reviewer), f.id, deductions={"record": 4}, vetoes=[])
+        review.score_file(db, actor(db, world, f.reviewer), f.id, deductions={"record": 4}, vetoes=[],
+                          reasons={"record": "笔录缺签名页"})
     db.commit()
     r = cli("review", "rounds")
     assert r.exit_code == 0 and "年度评查" in r.output and "未公布" in r.output, r.output

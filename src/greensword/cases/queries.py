@@ -96,3 +96,111 @@ def county_sums(session: Session, start: date, end: date, *, tag: str | None = N
                                     .where(between(Measure.started_on))).group_by(Case.agency_id)),
         "supporting_measures")
     return sums
+
+
+@dataclass(frozen=True)
+class Order:
+    """An order a case put on the firm, for the enterprise portal's rectification list:
+    ``kind`` correction (责令改正), rectification_plan (限产停产整治方案) or reinspection (按日连续处罚);
+    ``due_on`` None when the portal's own rule dates it (a correction order: days from service)."""
+
+    case_id: int
+    number: str
+    enterprise_id: int
+    agency_id: int
+    kind: str
+    ref: str
+    started_on: date
+    due_on: date | None
+    detail: str
+
+
+def orders(session: Session, enterprise_ids: Iterable[int] | None = None) -> list[Order]:
+    """Correction orders (a generated 责令改正 document; dated from service, else its creation),
+    限产/停产 measures (their plan due date) and 按日连续处罚 (the re-inspection date), by case."""
+    from .models import CaseDocument
+
+    ids = None if enterprise_ids is None else set(enterprise_ids)
+    stmt = select(Case, CaseDocument).join(CaseDocument, CaseDocument.case_id == Case.id).where(
+        CaseDocument.kind == "correction", CaseDocument.version == 1)
+    mstmt = select(Case, Measure).join(Measure, Measure.case_id == Case.id).where(
+        Measure.kind.in_(("restriction", "suspension", "daily_penalty")))
+    if ids is not None:
+        stmt, mstmt = stmt.where(Case.enterprise_id.in_(ids)), mstmt.where(Case.enterprise_id.in_(ids))
+    out = []
+    for c, d in session.execute(stmt.order_by(Case.id)):
+        start = c.served_on or d.created_at.date()
+        out.append(Order(c.id, c.number, c.enterprise_id, c.agency_id, "correction", str(d.id), start, None,
+                         f"{d.title}：{c.title}"))
+    for c, m in session.execute(mstmt.order_by(Case.id, Measure.id)):
+        if m.lifted_on is not None:
+            continue
+        if m.kind == "daily_penalty":
+            due = m.ends_on or m.started_on
+            out.append(Order(c.id, c.number, c.enterprise_id, c.agency_id, "reinspection", str(m.id), m.started_on,
+                             due, f"按日连续处罚：复查前改正违法行为（{c.title}）"))
+        else:
+            plan_due = (m.data or {}).get("plan_due")
+            due = date.fromisoformat(plan_due) if plan_due else m.started_on
+            label = "限制生产" if m.kind == "restriction" else "停产整治"
+            out.append(Order(c.id, c.number, c.enterprise_id, c.agency_id, "rectification_plan", str(m.id),
+                             m.started_on, due, f"{label}：十五个工作日内报送整改方案（{c.title}）"))
+    return out
+
+
+def stage_names() -> dict[str, str]:
+    """Case stage → zh-CN name (for pages of other domains that list a firm's cases)."""
+    from .workflow import STAGES
+
+    return dict(STAGES)
+
+
+@dataclass(frozen=True)
+class PenaltyRef:
+    """A penalty decision as the enterprise's credit record reads it."""
+    id: int
+    number: str
+    agency_id: int
+    enterprise_id: int
+    title: str
+    violation: str
+    fine: int
+    #: what remains payable after a study-points offset
+    owed: int
+    decided_on: date
+    served_on: date | None
+    paid_on: date | None
+    stage: str
+    closed_on: date | None
+    summary: bool
+    measures: tuple[str, ...]
+
+
+def penalties(session: Session, *, enterprise_id: int | None = None, case_ids: Iterable[int] | None = None
+              ) -> list[PenaltyRef]:
+    """Penalty decisions (outcome penalty; revoked ones are not listed) of one enterprise or of the
+    given cases, oldest first, with their payment and the kinds of measures taken."""
+    stmt = select(Case).where(Case.outcome == "penalty", Case.decided_on.is_not(None))
+    if enterprise_id is not None:
+        stmt = stmt.where(Case.enterprise_id == enterprise_id)
+    if case_ids is not None:
+        ids = list(case_ids)
+        if not ids:
+            return []
+        stmt = stmt.where(Case.id.in_(ids))
+    found = list(session.execute(stmt.order_by(Case.decided_on, Case.id)).scalars())
+    kinds: dict[int, set[str]] = defaultdict(set)
+    if found:
+        for cid, kind in session.execute(select(Measure.case_id, Measure.kind).where(
+                Measure.case_id.in_([c.id for c in found]))):
+            kinds[cid].add(kind)
+    return [PenaltyRef(c.id, c.number, c.agency_id, c.enterprise_id, c.title,
+                       ((c.discretion or {}).get("violation") or {}).get("name") or c.title, c.fine or 0,
+                       (c.fine or 0) - (c.offset_yuan or 0), c.decided_on, c.served_on, c.paid_on, c.stage, c.closed_on, bool(c.summary),
+                       tuple(sorted(kinds[c.id]))) for c in found]
+
+
+def open_case_count(session: Session, enterprise_id: int) -> int:
+    """Cases of the firm not yet closed (clue to served, suspended included)."""
+    return int(session.execute(select(func.count()).select_from(Case).where(
+        Case.enterprise_id == enterprise_id, Case.stage.not_in(("closed", "archived")))).scalar_one())

@@ -88,7 +88,7 @@ def decisions(session: Session, *, enterprise_id: int | None = None, enterprise_
             d = d.model_dump() if hasattr(d, "model_dump") else dict(d)
             if enterprise_id is not None and d["enterprise_id"] != enterprise_id:
                 continue
-            out.append({"case_number": d["case_number"], "enterprise_id": d["enterprise_id"],
+            out.append({"case_id": d["case_id"], "case_number": d["case_number"], "enterprise_id": d["enterprise_id"],
                         "enterprise": d["enterprise_name"], "uscc": d["uscc"], "violation": d["violation"],
                         "breach": d.get("breach", ""), "penalty_basis": d.get("penalty_basis", ""),
                         "fine": d.get("fine") or 0, "decided_on": d["decided_on"], "publish_by": d.get("publish_by"),
@@ -104,7 +104,7 @@ def decisions(session: Session, *, enterprise_id: int | None = None, enterprise_
             v = (c.discretion or {}).get("violation") or {}
             appeal = (c.appeal or {}).get("outcome", "")
             withdrawn = appeal in r.withdraw_on_appeal
-            out.append({"case_number": c.number, "enterprise_id": c.enterprise_id, "enterprise": c.enterprise.name,
+            out.append({"case_id": c.id, "case_number": c.number, "enterprise_id": c.enterprise_id, "enterprise": c.enterprise.name,
                         "uscc": c.enterprise.uscc, "violation": v.get("name", c.title),
                         "breach": v.get("breach", ""), "penalty_basis": v.get("penalty", ""), "fine": c.fine or 0,
                         "decided_on": c.decided_on,
@@ -112,5 +112,18 @@ def decisions(session: Session, *, enterprise_id: int | None = None, enterprise_
                         "status": "已撤回" if withdrawn else "公开",
                         "note": ("该决定经行政复议或诉讼被撤销，依法撤回公开" if withdrawn
                                  else r.note_on_appeal.get(appeal, ""))})
+    _mark_repaired(session, out)
     out.sort(key=lambda d: (d["decided_on"], d["case_number"]), reverse=True)
     return out
+
+
+def _mark_repaired(session: Session, rows: list[dict]) -> None:
+    """A decision whose credit record the deciding agency repaired (信用修复) shows 已信用修复."""
+    from ..portal import credit
+
+    repaired = credit.repaired_cases(session, [d["case_id"] for d in rows if d.get("case_id")])
+    for d in rows:
+        on = repaired.get(d.get("case_id"))
+        if on is not None and d["status"] == "公开":
+            d["status"] = "已信用修复"
+            d["note"] = f"{on} 经作出决定的机关审核予以信用修复（信用修复管理办法）"

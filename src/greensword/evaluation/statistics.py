@@ -21,6 +21,8 @@ from ..core import cache
 from ..inspection import queries as inspection
 from ..inspection import service as inspection_service
 from ..offsite import queries as offsite
+from ..portal import credit as portal_credit
+from ..portal import positive as portal_positive
 from ..registry.models import Agency, Enterprise
 
 #: figure → zh-CN label, in report order. Rates are derived from the counts below them.
@@ -51,6 +53,10 @@ LABELS = {
     "offsite_share": "非现场立案占比",
     "offset_cases": "学法积分抵扣案件数",
     "offset_yuan": "学法积分抵扣金额（元）",
+    "credit_repairs_applied": "信用修复申请数",
+    "credit_repairs_approved": "信用修复完成数",
+    "positive_listed": "纳入正面清单企业数",
+    "positive_removed": "移出正面清单企业数",
 }
 MEASURES = ("seizure", "restriction", "suspension", "daily_penalty", "detention_transfer", "criminal_transfer")
 #: rates: numerator ÷ denominator, both shown beside the rate and bounded to [0, 100 %]
@@ -158,6 +164,12 @@ def _county_sums(session: Session, f: Filters, cases_only: bool = False) -> dict
         for agency_id, n in offsite.leads_by_agency(session, f.start, f.end).items():
             sums[agency_id]["leads"] += float(n)
         merge(inspection.county_sums(session, f.start, f.end, inspection_service.sampling(f.end).upload_on_time_hours))
+        for agency_id, n in portal_credit.counts(session, f.start, f.end).items():
+            sums[agency_id]["credit_repairs_applied"] += float(n["applied"])
+            sums[agency_id]["credit_repairs_approved"] += float(n["approved"])
+        for agency_id, n in portal_positive.counts(session, f.start, f.end).items():
+            sums[agency_id]["positive_listed"] += float(n["listed"])
+            sums[agency_id]["positive_removed"] += float(n["removed"])
         for agency_id, n in session.execute(select(Enterprise.agency_id, func.count()).where(
                 Enterprise.positive_list.is_(False)).group_by(Enterprise.agency_id)):
             sums[agency_id]["population"] += float(n or 0)

@@ -7,6 +7,11 @@ header → length digits → CRLF → length value → 1024 limit → CRC → QN
 Tolerant mode (switched on per MN at the gateway) accepts the deviations real devices are known
 for and names each one in ``Packet.quirks`` so the console can list devices that need fixing.
 A lower-case CRC is accepted even in strict mode (the vector contract says so) but is still named.
+
+Speed: a well-formed frame (the common case) goes through one pass in C (``_scan.c``, built at
+install; ≈4× the Python fast path), then the Python fast path (two compiled regexes), then the
+exact item-by-item path, which alone decides errors and quirks. Each faster path only accepts
+what the slower ones accept and gives the same result (property tests in test_scan/test_quirks).
 """
 
 from __future__ import annotations
@@ -49,6 +54,12 @@ _NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
 _HEX = re.compile(r"[0-9A-Fa-f]{4}")
 _DT_VARIANT = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})[ T]?(\d{2}):?(\d{2}):?(\d{2})?(?:\.\d+)?")
 _RULES = protocol.rules
+
+try:     # the one-pass fast path in C (setup.py builds it at install; optional)
+    from . import _scan as _c
+except ImportError:
+    _c = None
+_C_RULES: list = [None]
 _HEADER_KEYS = ("QN", "ST", "CN", "PW", "MN", "Flag", "PNUM", "PNO", "RF")
 
 
@@ -76,7 +87,7 @@ class Packet:
     @property
     def heartbeat(self) -> bool:
         """A keep-alive: counts for online status, carries no data to store."""
-        return self.cn == "9015" or not HEARTBEAT_QUIRKS.isdisjoint(self.quirks)
+        return self.cn == "9015" or bool(self.quirks and not HEARTBEAT_QUIRKS.isdisjoint(self.quirks))
 
     @property
     def ack_required(self) -> bool:
@@ -181,12 +192,22 @@ def decode_cp(cp: Mapping[str, str]) -> dict:
             decoded = value
         if factor is not None:
             if factor != last:
-                group = out.get(factor)
-                if group is None:
-                    group = out[factor] = {}
-                last = factor
+                g = out.get(factor)
+                if g is None:
+                    g = out[factor] = {}
+                elif type(g) is not dict:        # a plain item of that name: keep the literal key
+                    out[key] = decoded
+                    continue
+                group, last = g, factor
             group[name] = decoded
         else:
+            prev = out.get(key)
+            if type(prev) is dict:               # a factor of that name came first: literal keys
+                del out[key]
+                for n, v in prev.items():
+                    out[f"{key}-{n}"] = v
+                if last == key:
+                    last = None
             out[key] = decoded
     return out
 
@@ -202,10 +223,60 @@ def _decode_text(data: bytes) -> str:
         return data.decode("gbk", errors="strict")
 
 
+def _c_configure(rules: protocol.ProtocolRules) -> None:
+    """Hand the protocol rules to the C fast path (once per rules object)."""
+    _C_RULES[0] = rules
+    _c.configure(tuple(rules.numeric_suffixes), tuple(rules.time_keys), tuple(rules.string_keys),
+                 "".join(f for f in rules.data_flags if len(f) == 1 and f.isalnum()),
+                 dict(rules.versions), dict(rules.commands), dict(rules.edition_commands), dict(rules.uploads),
+                 rules.surface_water_st, rules.max_data_length)
+
+
+def c_scan(raw: bytes) -> Packet | None:
+    """The C fast path alone (None: not taken, or no C extension)."""
+    if _c is None or type(raw) is not bytes:
+        return None
+    rules = _RULES()
+    if _C_RULES[0] is not rules:
+        _c_configure(rules)
+    t = _c.scan(raw)
+    return Packet(*t) if t is not None else None
+
+
+def decode_json(raw: bytes, *, tolerant: bool = False) -> dict:
+    """What ``hj212 parse`` prints for a packet: header, decoded CP and edition (plus quirks and
+    repeated items in tolerant mode). The C fast path builds it in one go for a well-formed frame.
+    Raises ParseError."""
+    if _c is not None and type(raw) is bytes:
+        rules = _RULES()
+        if _C_RULES[0] is not rules:
+            _c_configure(rules)
+        d = _c.decode(raw)
+        if d is not None:
+            if tolerant:
+                d["quirks"] = []             # the fast path takes no packet with a quirk
+            return d
+    p = parse(raw, tolerant=tolerant)
+    out = p.as_json()
+    out["edition"] = p.edition
+    if tolerant:
+        out["quirks"] = list(p.quirks)
+        if p.repeats:
+            out["repeated"] = [list(kv) for kv in p.repeats]
+    return out
+
+
 def parse(raw: bytes | str, *, tolerant: bool = False,
           key_for: Callable[[str], bytes | None] | None = None) -> Packet:
     """Parse one complete frame (``##…\\r\\n``). ``key_for(mn)`` gives the SM4 key of a 2025
     device whose CP is encrypted."""
+    if _c is not None and type(raw) is bytes:       # the C fast path: well-formed frames
+        rules = _RULES()
+        if _C_RULES[0] is not rules:
+            _c_configure(rules)
+        t = _c.scan(raw)
+        if t is not None:
+            return Packet(*t)
     if isinstance(raw, str):
         raw = raw.encode("utf-8")
     quirks: list[str] = []
@@ -313,7 +384,7 @@ def _fast_cp_pattern(rules: protocol.ProtocolRules) -> re.Pattern:
 
 def _fast_segment(text: str, quirks: list[str], key_for) -> Packet | None:
     m = _FAST_HEAD.match(text)
-    if m is None or text[-2:] != "&&":
+    if m is None or len(text) < m.end() + 2 or text[-2:] != "&&":
         return None
     qn, st, cn, pw, mn, flag_txt = m.groups()
     flag = int(flag_txt)
@@ -583,6 +654,10 @@ def reply(packet: Packet, cn: str, cp: Mapping[str, object] | str = "") -> bytes
     """An upper-system reply (9011/9012/9013/9014): same QN/PW/MN, ST=91, no ack asked.
     The Flag keeps the request's version bits so a 2005 or 2025 device reads its own edition."""
     version = (packet.flag or 0) & ~3 if packet.flag is not None else None
+    if not cp and packet.qn is not None and version is not None and packet.pw.isascii() and packet.mn.isascii():
+        # the per-packet ack (9014) of every upload: the same bytes as build(), formatted directly
+        data = f"QN={packet.qn};ST=91;CN={cn};PW={packet.pw};MN={packet.mn};Flag={version};CP=&&&&".encode()
+        return b"##%04d%s%04X\r\n" % (len(data), data, crc16(data))
     return build(st="91", cn=cn, pw=packet.pw, mn=packet.mn, qn=packet.qn,
                  flag=version if version is not None else None, cp=cp)
 

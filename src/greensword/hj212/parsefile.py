@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import BinaryIO
 
-from .codec import QUIRKS, ParseError, parse
+from .codec import QUIRKS, ParseError, decode_json
 from .dump import split_lines
 
 #: JSON lines written per ``write`` call.
@@ -35,17 +35,12 @@ def parse_dump(data: bytes, out: BinaryIO, *, tolerant: bool = False, crlf: str 
     chunk: list[bytes] = []
     for line in split_lines(data, crlf):
         try:
-            p = parse(line, tolerant=tolerant)
+            packet = decode_json(line, tolerant=tolerant)
         except ParseError as exc:
             chunk.append(dumps({"ok": False, "error": {"code": exc.code, "message": exc.message}}))
         else:
-            packet = p.as_json()
-            packet["edition"] = p.edition
             if tolerant:
-                packet["quirks"] = list(p.quirks)
-                seen.update(p.quirks)
-                if p.repeats:
-                    packet["repeated"] = [list(kv) for kv in p.repeats]
+                seen.update(packet["quirks"])
             chunk.append(dumps({"ok": True, "packet": packet}))
         if len(chunk) >= BATCH:
             chunk.append(b"")

@@ -4,7 +4,7 @@ evidence, resumable uploads, amendments, and the hand-over of violations to the 
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import Base, TZDateTime
@@ -96,7 +96,15 @@ class Record(Base):
     violation: Mapped[bool] = mapped_column(Boolean, default=False)
     location: Mapped[str] = mapped_column(String(100), default="")
     checked_at: Mapped[datetime | None] = mapped_column(TZDateTime)
-    #: [{role: officer|enterprise, name, at}]
+    #: where the officer's phone was (navigator.geolocation): WGS-84 degrees, accuracy radius in metres
+    gps_lat: Mapped[float | None] = mapped_column(Float)
+    gps_lon: Mapped[float | None] = mapped_column(Float)
+    gps_accuracy_m: Mapped[float | None] = mapped_column(Float)
+    gps_captured_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    #: last time the draft was saved
+    saved_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    #: [{role: officer|enterprise, name, at, sha256, bytes}] — sha256 names the drawn signature PNG
+    #: in the "signatures" content store (older records carry typed names only)
     signatures: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | submitted
     submitted_at: Mapped[datetime | None] = mapped_column(TZDateTime)

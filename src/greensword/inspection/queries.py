@@ -160,3 +160,33 @@ def draw_inputs(session: Session, plan_id: int) -> dict:
             "params": (p.result or {}).get("params"), "enterprises_hash": p.enterprises_hash,
             "officers_hash": p.officers_hash, "params_hash": p.params_hash, "result_hash": p.result_hash,
             "result": result}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A checklist item an inspector marked "problem" in a submitted record (the enterprise
+    portal makes it a rectification item)."""
+
+    record_id: int
+    enterprise_id: int
+    item_code: str
+    item_text: str
+    findings: str
+    checked_on: date
+
+
+def problems(session: Session, enterprise_ids=None) -> list[Problem]:
+    from .service.rules import checklist_for
+
+    stmt = select(Record, Task).join(Task, Record.task_id == Task.id).where(Record.status == "submitted")
+    if enterprise_ids is not None:
+        stmt = stmt.where(Task.enterprise_id.in_(set(enterprise_ids)))
+    out = []
+    for rec, task in session.execute(stmt.order_by(Record.id)):
+        bad = [code for code, v in (rec.checklist or {}).items() if v == "problem"]
+        if not bad:
+            continue
+        texts = {i.code: i.text for i in checklist_for(task.enterprise.industry_code or "").items}
+        day = (rec.checked_at or rec.submitted_at).astimezone(TZ).date()
+        out.extend(Problem(rec.id, task.enterprise_id, code, texts.get(code, code), rec.findings, day) for code in bad)
+    return out

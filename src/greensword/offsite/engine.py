@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -22,29 +23,32 @@ def _query(lake_root, limits, lo, end, engine, spark) -> Raw:
 
 
 def screen(lake_root: Path, limits: Limits, start: datetime, end: datetime, *, engine: str = "duckdb",
-           spark=None, names: list[str] | None = None, context: timedelta = timedelta(hours=24),
+           spark=None, names: list[str] | None = None, context: timedelta | None = None,
            state: dict | None = None, intervals: dict[str, int] | None = None,
-           report: dict | None = None) -> list[detectors.Finding]:
+           report: dict | None = None, timings: dict | None = None) -> list[detectors.Finding]:
     """Findings overlapping [start, end). ``context`` hours before start are read too (each point's
-    own recent behaviour is the baseline); ``state`` carries the previous window's tail and earlier
+    own recent behaviour is the baseline; default: rules ``screening.baseline_hours``, so a
+    baseline exists from the first day screened); ``state`` carries the previous window's tail and earlier
     days' series between consecutive windows (``greensword offsite detect`` screens day by day).
     ``intervals`` gives MinInterval per MN where the device reported it; ``report`` receives what
-    was skipped and why."""
+    was skipped and why; ``timings`` accumulates (wall, CPU) seconds per stage."""
     r = rules()
+    if context is None:
+        context = timedelta(hours=r.screening.baseline_hours)
+    clock = _Clock(timings)
     lo = start - context
     reuse = state is not None and state.get("tail_end") == start and context
     raw = _query(lake_root, limits, start if reuse else lo, end, engine, spark)
+    clock("query")
     if reuse:
-        tail = state["tail"]
-        raw = Raw([t for t in tail.minute if t[2] >= lo] + raw.minute,
-                  [t for t in tail.hour if t[2] >= lo] + raw.hour, raw.day)
+        raw = state["tail"].since(lo) + raw
     if state is not None and context:
-        state["tail"] = Raw([t for t in raw.minute if t[2] >= end - context],
-                            [t for t in raw.hour if t[2] >= end - context], [])
+        state["tail"] = raw.since(end - context)
         state["tail_end"] = end
     rows, days, skipped = assemble(raw, limits, r, start.date(), intervals=intervals)
     v = r.validity.on(start.date())
     data = detectors.Data(rows, v.minutes_per_valid_hour, days=days, window=(start, end), links=limits.links)
+    clock("assemble")
     found = []
     for name in names or detectors.NAMES:
         mod = importlib.import_module(f"{detectors.__name__}.{name}")
@@ -53,6 +57,7 @@ def screen(lake_root: Path, limits: Limits, start: datetime, end: datetime, *, e
                                                            else None)))
         else:
             found.extend(mod.detect(data, limits, r))
+        clock(name)
     found = [f for f in found if f.end > start and f.start < end]
     if report is not None:
         report.setdefault("unknown_mn", set()).update(skipped["unknown_mn"])
@@ -61,6 +66,22 @@ def screen(lake_root: Path, limits: Limits, start: datetime, end: datetime, *, e
             if mn in limits.table and factor not in limits.table[mn]:
                 no_limit.add((mn, factor))
     return merge(found)
+
+
+class _Clock:
+    """Accumulates (wall, CPU of the process) seconds per stage into ``timings`` when given."""
+
+    def __init__(self, timings: dict | None):
+        self.timings = timings
+        self.t, self.c = time.perf_counter(), time.process_time()
+
+    def __call__(self, stage: str) -> None:
+        if self.timings is None:
+            return
+        t, c = time.perf_counter(), time.process_time()
+        w0, c0 = self.timings.get(stage, (0.0, 0.0))
+        self.timings[stage] = (w0 + t - self.t, c0 + c - self.c)
+        self.t, self.c = t, c
 
 
 def merge(findings: list[detectors.Finding]) -> list[detectors.Finding]:

@@ -24,8 +24,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from ..hj212 import lake
-from .detectors import O2, SQL_COLUMNS, Row
+from .detectors import HOURLY_SCHEMA, O2, SQL_COLUMNS
 from .rules import OffsiteRules, rules
 
 DEVICE_COLUMNS = ("mn", "factor", "data_time", "value", "vmin", "vmax", "zs_value", "flag")
@@ -128,10 +131,15 @@ def _normalise(rows, columns) -> list[tuple]:
 
 @dataclass
 class Limits:
-    """mn → factor → (limit, ref_o2), and each emission point's linked power meters
-    (point mn → [(meter mn, meter factor, role production|treatment)])."""
+    """mn → factor → (limit, ref_o2), each emission point's linked power meters
+    (point mn → [(meter mn, meter factor, role production|treatment)]), and the emission standard
+    that sets each limit ((mn, factor) → standard text as the registry records it)."""
     table: dict[str, dict[str, tuple[float | None, float | None]]]
     links: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
+    standards: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def standard(self, mn: str, factor: str) -> str:
+        return self.standards.get((mn, factor), "")
 
     def rows(self) -> list[dict]:
         return [{"mn": mn, "factor": f, "limit": lim, "ref_o2": ref}
@@ -144,12 +152,43 @@ class Limits:
         return set(self.table) | {m for ls in self.links.values() for m, _f, _r in ls}
 
 
+#: Arrow schemas of what the engines return (Spark and DuckDB rows normalised to these).
+MINUTE_SCHEMA = pa.schema(list(HOURLY_SCHEMA)[:len(SQL_COLUMNS)])
+DEVICE_SCHEMA = pa.schema([(c, pa.string() if c in ("mn", "factor", "flag") else pa.timestamp("us")
+                            if c == "data_time" else pa.float64()) for c in DEVICE_COLUMNS])
+
+
 @dataclass
 class Raw:
-    """What an engine returns: minute aggregates per hour and device hourly/daily rows."""
-    minute: list[tuple]
-    hour: list[tuple]
-    day: list[tuple]
+    """What an engine returns: minute aggregates per hour (MINUTE_SCHEMA) and device hourly/daily
+    rows (DEVICE_SCHEMA), as Arrow tables."""
+    minute: pa.Table
+    hour: pa.Table
+    day: pa.Table
+
+    def since(self, t: datetime) -> Raw:
+        """Minute aggregates and device hourly rows from ``t`` on (the context kept between windows)."""
+        ts = pa.scalar(t, pa.timestamp("us"))
+        return Raw(self.minute.filter(pc.greater_equal(self.minute["hour"], ts)),
+                   self.hour.filter(pc.greater_equal(self.hour["data_time"], ts)), DEVICE_SCHEMA.empty_table())
+
+    def __add__(self, other: Raw) -> Raw:
+        return Raw(pa.concat_tables([self.minute, other.minute]), pa.concat_tables([self.hour, other.hour]),
+                   pa.concat_tables([self.day, other.day]))
+
+
+def tuples(table: pa.Table) -> list[tuple]:
+    """Rows as sorted tuples (tests compare engines with this)."""
+    cols = [c.to_pylist() for c in table.columns]
+    return sorted(zip(*cols, strict=True)) if cols else []
+
+
+def _arrow(rows, schema: pa.Schema) -> pa.Table:
+    if isinstance(rows, pa.Table):
+        return rows.select(schema.names).cast(schema)
+    cols = list(zip(*rows, strict=True)) if rows else [[] for _ in schema]
+    return pa.Table.from_arrays([pa.array(list(c), type=f.type) for c, f in zip(cols, schema, strict=True)],
+                                schema=schema)
 
 
 def _files(lake_root: Path, kind: str, start: datetime, end: datetime) -> list[str]:
@@ -164,25 +203,30 @@ def _limits_arrow(limits: Limits):
         ("mn", pa.string()), ("factor", pa.string()), ("limit", pa.float64()), ("ref_o2", pa.float64())]))
 
 
-def duckdb_raw(lake_root: Path, limits: Limits, start: datetime, end: datetime, con=None) -> Raw:
+def _duckdb(con=None):
     import duckdb
 
     # bounded memory whatever the lake's size: DuckDB spills beyond this instead of growing
-    con = con or duckdb.connect(config={"memory_limit": os.environ.get("GREENSWORD_DUCKDB_MEMORY", "3GB")})
+    return con or duckdb.connect(config={"memory_limit": os.environ.get("GREENSWORD_DUCKDB_MEMORY", "3GB")})
+
+
+def duckdb_raw(lake_root: Path, limits: Limits, start: datetime, end: datetime, con=None) -> Raw:
+    con = _duckdb(con)
     con.register("limits", _limits_arrow(limits))
     out = {}
     for kind, view in (("minute", "minute"), ("hour", "devhour"), ("day", "devday")):
+        schema = MINUTE_SCHEMA if kind == "minute" else DEVICE_SCHEMA
         files = _files(lake_root, kind, start - (timedelta(days=1) if kind == "day" else timedelta(0)), end)
         if not files:
-            out[kind] = []
+            out[kind] = schema.empty_table()
             continue
         listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
         con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM read_parquet([{listing}], hive_partitioning = false)")
         if kind == "minute":        # averages rounded in SQL; DuckDB gives ints and naive times as they are
-            out[kind] = con.execute(hourly_sql(start, end)).fetchall()
+            out[kind] = _arrow(con.sql(hourly_sql(start, end)).to_arrow_table(), schema)
         else:
             lo = start.replace(hour=0) if kind == "day" else start
-            out[kind] = con.execute(device_sql(view, lo, end)).fetchall()
+            out[kind] = _arrow(con.sql(device_sql(view, lo, end)).to_arrow_table(), schema)
     return Raw(out["minute"], out["hour"], out["day"])
 
 
@@ -197,25 +241,27 @@ def spark_raw(spark, lake_root: Path, limits: Limits, start: datetime, end: date
     for kind, view in (("minute", "minute"), ("hour", "devhour"), ("day", "devday")):
         files = _files(lake_root, kind, start - (timedelta(days=1) if kind == "day" else timedelta(0)), end)
         days = sorted({str(Path(f).parent) for f in files})
+        schema = MINUTE_SCHEMA if kind == "minute" else DEVICE_SCHEMA
         if not days:
-            out[kind] = []
+            out[kind] = schema.empty_table()
             continue
         spark.read.schema(_spark_schema()).parquet(*days).createOrReplaceTempView(view)
         if kind == "minute":
-            out[kind] = _normalise((tuple(r) for r in spark.sql(hourly_sql(start, end)).collect()), SQL_COLUMNS)
+            rows = _normalise((tuple(r) for r in spark.sql(hourly_sql(start, end)).collect()), SQL_COLUMNS)
         else:
             lo = start.replace(hour=0) if kind == "day" else start
-            out[kind] = _normalise((tuple(r) for r in spark.sql(device_sql(view, lo, end)).collect()), DEVICE_COLUMNS)
+            rows = _normalise((tuple(r) for r in spark.sql(device_sql(view, lo, end)).collect()), DEVICE_COLUMNS)
+        out[kind] = _arrow(rows, schema)
     return Raw(out["minute"], out["hour"], out["day"])
 
 
 def duckdb_hourly(lake_root: Path, limits: Limits, start: datetime, end: datetime, con=None) -> list[tuple]:
     """The minute aggregates alone (the part both engines compute; compared in the parity test)."""
-    return duckdb_raw(lake_root, limits, start, end, con).minute
+    return tuples(duckdb_raw(lake_root, limits, start, end, con).minute)
 
 
 def spark_hourly(spark, lake_root: Path, limits: Limits, start: datetime, end: datetime) -> list[tuple]:
-    return spark_raw(spark, lake_root, limits, start, end).minute
+    return tuples(spark_raw(spark, lake_root, limits, start, end).minute)
 
 
 def _spark_schema():
@@ -248,112 +294,153 @@ def spark_session():
 
 # ---------------------------------------------------------------- engine-independent assembly
 
-def _snap(step: float, allowed: list[int]) -> int:
-    best, gap = allowed[0], abs(allowed[0] - step)
-    for a in allowed[1:]:
-        if abs(a - step) < gap:
-            best, gap = a, abs(a - step)
-    return best
+def _in(flags) -> str:
+    return f"({_flags(flags)})" if flags else "(NULL)"
 
 
-def infer_intervals(minute: list[tuple], allowed: list[int]) -> dict[tuple[str, object], int]:
-    """(mn, day) → sample interval in minutes, and (mn, None) → the point's overall interval.
+def assemble_sql(r: OffsiteRules, day0) -> str:
+    """Minute aggregates + device hourly rows → the detectors' hourly table (one row per point,
+    factor and hour), run by an in-process DuckDB over Arrow tables whichever engine read the lake.
 
-    An hour's step is (last − first minute) / (samples − 1); gaps only lengthen it, so the day's
-    smallest step snapped to an allowed interval is the interval (MinInterval) in use that day."""
-    best: dict[tuple[str, object], float] = {}
-    i_n, i_first, i_last = (SQL_COLUMNS.index(c) for c in ("n_total", "first_min", "last_min"))
-    for t in minute:
-        n, first, last = t[i_n], t[i_first], t[i_last]
-        if n < 2 or last <= first:
-            continue
-        step = (last - first) / (n - 1)
-        for k in ((t[0], t[2].date()), (t[0], None)):
-            if step < best.get(k, 1e9):
-                best[k] = step
-    return {k: _snap(v, allowed) for k, v in best.items()}
+    * Interval: MinInterval where reported; else an evenly spaced hour speaks for itself
+      ((last − first minute) / (samples − 1) an allowed interval), and otherwise the day's
+      smallest step snapped to the nearest allowed interval (gaps only lengthen a step), else the
+      point's overall smallest step, else 60. An hour's covered minutes = valid samples × interval.
+    * A device hourly value (2061) is kept beside minutes that make a valid hour (source both);
+      an invalid device value only adds its stop/maintenance mark to the minutes; otherwise the
+      device value stands for the hour (source hour), keeping the minutes' marks and out-of-range
+      count. Its 折算 value is checked against the device's O2 where that O2 stayed steady."""
+    v = r.validity.on(day0)
+    o = r.out_of_range
+    tol = r.o2_dilution.mismatch_tolerance
+    allowed = ", ".join(f"({a})" for a in sorted(v.intervals))
+    lo = " ".join(f"WHEN '{f}' THEN {a}" for f, (a, _b) in o.ranges.items())
+    hi = " ".join(f"WHEN '{f}' THEN {b}" for f, (_a, b) in o.ranges.items())
+    stop, maint, invalid = _in(v.stop_flags), _in(v.maintenance_flags), _in(v.invalid_flags)
+    cols = ", ".join(f"m.{c}" for c in SQL_COLUMNS[3:])
+    return f"""
+WITH allowed(iv) AS (VALUES {allowed}),
+agg AS (SELECT a.* FROM agg_in a SEMI JOIN known k ON k.mn = a.mn),
+steps AS (
+  SELECT mn, CAST(hour AS DATE) AS d, CAST(last_min - first_min AS DOUBLE) / (n_total - 1) AS step
+  FROM agg WHERE n_total >= 2 AND last_min > first_min
+),
+best_day AS (SELECT mn, d, min(step) AS step FROM steps GROUP BY mn, d),
+best_all AS (SELECT mn, min(step) AS step FROM steps GROUP BY mn),
+snap_day AS (SELECT b.mn, b.d, first(a.iv ORDER BY abs(a.iv - b.step), a.iv) AS iv
+             FROM best_day b CROSS JOIN allowed a GROUP BY b.mn, b.d),
+snap_all AS (SELECT b.mn, first(a.iv ORDER BY abs(a.iv - b.step), a.iv) AS iv
+             FROM best_all b CROSS JOIN allowed a GROUP BY b.mn),
+own AS (
+  SELECT agg.*, CASE WHEN n_total >= 3 AND last_min > first_min
+                     THEN CAST(last_min - first_min AS DOUBLE) / (n_total - 1) END AS s
+  FROM agg
+),
+m AS (
+  SELECT own.* EXCLUDE (s),
+         coalesce(nullif(rep.iv, 0),
+                  greatest(coalesce(CASE WHEN s = floor(s) AND CAST(s AS BIGINT) IN (SELECT iv FROM allowed)
+                                         THEN CAST(s AS BIGINT) END, coalesce(sd.iv, sa.iv, 60)),
+                           coalesce(sd.iv, sa.iv, 60))) AS interval
+  FROM own
+  LEFT JOIN snap_day sd ON sd.mn = own.mn AND sd.d = CAST(own.hour AS DATE)
+  LEFT JOIN snap_all sa ON sa.mn = own.mn
+  LEFT JOIN reported rep ON rep.mn = own.mn
+),
+dev AS (
+  SELECT d.*, date_trunc('hour', data_time) AS hour FROM dev_in d SEMI JOIN known k ON k.mn = d.mn
+  QUALIFY row_number() OVER (PARTITION BY mn, factor, date_trunc('hour', data_time) ORDER BY data_time DESC) = 1
+),
+o2dev AS (
+  SELECT mn, hour, CASE WHEN vmin IS NULL OR vmax IS NULL OR vmax - vmin <= {r.o2_dilution.hourly_o2_max_range}
+                        THEN value END AS o2
+  FROM dev WHERE factor = '{O2}' AND value IS NOT NULL
+),
+d AS (
+  SELECT dev.*, (value IS NOT NULL AND (flag IS NULL OR flag NOT IN {invalid})) AS ok,
+         coalesce(flag IN {stop}, false) AS is_stop, coalesce(flag IN {maint}, false) AS is_maint,
+         o2dev.o2, l.limit AS lim, l.ref_o2,
+         CASE factor {lo} ELSE {o.default_min} END AS lo, CASE factor {hi} ELSE NULL END AS hi
+  FROM dev
+  LEFT JOIN o2dev USING (mn, hour)
+  LEFT JOIN limits l USING (mn, factor)
+),
+d2 AS (
+  SELECT d.*,
+    coalesce((flag IS NULL OR flag NOT IN {_in(o.ignore_flags)}) AND value IS NOT NULL
+             AND (value < lo OR (hi IS NOT NULL AND value > hi)
+                  OR (hi IS NULL AND coalesce(lim, 0) <> 0 AND value > {o.limit_multiple} * lim)), false) AS out,
+    (ok AND ref_o2 IS NOT NULL AND zs_value IS NOT NULL AND o2 IS NOT NULL AND o2 < 20.5) AS zs_checked,
+    CASE WHEN ok AND ref_o2 IS NOT NULL AND zs_value IS NOT NULL AND o2 IS NOT NULL AND o2 < 20.5
+         THEN abs(zs_value - value * (21 - ref_o2) / (21 - o2))
+              > {tol} * abs(value * (21 - ref_o2) / (21 - o2)) + 0.001 ELSE false END AS zs_bad
+  FROM d
+),
+j AS (
+  SELECT coalesce(m.mn, d2.mn) AS mn, coalesce(m.factor, d2.factor) AS factor, coalesce(m.hour, d2.hour) AS hour,
+         m.mn IS NOT NULL AS has_m, d2.mn IS NOT NULL AS has_d,
+         {cols}, m.interval, least(60, m.n_valid * m.interval) AS covered,
+         d2.value AS d_value, d2.vmin AS d_vmin, d2.vmax AS d_vmax, d2.zs_value AS d_zs, d2.ok, d2.is_stop,
+         d2.is_maint, d2.out AS d_out, d2.zs_checked AS d_zs_checked, d2.zs_bad AS d_zs_bad
+  FROM m FULL OUTER JOIN d2 ON m.mn = d2.mn AND m.factor = d2.factor AND m.hour = d2.hour
+),
+k AS (
+  SELECT *, CASE WHEN NOT has_d THEN 'minute'
+                 WHEN has_m AND ok AND covered >= {v.minutes_per_valid_hour} THEN 'both'
+                 WHEN has_m AND NOT ok THEN 'marks'
+                 ELSE 'hour' END AS source
+  FROM j
+)
+SELECT mn, factor, hour,
+  CASE WHEN source = 'hour' THEN 1 ELSE n_total END AS n_total,
+  CASE WHEN source = 'hour' THEN CAST(ok AS BIGINT) ELSE n_valid END AS n_valid,
+  CASE WHEN source = 'hour' THEN CASE WHEN ok THEN d_value END ELSE avg_value END AS avg_value,
+  CASE WHEN source = 'hour' THEN CASE WHEN ok THEN d_zs END ELSE avg_zs END AS avg_zs,
+  CASE WHEN source = 'hour' THEN CASE WHEN ok THEN d_vmin END ELSE min_value END AS min_value,
+  CASE WHEN source = 'hour' THEN CASE WHEN ok THEN d_vmax END ELSE max_value END AS max_value,
+  CASE WHEN source = 'hour' THEN d_value ELSE avg_raw END AS avg_raw,
+  CASE WHEN source = 'hour' THEN d_zs ELSE avg_zs_raw END AS avg_zs_raw,
+  CASE WHEN source = 'hour' THEN coalesce(d_vmax, d_value) ELSE max_raw END AS max_raw,
+  CASE WHEN source = 'hour' THEN coalesce(d_vmin, d_value) ELSE min_raw END AS min_raw,
+  CASE WHEN source IN ('hour', 'marks') THEN CAST(is_stop AS BIGINT) + coalesce(n_stop, 0) ELSE n_stop END AS n_stop,
+  CASE WHEN source IN ('hour', 'marks') THEN CAST(is_maint AS BIGINT) + coalesce(n_maint, 0) ELSE n_maint END
+    AS n_maint,
+  CASE WHEN source = 'hour' THEN CAST(d_out AS BIGINT) + coalesce(n_out, 0) ELSE n_out END AS n_out,
+  CASE WHEN source = 'hour' THEN CAST(d_zs_bad AS BIGINT) ELSE n_zs_bad END AS n_zs_bad,
+  CASE WHEN source = 'hour' THEN CAST(d_zs_checked AS BIGINT) ELSE n_zs_checked END AS n_zs_checked,
+  CASE WHEN source = 'hour' THEN 0 ELSE first_min END AS first_min,
+  CASE WHEN source = 'hour' THEN 0 ELSE last_min END AS last_min,
+  CASE WHEN source = 'hour' THEN 60 ELSE interval END AS interval,
+  CASE WHEN source = 'hour' THEN CASE WHEN ok THEN 60 ELSE 0 END ELSE covered END AS covered,
+  CASE WHEN source = 'marks' THEN 'minute' ELSE source END AS source,
+  CASE WHEN source IN ('hour', 'both') THEN d_value END AS dev_value
+FROM k
+ORDER BY mn, factor, hour
+"""
 
 
 def assemble(raw: Raw, limits: Limits, r: OffsiteRules, day0, *, intervals: dict[str, int] | None = None,
-             known: set[str] | None = None) -> tuple[list[Row], dict, dict]:
-    """Rows for the detectors, daily device values, and what was skipped (unknown MNs)."""
-    v = r.validity.on(day0)
-    allowed = sorted(v.intervals)
-    allowed_set = set(allowed)
+             known: set[str] | None = None) -> tuple[pa.Table, dict, dict]:
+    """The detectors' hourly table (HOURLY_SCHEMA, sorted by point, factor, hour), daily device
+    values, and what was skipped (unknown MNs)."""
     keep = known if known is not None else limits.known()
+    known_t = pa.table({"mn": pa.array(sorted(keep), pa.string())})
     skipped: dict[str, set] = {"unknown_mn": set()}
-    minute = []
-    for t in raw.minute:
-        if t[0] in keep:
-            minute.append(t)
-        else:
-            skipped["unknown_mn"].add(t[0])
-    inferred = infer_intervals(minute, allowed)
-    reported = intervals or {}
-    rows: dict[tuple, Row] = {}
-    for t in minute:
-        row = Row(*t)
-        mn, hour = row.mn, row.hour
-        step = None
-        if row.n_total >= 3 and row.last_min > row.first_min:
-            s = (row.last_min - row.first_min) / (row.n_total - 1)
-            if s == int(s) and int(s) in allowed_set:
-                step = int(s)                                  # an evenly spaced hour speaks for itself
-        day_step = inferred.get((mn, hour.date())) or inferred.get((mn, None)) or 60
-        iv = reported.get(mn) or max(step or day_step, day_step)
-        row.interval = iv
-        row.covered = min(60, row.n_valid * iv)
-        rows[(mn, row.factor, hour)] = row
-    # device hourly values (2061)
-    dev: dict[tuple, tuple] = {}
-    o2dev: dict[tuple, float] = {}
-    for t in raw.hour:
-        mn, factor, when = t[0], t[1], t[2]
-        if mn not in keep:
-            skipped["unknown_mn"].add(mn)
-            continue
-        hour = when.replace(minute=0, second=0, microsecond=0)
-        dev[(mn, factor, hour)] = t
-        if factor == O2 and t[3] is not None:
-            steady = t[4] is None or t[5] is None or t[5] - t[4] <= r.o2_dilution.hourly_o2_max_range
-            o2dev[(mn, hour)] = t[3] if steady else None
-    invalid, stop, maint = set(v.invalid_flags), set(v.stop_flags), set(v.maintenance_flags)
-    o = r.out_of_range
-    tol = r.o2_dilution.mismatch_tolerance
-    for (mn, factor, hour), t in dev.items():
-        value, vmin, vmax, zs, flag = t[3], t[4], t[5], t[6], t[7]
-        ok = value is not None and (flag is None or flag not in invalid)
-        row = rows.get((mn, factor, hour))
-        if row is not None and (ok and row.covered >= v.minutes_per_valid_hour):
-            row.source, row.dev_value = "both", value
-            continue
-        if row is not None and not ok:
-            row.n_stop += int(flag in stop)                      # the device's own flag excuses the hour
-            row.n_maint += int(flag in maint)
-            continue
-        limit, ref = limits.get(mn, factor)
-        lo, hi = o.ranges.get(factor, (o.default_min, None))
-        judged = flag is None or flag not in o.ignore_flags
-        out = judged and value is not None and (value < lo or (hi is not None and value > hi)
-                                                or (hi is None and limit and value > o.limit_multiple * limit))
-        zs_bad = zs_checked = 0
-        o2 = o2dev.get((mn, hour))
-        if ok and ref is not None and zs is not None and o2 is not None and o2 < 20.5:
-            expected = value * (21 - ref) / (21 - o2)
-            zs_checked = 1
-            zs_bad = int(abs(zs - expected) > tol * abs(expected) + 0.001)
-        new = Row(mn, factor, hour, 1, int(ok), value if ok else None, zs if ok else None,
-                  vmin if ok else None, vmax if ok else None,
-                  value, zs, vmax if vmax is not None else value, vmin if vmin is not None else value,
-                  int(flag in stop), int(flag in maint), int(bool(out)), zs_bad, zs_checked, 0, 0,
-                  interval=60, covered=60 if ok else 0, source="hour", dev_value=value)
-        if row is not None:                                      # minutes incomplete: the device's value stands
-            new.n_stop += row.n_stop
-            new.n_maint += row.n_maint
-            new.n_out += row.n_out
-        rows[(mn, factor, hour)] = new
+    for t in (raw.minute, raw.hour):
+        mns = pc.unique(t["mn"]).to_pylist()
+        skipped["unknown_mn"].update(m for m in mns if m not in keep)
+    reported = pa.table({"mn": pa.array(list((intervals or {}).keys()), pa.string()),
+                         "iv": pa.array(list((intervals or {}).values()), pa.int64())})
+    con = _duckdb()
+    for name, t in (("agg_in", raw.minute), ("dev_in", raw.hour), ("known", known_t), ("reported", reported),
+                    ("limits", _limits_arrow(limits))):
+        con.register(name, t)
+    table = _arrow(con.sql(assemble_sql(r, day0)).to_arrow_table(), HOURLY_SCHEMA)
+    con.close()
     days: dict[tuple[str, str], dict] = defaultdict(dict)
-    for t in raw.day:
-        if t[0] in keep:
-            days[(t[0], t[1])][t[2].date()] = (t[3], t[7])
-    return list(rows.values()), dict(days), skipped
+    day = raw.day
+    for mn, factor, when, value, flag in zip(*(day[c].to_pylist() for c in ("mn", "factor", "data_time", "value",
+                                                                             "flag")), strict=True):
+        if mn in keep:
+            days[(mn, factor)][when.date()] = (value, flag)
+    return table, dict(days), skipped

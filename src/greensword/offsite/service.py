@@ -22,7 +22,8 @@ from .models import Lead
 from .rules import rules
 from .screen import evidence as evidence_of
 
-DETECTOR_NAMES = LABELS
+#: detector names, and the lead kind the enterprise portal raises (a self-check contradicting the data)
+DETECTOR_NAMES = {**LABELS, "selfcheck": "自查结论与监测数据矛盾"}
 STATUS = {"new": "待甄别", "screened": "已甄别", "reminded": "已提醒", "inspection": "已转现场核查", "closed": "已办结"}
 
 
@@ -142,7 +143,8 @@ def overdue(lead: Lead, at: datetime | None = None) -> bool:
     return lead.status in ("new", "screened") and _aware(lead.due_at) < (at or now())
 
 
-TRANSITIONS = {"confirm": ("new",), "dismiss": ("new",), "remind": ("screened",), "request_inspection": ("screened",),
+TRANSITIONS = {"confirm": ("new",), "dismiss": ("new",), "remind": ("screened",),
+               "request_inspection": ("screened", "reminded"),
                "close": ("screened", "reminded", "inspection")}
 
 
@@ -155,9 +157,11 @@ def check_action(lead: Lead, action: str) -> None:
 
 
 def act(session: Session, actor: Actor, lead_id: int, action: str, *, reason: str = "",
-        task_id: int | None = None) -> Lead:
+        task_id: int | None = None, warning_id: int | None = None) -> Lead:
     """Move a lead along its lifecycle. ``request_inspection`` is owned by the inspection domain
-    (``inspection.service.task_from_lead`` opens the task, then records it here with ``task_id``)."""
+    (``inspection.service.task_from_lead`` opens the task, then records it here with ``task_id``);
+    ``remind`` by the enterprise portal (its warning service sends the warning the firm answers,
+    then records it here with ``warning_id``), so no reminder goes out without a warning."""
     require_role(actor, "officer", "leader", "admin")
     lead = get_lead(session, actor, lead_id)
     check_action(lead, action)
@@ -169,8 +173,10 @@ def act(session: Session, actor: Actor, lead_id: int, action: str, *, reason: st
         lead.status, lead.verdict, lead.reason = "closed", "dismissed", reason
         lead.outcome = "甄别排除"
     elif action == "remind":
+        if warning_id is None:
+            raise ValidationFailed("提醒企业须由企业端（环保e企管）发出预警", code="offsite.no_warning")
         lead.status = "reminded"
-        lead.reason = reason or "已向企业发送电子督办提醒"
+        lead.reason = f"{reason or '已向企业发送预警提醒'}（预警 {warning_id}）"
     elif action == "request_inspection":
         if task_id is None:
             raise ValidationFailed("转现场核查须由检查模块派发检查任务", code="offsite.no_task")
@@ -179,8 +185,39 @@ def act(session: Session, actor: Actor, lead_id: int, action: str, *, reason: st
         lead.status, lead.outcome = "closed", reason
     lead.updated_at = now()
     audit.record(session, actor, f"offsite.lead.{action}", "offsite_lead", lead.id,
-                 {"status": lead.status, "reason": reason, "task": lead.task_id})
+                 {"status": lead.status, "reason": reason, "task": lead.task_id, "warning": warning_id})
     return lead
+
+
+def lead_from_selfcheck(session: Session, actor: Actor | str, *, mn: str, factor: str, start: datetime,
+                        end: datetime, explanation: str, evidence: dict) -> Lead:
+    """A lead raised by the enterprise portal: a self-check reporting no problem for a period in
+    which this point's data had exceedance leads. Screened like any other lead."""
+    r = rules().leads.on(now().date())
+    p = session.execute(select(MonitoringPoint).where(MonitoringPoint.mn == mn)).scalar_one()
+    ent = p.enterprise
+    key = bool(ent.key_polluter)
+    prior = session.execute(select(func.count()).select_from(Lead).where(Lead.enterprise_id == ent.id)).scalar_one()
+    t = now()
+    lead = Lead(mn=mn, enterprise_id=ent.id, agency_id=ent.agency_id, factor=factor, detector="selfcheck",
+                start=_aware(start), end=_aware(end), score=1.0, rank_score=rank_score(r, 1.0, prior, key),
+                status="new", evidence={"explanation": explanation, "rule": {
+                    "detector": "selfcheck", "thresholds": {}, "label": DETECTOR_NAMES["selfcheck"],
+                    "source": None}, "rows": [], "query": "", **evidence},
+                repeats=0, due_at=t + timedelta(hours=r.response_hours_key if key else r.response_hours),
+                created_at=t, updated_at=t, reason="", outcome="")
+    session.add(lead)
+    session.flush()
+    audit.record(session, actor, "offsite.lead.create", "offsite_lead", lead.id,
+                 {"mn": mn, "detector": "selfcheck", "start": start.isoformat(), "end": end.isoformat()})
+    return lead
+
+
+def exceedance_leads(session: Session, enterprise_id: int, start: datetime, end: datetime) -> list[Lead]:
+    """Exceedance leads of a firm overlapping [start, end) that were not dismissed (read only)."""
+    return list(session.execute(select(Lead).where(
+        Lead.enterprise_id == enterprise_id, Lead.detector == "exceedance", Lead.start < end, Lead.end > start,
+        (Lead.verdict.is_(None)) | (Lead.verdict != "dismissed")).order_by(Lead.start)).scalars())
 
 
 def confirmed_for_planning(session: Session, actor: Actor) -> list[Lead]:
@@ -197,6 +234,9 @@ def limits_from_registry(session: Session, county_code: str | None = None):
         mns = session.execute(select(MonitoringPoint.mn).join(Enterprise).join(
             Agency, Enterprise.agency_id == Agency.id).where(Agency.division_code == county_code)).scalars().all()
     table: dict = {}
+    standards: dict = {}
     for row in limits_table(session, mns):
         table.setdefault(row["mn"], {})[row["factor"]] = (row["limit"], row["ref_o2"])
-    return Limits(table, power_links_by_mn(session, mns))
+        if row.get("standard"):
+            standards[(row["mn"], row["factor"])] = row["standard"]
+    return Limits(table, power_links_by_mn(session, mns), standards)

@@ -46,7 +46,7 @@ def my_files(db: DB, actor: CurrentActor) -> list[FileOut]:
 @router.post("/files/{file_id}/score")
 def score(file_id: int, body: ScoreIn, db: DB, actor: CurrentActor) -> FileOut:
     return FileOut.model_validate(service.score_file(db, actor, file_id, deductions=body.deductions,
-                                                     vetoes=body.vetoes, comment=body.comment))
+                                                     reasons=body.reasons, vetoes=body.vetoes, comment=body.comment))
 
 
 @router.post("/files/{file_id}/appeal")
@@ -57,4 +57,4 @@ def appeal(file_id: int, body: AppealIn, db: DB, actor: CurrentActor) -> FileOut
 @router.post("/files/{file_id}/decide")
 def decide(file_id: int, body: ScoreIn, db: DB, actor: CurrentActor) -> FileOut:
     return FileOut.model_validate(service.decide_appeal(db, actor, file_id, deductions=body.deductions,
-                                                        vetoes=body.vetoes))
+                                                        reasons=body.reasons, vetoes=body.vetoes))

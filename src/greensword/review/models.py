@@ -39,6 +39,7 @@ class ReviewFile(Base):
     #: assigned | scored | appealed | final
     status: Mapped[str] = mapped_column(String(16), default="assigned", index=True)
     deductions: Mapped[dict] = mapped_column(JSON, default=dict)     # item code → points deducted
+    reasons: Mapped[dict] = mapped_column(JSON, default=dict)        # item code → why it was deducted
     vetoes: Mapped[list] = mapped_column(JSON, default=list)
     score: Mapped[float | None] = mapped_column()
     comment: Mapped[str] = mapped_column(Text, default="")
@@ -48,6 +49,7 @@ class ReviewFile(Base):
     appealed_on: Mapped[date | None] = mapped_column(Date)
     second_reviewer: Mapped[str | None] = mapped_column(String(64))
     second_deductions: Mapped[dict] = mapped_column(JSON, default=dict)
+    second_reasons: Mapped[dict] = mapped_column(JSON, default=dict)
     second_vetoes: Mapped[list] = mapped_column(JSON, default=list)
     final_score: Mapped[float | None] = mapped_column()
     decided_on: Mapped[date | None] = mapped_column(Date)

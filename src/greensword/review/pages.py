@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ..cases import queries as case_queries
 from ..core.auth import check_agency, require_agency_user
-from ..core.errors import DomainError
+from ..core.errors import DomainError, ValidationFailed
 from ..core.timeutil import now
 from ..registry.models import Agency
 from ..webkit.deps import DB, CurrentActor
@@ -76,9 +76,15 @@ def publish(round_id: int, db: DB, actor: CurrentActor):
     return RedirectResponse(f"/review/rounds/{round_id}", status_code=303)
 
 
-def _file_ctx(db, f, error=""):
-    return {"f": f, "case": case_queries.refs(db, [f.case_id]).get(f.case_id), "sheet": service.file_sheet(db, f), "error": error,
-            "unit": db.get(Agency, f.unit_id)}
+def _file_ctx(db, f, error="", typed=None):
+    sheet = service.file_sheet(db, f)
+    first = service.sheet_rows(sheet, f.deductions or {}, f.reasons or {}) if f.score is not None else []
+    second = (service.sheet_rows(sheet, f.second_deductions or {}, f.second_reasons or {})
+              if f.status == "final" else [])
+    vetoes = {v.code: v.text for v in sheet.veto}
+    return {"f": f, "case": case_queries.refs(db, [f.case_id]).get(f.case_id), "sheet": sheet, "error": error,
+            "unit": db.get(Agency, f.unit_id), "rows": first, "second_rows": second, "veto_names": vetoes,
+            "typed": typed}
 
 
 @router.get("/review/files/{file_id}")
@@ -88,28 +94,40 @@ def file_page(request: Request, file_id: int, db: DB, actor: CurrentActor):
     return render(request, "review/file.html", _file_ctx(db, f))
 
 
-async def _scores(request):
-    form = await request.form()
-    deductions = {k[4:]: float(v) for k, v in form.items() if k.startswith("ded-") and v not in ("", "0")}
+def _scores(form) -> tuple[dict[str, float], list[str], dict[str, str]]:
+    """Deductions (``ded-<item>``), veto items (``veto-<code>``) and reasons (``why-<item>``)."""
+    deductions = {}
+    for k, v in form.items():
+        if k.startswith("ded-") and str(v).strip() not in ("", "0"):
+            try:
+                deductions[k[4:]] = float(str(v).strip())
+            except ValueError:
+                raise ValidationFailed(f"扣分“{v}”不是数字", code="review.bad_deduction") from None
     vetoes = [k[5:] for k, v in form.items() if k.startswith("veto-") and v == "1"]
-    return form, deductions, vetoes
+    reasons = {k[4:]: str(v) for k, v in form.items() if k.startswith("why-") and str(v).strip()}
+    return deductions, vetoes, reasons
 
 
-def _redo(request, db, file_id, fn):
+def _redo(request, db, file_id, fn, form=None):
     try:
         fn()
     except DomainError as exc:
         db.rollback()
-        return render(request, "review/file.html", _file_ctx(db, db.get(ReviewFile, file_id), exc.message),
+        typed = dict(form.items()) if form is not None else None      # what was typed stays on the page
+        return render(request, "review/file.html", _file_ctx(db, db.get(ReviewFile, file_id), exc.message, typed),
                       status_code=exc.status)
     return RedirectResponse(f"/review/files/{file_id}", status_code=303)
 
 
 @router.post("/review/files/{file_id}/score")
 async def score(request: Request, file_id: int, db: DB, actor: CurrentActor):
-    form, ded, vetoes = await _scores(request)
-    return _redo(request, db, file_id, lambda: service.score_file(db, actor, file_id, deductions=ded, vetoes=vetoes,
-                                                                  comment=str(form.get("comment", ""))))
+    form = await request.form()
+
+    def act():
+        ded, vetoes, why = _scores(form)
+        service.score_file(db, actor, file_id, deductions=ded, vetoes=vetoes, reasons=why,
+                           comment=str(form.get("comment", "")))
+    return _redo(request, db, file_id, act, form)
 
 
 @router.post("/review/files/{file_id}/appeal")
@@ -119,5 +137,9 @@ def appeal(request: Request, file_id: int, db: DB, actor: CurrentActor, reason: 
 
 @router.post("/review/files/{file_id}/decide")
 async def decide(request: Request, file_id: int, db: DB, actor: CurrentActor):
-    _, ded, vetoes = await _scores(request)
-    return _redo(request, db, file_id, lambda: service.decide_appeal(db, actor, file_id, deductions=ded, vetoes=vetoes))
+    form = await request.form()
+
+    def act():
+        ded, vetoes, why = _scores(form)
+        service.decide_appeal(db, actor, file_id, deductions=ded, vetoes=vetoes, reasons=why)
+    return _redo(request, db, file_id, act, form)

@@ -33,6 +33,7 @@ class FileOut(BaseModel):
     second_reviewer: str | None
     status: str
     deductions: dict
+    reasons: dict
     vetoes: list[str]
     score: float | None
     final_score: float | None
@@ -54,6 +55,7 @@ class RoundIn(BaseModel):
 
 class ScoreIn(BaseModel):
     deductions: dict[str, float] = {}
+    reasons: dict[str, str] = {}
     vetoes: list[str] = []
     comment: str = ""
 

@@ -143,6 +143,39 @@ def verify_round(session: Session, rnd: ReviewRound) -> bool:
     return sha256_hex(again) == rnd.result_hash and again["files"] == stored
 
 
+def _reasons(deductions: dict[str, float], reasons: dict[str, str] | None, sh: Sheet) -> dict[str, str]:
+    """Every deducted item needs the reviewer's reason (what is missing or wrong in the file);
+    reasons of items not deducted are dropped."""
+    items = sh.items()
+    reasons = {k: str(v).strip() for k, v in (reasons or {}).items()}
+    unknown = [k for k in reasons if k not in items]
+    if unknown:
+        raise ValidationFailed(f"评分表中没有评查项 {unknown}", code="review.bad_item")
+    out = {}
+    for k, v in deductions.items():
+        if float(v) <= 0:
+            continue
+        why = reasons.get(k, "")
+        if not why:
+            raise ValidationFailed(f"“{items[k].text}”扣 {float(v):g} 分，须写明扣分理由", code="review.no_reason_for_deduction")
+        if len(why) > 500:
+            raise ValidationFailed(f"“{items[k].text}”的扣分理由超过 500 字", code="review.reason_too_long")
+        out[k] = why
+    return out
+
+
+def sheet_rows(sh: Sheet, deductions: dict, reasons: dict) -> list[dict]:
+    """The scoring sheet as read by a person: each section's items with points, what was deducted
+    and why, and the item's remaining points."""
+    rows = []
+    for s in sh.sections:
+        for i in s.items:
+            d = float(deductions.get(i.code, 0) or 0)
+            rows.append({"section": s.name, "code": i.code, "text": i.text, "points": i.points, "deducted": d,
+                         "reason": reasons.get(i.code, ""), "earned": round(i.points - d, 1)})
+    return rows
+
+
 def _score(deductions: dict[str, float], vetoes: list[str], sh: Sheet) -> float:
     items = sh.items()
     bad = [k for k in deductions if k not in items]
@@ -160,19 +193,22 @@ def _score(deductions: dict[str, float], vetoes: list[str], sh: Sheet) -> float:
 
 
 def score_file(session: Session, actor: Actor, file_id: int, *, deductions: dict[str, float], vetoes: list[str],
-               comment: str = "", on: date | None = None) -> ReviewFile:
+               reasons: dict[str, str] | None = None, comment: str = "", on: date | None = None) -> ReviewFile:
     f = get_file(session, file_id)
     if actor.username != f.reviewer and "admin" not in actor.roles:
         raise PermissionDenied("只有分配的评查人员可以评分", code="review.not_reviewer")
     if f.status not in ("assigned", "scored"):
         raise IllegalTransition("已申诉或已定分的案卷不能由初评人员改分", code="review.locked")
+    sh = file_sheet(session, f)
+    score = _score(deductions, vetoes, sh)
+    f.reasons = _reasons(deductions, reasons, sh)
     f.deductions, f.vetoes, f.comment = dict(deductions), list(vetoes), comment
-    f.score = _score(deductions, vetoes, file_sheet(session, f))
+    f.score = score
     f.final_score = f.score
     f.status = "scored"
     f.scored_on = on or now().date()
     audit.record(session, actor, "review.score", "review_file", f.id,
-                 {"score": f.score, "deductions": f.deductions, "vetoes": f.vetoes})
+                 {"score": f.score, "deductions": f.deductions, "reasons": f.reasons, "vetoes": f.vetoes})
     return f
 
 
@@ -205,18 +241,22 @@ def appeal(session: Session, actor: Actor, file_id: int, reason: str, *, on: dat
 
 
 def decide_appeal(session: Session, actor: Actor, file_id: int, *, deductions: dict[str, float],
-                  vetoes: list[str], on: date | None = None) -> ReviewFile:
+                  vetoes: list[str], reasons: dict[str, str] | None = None, on: date | None = None) -> ReviewFile:
     f = session.get(ReviewFile, file_id)
     if f is None or f.status != "appealed":
         raise IllegalTransition("该案卷没有待复核的申诉", code="review.no_appeal")
     if actor.username != f.second_reviewer:
         raise PermissionDenied("申诉只能由指定的第二名评查人员复核", code="review.not_second")
+    sh = file_sheet(session, f)
+    final = _score(deductions, vetoes, sh)
+    f.second_reasons = _reasons(deductions, reasons, sh)
     f.second_deductions, f.second_vetoes = dict(deductions), list(vetoes)
-    f.final_score = _score(deductions, vetoes, file_sheet(session, f))
+    f.final_score = final
     f.status = "final"
     f.decided_on = on or now().date()
     audit.record(session, actor, "review.appeal.decide", "review_file", f.id,
-                 {"first": f.score, "final": f.final_score})
+                 {"first": f.score, "final": f.final_score, "deductions": f.second_deductions,
+                  "reasons": f.second_reasons})
     return f
 
 

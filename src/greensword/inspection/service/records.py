@@ -13,6 +13,7 @@ from ...core.canonical import sha256_hex
 from ...core.errors import Conflict, IllegalTransition, ValidationFailed
 from ...core.timeutil import now
 from ..models import Amendment, CaseReferral, Evidence, Record, Task
+from .field import SIGNATURES, Position, check_signature
 from .rules import checklist_for, sampling
 
 
@@ -32,7 +33,10 @@ def _editable(r: Record) -> None:
 
 
 def save_record(session: Session, actor: Actor, task: Task, *, checklist: dict[str, str], findings: str,
-                violation: bool, location: str = "", checked_at: datetime | None = None) -> Record:
+                violation: bool, location: str = "", checked_at: datetime | None = None,
+                position: Position | None = None) -> Record:
+    """Save the draft. ``position`` (from the phone's GPS, see field.position) replaces the stored
+    one when given; None keeps what is stored."""
     require_role(actor, "officer", "leader", "admin")
     r = record_for(session, actor, task)
     _editable(r)
@@ -43,20 +47,59 @@ def save_record(session: Session, actor: Actor, task: Task, *, checklist: dict[s
                                code="inspection.bad_checklist")
     r.checklist, r.findings, r.violation, r.location = dict(checklist), findings, violation, location
     r.checked_at = checked_at or r.checked_at or now()
+    if position is not None:
+        r.gps_lat, r.gps_lon = position.lat, position.lon
+        r.gps_accuracy_m, r.gps_captured_at = position.accuracy_m, position.captured_at
+    r.saved_at = now()
     audit.record(session, actor, "inspection.record.save", "inspection_record", r.id,
-                 {"checklist": r.checklist, "violation": violation})
+                 {"checklist": r.checklist, "violation": violation, "position": _position(r)})
     return r
 
 
-def sign(session: Session, actor: Actor, task: Task, *, role: str, name: str) -> Record:
+def _position(r: Record) -> dict | None:
+    if r.gps_lat is None:
+        return None
+    return {"lat": r.gps_lat, "lon": r.gps_lon, "accuracy_m": r.gps_accuracy_m,
+            "captured_at": r.gps_captured_at.isoformat() if r.gps_captured_at else None}
+
+
+def sign(session: Session, actor: Actor, task: Task, *, role: str, name: str, png: bytes,
+         officer_names: list[str] | None = None) -> Record:
+    """A drawn signature: ``png`` from the signature pad. An officer signs under one of the
+    task's officers' names (``officer_names``, when given); nobody signs twice. The image is
+    checked (real PNG, size limits, strokes on it) before anything is stored."""
     r = record_for(session, actor, task)
     _editable(r)
-    if role not in ("officer", "enterprise") or not name.strip():
-        raise ValidationFailed("签名须注明身份（officer/enterprise）和姓名", code="inspection.bad_signature")
+    name = name.strip()
+    if role not in ("officer", "enterprise") or not name:
+        raise ValidationFailed("签名须注明身份（执法人员/企业代表）和姓名", code="inspection.bad_signature")
+    if len(name) > 50:
+        raise ValidationFailed("签名人姓名过长（不超过 50 字）", code="inspection.bad_signature")
+    if role == "officer" and officer_names is not None and name not in officer_names:
+        raise ValidationFailed(f"“{name}”不是本任务的检查人员（{'、'.join(officer_names)}）",
+                               code="inspection.not_task_officer")
     if any(s["role"] == role and s["name"] == name for s in r.signatures):
         raise Conflict(f"{name} 已签名", code="inspection.already_signed")
-    r.signatures = [*r.signatures, {"role": role, "name": name.strip(), "at": now().isoformat()}]
-    audit.record(session, actor, "inspection.record.sign", "inspection_record", r.id, {"role": role, "name": name})
+    check_signature(png)
+    sha = SIGNATURES.put(png)
+    r.signatures = [*r.signatures, {"role": role, "name": name, "at": now().isoformat(), "sha256": sha,
+                                    "bytes": len(png)}]
+    audit.record(session, actor, "inspection.record.sign", "inspection_record", r.id,
+                 {"role": role, "name": name, "sha256": sha})
+    return r
+
+
+def unsign(session: Session, actor: Actor, task: Task, *, sha: str) -> Record:
+    """Take back a signature before the record is submitted (signed by mistake, to be redrawn)."""
+    r = record_for(session, actor, task)
+    _editable(r)
+    left = [s for s in r.signatures if s.get("sha256") != sha]
+    if len(left) == len(r.signatures):
+        raise ValidationFailed("该签名不存在", code="inspection.signature_not_found")
+    gone = next(s for s in r.signatures if s.get("sha256") == sha)
+    r.signatures = left
+    audit.record(session, actor, "inspection.record.unsign", "inspection_record", r.id,
+                 {"role": gone["role"], "name": gone["name"], "sha256": sha})
     return r
 
 
@@ -97,9 +140,12 @@ def submit(session: Session, actor: Actor, task: Task) -> Record:
 
 def record_hash(r: Record, evidence: list[str]) -> str:
     """What the submitted record commits to: its content and its evidence files' hashes."""
-    return sha256_hex({"task": r.task_id, "checklist": r.checklist, "findings": r.findings, "violation": r.violation,
-                   "location": r.location, "checked_at": r.checked_at.isoformat() if r.checked_at else None,
-                   "signatures": r.signatures, "evidence": evidence})
+    content = {"task": r.task_id, "checklist": r.checklist, "findings": r.findings, "violation": r.violation,
+               "location": r.location, "checked_at": r.checked_at.isoformat() if r.checked_at else None,
+               "signatures": r.signatures, "evidence": evidence}
+    if r.gps_lat is not None:               # records without a position keep their earlier hash
+        content["position"] = _position(r)
+    return sha256_hex(content)
 
 
 def amend(session: Session, actor: Actor, task: Task, text: str) -> Amendment:

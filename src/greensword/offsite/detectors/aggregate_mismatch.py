@@ -1,7 +1,9 @@
 """The device's own hourly (2061) or daily (2031) average does not match the minute data it should
 summarise: one of the two series was altered."""
 
-from . import episodes, finding, mean, thresholds
+import numpy as np
+
+from . import episodes, finding, mean, num, thresholds
 
 NAME = "aggregate_mismatch"
 
@@ -10,7 +12,11 @@ def detect(data, limits, r):
     p = r.aggregate_mismatch
     min_hours = r.validity.versions[-1].hours_per_valid_day
     out = []
-    for (mn, factor), rows in data.series.items():
+    dev, avg, n_valid = data.col("dev_value"), data.col("avg_value"), data.col("n_valid")
+    off_col = ((data.col("source") == "both") & (n_valid * data.col("interval") >= p.min_covered_minutes)
+               & (n_valid >= data.col("n_total")) & (np.abs(dev - avg) > p.tolerance * np.maximum(np.abs(avg), p.abs_floor)))
+    daily = data.per_series([k in data.days for k in data.keys])
+    for (mn, factor), rows in data.where(off_col | daily):
         def off(x):
             if x.source != "both" or x.dev_value is None or x.avg_value is None:
                 return False
@@ -21,8 +27,8 @@ def detect(data, limits, r):
         for ep in episodes(rows, off):
             if len(ep) >= p.min_hours:
                 x = max(ep, key=lambda y: abs(y.dev_value - y.avg_value))
-                out.append(finding(NAME, ep, 0.8, f"{factor} 设备上报的小时均值 {x.dev_value:g} 与其分钟数据均值 "
-                                                  f"{x.avg_value:.3f} 不符（{x.hour:%m-%d %H}时，共 {len(ep)} 小时）",
+                out.append(finding(NAME, ep, 0.8, f"{factor} 设备上报的小时均值 {num(x.dev_value, 3)} 与其分钟数据均值 "
+                                                  f"{num(x.avg_value, 3)} 不符（{x.hour:%m-%d %H}时，共 {len(ep)} 小时）",
                                    thresholds(p, "tolerance", "abs_floor", "min_covered_minutes", "min_hours")))
         for day, (value, flag) in sorted(data.days.get((mn, factor), {}).items()):
             hours = [x for x in rows if x.hour.date() == day and data.valid(x) and x.avg_value is not None]
@@ -32,7 +38,7 @@ def detect(data, limits, r):
                 continue
             avg = mean(x.avg_value for x in hours)
             if abs(value - avg) > p.tolerance * max(abs(avg), p.abs_floor):
-                out.append(finding(NAME, hours, 0.8, f"{factor} 设备上报的 {day} 日均值 {value:g} 与当日 "
-                                                     f"{len(hours)} 个有效小时均值 {avg:.3f} 不符",
+                out.append(finding(NAME, hours, 0.8, f"{factor} 设备上报的 {day} 日均值 {num(value, 3)} 与当日 "
+                                                     f"{len(hours)} 个有效小时均值 {num(avg, 3)} 不符",
                                    thresholds(p, "tolerance", "abs_floor") | {"hours_per_valid_day": min_hours}))
     return out

@@ -5,6 +5,9 @@ own variation, on at least 20 common valid hours (not an exact-hash match only).
 import itertools
 import math
 from collections import defaultdict
+from datetime import date, timedelta
+
+import numpy as np
 
 from . import FLOW, O2, finding, median, thresholds
 
@@ -41,21 +44,33 @@ def _key(vec: dict, p) -> tuple[int, int, int]:
 _NEAR = list(itertools.product((-1, 0, 1), repeat=3))
 
 
+def _days(data, p) -> dict:
+    """(mn, factor, day) → {hour of day: valid hourly mean} for days with enough valid hours."""
+    avg = data.col("avg_value")
+    skip = data.per_series([f.startswith("e1") or f in FLOW or f == O2 for _mn, f in data.keys])
+    idx = np.flatnonzero(data.valid_rows() & ~np.isnan(avg) & ~skip)
+    if not len(idx):
+        return {}
+    hour = data.col("hour")[idx].astype("datetime64[h]").astype(np.int64)
+    day, hod = hour // 24, hour % 24
+    sid = data.sid[idx]
+    cut = np.flatnonzero((np.diff(sid) != 0) | (np.diff(day) != 0)) + 1       # rows are sorted by series, hour
+    bounds = np.concatenate([[0], cut, [len(idx)]])
+    vals, hods, sids = avg[idx].tolist(), hod.tolist(), sid.tolist()
+    epoch = date(1970, 1, 1)
+    out = {}
+    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        if b - a >= p.min_common_hours:
+            mn, factor = data.keys[sids[a]]
+            out[(mn, factor, epoch + timedelta(days=int(day[a])))] = dict(zip(hods[a:b], vals[a:b], strict=True))
+    return out
+
+
 def detect(data, limits, r, seen: dict | None = None):
     """``seen`` ((mn, factor) → {day: {hour: value}}) carries earlier days between windows."""
     p = r.duplicate_pattern
     history = seen if seen is not None else {}
-    days_now: dict = {}
-    for (mn, factor), rows in data.series.items():
-        if factor.startswith("e1") or factor in FLOW or factor == O2:
-            continue
-        days = defaultdict(dict)
-        for x in rows:
-            if data.valid(x) and x.avg_value is not None:
-                days[x.hour.date()][x.hour.hour] = x.avg_value
-        for day, vec in days.items():
-            if len(vec) >= p.min_common_hours:
-                days_now[(mn, factor, day)] = vec
+    days_now = _days(data, p)
     # earlier days: from state and from this window's context
     pool: dict = defaultdict(list)            # (factor, bucket) → [(mn, day, vec)]
     for (mn, factor), by_day in history.items():

@@ -4,7 +4,9 @@ shows zero/span readings, real maintenance shows no emission reading at all)."""
 
 from collections import defaultdict
 
-from . import episodes, finding, thresholds
+import numpy as np
+
+from . import episodes, finding, num, thresholds
 
 NAME = "flag_abuse"
 
@@ -13,10 +15,29 @@ def _marked(x):
     return x.n_total and x.n_maint * 2 >= x.n_total
 
 
+def _candidates(data, limits, p) -> list[str]:
+    """Points with a day of more marked hours than allowed, or a wholly marked hour whose raw
+    level is over the limit (column tests; the rows of these points are then read)."""
+    n_total, n_maint = data.col("n_total"), data.col("n_maint")
+    marked = (n_total > 0) & (n_maint * 2 >= n_total) & data.window_rows()
+    names, mn_of = data.mn_rows()
+    hours = data.col("hour")[marked].astype("datetime64[h]").astype(np.int64)
+    pairs = np.unique(np.stack([mn_of[marked], hours]), axis=1)        # distinct (point, hour)
+    days, counts = np.unique(np.stack([pairs[0], pairs[1] // 24]), axis=1, return_counts=True)
+    busy = {names[i] for i in days[0][counts > p.max_hours_per_day]}
+    lim, _ref = data.limit_rows(limits)
+    bar = p.covering_ratio * lim
+    with np.errstate(invalid="ignore"):
+        cover = (marked & (n_maint >= n_total) & (lim != 0) & ~np.isnan(lim)
+                 & ((data.col("avg_raw") > bar) | (data.col("avg_zs_raw") > bar) | (bar < 0)))
+    hit = busy | {names[i] for i in np.unique(mn_of[cover])}
+    return [mn for mn in data.mns if mn in hit]
+
+
 def detect(data, limits, r):
     p = r.flag_abuse
     out = []
-    for mn in data.mns:
+    for mn in _candidates(data, limits, p):
         flagged: dict = defaultdict(list)        # hour → rows of this mn mostly flagged M/C/D
         for f in data.factors(mn):
             for x in data.series[(mn, f)]:
@@ -46,6 +67,6 @@ def detect(data, limits, r):
                         break
             for ep in episodes(covering, lambda _: True):
                 out.append(finding(NAME, ep, 0.8, f"{ep[0].factor} 标记为维护/校准/故障的时段原始值始终高于限值"
-                                                  f"（均值最高 {max(y.avg_zs_raw or y.avg_raw for y in ep):.2f}），疑似以标记掩盖超标",
+                                                  f"（均值最高 {num(max(y.avg_zs_raw or y.avg_raw for y in ep))}），疑似以标记掩盖超标",
                                    thresholds(p, "covering_ratio", "covering_min_share_of_limit")))
     return out

@@ -2,7 +2,9 @@
 min/max) and the run's hourly means within instrument noise, for hours — where the point's own
 readings usually vary far more (a naturally flat, quantised signal is not a finding)."""
 
-from . import FLOW, episodes, finding, mean, median, thresholds
+import numpy as np
+
+from . import FLOW, episodes, finding, mean, median, num, thresholds
 
 NAME = "flatline"
 
@@ -18,7 +20,13 @@ def _spread(x, floor):
 def detect(data, limits, r):
     p = r.flatline
     out = []
-    for (mn, factor), rows in data.series.items():
+    avg, hi, lo = data.col("avg_value"), data.col("max_value"), data.col("min_value")
+    unknown = (np.isnan(avg) | np.isnan(hi) | np.isnan(lo)
+               | ((data.col("source") != "hour") & (data.col("n_valid") < 3)))
+    with np.errstate(invalid="ignore"):
+        flat = ((data.col("n_stop") == 0) & ~np.isnan(avg) & data.valid_rows()
+                & (unknown | ((hi - lo) / np.maximum(np.abs(avg), p.abs_floor) <= p.max_range_ratio)))
+    for (mn, factor), rows in data.where(flat, min_count=p.min_hours):
         if factor.startswith("e1") or factor in FLOW:   # power meters and flow may legitimately read flat
             continue
         spread = {x.hour: _spread(x, p.abs_floor) for x in rows if data.valid(x)}
@@ -45,6 +53,6 @@ def detect(data, limits, r):
             if (max(means) - min(means)) > p.max_range_ratio * level:
                 continue
             out.append(finding(NAME, ep, 0.6 + 0.05 * (len(ep) - p.min_hours),
-                               f"{factor} 连续 {len(ep)} 小时数值几乎不变（约 {ep[0].avg_value:.3f}），"
+                               f"{factor} 连续 {len(ep)} 小时数值几乎不变（约 {num(ep[0].avg_value, 3)}），"
                                "与该点平时的波动不符", thresholds(p, "min_hours", "max_range_ratio")))
     return out

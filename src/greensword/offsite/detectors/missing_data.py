@@ -3,9 +3,33 @@ hourly value — and without a stop or maintenance mark; long gaps = device offl
 
 from datetime import timedelta
 
+import numpy as np
+
 from . import HOUR, Finding, thresholds
 
 NAME = "missing_data"
+
+
+def _candidates(data, lo, hi) -> list[str]:
+    """Points with at least one hour in [max(lo, first data), hi) that is neither valid nor marked
+    stop/maintenance on any factor (column test; only these points are walked hour by hour)."""
+    names, mn_of = data.mn_rows()
+    hours = data.col("hour").astype("datetime64[h]").astype(np.int64)
+    if not len(hours):
+        return []
+    first = np.full(len(names), np.iinfo(np.int64).max)
+    np.minimum.at(first, mn_of, hours)
+    lo_h, hi_h = (np.datetime64(t, "us") for t in (lo, hi))
+    if lo_h != lo_h.astype("datetime64[h]") or hi_h != hi_h.astype("datetime64[h]"):
+        return list(data.mns)                                # not on the hour: walk every point
+    start = np.maximum(first, lo_h.astype("datetime64[h]").astype(np.int64))
+    end = hi_h.astype("datetime64[h]").astype(np.int64)
+    good = data.valid_rows() | (data.col("n_stop") > 0) | (data.col("n_maint") > 0)
+    pairs = np.unique(np.stack([mn_of[good], hours[good]]), axis=1)          # distinct (point, good hour)
+    inside = (pairs[1] >= start[pairs[0]]) & (pairs[1] < end)
+    covered = np.bincount(pairs[0][inside], minlength=len(names))
+    gaps = {names[i] for i in np.flatnonzero(covered < np.maximum(end - start, 0))}
+    return [mn for mn in data.mns if mn in gaps]
 
 
 def detect(data, limits, r):
@@ -13,9 +37,11 @@ def detect(data, limits, r):
     out = []
     if not data.series:
         return out
-    lo, hi = data.window or (min(x.hour for s in data.series.values() for x in s),
-                             max(x.hour for s in data.series.values() for x in s) + HOUR)
-    for mn in data.mns:
+    hours = data.col("hour")
+    first_seen = hours.min().astype("datetime64[us]").item()
+    lo, hi = data.window or (first_seen, hours.max().astype("datetime64[us]").item() + HOUR)
+    lo = min(lo, first_seen)          # from the baseline window on: a gap across midnight is one gap
+    for mn in _candidates(data, lo, hi):
         ok, excused, seen = set(), set(), set()
         for f in data.factors(mn):
             for x in data.series[(mn, f)]:
@@ -32,7 +58,7 @@ def detect(data, limits, r):
             if bad:
                 run.append(h)
             else:
-                if len(run) >= p.min_hours:
+                if len(run) >= p.min_hours and (data.window is None or run[-1] >= data.window[0]):
                     n = len(run)
                     text = (f"设备离线 {n} 小时（无任何有效数据）" if n >= 24 else
                             f"连续 {n} 小时无有效数据（有效分钟覆盖不足 {data.min_valid} 分钟且无设备小时值），且无停运/维护标记")

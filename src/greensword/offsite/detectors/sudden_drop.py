@@ -2,7 +2,9 @@
 normally (flow at its usual level, oxygen not raised) and no stop flag — not a start-up, not a
 low-load period (flow falls with it), not a shut-down (flagged F)."""
 
-from . import HOUR, O2, finding, median, thresholds
+import numpy as np
+
+from . import HOUR, O2, finding, median, num, thresholds
 
 NAME = "sudden_drop"
 
@@ -11,7 +13,12 @@ def detect(data, limits, r):
     p = r.sudden_drop
     rise = r.o2_dilution.min_rise
     out = []
-    for (mn, factor), rows in data.series.items():
+    lim, _ref = data.limit_rows(limits)
+    avg = data.col("avg_value")
+    running = data.valid_rows() & ~np.isnan(avg) & (data.col("n_stop") == 0)
+    earlier = data.max_before(np.where(running, avg, np.nan))   # no recent level can exceed this
+    drop = running & (data.col("n_out") == 0) & (avg < p.ratio * earlier) & (lim != 0) & ~np.isnan(lim)
+    for (mn, factor), rows in data.where(drop):
         limit, _ = limits.get(mn, factor)
         if not limit:
             continue
@@ -27,8 +34,8 @@ def detect(data, limits, r):
                 b = run[0][1]
                 low = min(y.avg_value for y, _ in run)
                 out.append(finding(NAME, [y for y, _ in run], 0.6 + 0.1 * len(run),
-                                   f"{factor} 在无停运标记、流量正常的情况下骤降至 {low:.3f}，"
-                                   f"仅为此前正常水平 {b:.3f} 的 {low / b:.0%}（阈值 {p.ratio:.0%}），持续 {len(run)} 小时",
+                                   f"{factor} 在无停运标记、流量正常的情况下骤降至 {num(low, 3)}，"
+                                   f"仅为此前正常水平 {num(b, 3)} 的 {low / b:.0%}（阈值 {p.ratio:.0%}），持续 {len(run)} 小时",
                                    thresholds(p, "ratio", "min_hours", "baseline_hours", "baseline_max_age_hours", "flow_min_share",
                                               "min_baseline_share_of_limit")))
             run.clear()

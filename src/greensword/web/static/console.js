@@ -44,3 +44,12 @@
     return orig.call(this, input, init);
   };
 })();
+// Phones: the 菜单 button opens and closes the navigation (console.css hides it below 760 px).
+document.addEventListener("click", function (e) {
+  var b = e.target && e.target.closest ? e.target.closest("#navtoggle") : null;
+  if (!b) return;
+  var bar = b.closest(".topbar");
+  var open = bar.classList.toggle("open");
+  b.setAttribute("aria-expanded", open ? "true" : "false");
+  b.textContent = open ? "收起" : "菜单";
+});
