@@ -103,15 +103,21 @@ def peers(root: Path, limits, days: int) -> list[Finding]:
             h = s0 + timedelta(hours=i)
             if counts.get((mn, h), 0) < 45:
                 add("missing_data", mn, "*", h, h + HOUR, "数据缺失")
-    return engine.merge(out)
+    return [f for f in engine.merge(out) if f.end > s0]        # the screened days only (not the warm-up)
 
 
-def run(points: int, days: int, per_kind: int, seed: int, mix: dict, ranges: str = "detect"):
+def run(points: int, days: int, per_kind: int, seed: int, mix: dict, ranges: str = "detect", warmup: int = 3):
+    """Generate ``warmup`` earlier days too (the lake's history: screening reads a baseline window
+    before each day, rules ``screening.baseline_hours``), screen ``days`` from START; violations
+    planted in the warm-up are history, labels are kept where they reach into the screened days."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         t = time.perf_counter()
-        _, labels, limits = adversary.generate(root, points=points, days=days, start=START, seed=seed,
+        _, labels, limits = adversary.generate(root, points=points, days=days + warmup,
+                                               start=START - timedelta(days=warmup), seed=seed,
                                                counts={k: per_kind for k in adversary.KINDS}, mix=mix, ranges=ranges)
+        s0 = datetime.combine(START, datetime.min.time()).isoformat()
+        labels = [x for x in labels if x["end"] > s0]
         gen = time.perf_counter() - t
         t = time.perf_counter()
         found = screen_days(root, limits, days)
@@ -139,7 +145,8 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--points", type=int, default=60)
     ap.add_argument("--days", type=int, default=10)
-    ap.add_argument("--per-kind", type=int, default=6)
+    ap.add_argument("--per-kind", type=int, default=8)
+    ap.add_argument("--warmup-days", type=int, default=3)
     ap.add_argument("--seeds", default="9101,9202,9303")
     ap.add_argument("--sweep-seeds", default="9404,9505")
     ap.add_argument("--scenarios", default=",".join(SCENARIOS))
@@ -151,7 +158,7 @@ def main() -> int:
         tot: dict = {}
         ptot: dict = {}
         for seed in seeds:
-            labels, found, base, gen, dt = run(args.points, args.days, args.per_kind, seed, SCENARIOS[name])
+            labels, found, base, gen, dt = run(args.points, args.days, args.per_kind, seed, SCENARIOS[name], warmup=args.warmup_days)
             _add(tot, engine.quality(found, labels))
             _add(ptot, engine.quality(base, labels, list(PEERS)))
             print(f"[{name}] seed {seed}: {args.points} points × {args.days} days, {len(labels)} labelled violations, "
@@ -172,7 +179,7 @@ def main() -> int:
         bins: dict = defaultdict(lambda: defaultdict(lambda: [0, 0]))
         ptot = {}
         for seed in (int(s) for s in args.sweep_seeds.split(",")):
-            labels, found, _, _, _ = run(args.points, args.days, args.per_kind, seed, SCENARIOS["mixed"], "sweep")
+            labels, found, _, _, _ = run(args.points, args.days, args.per_kind, seed, SCENARIOS["mixed"], "sweep", warmup=args.warmup_days)
             _add(ptot, engine.quality(found, labels))
             for x in labels:
                 if x["detector"] == "o2_dilution" and x["factor"] != "a19001":

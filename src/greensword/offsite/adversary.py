@@ -56,6 +56,7 @@ class Spec:
     ref_o2: float | None
     interval: int                   # minutes between minute-data samples; 60 = hourly data only
     device_hourly: bool = True      # sends 2061/2031 as well
+    standard: str = ""              # emission standard setting the limits (what start-up marks excuse)
     meters: list[tuple[str, str, str]] = field(default_factory=list)   # (meter mn, factor, role)
 
 
@@ -71,6 +72,7 @@ class Sim:
     raw_override: dict[str, np.ndarray] = field(default_factory=dict)  # raw values set directly (copies)
     zs_scale: dict[str, np.ndarray] = field(default_factory=dict)
     dev_scale: dict[str, np.ndarray] = field(default_factory=dict)     # per hour, device value × this
+    day_scale: dict[str, np.ndarray] = field(default_factory=dict)     # per day, device daily (2031) value × this
     flat: dict[str, list] = field(default_factory=dict)               # factor → [(s, e)] hourly min = max
     late: np.ndarray | None = None  # minutes received late (back-filled)
     busy: np.ndarray | None = None  # hours already used by an event (with margin)
@@ -89,6 +91,8 @@ def make_specs(n: int, rng, prefix: str = "ADV", mix: dict | None = None) -> lis
         spec = Spec(mn, "gas" if gas else "water", dict(GAS if gas else WATER),
                     float(rng.choice([3.5, 6.0, 9.0, 11.0])) if gas else None, iv,
                     device_hourly=iv == 60 or rng.random() < 0.6)
+        if gas:                                  # incinerators (start-up allowance capped), boilers, power plants
+            spec.standard = str(rng.choice(["GB 18485-2014", "GB 13271-2014", "GB 13223-2011"], p=[0.3, 0.4, 0.3]))
         if gas and rng.random() < 0.7:
             spec.meters = [(f"PWR{i:06d}P".ljust(24, "0")[:24], "e10001", "production"),
                            (f"PWR{i:06d}T".ljust(24, "0")[:24], "e10002", "treatment")]
@@ -307,6 +311,24 @@ def _inject_one(sim: Sim, kind: str, rng_m: tuple, sims, days, rng, day0, labels
     lo, hi = rng_m
     factor = list(sim.conc)[int(rng.integers(len(sim.conc)))]
     limit = sp.limits[factor]
+    if kind == "exceedance" and sp.standard.startswith("GB 18485") and rng.random() < 0.4:
+        # start-up marks (F) held while the incinerator emits over the limit for longer than GB 18485-2014
+        # allows (4 hours per start-up/fault): the hours past the fourth are an exceedance
+        allowed = 4
+        n = int(rng.integers(allowed + 1, allowed + 7))
+        s = _free(sim, rng, n, first=2)
+        if s is None:
+            return False
+        mag = rng.uniform(max(lo, 1.05), hi)
+        a, b = s * 60, (s + n) * 60
+        sim.flags[a:b] = "F"
+        for f in sim.conc:
+            sim.conc[f][a:b] = np.maximum(sim.conc[f][a:b], 0)
+        sim.conc[factor][a:b] = mag * limit * (1 + rng.normal(0, 0.02, b - a))
+        _label(labels, sim, factor, kind, day0, s + allowed, s + n, mag)
+        if sp.meters:                            # marked as stopped while production draws power: that too
+            _label(labels, sim, "e10001", "power_mismatch", day0, s, s + n, 0)
+        return True
     if kind == "exceedance":
         n = int(rng.integers(1, 7))
         s = _free(sim, rng, n, first=2)
@@ -425,6 +447,12 @@ def _inject_one(sim: Sim, kind: str, rng_m: tuple, sims, days, rng, day0, labels
         raw = _raw(src, factor)[sd * DAY:(sd + 1) * DAY] * (1 + rng.normal(0, noise, DAY))
         if rng.random() < 0.3:
             raw = np.round(raw, 1)
+        judged = raw
+        if sp.ref_o2 is not None:                # the copy is corrected with this point's own O2
+            judged = raw * (21 - sp.ref_o2) / (21 - np.minimum(sim.aux["a19001"][d * DAY:(d + 1) * DAY], 20.5))
+        if judged.reshape(24, 60).mean(axis=1).max() > 0.95 * limit:   # a copy, not an exceedance as well
+            sim.busy[s:s + 24] = False
+            return False
         sim.raw_override.setdefault(factor, np.full(days * DAY, np.nan))[d * DAY:(d + 1) * DAY] = raw
         src.busy[sd * 24:(sd + 1) * 24] = True
         _label(labels, sim, factor, kind, day0, s, s + 24, noise)
@@ -478,12 +506,19 @@ def _inject_one(sim: Sim, kind: str, rng_m: tuple, sims, days, rng, day0, labels
     if kind == "aggregate_mismatch":
         if sp.interval == 60 or not sp.device_hourly:
             return False
+        k = rng.uniform(lo, hi)
+        k = 1 - k if rng.random() < 0.7 else 1 + k
+        if rng.random() < 0.3:                   # the daily (2031) value altered, hourly values left as they are
+            s = _free(sim, rng, 24, margin=0, whole_day=True, first=0)
+            if s is None:
+                return False
+            sim.day_scale.setdefault(factor, np.ones(days))[s // 24] = k
+            _label(labels, sim, factor, kind, day0, s, s + 24, abs(k - 1))
+            return True
         n = int(rng.integers(1, 5))
         s = _free(sim, rng, n, first=2)
         if s is None:
             return False
-        k = rng.uniform(lo, hi)
-        k = 1 - k if rng.random() < 0.7 else 1 + k
         sim.dev_scale.setdefault(factor, np.ones(days * 24))[s:s + n] = k
         _label(labels, sim, factor, kind, day0, s, s + n, abs(k - 1))
         return True
@@ -601,10 +636,10 @@ def tables(sims: list[Sim], days: int, day0: datetime, rng) -> list[pa.Table]:
                     ok = valid_h[d * 24:(d + 1) * 24]
                     dv.append(true_avg[d * 24:(d + 1) * 24][ok].mean() if ok.sum() >= 20 else np.nan)
                     dz.append(zs_true[d * 24:(d + 1) * 24][ok].mean() if zs is not None and ok.sum() >= 20 else np.nan)
-                dv_a = np.array(dv)
+                dv_a = np.array(dv) * sim.day_scale.get(f, 1.0)
                 okd = ~np.isnan(dv_a)
                 add(sp.mn, f, "day", (np.arange(days) * DAY)[okd], dv_a[okd], None, None,
-                    np.array(dz)[okd] if zs is not None else None, np.array(["N"] * int(okd.sum()), dtype=object),
+                    (np.array(dz) * sim.day_scale.get(f, 1.0))[okd] if zs is not None else None, np.array(["N"] * int(okd.sum()), dtype=object),
                     np.zeros(int(okd.sum()), bool))
         for (mmn, f), v in sim.meters.items():
             iv = 15 if sp.interval == 60 else sp.interval
@@ -632,13 +667,15 @@ def tables(sims: list[Sim], days: int, day0: datetime, rng) -> list[pa.Table]:
 def limits_for(specs: list[Spec]) -> Limits:
     table: dict = {}
     links: dict = {}
+    standards: dict = {}
     for s in specs:
         table[s.mn] = {c: (lim, s.ref_o2) for c, lim in s.limits.items()}
+        standards.update({(s.mn, c): s.standard for c in s.limits if s.standard})
         if s.kind == "gas":
             table[s.mn]["a19001"] = (None, None)
         if s.meters:
             links[s.mn] = list(s.meters)
-    return Limits(table, links)
+    return Limits(table, links, standards)
 
 
 def generate(root: Path, *, points: int, days: int, start: date, seed: int, counts: dict[str, int],
