@@ -57,7 +57,18 @@ def detect(data, limits, r):
                          key=lambda x: x.hour)
             groups.append((off, f"生产用电正常而治污设施用电降至平时（{num(t_med, 1)}）的 {p.treatment_off_share:.0%} 以下，"
                                 "治污设施疑似未运行"))
-        fake = sorted((h for h in producing if h in stopped), key=lambda h: h)
+        # a stop mark while production runs — unless the marked episode holds a real stop (production
+        # off at some hour): its ends are the shut-down and the start-up, where production ramps
+        real: set = set()
+        ep: list = []
+        for h in sorted(stopped) + [None]:
+            if h is not None and (not ep or h - ep[-1] == HOUR):
+                ep.append(h)
+                continue
+            if any(x in prod_sum and x not in producing for x in ep):
+                real.update(ep)
+            ep = [h] if h is not None else []
+        fake = sorted(h for h in producing if h in stopped and h not in real)
         host = prod[0]
         groups.append(([host[h] for h in fake], "生产用电显示正常生产，排放数据却标记为停运"))
         for rows, text in groups:
