@@ -61,7 +61,7 @@ def test_credit_repair_applied_with_evidence_and_approved(app, db, world, flow, 
     c = closed_case(flow)                       # decided 2026-03-23: the 3-month minimum has passed
     db.commit()
     receipt = tmp_path / "receipt.pdf"
-    receipt.write_bytes(b"%PDF-1.4 bank receipt")
+    receipt.write_bytes(b"%PDF-1.4 bank receipt\n%%EOF\n")
     with live_server(app) as base, browser_page(viewport={"width": 390, "height": 844}) as page:
         login(page, base, "ent-330102-key")
         page.goto(f"{base}/portal/credit")

@@ -17,10 +17,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..cases import queries as cases
+from ..core import cache
 from ..inspection import queries as inspection
 from ..inspection import service as inspection_service
 from ..offsite import queries as offsite
 from ..portal import credit as portal_credit
+from ..portal import positive as portal_positive
 from ..registry.models import Agency, Enterprise
 
 #: figure → zh-CN label, in report order. Rates are derived from the counts below them.
@@ -53,6 +55,8 @@ LABELS = {
     "offset_yuan": "学法积分抵扣金额（元）",
     "credit_repairs_applied": "信用修复申请数",
     "credit_repairs_approved": "信用修复完成数",
+    "positive_listed": "纳入正面清单企业数",
+    "positive_removed": "移出正面清单企业数",
 }
 MEASURES = ("seizure", "restriction", "suspension", "daily_penalty", "detention_transfer", "criminal_transfer")
 #: rates: numerator ÷ denominator, both shown beside the rate and bounded to [0, 100 %]
@@ -163,6 +167,9 @@ def _county_sums(session: Session, f: Filters, cases_only: bool = False) -> dict
         for agency_id, n in portal_credit.counts(session, f.start, f.end).items():
             sums[agency_id]["credit_repairs_applied"] += float(n["applied"])
             sums[agency_id]["credit_repairs_approved"] += float(n["approved"])
+        for agency_id, n in portal_positive.counts(session, f.start, f.end).items():
+            sums[agency_id]["positive_listed"] += float(n["listed"])
+            sums[agency_id]["positive_removed"] += float(n["removed"])
         for agency_id, n in session.execute(select(Enterprise.agency_id, func.count()).where(
                 Enterprise.positive_list.is_(False)).group_by(Enterprise.agency_id)):
             sums[agency_id]["population"] += float(n or 0)
@@ -170,7 +177,14 @@ def _county_sums(session: Session, f: Filters, cases_only: bool = False) -> dict
 
 
 def compute(session: Session, f: Filters, cases_only: bool = False) -> dict[int, Figures]:
-    """Figures for every agency (counties from the records, every ancestor the sum of its subtree)."""
+    """Figures for every agency (counties from the records, every ancestor the sum of its subtree).
+    Kept between requests until the next audited write (core.cache): every user's statistics,
+    dashboard and evaluation read the same per-agency table."""
+    return cache.cached(session, "statistics.compute", (f.start, f.end, f.tag, f.violation_code, cases_only),
+                        lambda: _compute(session, f, cases_only))
+
+
+def _compute(session: Session, f: Filters, cases_only: bool) -> dict[int, Figures]:
     agencies = list(session.execute(select(Agency)).scalars())
     by_id = {a.id: a for a in agencies}
     out = {a.id: Figures(a.id, a.name, a.division_code, a.level) for a in agencies}

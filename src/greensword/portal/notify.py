@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..core import audit
 from ..core.auth import Actor, scope
 from ..core.errors import NotFound
 from ..core.timeutil import now
@@ -48,4 +49,7 @@ def mark_read(session: Session, actor: Actor, notification_id: int | None = None
         raise NotFound(f"通知 {notification_id} 不存在", code="portal.notification_not_found")
     for n in rows:
         n.read_at = now()
+    if rows:
+        audit.record_many(session, actor, "portal.notification.read",
+                          [("portal_notification", n.id, {"read_at": n.read_at.isoformat()}) for n in rows])
     return len(rows)

@@ -15,7 +15,7 @@ from .. import warnings as service
 from ._forms import download, files_of, officers_of
 
 router = APIRouter(include_in_schema=False)
-add_nav(NavItem("预警提醒", "/portal/warnings", roles=("enterprise", "officer", "leader", "admin"), order=41))
+add_nav(NavItem("预警提醒", "/portal/warnings", roles=("enterprise",), order=41))
 
 
 @router.post("/portal/leads/{lead_id}/remind")
