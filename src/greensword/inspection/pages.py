@@ -249,6 +249,17 @@ def signature_image(task_id: int, sha: Annotated[str, PathParam(pattern="^[0-9a-
     return Response(data, media_type="image/png", headers={"Cache-Control": "private, no-store"})
 
 
+@router.get("/inspection/tasks/{task_id}/transcript.docx")
+def transcript(task_id: int, db: DB, actor: CurrentActor):
+    """现场检查笔录 of the record as it stands (a draft is marked as such)."""
+    task = service.get_task(db, actor, task_id)
+    record = db.execute(select(Record).where(Record.task_id == task.id)).scalar_one_or_none()
+    data = service.transcript.render(task, record, service.evidence_of(db, task), _names(db, task.officer_ids))
+    name = quote(f"现场检查笔录-{task.enterprise.name}-{task.id}.docx")
+    return Response(data, media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
+
+
 #: evidence up to this size is re-hashed when served; larger files (video) are streamed as stored
 _VERIFY_MAX = 32 * 1024 * 1024
 
