@@ -15,15 +15,15 @@ depends_on = '0107_offsite_arch_lead_task'
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('penalty_case', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('lead_id', sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f('ix_penalty_case_lead_id'), ['lead_id'], unique=False)
+    # plain ADD COLUMN / CREATE INDEX: SQLite changes the table in place (a batch rebuild would drop
+    # penalty_case under the foreign keys that point at it)
+    op.add_column('penalty_case', sa.Column('lead_id', sa.Integer(), nullable=True))
+    op.create_index('ix_penalty_case_lead_id', 'penalty_case', ['lead_id'], unique=False)
     op.execute("UPDATE penalty_case SET lead_id = (SELECT MIN(l.id) FROM offsite_lead l "
                "JOIN inspection_record r ON r.task_id = l.task_id WHERE r.id = penalty_case.record_id) "
                "WHERE record_id IS NOT NULL")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('penalty_case', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_penalty_case_lead_id'))
-        batch_op.drop_column('lead_id')
+    op.drop_index('ix_penalty_case_lead_id', table_name='penalty_case')
+    op.drop_column('penalty_case', 'lead_id')
