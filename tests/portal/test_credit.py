@@ -9,21 +9,29 @@ import pytest
 from greensword.core.errors import NotFound, PermissionDenied, ValidationFailed
 from greensword.disclosure import sources
 from greensword.evaluation import statistics
-from greensword.portal import credit
-from greensword.portal.evidence import Upload
+from greensword.portal import credit, rectify
+from greensword.portal.uploads import Upload
 from tests.factories import actor
 from tests.portal.conftest import decide
 
 pytestmark = pytest.mark.db
-PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 100
-PDF = b"%PDF-1.4 receipt"
+PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 100 + b"IEND\xaeB`\x82"
+PDF = b"%PDF-1.4 receipt\n%%EOF"
 
 
-def closed_case(flow):
+def closed_case(flow, *, rectified: bool = True):
+    """A penalty case served, paid and closed; its correction order (a rectification item in the
+    portal) reported by the firm and closed by the officer unless ``rectified`` is False."""
     c = decide(flow)
     flow.act(c, "serve", date(2026, 3, 25), flow.officer)
     flow.act(c, "record_payment", date(2026, 3, 30), flow.officer, amount=c.fine - c.offset_yuan, receipt="R1")
     flow.act(c, "close", date(2026, 3, 31))
+    if rectified:
+        firm = actor(flow.db, flow.world, "ent-330102-key")
+        rectify.sync_orders(flow.db, "system", [c.enterprise_id])
+        for item in rectify.list_items(flow.db, firm):
+            rectify.report(flow.db, firm, item.id, "已更换布袋除尘器", [Upload("after.png", PNG)])
+            rectify.verify(flow.db, flow.officer, item.id, close=True, note="现场核查属实")
     return c
 
 
@@ -36,21 +44,21 @@ def test_repair_after_minimum_period_paid_and_closed_then_approved(db, world, fl
     assert not e.can_apply and "最短公示期" in "".join(e.missing)
     with pytest.raises(ValidationFailed, match="最短公示期至 2026-06-23"):
         credit.apply(db, firm, c.id, explanation="已缴清罚款并完成整改", commitment=True,
-                     uploads=[Upload("receipt.pdf", "application/pdf", PDF)], on=date(2026, 6, 22))
+                     uploads=[Upload("receipt.pdf", PDF)], on=date(2026, 6, 22))
     with pytest.raises(ValidationFailed, match="信用承诺"):
         credit.apply(db, firm, c.id, explanation="已缴清罚款并完成整改", commitment=False,
-                     uploads=[Upload("receipt.pdf", "application/pdf", PDF)], on=date(2026, 6, 23))
-    with pytest.raises(ValidationFailed, match="损坏"):
+                     uploads=[Upload("receipt.pdf", PDF)], on=date(2026, 6, 23))
+    with pytest.raises(ValidationFailed, match="不是允许的类型"):
         credit.apply(db, firm, c.id, explanation="已整改", commitment=True,
-                     uploads=[Upload("a.png", "image/png", PNG), Upload("x.pdf", "application/pdf", b"not a pdf")],
+                     uploads=[Upload("a.png", PNG), Upload("x.pdf", b"not a pdf")],
                      on=date(2026, 6, 23))
     r = credit.apply(db, firm, c.id, explanation="已缴清罚款并完成整改", commitment=True,
-                     uploads=[Upload("receipt.pdf", "application/pdf", PDF), Upload("photo.png", "image/png", PNG)],
+                     uploads=[Upload("receipt.pdf", PDF), Upload("photo.png", PNG)],
                      on=date(2026, 6, 23))
     assert r.status == "pending" and r.review_due == date(2026, 7, 7) and len(r.evidence) == 2   # 10 working days
     with pytest.raises(ValidationFailed, match="已申请"):
         credit.apply(db, firm, c.id, explanation="再次", commitment=True,
-                     uploads=[Upload("receipt.pdf", "application/pdf", PDF)], on=date(2026, 6, 24))
+                     uploads=[Upload("receipt.pdf", PDF)], on=date(2026, 6, 24))
     with pytest.raises(PermissionDenied):
         credit.review(db, firm, r.id, approve=True, reason="同意")
     with pytest.raises(PermissionDenied, match="谁认定"):
@@ -70,6 +78,16 @@ def test_repair_after_minimum_period_paid_and_closed_then_approved(db, world, fl
         assert v["credit_repairs_applied"] == 1 and v["credit_repairs_approved"] == 1
 
 
+def test_open_rectification_blocks_the_repair(db, world, flow):
+    c = closed_case(flow, rectified=False)
+    firm = actor(db, world, "ent-330102-key")
+    [e] = credit.record(db, firm, today=date(2026, 7, 1))
+    assert e.paid and e.closed and e.missing == ["尚有 1 项整改未经核查销号"]
+    with pytest.raises(ValidationFailed, match="整改未经核查销号"):
+        credit.apply(db, firm, c.id, explanation="x", commitment=True, uploads=[Upload("r.pdf", PDF)],
+                     on=date(2026, 7, 1))
+
+
 def test_unpaid_or_open_case_cannot_apply_and_firms_see_only_their_own(db, world, flow):
     c = decide(flow)
     flow.act(c, "serve", date(2026, 3, 25), flow.officer)
@@ -78,12 +96,12 @@ def test_unpaid_or_open_case_cannot_apply_and_firms_see_only_their_own(db, world
     assert not e.paid and not e.closed and {"罚款尚未缴清", "案件尚未结案（整改、履行未完成）"} <= set(e.missing)
     with pytest.raises(ValidationFailed, match="罚款尚未缴清"):
         credit.apply(db, firm, c.id, explanation="x", commitment=True,
-                     uploads=[Upload("receipt.pdf", "application/pdf", PDF)], on=date(2026, 7, 1))
+                     uploads=[Upload("receipt.pdf", PDF)], on=date(2026, 7, 1))
     other = actor(db, world, "ent-330106-key")
     assert credit.record(db, other) == []
     with pytest.raises(NotFound):
         credit.apply(db, other, c.id, explanation="x", commitment=True,
-                     uploads=[Upload("receipt.pdf", "application/pdf", PDF)], on=date(2026, 7, 1))
+                     uploads=[Upload("receipt.pdf", PDF)], on=date(2026, 7, 1))
 
 
 def test_severity_and_periods_follow_the_rules_in_force(db, world, flow):

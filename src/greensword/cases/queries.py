@@ -197,3 +197,9 @@ def penalties(session: Session, *, enterprise_id: int | None = None, case_ids: I
                        ((c.discretion or {}).get("violation") or {}).get("name") or c.title, c.fine or 0,
                        (c.fine or 0) - (c.offset_yuan or 0), c.decided_on, c.served_on, c.paid_on, c.stage, c.closed_on, bool(c.summary),
                        tuple(sorted(kinds[c.id]))) for c in found]
+
+
+def open_case_count(session: Session, enterprise_id: int) -> int:
+    """Cases of the firm not yet closed (clue to served, suspended included)."""
+    return int(session.execute(select(func.count()).select_from(Case).where(
+        Case.enterprise_id == enterprise_id, Case.stage.not_in(("closed", "archived")))).scalar_one())

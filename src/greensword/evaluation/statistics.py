@@ -21,6 +21,7 @@ from ..inspection import queries as inspection
 from ..inspection import service as inspection_service
 from ..offsite import queries as offsite
 from ..portal import credit as portal_credit
+from ..portal import positive as portal_positive
 from ..portal import queries as portal
 from ..registry.models import Agency, Enterprise
 
@@ -55,6 +56,8 @@ LABELS = {
     "credit_repairs_applied": "信用修复申请数",
     "credit_repairs_approved": "信用修复完成数",
     **portal.LABELS,          # enterprise portal: warnings sent, answered in time, late, escalated; self-checks …
+    "positive_listed": "纳入正面清单企业数",
+    "positive_removed": "移出正面清单企业数",
 }
 MEASURES = ("seizure", "restriction", "suspension", "daily_penalty", "detention_transfer", "criminal_transfer")
 #: rates: numerator ÷ denominator, both shown beside the rate and bounded to [0, 100 %]
@@ -166,6 +169,9 @@ def _county_sums(session: Session, f: Filters, cases_only: bool = False) -> dict
         for agency_id, n in portal_credit.counts(session, f.start, f.end).items():
             sums[agency_id]["credit_repairs_applied"] += float(n["applied"])
             sums[agency_id]["credit_repairs_approved"] += float(n["approved"])
+        for agency_id, n in portal_positive.counts(session, f.start, f.end).items():
+            sums[agency_id]["positive_listed"] += float(n["listed"])
+            sums[agency_id]["positive_removed"] += float(n["removed"])
         for agency_id, n in session.execute(select(Enterprise.agency_id, func.count()).where(
                 Enterprise.positive_list.is_(False)).group_by(Enterprise.agency_id)):
             sums[agency_id]["population"] += float(n or 0)

@@ -30,3 +30,14 @@ def open_leads(session: Session, agency_path: str, limit: int = 20) -> list[Lead
                                 .join(Agency, Lead.agency_id == Agency.id)
                                 .where(Agency.path.startswith(agency_path, autoescape=True))
                                 .order_by(Lead.rank_score.desc()).limit(limit)).scalars())
+
+
+def confirmed_leads(session: Session, enterprise_ids: list[int], since: datetime) -> list[tuple[int, int, datetime]]:
+    """(lead id, enterprise id, when) of the leads confirmed by screening (verdict confirmed) since
+    ``since`` for the given firms (the portal's 正面清单 review reads them)."""
+    if not enterprise_ids:
+        return []
+    return [(i, e, at) for i, e, at in session.execute(
+        select(Lead.id, Lead.enterprise_id, Lead.updated_at).where(
+            Lead.enterprise_id.in_(enterprise_ids), Lead.verdict == "confirmed", Lead.updated_at >= since)
+        .order_by(Lead.id))]

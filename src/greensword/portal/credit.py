@@ -2,8 +2,8 @@
 
 Every penalty decision (from ``cases.queries.penalties``) is an entry of the firm's record, classed
 轻微/一般/严重 and published from its decision date for the minimum to the maximum period of the
-version in force. After the minimum period, with the fine paid and the case closed (the
-rectification done), the firm applies with evidence and a credit commitment; the deciding agency
+version in force. After the minimum period, with the fine paid, the case closed and its
+rectification items (portal.rectify) verified and closed, the firm applies with evidence and a credit commitment; the deciding agency
 reviews within the review period (working days); the outcome is recorded and audited, and the
 public disclosure shows the decision as 已信用修复."""
 
@@ -25,8 +25,10 @@ from ..core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..core.rules import Dated, Source, Version, load, register
 from ..core.timeutil import now
 from ..registry import service as registry
-from . import evidence as files
+from . import rectify
+from . import uploads as files
 from .models.credit import CreditRepair
+from .models.rectification import Rectification
 
 
 class Severity(BaseModel):
@@ -55,17 +57,10 @@ class Commitment(BaseModel):
     text: str
 
 
-class EvidenceLimits(BaseModel):
-    source: Source
-    max_files: int
-    max_bytes: int
-
-
 class CreditRules(BaseModel):
     versions: Dated[CreditVersion]
     classification: Classification
     commitment: Commitment
-    evidence: EvidenceLimits
 
 
 register("portal/credit.yaml", CreditRules, since=date(2023, 5, 1))
@@ -117,7 +112,19 @@ def _version(on: date) -> CreditVersion:
     return rules().versions.on(on)
 
 
-def _entry(p: case_queries.PenaltyRef, repair: CreditRepair | None, today: date) -> Entry:
+def _open_rectifications(session: Session, case_ids: list[int]) -> dict[int, int]:
+    """case id → rectification items from that case not yet verified and closed."""
+    out: dict[int, int] = {}
+    for cid in case_ids:
+        n = session.execute(select(func.count()).select_from(Rectification).where(
+            Rectification.source == "case", Rectification.source_ref.like(f"case:{cid}:%"),
+            Rectification.status != "closed")).scalar_one()
+        if n:
+            out[cid] = n
+    return out
+
+
+def _entry(p: case_queries.PenaltyRef, repair: CreditRepair | None, today: date, open_items: int = 0) -> Entry:
     sev = severity(p)
     s = _version(today).severities[sev]
     e = Entry(p, sev, s.label, s.published, add_months(p.decided_on, s.min_months),
@@ -133,6 +140,8 @@ def _entry(p: case_queries.PenaltyRef, repair: CreditRepair | None, today: date)
         e.missing.append("罚款尚未缴清")
     if not e.closed:
         e.missing.append("案件尚未结案（整改、履行未完成）")
+    if open_items:
+        e.missing.append(f"尚有 {open_items} 项整改未经核查销号")
     return e
 
 
@@ -154,9 +163,11 @@ def record(session: Session, actor: Actor, enterprise_id: int | None = None, *,
     elif enterprise_id is None:
         raise ValidationFailed("须指定企业", code="portal.no_enterprise")
     registry.get_enterprise(session, actor, enterprise_id)         # scope
+    rectify.sync_orders(session, "system", [enterprise_id])       # the case orders as rectification items
     found = case_queries.penalties(session, enterprise_id=enterprise_id)
     repairs = _latest_repairs(session, [p.id for p in found])
-    return sorted((_entry(p, repairs.get(p.id), today) for p in found), key=lambda e: e.penalty.decided_on,
+    items = _open_rectifications(session, [p.id for p in found])
+    return sorted((_entry(p, repairs.get(p.id), today, items.get(p.id, 0)) for p in found), key=lambda e: e.penalty.decided_on,
                   reverse=True)
 
 
@@ -175,7 +186,8 @@ def apply(session: Session, actor: Actor, case_id: int, *, explanation: str, com
     if not found or found[0].enterprise_id != actor.enterprise_id:
         raise NotFound("本企业没有该行政处罚记录", code="portal.penalty_not_found")
     p = found[0]
-    e = _entry(p, _latest_repairs(session, [p.id]).get(p.id), on)
+    rectify.sync_orders(session, "system", [p.enterprise_id])
+    e = _entry(p, _latest_repairs(session, [p.id]).get(p.id), on, _open_rectifications(session, [p.id]).get(p.id, 0))
     if e.missing:
         raise ValidationFailed(f"暂不能申请信用修复：{'；'.join(e.missing)}"
                                f"（{_version(on).source.title}）", code="portal.repair_not_eligible")
@@ -185,7 +197,7 @@ def apply(session: Session, actor: Actor, case_id: int, *, explanation: str, com
                                code="portal.no_commitment")
     if not explanation.strip():
         raise ValidationFailed("须说明履行处罚决定和整改的情况", code="portal.no_explanation")
-    stored = files.store(uploads, max_files=r.evidence.max_files, max_bytes=r.evidence.max_bytes)
+    stored = files.store(uploads)
     if not stored:
         raise ValidationFailed("须上传履行和整改的证明材料（如缴款凭证、整改照片）", code="portal.no_evidence")
     rep = CreditRepair(enterprise_id=p.enterprise_id, case_id=p.id, agency_id=p.agency_id, severity=e.severity,

@@ -276,6 +276,28 @@ def save_enterprise(session: Session, actor: Actor, data: EnterpriseIn,
     return e
 
 
+def set_positive_list(session: Session, actor: Actor, enterprise_id: int, on_list: bool, *, reason: str,
+                      by_system: bool = False) -> Enterprise:
+    """Put a firm on the 正面清单 (screened off-site instead of drawn for routine inspection) or take
+    it off, with the reason (the portal's approval, a penalty, a confirmed lead). Officers of the
+    firm's county and above; ``by_system`` for the automatic removal on a penalty."""
+    if not by_system:
+        require_role(actor, "officer", "leader", "admin")
+    e = get_enterprise(session, actor, enterprise_id)
+    if not actor.is_enterprise:
+        check_agency(actor, e.agency.path, "该企业")
+    if not reason.strip():
+        raise ValidationFailed("调整正面清单须说明理由", code="registry.no_reason")
+    if e.positive_list == on_list:
+        return e
+    e.positive_list = on_list
+    e.updated_at = now()
+    session.flush()
+    record(session, actor, "enterprise.positive_list", "enterprise", e.id,
+           {**enterprise_state(e), "reason": reason.strip()})
+    return e
+
+
 # --- monitoring points ---------------------------------------------------------------------------
 
 def _check_point_fields(session: Session, data: PointIn, errors: list) -> Enterprise | None:

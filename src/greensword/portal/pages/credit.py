@@ -8,7 +8,7 @@ from ...core.errors import DomainError
 from ...webkit.deps import DB, CurrentActor
 from ...webkit.templating import NavItem, add_nav, render
 from .. import credit
-from ..evidence import Upload, read
+from ..uploads import Upload, read
 
 router = APIRouter(include_in_schema=False)
 add_nav(NavItem("信用记录", "/portal/credit", roles=("enterprise",), order=34),
@@ -31,7 +31,7 @@ def credit_page(request: Request, db: DB, actor: CurrentActor):
 @router.post("/portal/credit/{case_id}/apply")
 async def credit_apply(request: Request, case_id: int, db: DB, actor: CurrentActor):
     form = await request.form()
-    uploads = [Upload(f.filename or "", f.content_type or "", await f.read())
+    uploads = [Upload(f.filename or "", await f.read())
                for f in form.getlist("files") if isinstance(f, UploadFile) or hasattr(f, "read")]
     try:
         credit.apply(db, actor, case_id, explanation=str(form.get("explanation", "")),
@@ -70,4 +70,8 @@ async def credit_review(request: Request, repair_id: int, db: DB, actor: Current
 def credit_file(repair_id: int, index: int, db: DB, actor: CurrentActor):
     r = credit.get_repair(db, actor, repair_id)
     meta = r.evidence[index] if 0 <= index < len(r.evidence) else None
-    return Response(read(meta), media_type=meta["mime"])
+    if meta is None:
+        from ...core.errors import NotFound
+
+        raise NotFound("附件不存在", code="portal.file_not_found")
+    return Response(read(meta["sha256"]), media_type=meta["mime"])
