@@ -127,6 +127,8 @@ def serve(host: str | None = None, port: int | None = None,
         if hasattr(gateway, "start_in_thread"):
             stop = gateway.start_in_thread(s)
             console.print(f"HJ 212 数据网关：tcp://{s.gateway_host}:{s.gateway_port}")
+            if s.demo_feed:                 # the demo's points upload through the gateway each minute
+                stop = _with_demo_feed(stop, s)
     console.print(f"Web 控制台：{n} 个工作进程")
     try:
         # an import string and a factory: each worker process builds its own app and engine
@@ -135,6 +137,16 @@ def serve(host: str | None = None, port: int | None = None,
     finally:
         if stop is not None:
             stop()
+
+
+def _with_demo_feed(stop_gateway, settings):
+    halt = importlib.import_module("greensword.hj212.feed").start_in_thread(settings)
+    console.print("演示数据：各监测点每分钟经网关上传数据（GREENSWORD_DEMO_FEED）")
+
+    def stop() -> None:
+        halt()
+        stop_gateway()
+    return stop
 
 
 def _register_domains() -> None:

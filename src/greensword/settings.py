@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     db_max_overflow: int = 20
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 9212
+    #: Demo only (``make run`` turns it on): every registered point uploads a minute record a
+    #: minute through the gateway, so the demo's points are live (greensword.hj212.feed).
+    demo_feed: bool = False
     #: Absolute lifetime of a console session (one working day), whatever its use.
     session_ttl_s: int = 8 * 3600
     #: A console session unused this long ends (ASVS 3.3.2: re-authenticate after idle; 30 min

@@ -240,4 +240,4 @@ def test_point_page_lists_quirks_and_online_from_heartbeats(client, world, db):
     assert r.status_code == 200
     assert html.escape(QUIRKS["empty_upload"]) in r.text and "2026-01-05 10:00:00" in r.text and "2026-01-05 10:05:00" in r.text
     assert QUIRKS["qn_14"] in r.text
-    assert "在线" in r.text and "离线" not in r.text.split("状态")[1][:200]
+    assert '<span class="badge green">在线</span>' in r.text and '<span class="badge amber">离线</span>' not in r.text

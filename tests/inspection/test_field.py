@@ -237,3 +237,35 @@ def test_evidence_is_served_with_its_type_to_those_who_may_see_the_record(client
     client.post("/logout")
     r = client.get(f"/inspection/tasks/{task.id}/evidence/{ids['现场照片.jpg']}", follow_redirects=False)
     assert r.status_code in (303, 401)
+
+
+def test_transcript_docx_holds_the_record(client, db, world, county):
+    import io
+
+    from docx import Document
+
+    task = _task(db, world, county)
+    names = _officer_names(db, task)
+    officer = actor(db, world, "officer-330102")
+    items = [i.code for i in service.checklist_for(task.enterprise.industry_code).items]
+    service.save_record(db, officer, task, checklist={c: "ok" for c in items}, findings="危废标识缺失", violation=True,
+                        location="厂区东门", position=service.position("30.2741", "120.1551", "9", now().isoformat()))
+    pad = signature_png()
+    for role, name in (("officer", names[0]), ("officer", names[1]), ("enterprise", "企业代表丙")):
+        service.sign(db, officer, task, role=role, name=name, png=pad)
+    rec = service.submit(db, officer, task)
+    db.commit()
+    login_as(client, "officer-330102")
+    assert 'id="transcript"' in client.get(f"/inspection/tasks/{task.id}").text
+    r = client.get(f"/inspection/tasks/{task.id}/transcript.docx")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/vnd.openxmlformats")
+    doc = Document(io.BytesIO(r.content))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "现场检查（勘察）笔录" in text and task.enterprise.name in text and "危废标识缺失" in text
+    assert "北纬 30.274100°，东经 120.155100°（WGS-84），精度 ±9 米" in text and rec.record_hash in text
+    assert f"执法人员：{names[0]}" in text and "企业代表：企业代表丙" in text
+    assert len(doc.inline_shapes) == 3                                  # the drawn signatures as images
+    cells = [c.text for row in doc.tables[0].rows for c in row.cells]
+    assert cells.count("正常") == len(items)
+    login_as(client, "officer-330106")
+    assert client.get(f"/inspection/tasks/{task.id}/transcript.docx").status_code == 403

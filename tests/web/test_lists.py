@@ -125,3 +125,130 @@ def test_leads_bad_list_arguments_are_422_pages(client, leads):
                 "status=nonsense", "detector=x")
     assert client.get("/offsite/leads.pdf").status_code == 422
     assert client.get("/offsite/leads.csv?sort=nope").status_code == 422
+
+
+# --- inspection plans, tasks and public results ----------------------------------------------------
+
+@pytest.fixture
+def plans(db, world):
+    from datetime import date
+
+    from greensword.inspection.models import Plan
+
+    t0 = datetime(2026, 1, 1, tzinfo=TZ)
+    made = []
+    for i in range(57):
+        code = "330106" if i % 5 == 0 else "330102"
+        made.append(Plan(agency_id=world.agencies[code].id, name=f"{2025 + i % 2}年双随机{i:02d}号",
+                         period_start=date(2025 + i % 2, 1 + i % 12, 1), period_end=date(2025 + i % 2, 1 + i % 12, 28),
+                         mode="joint" if i % 4 == 0 else "routine", params={}, status="drawn" if i % 3 else "draft",
+                         redraws=[], created_at=t0))
+    db.add_all(made)
+    db.commit()
+    return made
+
+
+def test_plans_page_sort_search_filter_export(client, world, plans):
+    login_as(client, "leader-330100")                              # the city covers both counties
+    first = client.get("/inspection/plans")
+    assert first.status_code == 200 and f"共 {len(plans)} 条，第 1/2 页" in first.text
+    a = _ids(first.text, "/inspection/plans/")
+    b = _ids(client.get("/inspection/plans?page=2").text, "/inspection/plans/")
+    assert len(a) == 50 and len(a) + len(b) == len(plans) and not set(a) & set(b)
+    by_id = {x.id: x for x in plans}
+    starts = [by_id[i].period_start for i in a + b]
+    assert starts == sorted(starts, reverse=True)                 # newest period first
+    names = [by_id[i].name for i in _ids(client.get("/inspection/plans?sort=name&size=500").text, "/inspection/plans/")]
+    assert names == sorted(names)
+    found = _ids(client.get("/inspection/plans?q=双随机07号").text, "/inspection/plans/")
+    assert [by_id[i].name for i in found] == ["2026年双随机07号"]
+    y2026 = _ids(client.get("/inspection/plans?year=2026&mode=routine&size=500").text, "/inspection/plans/")
+    assert y2026 and all(by_id[i].period_start.year == 2026 and by_id[i].mode == "routine" for i in y2026)
+    assert len(y2026) == sum(1 for x in plans if x.period_start.year == 2026 and x.mode == "routine")
+    rows = _csv_rows(client.get("/inspection/plans.csv?status=draft"))
+    assert len(rows) - 1 == sum(1 for x in plans if x.status == "draft") and {r[6] for r in rows[1:]} == {"待抽取"}
+    x = _xlsx_rows(client.get("/inspection/plans.xlsx"))
+    assert len(x) - 1 == len(plans)
+    _bad_params(client, "/inspection/plans", "sort=seed", "page=0", "status=x", "mode=x", "year=99999")
+    login_as(client, "leader-330102")                              # a county sees only its own plans
+    assert f"共 {sum(1 for x in plans if x.agency_id == world.agencies['330102'].id)} 条" in \
+        client.get("/inspection/plans").text
+
+
+@pytest.fixture
+def tasks(db, world):
+    from datetime import date
+
+    from greensword.inspection.models import Record, Task
+
+    made = []
+    t0 = datetime(2026, 3, 1, tzinfo=TZ)
+    for i in range(70):
+        code = "330106" if i % 6 == 0 else "330102"
+        ent = world.enterprises[f"{code}-{'key' if i % 2 else 'small'}"]
+        made.append(Task(agency_id=ent.agency_id, enterprise_id=ent.id, source=["routine", "lead", "complaint"][i % 3],
+                         source_ref=f"来源{i}", officer_ids=[world.officers[f"{code}-0"].id],
+                         due_date=date(2026, 1, 1) + timedelta(days=i * 5), status="submitted" if i % 4 == 0 else "open",
+                         created_at=t0))
+    db.add_all(made)
+    db.flush()
+    for i, t in enumerate(made):
+        if t.status == "submitted":
+            db.add(Record(task_id=t.id, checklist={}, findings="", violation=i % 8 == 0, signatures=[],
+                          status="submitted", checked_at=t0 + timedelta(days=i), submitted_at=t0 + timedelta(days=i)))
+    db.commit()
+    return made
+
+
+def test_tasks_page_sort_filter_overdue_export(client, world, tasks, monkeypatch):
+    from datetime import date
+
+    from greensword.inspection import pages
+
+    monkeypatch.setattr(pages, "now", lambda: datetime(2026, 6, 1, 12, tzinfo=TZ))
+    today = date(2026, 6, 1)
+    mine = [t for t in tasks if t.agency_id == world.agencies["330102"].id]
+    open_ = [t for t in mine if t.status == "open"]
+    login_as(client, "officer-330102")
+    first = client.get("/inspection/tasks")
+    assert f"共 {len(open_)} 条" in first.text
+    a = _ids(first.text, "/inspection/tasks/")
+    b = _ids(client.get("/inspection/tasks?page=2").text, "/inspection/tasks/")
+    assert len(a) + len(b) == len(open_) and not set(a) & set(b)
+    by_id = {t.id: t for t in tasks}
+    assert [by_id[i].due_date for i in a + b] == sorted(t.due_date for t in open_)
+    desc = _ids(client.get("/inspection/tasks?sort=-due&size=500").text, "/inspection/tasks/")
+    assert desc == (a + b)[::-1]
+    r = client.get("/inspection/tasks?status=all&size=500")
+    assert f"共 {len(mine)} 条" in r.text
+    # overdue: only open tasks past their due date; submitted ones are done, never overdue
+    late = _ids(client.get("/inspection/tasks?status=all&overdue=1&size=500").text, "/inspection/tasks/")
+    assert sorted(late) == sorted(t.id for t in mine if t.status == "open" and t.due_date < today)
+    done = client.get("/inspection/tasks?status=submitted&size=500").text
+    assert "已逾期" not in done.split("<tbody>")[1]
+    assert client.get("/inspection/tasks?size=500").text.split("<tbody>")[1].count("已逾期") == \
+        sum(1 for t in open_ if t.due_date < today)
+    lead = _ids(client.get("/inspection/tasks?source=lead&size=500").text, "/inspection/tasks/")
+    assert lead and all(by_id[i].source == "lead" for i in lead)
+    rows = _csv_rows(client.get("/inspection/tasks.csv?status=all"))
+    assert len(rows) - 1 == len(mine)
+    assert sum(1 for r in rows[1:] if r[8] == "是") == len(late)
+    _bad_params(client, "/inspection/tasks", "sort=officer_ids", "status=x", "source=x", "page=-1", "size=0")
+
+
+def test_public_results_page_filter_export(client, world, tasks):
+    done = [t for t in tasks if t.status == "submitted" and t.source == "routine"]
+    r = client.get("/public/inspections?size=5")                   # no login: the public page
+    assert r.status_code == 200 and f"共 {len(done)} 条" in r.text
+    rows = _csv_rows(client.get("/public/inspections.csv"))
+    assert len(rows) - 1 == len(done)
+    dates = [x[4] for x in rows[1:]]
+    assert dates == sorted(dates, reverse=True)
+    bad = _csv_rows(client.get("/public/inspections.csv?result=1"))
+    assert 0 < len(bad) - 1 < len(done) and {x[6] for x in bad[1:]} == {"发现环境违法问题，依法处理"}
+    ent = world.enterprises["330106-small"]
+    found = _csv_rows(client.get(f"/public/inspections.csv?q={ent.uscc}"))
+    assert len(found) - 1 == sum(1 for t in done if t.enterprise_id == ent.id) and {x[1] for x in found[1:]} == {ent.uscc}
+    county = _csv_rows(client.get(f"/public/inspections.csv?agency_id={world.agencies['330102'].id}"))
+    assert len(county) - 1 == sum(1 for t in done if t.agency_id == world.agencies["330102"].id)
+    _bad_params(client, "/public/inspections", "sort=findings", "result=2", "page=0")

@@ -93,7 +93,8 @@ def page_of(session: Session, stmt, page: PageParams | None = None, *, sort: Sor
     total = count(session, stmt)
     ordered = stmt.order_by(None).order_by(*sort.order_by(sort_value)) if sort is not None else stmt
     result = session.execute(ordered.offset(page.offset).limit(page.size))
-    items = list((result.unique() if unique else result).scalars())
+    result = result.unique() if unique else result
+    items = list(result.scalars() if len(stmt.column_descriptions) == 1 else result)
     return Page(items, total, page.page, page.size, sort.normal(sort_value) if sort is not None else "")
 
 

@@ -12,6 +12,7 @@ import os
 from datetime import datetime
 from pathlib import Path
 
+from ..core.timeutil import TZ
 from . import lake
 from .codec import Packet, ParseError, Reassembler, parse
 from .intake import Directory, dedup_key
@@ -77,7 +78,8 @@ class Compactor:
             full = self.reassembler.add(p)
             if full is None:
                 continue
-            received = datetime.fromtimestamp(rec.received_us / 1e6)
+            # the lake's times are Beijing wall-clock (lake.py), whatever the server's time zone
+            received = datetime.fromtimestamp(rec.received_us / 1e6, TZ).replace(tzinfo=None)
             for row in packet_rows(full, received):
                 k = (row["mn"], row["factor"], row["data_time"], row["kind"], row["backfill"])
                 if k in seen_rows:

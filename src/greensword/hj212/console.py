@@ -35,39 +35,55 @@ class PointStatus:
     last_data_time: datetime | None = None
     online: bool = False
     latest: dict[str, dict] = field(default_factory=dict)   # factor → value, zs_value, flag, data_time
+    #: the point's data interval (seconds), told from its recent data; and how long without
+    #: data makes it 离线: two intervals, at least the protocol rules' offline_after_minutes
+    interval_s: int | None = None
+    offline_after_s: int | None = None
 
 
 def point_status(root: Path, mns: list[str], *, today: date | None = None,
                  seen: dict[str, datetime | None] | None = None) -> dict[str, PointStatus]:
-    """Latest real-time (or minute) values of each MN over the last two days' partitions.
-    ``seen``: the gateway's last-seen time per MN (hj212_device), which also counts keep-alives
-    (empty uploads, vendor heartbeats) that put nothing in the lake: a device sending only those
-    is online, though without data."""
+    """Latest values of each MN over the last two days' partitions (hourly, minute and real-time
+    data; the finer kind wins) and whether it is online: its last data (data time or time
+    received) within two of its own intervals — a point reporting hourly is not 离线 forty
+    minutes after its last hour. ``seen``: the gateway's last-seen time per MN (hj212_device),
+    which also counts keep-alives (empty uploads, vendor heartbeats) that put nothing in the
+    lake: a device sending only those is online, though without data."""
+    from .lake import KIND_STEP_S
+
     today = today or now().date()
     days = [today - timedelta(days=1), today]
     out = {mn: PointStatus(mn) for mn in mns}
     if not mns:
         return out
     con = duckdb.connect()
-    cutoff = now().replace(tzinfo=None) - timedelta(minutes=protocol.rules().offline_after_minutes)
-    for kind in ("minute", "rtd"):       # rtd last so it wins where both exist
+    current = now().replace(tzinfo=None)
+    floor_s = protocol.rules().offline_after_minutes * 60
+    step: dict[str, float] = {}
+    for kind in ("hour", "minute", "rtd"):       # rtd last so it wins where several exist
         src = _src(root, kind, days)
         if src is None:
             continue
         rows = con.execute(
             f"select mn, factor, arg_max(value, data_time), arg_max(zs_value, data_time), "
-            f"arg_max(flag, data_time), max(data_time), max(received_at) from {src} "
+            f"arg_max(flag, data_time), max(data_time), max(received_at), min(data_time), "
+            f"count(distinct data_time) from {src} "
             f"where mn in (select unnest(?)) group by mn, factor", [mns]).fetchall()
-        for mn, factor, value, zs, flag, dt, rec in rows:
+        for mn, factor, value, zs, flag, dt, rec, first, n in rows:
             st = out[mn]
             st.latest[factor] = {"value": value, "zs_value": zs, "flag": flag, "data_time": dt, "kind": kind}
             st.last_data_time = max(filter(None, [st.last_data_time, dt]))
             st.last_received = max(filter(None, [st.last_received, rec]))
+            gap = (dt - first).total_seconds() / (n - 1) if n > 1 else KIND_STEP_S[kind]
+            step[mn] = min(step.get(mn, gap), max(gap, KIND_STEP_S[kind]))
     for st in out.values():
         last = (seen or {}).get(st.mn)
         if last is not None and last.tzinfo is not None:
             last = last.astimezone(now().tzinfo).replace(tzinfo=None)
-        st.online = bool((st.last_received and st.last_received >= cutoff) or (last and last >= cutoff))
+        st.interval_s = round(step[st.mn]) if st.mn in step else None
+        st.offline_after_s = max(floor_s, 2 * (st.interval_s or 0))
+        latest = max(filter(None, [st.last_data_time, st.last_received, last]), default=None)
+        st.online = bool(latest and (current - latest).total_seconds() <= st.offline_after_s)
     return out
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import os
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
 
+from ..core.timeutil import now
 from . import lake
 from .codec import Reassembler
 from .compact import load_keys
@@ -46,7 +46,7 @@ def import_frames(frames: list[bytes], *, tolerant_all: bool = False, engine=Non
     reasm = Reassembler()
     rows: list[dict] = []
     keys: list[str] = []
-    received = datetime.now()
+    received = now().replace(tzinfo=None)           # Beijing wall-clock, as the lake keeps times
     for i, frame in enumerate(frames, 1):
         v = intake.check(frame)
         if v.status == "rejected":

@@ -16,6 +16,8 @@ import pyarrow.parquet as pq
 
 #: kind → the HJ 212 command that carries it (2017 codes).
 KINDS = {"rtd": "2011", "minute": "2051", "hour": "2061", "day": "2031", "status": "3020"}
+#: seconds between records of each kind as the standard defines them (rtd: the logger's usual 30 s)
+KIND_STEP_S = {"rtd": 30, "minute": 60, "hour": 3600, "day": 86400}
 
 SCHEMA = pa.schema([
     pa.field("mn", pa.string(), nullable=False),

@@ -13,7 +13,7 @@ from ..registry import service as registry
 from ..settings import get_settings
 from ..webkit.deps import DB, CurrentActor
 from ..webkit.templating import NavItem, add_nav, render
-from . import console, protocol
+from . import console, protocol, queries
 from .codec import QUIRKS
 from .models import Device
 from .service import set_device
@@ -43,17 +43,42 @@ def _exceeds(f, latest: dict | None) -> bool | None:
     return v > f.limit_value or (f.limit_min is not None and v < f.limit_min)
 
 
+#: chart windows offered on the point page (hours)
+WINDOWS = {6: "6 小时", 24: "24 小时", 72: "3 天"}
+
+
+def charts(pt, data: dict) -> list[dict]:
+    """One chart per factor of the point that has data in the window: the value the limit
+    applies to (the corrected value where the limit is on it) and the limit lines."""
+    out = []
+    for f in pt.factors:
+        d = data["factors"].get(f.factor_code)
+        if d is None:
+            continue
+        corrected = bool(f.corrected and any(v is not None for v in d["zs"]))
+        values = d["zs"] if corrected else d["v"]
+        over = sum(1 for v in values if v is not None and (
+            (f.limit_value is not None and v > f.limit_value) or (f.limit_min is not None and v < f.limit_min)))
+        out.append({"code": f.factor_code, "name": queries.factor_name(f.factor_code),
+                    "unit": f.unit or queries.factor_unit(f.factor_code), "t": d["t"], "v": values,
+                    "corrected": corrected, "limit": f.limit_value, "limit_min": f.limit_min, "over": over})
+    return out
+
+
 @router.get("/points/{point_id}")
-def point(request: Request, point_id: int, db: DB, actor: CurrentActor, day: date | None = None):
+def point(request: Request, point_id: int, db: DB, actor: CurrentActor, day: date | None = None, hours: int = 24):
     s = get_settings()
     pt = registry.get_point(db, actor, point_id)
     day = day or now().date()
+    hours = hours if hours in WINDOWS else 24
     device = db.get(Device, pt.mn)
     st = console.point_status(s.lake_path, [pt.mn], seen={pt.mn: device.last_seen_at if device else None})[pt.mn]
     factors = [{"f": f, "latest": st.latest.get(f.factor_code), "exceeds": _exceeds(f, st.latest.get(f.factor_code))}
                for f in pt.factors]
+    data = queries.series(s.lake_path, pt.mn, end=now(), hours=hours)
     return render(request, "hj212/point.html", {
         "pt": pt, "st": st, "factors": factors, "device": device, "day": day,
+        "series": data, "charts": charts(pt, data), "hours": hours, "windows": WINDOWS,
         "comp": console.completeness(s.lake_path, pt.mn, day), "quirk_names": QUIRKS,
         "flags": protocol.rules().data_flags, "classes": registry.classes()})
 

@@ -46,6 +46,47 @@ def factor_label(code: str) -> str:
     return f"{f.name}（{f.unit}）" if f.unit else f.name
 
 
+
+
+def series(root, mn: str, *, end, hours: int = 24, max_points: int = 720) -> dict:
+    """A point's recent values from the lake, per factor, for a chart: the finest kind that has
+    data in the window (minute, else hour, else real-time), averaged into buckets so at most
+    ``max_points`` remain. ``end`` is Beijing wall-clock time (as the lake's DataTime).
+    Returns {kind, bucket_s, start, end, factors: {code: {t: [...], v: [...], zs: [...]}}}."""
+    import math
+    from datetime import timedelta
+
+    import duckdb
+
+    from . import lake
+
+    end = end.replace(tzinfo=None, microsecond=0)
+    start = end - timedelta(hours=hours)
+    out: dict = {"kind": None, "bucket_s": None, "start": start, "end": end, "factors": {}}
+    days = [start.date() + timedelta(days=i) for i in range((end.date() - start.date()).days + 1)]
+    con = duckdb.connect()
+    for kind in ("minute", "hour", "rtd"):
+        files = [str(p) for d in days for p in lake.partition_dir(root, kind, d).glob("*.parquet")]
+        if not files:
+            continue
+        src = "read_parquet([" + ",".join("'" + f.replace("'", "''") + "'" for f in files) + "])"
+        bucket = max(lake.KIND_STEP_S[kind], math.ceil(hours * 3600 / max_points / 60) * 60)
+        rows = con.execute(
+            f"select factor, time_bucket(to_seconds(?::bigint), data_time) as t, avg(value), avg(zs_value) "
+            f"from {src} where mn = ? and data_time > ? and data_time <= ? group by all order by factor, t",
+            [bucket, mn, start, end]).fetchall()
+        if not rows:
+            continue
+        out["kind"], out["bucket_s"] = kind, bucket
+        for factor, t, v, zs in rows:
+            f = out["factors"].setdefault(factor, {"t": [], "v": [], "zs": []})
+            f["t"].append(t.strftime("%Y-%m-%d %H:%M"))
+            f["v"].append(None if v is None else round(v, 4))
+            f["zs"].append(None if zs is None else round(zs, 4))
+        break
+    return out
+
+
 def point_status(mns: list[str], *, seen: dict | None = None) -> dict:
     """Latest values and online state of each MN (see hj212.console.point_status), for the
     enterprise portal's home page."""

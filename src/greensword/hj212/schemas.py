@@ -35,3 +35,5 @@ class PointStatusOut(BaseModel):
     last_received: datetime | None
     last_data_time: datetime | None
     latest: dict[str, dict]
+    interval_s: int | None = None          # the point's data interval, told from its recent data
+    offline_after_s: int | None = None     # no data for this long → offline

@@ -1,8 +1,6 @@
 """Inspection console pages: plans and draws, the officer's tasks, the mobile on-site record
 page, statistics, and the public results page (no login, no personal data)."""
 
-import csv
-import io
 from datetime import date, datetime
 from typing import Annotated
 from urllib.parse import quote
@@ -12,12 +10,14 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from ..core.errors import DomainError, NotFound
+from ..core.errors import DomainError, NotFound, ValidationFailed
+from ..core.pagination import PageParams
 from ..core.timeutil import now
 from ..registry import service as registry
 from ..registry.models import Officer
 from ..webkit.deps import DB, CurrentActor
 from ..webkit.flash import error_query
+from ..webkit.listing import List, csv_response, xlsx_response
 from ..webkit.templating import NavItem, add_nav, render
 from . import service
 from .models import Amendment, Evidence, Record
@@ -34,13 +34,49 @@ def _names(db, ids) -> list[str]:
     return [found.get(i, str(i)) for i in ids]
 
 
+def _export(request: Request, fmt: str, name: str, title: str, header: list[str], rows, total: int):
+    if fmt == "csv":
+        return csv_response(request, f"{name}.csv", header, rows, total)
+    if fmt == "xlsx":
+        return xlsx_response(request, f"{name}.xlsx", title, header, rows, total)
+    raise ValidationFailed("导出格式应为 csv 或 xlsx", code="list.export_format")
+
+
+def _plan_filters(args, agency_id, year, status, mode) -> dict:
+    return {"q": args.q, "agency_id": agency_id, "year": year, "status": status, "mode": mode}
+
+
 @router.get("/inspection/plans")
-def plans(request: Request, db: DB, actor: CurrentActor):
+def plans(request: Request, db: DB, actor: CurrentActor, args: List, agency_id: int | None = None,
+          year: int | None = None, status: str = "", mode: str = ""):
     from ..offsite.service import confirmed_for_planning
 
+    p = service.page_plans(db, actor, **_plan_filters(args, agency_id, year, status, mode), sort=args.sort,
+                           page=args.params)
     return render(request, "inspection/plans.html", {
-        "plans": service.list_plans(db, actor), "modes": service.MODES, "leads": confirmed_for_planning(db, actor),
-        "agencies": registry.list_agencies(db, actor, level="county"), "today": now().date()})
+        "p": p, "plans": p.items, "modes": service.MODES, "leads": confirmed_for_planning(db, actor),
+        "plan_status": service.PLAN_STATUS, "q": args.q, "agency_id": agency_id, "year": year, "status": status,
+        "mode": mode, "agencies": registry.list_agencies(db, actor, level="county"), "today": now().date()})
+
+
+PLAN_HEADER = ["计划编号", "计划名称", "执法机构", "开始日期", "结束日期", "方式", "状态", "抽中企业数", "抽取时间",
+               "随机种子", "结果哈希"]
+
+
+@router.get("/inspection/plans.{fmt}")
+def plans_export(request: Request, fmt: str, db: DB, actor: CurrentActor, args: List, agency_id: int | None = None,
+                 year: int | None = None, status: str = "", mode: str = ""):
+    filters = _plan_filters(args, agency_id, year, status, mode)
+    total = service.page_plans(db, actor, **filters, sort=args.sort, page=PageParams(size=1)).total
+
+    def rows(session):
+        for x in service.iter_plans(session, actor, sort=args.sort, **filters):
+            yield [x.id, x.name, x.agency.name, x.period_start.isoformat(), x.period_end.isoformat(),
+                   service.MODES.get(x.mode, x.mode), service.PLAN_STATUS.get(x.status, x.status),
+                   len((x.result or {}).get("items", [])) if x.result else "",
+                   x.drawn_at.strftime("%Y-%m-%d %H:%M") if x.drawn_at else "", x.seed or "", x.result_hash or ""]
+
+    return _export(request, fmt, f"抽查计划-{now():%Y%m%d}", "抽查计划", PLAN_HEADER, rows, total)
 
 
 @router.post("/inspection/leads/{lead_id}/task")
@@ -88,10 +124,46 @@ def plan_draw(plan_id: int, db: DB, actor: CurrentActor, seed: str = Form(...), 
     return RedirectResponse(f"/inspection/plans/{plan_id}", status_code=303)
 
 
+def _task_filters(args, status, source, agency_id, overdue) -> dict:
+    return {"q": args.q, "status": status, "source": source, "agency_id": agency_id, "overdue_only": overdue == "1",
+            "today": now().date()}
+
+
 @router.get("/inspection/tasks")
-def tasks(request: Request, db: DB, actor: CurrentActor, status: str = "open"):
-    items = service.my_tasks(db, actor, status=status)
-    return render(request, "inspection/tasks.html", {"tasks": items, "status": status, "sources": service.SOURCES})
+def tasks(request: Request, db: DB, actor: CurrentActor, args: List, status: str = "open", source: str = "",
+          agency_id: int | None = None, overdue: str = ""):
+    status = "" if status == "all" else status
+    p = service.page_tasks(db, actor, **_task_filters(args, status, source, agency_id, overdue), sort=args.sort,
+                           page=args.params)
+    return render(request, "inspection/tasks.html", {
+        "p": p, "tasks": p.items, "status": status or "all", "sources": service.SOURCES, "source": source,
+        "statuses": service.TASK_STATUS, "q": args.q, "agency_id": agency_id, "overdue_only": overdue,
+        "is_overdue": service.task_overdue, "today": now().date(),
+        "agencies": registry.list_agencies(db, actor, level="county")})
+
+
+TASK_HEADER = ["任务编号", "企业", "统一社会信用代码", "所属区县", "来源", "来源说明", "截止日期", "状态", "是否逾期",
+               "检查人员", "派发时间"]
+
+
+@router.get("/inspection/tasks.{fmt}")
+def tasks_export(request: Request, fmt: str, db: DB, actor: CurrentActor, args: List, status: str = "open",
+                 source: str = "", agency_id: int | None = None, overdue: str = ""):
+    status = "" if status == "all" else status
+    filters = _task_filters(args, status, source, agency_id, overdue)
+    total = service.page_tasks(db, actor, **filters, sort=args.sort, page=PageParams(size=1)).total
+    today = now().date()
+
+    def rows(session):
+        names = {o.id: o.name for o in session.execute(select(Officer)).scalars()}
+        for t in service.iter_tasks(session, actor, sort=args.sort, **filters):
+            yield [t.id, t.enterprise.name, t.enterprise.uscc, t.enterprise.agency.name,
+                   service.SOURCES.get(t.source, t.source), t.source_ref or "", t.due_date.isoformat(),
+                   service.TASK_STATUS.get(t.status, t.status), "是" if service.task_overdue(t, today) else "否",
+                   "、".join(names.get(i, str(i)) for i in t.officer_ids or []),
+                   t.created_at.strftime("%Y-%m-%d %H:%M") if t.created_at else ""]
+
+    return _export(request, fmt, f"检查任务-{now():%Y%m%d}", "检查任务", TASK_HEADER, rows, total)
 
 
 def _task_ctx(db, actor, task, error: str = "", typed=None) -> dict:
@@ -177,6 +249,17 @@ def signature_image(task_id: int, sha: Annotated[str, PathParam(pattern="^[0-9a-
     return Response(data, media_type="image/png", headers={"Cache-Control": "private, no-store"})
 
 
+@router.get("/inspection/tasks/{task_id}/transcript.docx")
+def transcript(task_id: int, db: DB, actor: CurrentActor):
+    """现场检查笔录 of the record as it stands (a draft is marked as such)."""
+    task = service.get_task(db, actor, task_id)
+    record = db.execute(select(Record).where(Record.task_id == task.id)).scalar_one_or_none()
+    data = service.transcript.render(task, record, service.evidence_of(db, task), _names(db, task.officer_ids))
+    name = quote(f"现场检查笔录-{task.enterprise.name}-{task.id}.docx")
+    return Response(data, media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
+
+
 #: evidence up to this size is re-hashed when served; larger files (video) are streamed as stored
 _VERIFY_MAX = 32 * 1024 * 1024
 
@@ -222,21 +305,39 @@ def stats(request: Request, db: DB, actor: CurrentActor, year: int | None = None
 
 # --- public (一公开) ----------------------------------------------------------------------
 
+def _public_filters(args, agency_id, year, result) -> dict:
+    if result not in ("", "0", "1"):
+        raise ValidationFailed("检查结果应为“发现问题”或“未发现问题”", code="list.bad_filter")
+    return {"q": args.q, "agency_id": agency_id, "year": year, "violation": None if result == "" else result == "1"}
+
+
 @router.get("/public/inspections")
-def public_results(request: Request, db: DB):
-    return render(request, "inspection/public.html", {"rows": service.published_results(db, limit=500),
-                                                      "generated": datetime.now()})
+def public_results(request: Request, db: DB, args: List, agency_id: int | None = None, year: int | None = None,
+                   result: str = ""):
+    from ..registry.models import Agency
+
+    p = service.page_published(db, **_public_filters(args, agency_id, year, result), sort=args.sort, page=args.params)
+    counties = list(db.execute(select(Agency).where(Agency.level == "county").order_by(Agency.division_code)).scalars())
+    return render(request, "inspection/public.html", {
+        "p": p, "rows": p.items, "generated": datetime.now(), "q": args.q, "agency_id": agency_id, "year": year,
+        "result": result, "agencies": counties, "this_year": now().year})
+
+
+PUBLIC_HEADER = ["企业名称", "统一社会信用代码", "检查机构", "抽查计划", "检查日期", "检查事项", "检查结果"]
 
 
 @router.get("/public/inspections.csv")
-def public_csv(db: DB):
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(["企业名称", "统一社会信用代码", "检查机构", "抽查计划", "检查日期", "检查事项", "检查结果"])
-    for r in service.published_results(db):
-        w.writerow([r["enterprise"], r["uscc"], r["agency"], r["plan_id"], r["checked_on"], r["matters"], r["result"]])
-    return Response(("\ufeff" + buf.getvalue()).encode("utf-8"), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": "attachment; filename=inspection-results.csv"})
+def public_csv(request: Request, db: DB, args: List, agency_id: int | None = None, year: int | None = None,
+               result: str = ""):
+    """Every public result of the filters, streamed as CSV (no personal data)."""
+    filters = _public_filters(args, agency_id, year, result)
+    total = service.page_published(db, **filters, sort=args.sort, page=PageParams(size=1)).total
+
+    def rows(session):
+        for r in service.iter_published(session, sort=args.sort, **filters):
+            yield [r["enterprise"], r["uscc"], r["agency"], r["plan_id"], r["checked_on"], r["matters"], r["result"]]
+
+    return csv_response(request, "inspection-results.csv", PUBLIC_HEADER, rows, total)
 
 
 from .complaints import router as _complaint_router  # noqa: E402  (targeted tasks from complaints)

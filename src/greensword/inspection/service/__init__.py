@@ -5,7 +5,7 @@ audited; the draw's inputs and hashes go into the audit trail.
 This package re-exports its sub-modules (rules, plans, draws, tasks, records, uploads, stats), so
 ``from greensword.inspection import service; service.draw(...)`` keeps working."""
 
-from . import field  # noqa: F401
+from . import field, transcript  # noqa: F401
 from .draws import Verification, declare_conflict, draw, verify  # noqa: F401
 from .field import (  # noqa: F401
     GPS_LOW_ACCURACY_M,
@@ -17,7 +17,7 @@ from .field import (  # noqa: F401
     signature_png,
     sniff,
 )
-from .plans import create_plan, get_plan, list_plans  # noqa: F401
+from .plans import PLAN_STATUS, create_plan, get_plan, iter_plans, list_plans, page_plans  # noqa: F401
 from .records import amend, evidence_of, record_for, record_hash, save_record, sign, submit, unsign  # noqa: F401
 from .rules import (  # noqa: F401
     MODES,
@@ -33,13 +33,25 @@ from .rules import (  # noqa: F401
     sampling,
     task_rules,
 )
-from .stats import RESULT_TEXT, coverage_by_stratum, published_results, quarter_bounds, statistics  # noqa: F401
+from .stats import (  # noqa: F401
+    RESULT_TEXT,
+    coverage_by_stratum,
+    iter_published,
+    page_published,
+    published_results,
+    quarter_bounds,
+    statistics,
+)
 from .tasks import (  # noqa: F401
+    TASK_STATUS,
     create_targeted_task,
     get_task,
+    iter_tasks,
     lead_task_due,
     mark_referral_opened,
     my_tasks,
+    page_tasks,
     task_from_lead,
+    task_overdue,
 )
 from .uploads import EVIDENCE, evidence_path, put_chunk, start_upload  # noqa: F401

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 from sqlalchemy import select
@@ -9,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from ...core import audit
 from ...core.auth import Actor, get_in_scope, require_role, scope
-from ...core.errors import ValidationFailed
+from ...core.errors import NotFound, ValidationFailed
+from ...core.pagination import Page, PageParams, Sort, iter_all, page_of
 from ...core.timeutil import now
 from ...registry.models import Agency
 from ..models import Plan
@@ -59,7 +61,52 @@ def get_plan(session: Session, actor: Actor, plan_id: int) -> Plan:
     return get_in_scope(session, actor, Plan, plan_id, what="抽查计划", code="inspection.plan_not_found")
 
 
-def list_plans(session: Session, actor: Actor, *, limit: int = 200) -> list[Plan]:
-    stmt = select(Plan).join(Agency, Plan.agency_id == Agency.id)
-    stmt = scope(stmt, actor, Agency.path)
-    return list(session.execute(stmt.order_by(Plan.period_start.desc(), Plan.id.desc()).limit(limit)).scalars())
+PLAN_STATUS = {"draft": "待抽取", "drawn": "已抽取"}
+
+#: Sort keys of the plan list (newest period first by default).
+PLAN_SORT = Sort(
+    keys={"period": [Plan.period_start], "name": [Plan.name], "agency": [Agency.name], "mode": [Plan.mode],
+          "status": [Plan.status], "drawn": [Plan.drawn_at]},
+    default="-period", tiebreak=[Plan.id.desc()],
+    labels={"period": "期间", "name": "计划", "agency": "机构", "mode": "方式", "status": "状态", "drawn": "抽取时间"})
+
+
+def _plans_query(session: Session, actor: Actor, *, q: str = "", agency_id: int | None = None, year: int | None = None,
+                 status: str = "", mode: str = ""):
+    stmt = scope(select(Plan).join(Agency, Plan.agency_id == Agency.id), actor, Agency.path)
+    if agency_id:
+        a = session.get(Agency, agency_id)
+        if a is None:
+            raise NotFound(f"单位 {agency_id} 不存在", code="registry.agency_not_found")
+        stmt = stmt.where(Agency.path.startswith(a.path, autoescape=True))
+    if q:
+        stmt = stmt.where(Plan.name.contains(q, autoescape=True) | Agency.name.contains(q, autoescape=True))
+    if year:
+        stmt = stmt.where(Plan.period_start >= date(year, 1, 1), Plan.period_start <= date(year, 12, 31))
+    if status:
+        if status not in PLAN_STATUS:
+            raise ValidationFailed(f"未知的计划状态“{status[:20]}”", code="inspection.bad_status")
+        stmt = stmt.where(Plan.status == status)
+    if mode:
+        if mode not in MODES:
+            raise ValidationFailed(f"未知的抽查方式“{mode[:20]}”", code="inspection.bad_mode")
+        stmt = stmt.where(Plan.mode == mode)
+    return stmt
+
+
+def page_plans(session: Session, actor: Actor, *, sort: str = "", page: PageParams | None = None,
+               **filters) -> Page[Plan]:
+    """One page of the plans the actor may see, with the total."""
+    return page_of(session, _plans_query(session, actor, **filters), page, sort=PLAN_SORT, sort_value=sort)
+
+
+def iter_plans(session: Session, actor: Actor, *, sort: str = "", **filters) -> Iterator[Plan]:
+    return iter_all(session, _plans_query(session, actor, **filters), sort=PLAN_SORT, sort_value=sort)
+
+
+def list_plans(session: Session, actor: Actor, *, limit: int | None = None) -> list[Plan]:
+    """Every plan the actor may see (newest period first), or the first ``limit``."""
+    stmt = _plans_query(session, actor).order_by(*PLAN_SORT.order_by(None))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(session.execute(stmt).scalars())

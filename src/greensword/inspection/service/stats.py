@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ...core.auth import Actor, scope
-from ...core.timeutil import now
+from ...core.errors import NotFound
+from ...core.pagination import Page, PageParams, Sort, iter_all, page_of
+from ...core.timeutil import TZ, now
 from ...registry.models import Agency, Enterprise
 from ..models import Record, Task
 from .rules import checklist_for, sampling, task_rules
@@ -16,25 +19,68 @@ from .rules import checklist_for, sampling, task_rules
 RESULT_TEXT = {False: "未发现环境违法问题", True: "发现环境违法问题，依法处理"}
 
 
-def published_results(session: Session, *, agency_path: str = "/", limit: int = 5000,
-                      enterprise_id: int | None = None) -> list[dict]:
-    """Routine-draw results for the public: enterprise, date, matters, result. No personal data."""
+_CHECKED = func.coalesce(Record.checked_at, Record.submitted_at)
+
+#: Sort keys of the public results (newest check first by default).
+PUBLIC_SORT = Sort(
+    keys={"checked": [_CHECKED], "enterprise": [Enterprise.name], "agency": [Agency.division_code],
+          "result": [Record.violation]},
+    default="-checked", tiebreak=[Record.id.desc()],
+    labels={"checked": "检查日期", "enterprise": "企业名称", "agency": "检查机构", "result": "检查结果"})
+
+
+def _published_query(session: Session, *, agency_path: str = "/", enterprise_id: int | None = None, q: str = "",
+                     agency_id: int | None = None, year: int | None = None, violation: bool | None = None):
     stmt = (select(Record, Task, Enterprise, Agency)
             .join(Task, Record.task_id == Task.id).join(Enterprise, Task.enterprise_id == Enterprise.id)
             .join(Agency, Enterprise.agency_id == Agency.id)
             .where(Record.status == "submitted", Task.source == "routine",
-                   Agency.path.startswith(agency_path, autoescape=True))
-            .order_by(Record.submitted_at.desc()).limit(limit))
+                   Agency.path.startswith(agency_path, autoescape=True)))
     if enterprise_id is not None:
         stmt = stmt.where(Task.enterprise_id == enterprise_id)
-    out = []
-    for r, t, e, a in session.execute(stmt):
-        items = checklist_for(e.industry_code).items
-        out.append({"enterprise": e.name, "uscc": e.uscc, "agency": a.name, "plan_id": t.plan_id,
-                    "checked_on": (r.checked_at or r.submitted_at).date().isoformat(),
-                    "matters": "；".join(i.text for i in items if i.code in r.checklist),
-                    "result": RESULT_TEXT[bool(r.violation)]})
-    return out
+    if agency_id:
+        a = session.get(Agency, agency_id)
+        if a is None:
+            raise NotFound(f"单位 {agency_id} 不存在", code="registry.agency_not_found")
+        stmt = stmt.where(Agency.path.startswith(a.path, autoescape=True))
+    if q:
+        stmt = stmt.where(Enterprise.name.contains(q, autoescape=True) | Enterprise.uscc.contains(q, autoescape=True))
+    if year:
+        stmt = stmt.where(_CHECKED >= datetime(year, 1, 1, tzinfo=TZ), _CHECKED < datetime(year + 1, 1, 1, tzinfo=TZ))
+    if violation is not None:
+        stmt = stmt.where(Record.violation.is_(violation))
+    return stmt
+
+
+def _public_row(r: Record, t: Task, e: Enterprise, a: Agency) -> dict:
+    items = checklist_for(e.industry_code).items
+    return {"enterprise": e.name, "uscc": e.uscc, "agency": a.name, "plan_id": t.plan_id,
+            "checked_on": (r.checked_at or r.submitted_at).date().isoformat(),
+            "matters": "；".join(i.text for i in items if i.code in r.checklist),
+            "result": RESULT_TEXT[bool(r.violation)]}
+
+
+def page_published(session: Session, *, sort: str = "", page: PageParams | None = None, **filters) -> Page[dict]:
+    """One page of the public results (no personal data) with the total."""
+    p = page_of(session, _published_query(session, **filters), page, sort=PUBLIC_SORT, sort_value=sort)
+    p.items = [_public_row(*row) for row in p.items]
+    return p
+
+
+def iter_published(session: Session, *, sort: str = "", **filters) -> Iterator[dict]:
+    """Every public result of the filters, read in batches (the CSV export)."""
+    for row in iter_all(session, _published_query(session, **filters), sort=PUBLIC_SORT, sort_value=sort):
+        yield _public_row(*row)
+
+
+def published_results(session: Session, *, agency_path: str = "/", limit: int | None = None,
+                      enterprise_id: int | None = None) -> list[dict]:
+    """Routine-draw results for the public: enterprise, date, matters, result. No personal data."""
+    stmt = _published_query(session, agency_path=agency_path, enterprise_id=enterprise_id)
+    stmt = stmt.order_by(*PUBLIC_SORT.order_by(None))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [_public_row(*row) for row in session.execute(stmt)]
 
 
 def statistics(session: Session, actor: Actor, *, year: int) -> list[dict]:

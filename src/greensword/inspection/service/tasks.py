@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 from ...core import audit
 from ...core.auth import Actor, get_in_scope, require_role, scope
 from ...core.errors import NotFound, ValidationFailed
+from ...core.pagination import Page, PageParams, Sort, iter_all, page_of
 from ...core.timeutil import now
 from ...registry.models import Agency, Enterprise, Officer
 from ..models import CaseReferral, OfficerConflict, Task
@@ -93,8 +95,59 @@ def get_task(session: Session, actor: Actor, task_id: int) -> Task:
                         path=lambda t: t.enterprise.agency.path)
 
 
-def my_tasks(session: Session, actor: Actor, *, status: str = "open", limit: int = 100) -> list[Task]:
+TASK_STATUS = {"open": "待检查", "submitted": "已提交"}
+
+#: Sort keys of the task list (earliest due first by default).
+TASK_SORT = Sort(
+    keys={"due": [Task.due_date], "enterprise": [Enterprise.name], "source": [Task.source],
+          "created": [Task.created_at], "agency": [Agency.name]},
+    default="due", tiebreak=[Task.id],
+    labels={"due": "截止日期", "enterprise": "企业", "source": "来源", "created": "派发时间", "agency": "所属区县"})
+
+
+def _tasks_query(session: Session, actor: Actor, *, status: str = "open", q: str = "", source: str = "",
+                 agency_id: int | None = None, overdue_only: bool = False, today: date | None = None):
     stmt = select(Task).join(Enterprise, Task.enterprise_id == Enterprise.id).join(
-        Agency, Enterprise.agency_id == Agency.id).where(Task.status == status)
+        Agency, Enterprise.agency_id == Agency.id)
     stmt = scope(stmt, actor, Agency.path)
-    return list(session.execute(stmt.order_by(Task.due_date, Task.id).limit(limit)).scalars())
+    if status:
+        if status not in TASK_STATUS:
+            raise ValidationFailed(f"未知的任务状态“{status[:20]}”", code="inspection.bad_status")
+        stmt = stmt.where(Task.status == status)
+    if q:
+        stmt = stmt.where(Enterprise.name.contains(q, autoescape=True) | Enterprise.uscc.contains(q, autoescape=True)
+                          | Task.source_ref.contains(q, autoescape=True))
+    if source:
+        if source not in SOURCES:
+            raise ValidationFailed(f"未知的任务来源“{source[:20]}”", code="inspection.bad_source")
+        stmt = stmt.where(Task.source == source)
+    if agency_id:
+        a = session.get(Agency, agency_id)
+        if a is None:
+            raise NotFound(f"单位 {agency_id} 不存在", code="registry.agency_not_found")
+        stmt = stmt.where(Agency.path.startswith(a.path, autoescape=True))
+    if overdue_only:                   # a submitted task is done: only open tasks can be overdue
+        stmt = stmt.where(Task.status == "open", Task.due_date < (today or now().date()))
+    return stmt
+
+
+def task_overdue(task: Task, today: date | None = None) -> bool:
+    """Past its due date and still not submitted (a submitted task is never overdue)."""
+    return task.status == "open" and task.due_date < (today or now().date())
+
+
+def page_tasks(session: Session, actor: Actor, *, sort: str = "", page: PageParams | None = None,
+               **filters) -> Page[Task]:
+    """One page of the tasks the actor may see, with the total."""
+    return page_of(session, _tasks_query(session, actor, **filters), page, sort=TASK_SORT, sort_value=sort)
+
+
+def iter_tasks(session: Session, actor: Actor, *, sort: str = "", **filters) -> Iterator[Task]:
+    return iter_all(session, _tasks_query(session, actor, **filters), sort=TASK_SORT, sort_value=sort)
+
+
+def my_tasks(session: Session, actor: Actor, *, status: str = "open", limit: int | None = None) -> list[Task]:
+    stmt = _tasks_query(session, actor, status=status).order_by(*TASK_SORT.order_by(None))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(session.execute(stmt).scalars())
