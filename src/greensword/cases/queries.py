@@ -116,12 +116,12 @@ class Order:
 
 
 def orders(session: Session, enterprise_ids: Iterable[int] | None = None) -> list[Order]:
-    """Orders of the cases still open after their decision: the correction order that goes with
-    every decision (责令改正, 五书同达; dated from service, else from the decision), 限产/停产
-    measures (their plan due date) and 按日连续处罚 (the re-inspection date). Closed and archived
-    cases are settled and give none."""
+    """Orders of decided cases: the correction order that goes with every decision (责令改正, 五书
+    同达; dated from service, else from the decision), 限产/停产 measures (their plan due date) and
+    按日连续处罚 (the re-inspection date). A closed case keeps its order until the rectification is
+    verified (信用修复 waits for it); archived cases are settled and give none."""
     ids = None if enterprise_ids is None else set(enterprise_ids)
-    live = Case.stage.notin_(("closed", "archived"))
+    live = Case.stage != "archived"
     stmt = select(Case).where(Case.decided_on.is_not(None), live)
     mstmt = select(Case, Measure).join(Measure, Measure.case_id == Case.id).where(
         Measure.kind.in_(("restriction", "suspension", "daily_penalty")), live)
