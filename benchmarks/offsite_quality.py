@@ -1,8 +1,16 @@
 """Off-site detection quality on adversarial labelled data (offsite/adversary.py), with seeds the
 tests never use, screened day by day as ``greensword offsite detect`` does.
 
-    PYTHONPATH=src .venv/bin/python benchmarks/offsite_quality.py [--points 60] [--days 10] [--per-kind 6]
-        [--seeds 9101,9202,9303] [--sweep-seeds 9404,9505] [--no-sweep]
+    PYTHONPATH=src .venv/bin/python benchmarks/offsite_quality.py [--points 60] [--days 10] [--per-kind 8]
+        [--warmup-days 3] [--seeds 9101,9202,9303] [--sweep-seeds 9404,9505] [--no-sweep] [--explain]
+        [--ranges detect|wide] [--looks default|wide]
+
+Independence run (seeds, magnitudes and look-alike parameters the tests never use):
+
+    ... benchmarks/offsite_quality.py --ranges wide --looks wide --seeds 7711,7722,7733 --sweep-seeds 7744,7755
+
+Each seed's data start ``--warmup-days`` before the screened days (the lake's history: screening
+reads rules ``screening.baseline_hours`` before each day), so baselines exist from day one.
 
 Prints, per data interval (1-minute, 10-minute, hourly-only, and the realistic mix), precision and
 recall per detector beside the usual platform alarm rules (peer baseline: hourly 超标, 恒值 ≥ 4 h,
@@ -103,21 +111,47 @@ def peers(root: Path, limits, days: int) -> list[Finding]:
             h = s0 + timedelta(hours=i)
             if counts.get((mn, h), 0) < 45:
                 add("missing_data", mn, "*", h, h + HOUR, "数据缺失")
-    return engine.merge(out)
+    return [f for f in engine.merge(out) if f.end > s0]        # the screened days only (not the warm-up)
 
 
-def run(points: int, days: int, per_kind: int, seed: int, mix: dict, ranges: str = "detect"):
+def run(points: int, days: int, per_kind: int, seed: int, mix: dict, ranges: str = "detect", warmup: int = 3,
+        looks: str = "default"):
+    """Generate ``warmup`` earlier days too (the lake's history: screening reads a baseline window
+    before each day, rules ``screening.baseline_hours``), screen ``days`` from START; violations
+    planted in the warm-up are history, labels are kept where they reach into the screened days."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         t = time.perf_counter()
-        _, labels, limits = adversary.generate(root, points=points, days=days, start=START, seed=seed,
-                                               counts={k: per_kind for k in adversary.KINDS}, mix=mix, ranges=ranges)
+        _, labels, limits = adversary.generate(root, points=points, days=days + warmup,
+                                               start=START - timedelta(days=warmup), seed=seed,
+                                               counts={k: per_kind for k in adversary.KINDS}, mix=mix, ranges=ranges,
+                                               looks=looks)
+        s0 = datetime.combine(START, datetime.min.time()).isoformat()
+        labels = [x for x in labels if x["end"] > s0]
         gen = time.perf_counter() - t
         t = time.perf_counter()
         found = screen_days(root, limits, days)
         dt = time.perf_counter() - t
-        base = peers(root, limits, days) if ranges == "detect" else []
+        base = peers(root, limits, days) if ranges != "sweep" else []
     return labels, found, base, gen, dt
+
+
+def explain(name: str, seed: int, labels: list[dict], found: list[Finding]) -> None:
+    """Print every false finding and every missed label (what to investigate)."""
+    def overlaps(f, x):
+        return (f.mn == x["mn"] and f.start < datetime.fromisoformat(x["end"])
+                and datetime.fromisoformat(x["start"]) < f.end)
+
+    for f in found:
+        if not any(overlaps(f, x) and x["detector"] == f.detector for x in labels):
+            near = [x["detector"] for x in labels if overlaps(f, x)]
+            print(f"  false [{name} {seed}] {f.detector} {f.mn} {f.factor} {f.start:%m-%d %H}–{f.end:%m-%d %H} "
+                  f"{f.explanation} (labels there: {near or '—'})")
+    for x in labels:
+        if not any(overlaps(f, x) and f.detector == x["detector"] for f in found):
+            other = sorted({f.detector for f in found if overlaps(f, x)})
+            print(f"  missed [{name} {seed}] {x['detector']} {x['mn']} {x['factor']} {x['start']}–{x['end']} "
+                  f"magnitude {x['magnitude']} (found there instead: {other or '—'})")
 
 
 def _add(tot, q):
@@ -139,11 +173,17 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--points", type=int, default=60)
     ap.add_argument("--days", type=int, default=10)
-    ap.add_argument("--per-kind", type=int, default=6)
+    ap.add_argument("--per-kind", type=int, default=8)
+    ap.add_argument("--warmup-days", type=int, default=3)
     ap.add_argument("--seeds", default="9101,9202,9303")
     ap.add_argument("--sweep-seeds", default="9404,9505")
     ap.add_argument("--scenarios", default=",".join(SCENARIOS))
     ap.add_argument("--no-sweep", action="store_true")
+    ap.add_argument("--ranges", default="detect", choices=["detect", "wide"],
+                    help="violation magnitudes for the tables (wide: the independence run)")
+    ap.add_argument("--looks", default="default", choices=list(adversary.LOOKS),
+                    help="look-alike parameters (wide: plants at 85–95 %% of the limit, 3-day shut-downs, …)")
+    ap.add_argument("--explain", action="store_true", help="print every false finding and missed label")
     args = ap.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     failed = []
@@ -151,12 +191,15 @@ def main() -> int:
         tot: dict = {}
         ptot: dict = {}
         for seed in seeds:
-            labels, found, base, gen, dt = run(args.points, args.days, args.per_kind, seed, SCENARIOS[name])
+            labels, found, base, gen, dt = run(args.points, args.days, args.per_kind, seed, SCENARIOS[name], args.ranges,
+                                               warmup=args.warmup_days, looks=args.looks)
             _add(tot, engine.quality(found, labels))
             _add(ptot, engine.quality(base, labels, list(PEERS)))
+            if args.explain:
+                explain(name, seed, labels, found)
             print(f"[{name}] seed {seed}: {args.points} points × {args.days} days, {len(labels)} labelled violations, "
                   f"{len(found)} findings; peer rules {len(base)} alarms (generate {gen:.1f} s, screen {dt:.1f} s)")
-        print(f"\n== {name}: {len(seeds)} seeds, magnitudes in the detection ranges, legitimate look-alikes present")
+        print(f"\n== {name}: {len(seeds)} seeds, magnitudes in the {args.ranges!r} ranges, look-alikes {args.looks!r}")
         print(f"{'detector':<20}{'P':>7}{'R':>7}{'found':>7}{'labels':>7}   {'peer rule':<12}{'P':>7}{'R':>7}{'alarms':>8}")
         for k in NAMES:
             p, r = _pr(tot[k])
@@ -172,7 +215,8 @@ def main() -> int:
         bins: dict = defaultdict(lambda: defaultdict(lambda: [0, 0]))
         ptot = {}
         for seed in (int(s) for s in args.sweep_seeds.split(",")):
-            labels, found, _, _, _ = run(args.points, args.days, args.per_kind, seed, SCENARIOS["mixed"], "sweep")
+            labels, found, _, _, _ = run(args.points, args.days, args.per_kind, seed, SCENARIOS["mixed"], "sweep",
+                                       warmup=args.warmup_days, looks=args.looks)
             _add(ptot, engine.quality(found, labels))
             for x in labels:
                 if x["detector"] == "o2_dilution" and x["factor"] != "a19001":

@@ -104,3 +104,18 @@ def test_emissions_flagged_stopped_while_production_runs():
     rows2 = _rows(point, "a21026", [10.0] * 30, stop=range(10, 14))
     rows2 += _rows(prod, "e10001", [2.0 if 10 <= h < 14 else 500.0 for h in range(30)])
     assert power_mismatch.detect(Data(rows2, 45, links=links), Limits({point: {}}, links), rules()) == []
+
+
+def test_start_up_after_a_real_stop_is_not_a_false_stop_mark():
+    """Marked F through a real stop and its start-up: production off, then ramping while still
+    marked. The ramp is a start-up, not emission data claiming a stop while production runs."""
+    point, prod = "P" * 24, "M" * 24
+    stop = range(10, 18)
+    rows = _rows(point, "a21026", [10.0] * 30, stop=stop)
+    draw = [500.0] * 30
+    for h in range(10, 15):
+        draw[h] = 2.0                                                   # really stopped
+    draw[15], draw[16], draw[17] = 200.0, 350.0, 480.0                  # start-up, still marked F
+    rows += _rows(prod, "e10001", draw)
+    links = {point: [(prod, "e10001", "production")]}
+    assert power_mismatch.detect(Data(rows, 45, links=links), Limits({point: {}}, links), rules()) == []

@@ -63,3 +63,23 @@ def test_lead_rank_weights_come_from_the_rules(tmp_path):
     override.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     r2 = offsite_rules.rules().leads.on(date(2026, 6, 1))
     assert rank_score(r2, 2.0, 0, True) == 6.0
+
+
+@pytest.mark.parametrize("change,needle", [
+    (lambda b: b.__setitem__(1, {**b[1], "capped_flags": ["M"]}), "停运标记"),
+    (lambda b: b.__setitem__(1, {**b[1], "max_capped_hours": None}), "max_capped_hours"),
+    (lambda b: b.pop(0), "default"),
+])
+def test_flag_policies_per_standard_are_checked(change, needle):
+    raw = copy.deepcopy(load_raw("offsite/detectors.yaml"))
+    change(raw["exceedance"]["by_standard"])
+    with pytest.raises(ValidationError, match=needle):
+        OffsiteRules.model_validate(raw)
+
+
+def test_each_standard_has_its_flag_policy_with_a_source():
+    ex = rules().exceedance
+    assert ex.policy("GB 18485-2014 生活垃圾焚烧污染控制标准").max_capped_hours == 4
+    assert ex.policy("GB 13223-2011").capped_flags == [] and ex.policy("").standard == "default"
+    assert all(p.source.title for p in ex.by_standard)
+    assert rules().screening.baseline_hours >= 24

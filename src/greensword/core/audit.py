@@ -56,12 +56,11 @@ def record(
 
 def record_many(session: Session, actor: Any, action: str, items: list[tuple[str, Any, Any]],
                 note: str = "") -> list[AuditEntry]:
-    """Append one entry per (entity_type, entity_id, state), locking the chain's head once
-    (bulk imports and the demo write tens of thousands of entries)."""
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(id=1, seq=0, entry_hash=GENESIS)
-        session.add(head)
+    """Append one entry per (entity_type, entity_id, state). The chain's head is locked once per
+    transaction and kept in the session, and the entries are written with the transaction's next
+    flush (a case step writes its event, its entry and its changes in one go; bulk imports and
+    the demo write tens of thousands of entries)."""
+    head = _head(session)
     name, at, entries = actor_name(actor), now(), []
     for entity_type, entity_id, state in items:
         entry = AuditEntry(
@@ -79,8 +78,22 @@ def record_many(session: Session, actor: Any, action: str, items: list[tuple[str
         head.seq, head.entry_hash = entry.seq, entry.entry_hash
         entries.append(entry)
     session.add_all(entries)
-    session.flush()
     return entries
+
+
+def _head(session: Session) -> AuditHead:
+    """The chain's head row, locked (SELECT … FOR UPDATE) by the first entry of the transaction;
+    later entries of the same transaction reuse it without another round trip."""
+    tx = session.get_transaction()
+    head = session.info.get("audit_head")
+    if head is not None and session.info.get("audit_head_tx") is tx and head in session:
+        return head
+    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
+    if head is None:
+        head = AuditHead(id=1, seq=0, entry_hash=GENESIS)
+        session.add(head)
+    session.info["audit_head"], session.info["audit_head_tx"] = head, tx
+    return head
 
 
 @dataclass

@@ -117,10 +117,20 @@ def load_raw(name: str) -> Any:
     return _read(str(path), path.stat().st_mtime)
 
 
+@lru_cache(maxsize=256)
+def _validated(path: str, mtime: float, model: type[M]) -> M:
+    return model.model_validate(_read(path, mtime))
+
+
 def load(name: str, model: type[M]) -> M:
-    """Load ``rules/<name>`` and validate it against ``model``."""
+    """Load ``rules/<name>`` and validate it against ``model``. The validated rules are kept until
+    the file (or its override under data_dir/rules) changes: services ask for them on every step,
+    and they are read-only."""
+    path = rules_path(name)
+    if not path.exists():
+        raise ValidationFailed(f"规则文件 {name} 不存在", code="rules.missing")
     try:
-        return model.model_validate(load_raw(name))
+        return _validated(str(path), path.stat().st_mtime, model)
     except ValidationError as exc:
         raise ValidationFailed(f"规则文件 {name} 格式错误：{exc}", code="rules.invalid") from exc
 

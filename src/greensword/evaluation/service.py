@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..core import audit
+from ..core import audit, cache
 from ..core.auth import Actor, check_agency, require_agency_user, require_role
 from ..core.errors import NotFound, PermissionDenied, ValidationFailed
 from ..core.timeutil import now
@@ -107,7 +107,14 @@ def rank_with_ties(cards: list[Card], decimals: int = 2) -> list[Card]:
 
 def evaluate(session: Session, *, year: int, level: str, start: date | None = None, end: date | None = None,
              previous: bool = True) -> list[Card]:
-    """Score and rank every unit of a level for a year (or a half-year with start/end)."""
+    """Score and rank every unit of a level for a year (or a half-year with start/end). Kept
+    between requests until the next audited write (core.cache)."""
+    return cache.cached(session, "evaluation.evaluate", (year, level, start, end, previous),
+                        lambda: _evaluate(session, year=year, level=level, start=start, end=end, previous=previous))
+
+
+def _evaluate(session: Session, *, year: int, level: str, start: date | None = None, end: date | None = None,
+              previous: bool = True) -> list[Card]:
     from ..review.service import quality_by_unit
 
     sc = scheme(year)

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..cases import queries as cases
+from ..core import cache
 from ..inspection import queries as inspection
 from ..inspection import service as inspection_service
 from ..offsite import queries as offsite
@@ -179,7 +180,14 @@ def _county_sums(session: Session, f: Filters, cases_only: bool = False) -> dict
 
 
 def compute(session: Session, f: Filters, cases_only: bool = False) -> dict[int, Figures]:
-    """Figures for every agency (counties from the records, every ancestor the sum of its subtree)."""
+    """Figures for every agency (counties from the records, every ancestor the sum of its subtree).
+    Kept between requests until the next audited write (core.cache): every user's statistics,
+    dashboard and evaluation read the same per-agency table."""
+    return cache.cached(session, "statistics.compute", (f.start, f.end, f.tag, f.violation_code, cases_only),
+                        lambda: _compute(session, f, cases_only))
+
+
+def _compute(session: Session, f: Filters, cases_only: bool) -> dict[int, Figures]:
     agencies = list(session.execute(select(Agency)).scalars())
     by_id = {a.id: a for a in agencies}
     out = {a.id: Figures(a.id, a.name, a.division_code, a.level) for a in agencies}

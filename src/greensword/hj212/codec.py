@@ -87,7 +87,7 @@ class Packet:
     @property
     def heartbeat(self) -> bool:
         """A keep-alive: counts for online status, carries no data to store."""
-        return self.cn == "9015" or not HEARTBEAT_QUIRKS.isdisjoint(self.quirks)
+        return self.cn == "9015" or bool(self.quirks and not HEARTBEAT_QUIRKS.isdisjoint(self.quirks))
 
     @property
     def ack_required(self) -> bool:
@@ -654,6 +654,10 @@ def reply(packet: Packet, cn: str, cp: Mapping[str, object] | str = "") -> bytes
     """An upper-system reply (9011/9012/9013/9014): same QN/PW/MN, ST=91, no ack asked.
     The Flag keeps the request's version bits so a 2005 or 2025 device reads its own edition."""
     version = (packet.flag or 0) & ~3 if packet.flag is not None else None
+    if not cp and packet.qn is not None and version is not None and packet.pw.isascii() and packet.mn.isascii():
+        # the per-packet ack (9014) of every upload: the same bytes as build(), formatted directly
+        data = f"QN={packet.qn};ST=91;CN={cn};PW={packet.pw};MN={packet.mn};Flag={version};CP=&&&&".encode()
+        return b"##%04d%s%04X\r\n" % (len(data), data, crc16(data))
     return build(st="91", cn=cn, pw=packet.pw, mn=packet.mn, qn=packet.qn,
                  flag=version if version is not None else None, cp=cp)
 

@@ -7,6 +7,12 @@ before ``##`` are garbage (counted, skipped); a second ``##`` inside a candidate
 the first was garbage; no LF within ``MAX_FRAME`` bytes means an oversized frame (rejected,
 resynchronised at the next ``##``). A partial frame older than ``frame_timeout_s`` is dropped
 and a connection silent for ``idle_timeout_s`` is closed.
+
+Per packet the loop does little: each connection is an ``asyncio.Protocol`` (no stream objects,
+no task per connection), frames are parsed by the codec's C fast path, accepted packets join the
+open group-commit batch, and every reply waits in its connection's queue tagged with the batch
+it depends on; when a batch is fsync'ed, each connection that had a packet in it writes all its
+replies that are now due in one ``write`` (order per connection kept, acks never before fsync).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from collections import Counter, defaultdict, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from ..core.timeutil import now
@@ -30,7 +37,7 @@ from .intake import DedupIndex, Directory, Intake, Verdict
 from .packing import pack
 from .security import Guard
 from .security import rules as security_rules
-from .wal import Record, SegmentLog, encode
+from .wal import SegmentLog, encode_parts
 
 log = logging.getLogger("greensword.gateway")
 
@@ -81,14 +88,21 @@ class Gateway:
         self.guard = Guard()
         self._directory_loaded = time.monotonic()
         self.devices: dict[str, DeviceStats] = defaultdict(DeviceStats)
-        self._pending: dict[str, asyncio.Future] = {}
-        self._queue: asyncio.Queue | None = None
+        self._pending: dict[str, int] = {}      # accepted key → batch that makes it durable
+        self._batch: list[bytes] = []            # the open group-commit batch
+        self._batch_keys: list[str] = []
+        self._batch_conns: set[_Conn] = set()
+        self._inflight_conns: set[_Conn] = set()  # connections waiting for the batch being fsync'ed
+        self._seq = 1                            # number of the open batch
+        self._durable = 0                        # every batch up to this one is fsync'ed
+        self._committing = False
+        self._commit_soon = False
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wal")
         self._quarantine: deque[str] = deque()   # appended by the loop, drained by the bg thread
         self._server: asyncio.base_events.Server | None = None
         self._tasks: list[asyncio.Task] = []
-        self._writers: set[asyncio.StreamWriter] = set()
-        self._conn_tasks: set[asyncio.Task] = set()
+        self._conns: set[_Conn] = set()
         self._stop_bg = threading.Event()
         self._bg: threading.Thread | None = None
         self.started = time.time()
@@ -99,11 +113,10 @@ class Gateway:
         _raise_nofile()
         n = load_keys(self.log, self.directory, self.dedup, since_s=self.cfg.dedup_window_s)
         log.info("recovered %d dedup keys", n)
-        self._queue = asyncio.Queue()
-        self._tasks.append(asyncio.create_task(self._committer()))
-        self._server = await asyncio.start_server(self._handle, self.cfg.host, self.cfg.port,
-                                                  limit=READ_SIZE, backlog=4096,
-                                                  reuse_port=self.cfg.reuse_port or None)
+        self._loop = asyncio.get_running_loop()
+        self._tasks.append(asyncio.create_task(self._sweeper()))
+        self._server = await self._loop.create_server(lambda: _Conn(self), self.cfg.host, self.cfg.port,
+                                                      backlog=4096, reuse_port=self.cfg.reuse_port or None)
         self.port = self._server.sockets[0].getsockname()[1]
         self._bg = threading.Thread(target=self._background, name="hj212-compact", daemon=True)
         self._bg.start()
@@ -117,12 +130,14 @@ class Gateway:
     async def stop(self) -> None:
         if self._server:
             self._server.close()
-        for w in list(self._writers):
-            w.close()
-        conns = list(self._conn_tasks)
-        for t in conns:
-            t.cancel()
-        await asyncio.gather(*conns, return_exceptions=True)
+        for c in list(self._conns):
+            c.pause()                            # no new frames; what is in the batch gets its acks
+        for _ in range(3000):
+            if not (self._committing or self._batch):
+                break
+            await asyncio.sleep(0.01)
+        for c in list(self._conns):
+            c.close()
         for t in self._tasks:
             t.cancel()
         self._stop_bg.set()
@@ -137,61 +152,51 @@ class Gateway:
         self._io.shutdown(wait=True)
 
     # -- connections -----------------------------------------------------------------------
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        host, port = (writer.get_extra_info("peername") or ("?", "?"))[:2]
-        peer = f"{host}:{port}"
-        self.counters["connections.total"] += 1
-        if not self.guard.connect(host):
-            self.counters["connections.refused"] += 1
-            writer.close()
-            return
-        self.counters["connections.open"] += 1
-        authed: set[str] = set()           # MNs this connection has authenticated as
-        self._writers.add(writer)
-        task = asyncio.current_task()
-        self._conn_tasks.add(task)
-        buf = bytearray()
-        partial_since = 0.0
-        try:
-            while True:
-                try:
-                    chunk = await asyncio.wait_for(reader.read(READ_SIZE), self.cfg.idle_timeout_s)
-                except TimeoutError:
-                    self.counters["connections.idle_closed"] += 1
-                    break
-                if not chunk:
-                    break
-                self.counters["bytes"] += len(chunk)
-                buf += chunk
-                frames = self._cut(buf, peer)
-                if buf:
-                    partial_since = partial_since or time.monotonic()
-                    if time.monotonic() - partial_since > self.cfg.frame_timeout_s:
-                        self._quarantine_frame(bytes(buf), peer, "truncated", "半包超时未收全，已丢弃")
-                        buf.clear()
-                        partial_since = 0.0
+    def _on_frames(self, conn: _Conn, frames: list[bytes]) -> None:
+        """Judge each frame, put accepted packets into the open batch and queue every reply
+        behind the batch it depends on (order per connection kept)."""
+        guard, host, peer, intake = self.guard, conn.host, conn.peer, self.intake
+        received = time.time()
+        received_us = int(received * 1e6)
+        seen_at = now()
+        for frame in frames:
+            if guard.address_banned(host):
+                self.counters["rejected.banned_address"] += 1
+                conn.close_when_flushed = True     # the connection is closed after these replies
+                break
+            v = intake.check(frame)
+            if v.status == "rejected":
+                if v.code in ("unknown_mn", "bad_pw"):
+                    guard.failure(host, v.mn, v.code)
+            elif v.mn not in conn.authed:
+                if guard.mn_banned(v.mn):
+                    v = intake.deny(frame, v, "banned_mn", f"设备 MN={v.mn} 因多次密码错误暂时封禁，新连接不予接收")
                 else:
-                    partial_since = 0.0
-                if frames:
-                    out = await self._process(frames, peer, host, authed)
-                    if out:
-                        writer.write(b"".join(out))
-                        await writer.drain()
-                    if self.guard.address_banned(host):
-                        self.counters["connections.banned_closed"] += 1
-                        break
-        except (ConnectionError, asyncio.IncompleteReadError):
-            self.counters["connections.reset"] += 1
-        finally:
-            self.guard.disconnect(host)
-            self.counters["connections.open"] -= 1
-            self._writers.discard(writer)
-            self._conn_tasks.discard(task)
-            writer.close()
-            try:
-                await writer.wait_closed()
-            except (ConnectionError, OSError):
-                pass
+                    conn.authed.add(v.mn)
+            self._note(v, peer, frame, seen_at)
+            seq = 0
+            if v.status == "accepted":
+                seq = self._seq
+                self._pending[v.key] = seq
+                self.dedup.add(v.key, received)
+                self._batch.append(encode_parts(received_us, peer, frame, pack(v.packet)))
+                self._batch_keys.append(v.key)
+                self._batch_conns.add(conn)
+                if not (self._committing or self._commit_soon):
+                    self._commit_soon = True       # after the other reads of this loop turn
+                    self._loop.call_soon(self._start_commit)
+            elif v.status == "duplicate":
+                seq = self._pending.get(v.key, 0)  # first copy not yet durable: ack after it
+                if seq == self._seq:
+                    self._batch_conns.add(conn)
+                elif seq > self._durable:
+                    self._inflight_conns.add(conn)
+            if v.replies:
+                conn.out.append((seq, v.replies[0] if len(v.replies) == 1 else b"".join(v.replies)))
+        if not conn.close_when_flushed and guard.address_banned(host):
+            self.counters["connections.banned_closed"] += 1
+            conn.close_when_flushed = True
+        conn.flush(self._durable)
 
     def _cut(self, buf: bytearray, peer: str) -> list[bytes]:
         frames = []
@@ -223,50 +228,14 @@ class Gateway:
             del buf[:end + 1]
         return frames
 
-    async def _process(self, frames: list[bytes], peer: str, host: str = "?",
-                       authed: set[str] | None = None) -> list[bytes]:
-        loop = asyncio.get_running_loop()
-        verdicts: list[tuple[Verdict, asyncio.Future | None]] = []
-        received = time.time()
-        authed = set() if authed is None else authed
-        for frame in frames:
-            if self.guard.address_banned(host):
-                self.counters["rejected.banned_address"] += 1
-                break                      # the connection is closed after these replies
-            v = self.intake.check(frame)
-            if v.status == "rejected":
-                if v.code in ("unknown_mn", "bad_pw"):
-                    self.guard.failure(host, v.mn, v.code)
-            elif v.mn not in authed:
-                if self.guard.mn_banned(v.mn):
-                    v = self.intake.deny(frame, v, "banned_mn", f"设备 MN={v.mn} 因多次密码错误暂时封禁，新连接不予接收")
-                else:
-                    authed.add(v.mn)
-            self._note(v, peer, frame)
-            fut = None
-            if v.status == "accepted":
-                fut = loop.create_future()
-                self._pending[v.key] = fut
-                self.dedup.add(v.key, received)
-                self._queue.put_nowait((encode(Record(int(received * 1e6), peer, frame, pack(v.packet))), fut, v.key))
-            elif v.status == "duplicate":
-                fut = self._pending.get(v.key)     # first copy not yet durable: ack after it
-            verdicts.append((v, fut))
-        out: list[bytes] = []
-        for v, fut in verdicts:
-            if fut is not None:
-                await fut
-            out.extend(v.replies)
-        return out
-
-    def _note(self, v: Verdict, peer: str, frame: bytes) -> None:
+    def _note(self, v: Verdict, peer: str, frame: bytes, seen_at: datetime | None = None) -> None:
         self.counters[v.status] += 1
         if v.status == "rejected":
             self.counters[f"rejected.{v.code}"] += 1
             self._quarantine_frame(frame, peer, v.code, v.message, v.mn)
         if v.mn and (v.status != "rejected" or self.directory.get(v.mn)):
             d = self.devices[v.mn]
-            d.last_seen, d.peer = now(), peer
+            d.last_seen, d.peer = seen_at or now(), peer
             if v.status == "rejected":
                 d.rejected += 1
                 d.last_error = f"{v.code}: {v.message}"[:200]
@@ -286,28 +255,54 @@ class Gateway:
             "raw_b64": base64.b64encode(frame).decode()}, ensure_ascii=False))
 
     # -- group commit ----------------------------------------------------------------------
-    async def _committer(self) -> None:
-        loop = asyncio.get_running_loop()
-        q = self._queue
-        while True:
-            batch = [await q.get()]
-            while not q.empty() and len(batch) < 20000:
-                batch.append(q.get_nowait())
-            try:
-                await loop.run_in_executor(self._io, self.log.append_batch, [b[0] for b in batch])
-            except Exception as exc:    # disk full etc.: nothing is acknowledged
-                log.exception("WAL append failed")
-                for _, fut, key in batch:
-                    self._pending.pop(key, None)
-                    if not fut.done():
-                        fut.set_exception(exc)
-                continue
-            self.counters["durable"] += len(batch)
+    def _start_commit(self) -> None:
+        """Write and fsync the open batch in the log thread; the next batch fills meanwhile."""
+        self._commit_soon = False
+        if self._committing or not self._batch:
+            return
+        records, keys, conns, seq = self._batch, self._batch_keys, self._batch_conns, self._seq
+        self._batch, self._batch_keys, self._batch_conns = [], [], set()
+        self._seq += 1
+        self._committing = True
+        self._inflight_conns = conns
+        fut = self._loop.run_in_executor(self._io, self.log.append_batch, records)
+        fut.add_done_callback(partial(self._committed, keys, conns, seq, len(records)))
+
+    def _committed(self, keys: list[str], conns: set[_Conn], seq: int, n: int, fut: asyncio.Future) -> None:
+        self._committing = False
+        exc = fut.exception() if not fut.cancelled() else asyncio.CancelledError()
+        for key in keys:
+            self._pending.pop(key, None)
+        if exc is not None:                      # disk full etc.: nothing of it is acknowledged
+            log.error("WAL append failed: %r", exc)
+            self.counters["commit_failures"] += 1
+            for conn in conns:
+                conn.fail(seq)
+            # later batches hold packets queued behind this one on the same connections; they are
+            # still written, and a device re-sends what it never got an ack for
+        else:
+            self.counters["durable"] += n
             self.counters["commits"] += 1
-            for _, fut, key in batch:
-                self._pending.pop(key, None)
-                if not fut.done():
-                    fut.set_result(True)
+            self._durable = seq
+            for conn in conns:
+                conn.flush(seq)
+        if self._batch:
+            self._start_commit()
+
+    async def _sweeper(self) -> None:
+        """Close idle connections; drop partial frames older than the frame timeout."""
+        period = max(0.2, min(1.0, self.cfg.idle_timeout_s / 4, self.cfg.frame_timeout_s / 4))
+        while True:
+            await asyncio.sleep(period)
+            t = time.monotonic()
+            for c in list(self._conns):
+                if t - c.last_data > self.cfg.idle_timeout_s and not c.out:
+                    self.counters["connections.idle_closed"] += 1
+                    c.close()
+                elif c.buf and c.partial_since and t - c.partial_since > self.cfg.frame_timeout_s:
+                    self._quarantine_frame(bytes(c.buf), c.peer, "truncated", "半包超时未收全，已丢弃")
+                    c.buf.clear()
+                    c.partial_since = 0.0
 
     # -- background: compaction, quarantine, stats -----------------------------------------
     def _background(self) -> None:
@@ -376,6 +371,108 @@ class Gateway:
                 if st.quirks:
                     d.quirks = merge_quirks(d.quirks, st.quirks, st.quirk_first, st.last_seen)
                 s.add(d)
+
+
+class _Conn(asyncio.Protocol):
+    """One device connection: frames cut from its bytes, replies queued until their batch is
+    durable (``out``: (batch, bytes) in arrival order)."""
+
+    def __init__(self, gw: Gateway):
+        self.gw = gw
+        self.transport: asyncio.Transport | None = None
+        self.host, self.peer = "?", "?:?"
+        self.buf = bytearray()
+        self.authed: set[str] = set()            # MNs this connection has authenticated as
+        self.out: deque[tuple[int, bytes]] = deque()
+        self.partial_since = 0.0
+        self.last_data = time.monotonic()
+        self.admitted = False
+        self.paused = False
+        self.write_paused = False
+        self.close_when_flushed = False
+
+    def connection_made(self, transport) -> None:
+        gw = self.gw
+        self.transport = transport
+        host, port = (transport.get_extra_info("peername") or ("?", "?"))[:2]
+        self.host, self.peer = host, f"{host}:{port}"
+        gw.counters["connections.total"] += 1
+        if not gw.guard.connect(host):
+            gw.counters["connections.refused"] += 1
+            transport.close()
+            return
+        self.admitted = True
+        gw.counters["connections.open"] += 1
+        gw._conns.add(self)
+
+    def data_received(self, data: bytes) -> None:
+        if not self.admitted or self.paused or self.close_when_flushed:
+            return
+        gw = self.gw
+        self.last_data = time.monotonic()
+        gw.counters["bytes"] += len(data)
+        buf = self.buf
+        buf += data
+        frames = gw._cut(buf, self.peer)
+        if buf:
+            self.partial_since = self.partial_since or self.last_data
+        else:
+            self.partial_since = 0.0
+        if frames:
+            gw._on_frames(self, frames)
+
+    def flush(self, durable: int) -> None:
+        """Write every reply now due, in order, in one write."""
+        out = self.out
+        if out and self.transport is not None and not self.transport.is_closing():
+            due = []
+            while out and out[0][0] <= durable:
+                due.append(out.popleft()[1])
+            if due:
+                self.transport.write(due[0] if len(due) == 1 else b"".join(due))
+        if self.close_when_flushed and not out:
+            self.close()
+
+    def fail(self, seq: int) -> None:
+        """The batch ``seq`` could not be made durable: drop its acks and close (the device
+        re-sends what it got no ack for)."""
+        self.out = deque((s, b) for s, b in self.out if s < seq)
+        self.flush(seq - 1)
+        self.close()
+
+    def pause(self) -> None:
+        self.paused = True
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.pause_reading()
+
+    def close(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.close()
+
+    def pause_writing(self) -> None:            # the device does not read its acks: stop reading
+        self.write_paused = True
+        if self.transport is not None:
+            self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        self.write_paused = False
+        if self.transport is not None and not self.paused and not self.transport.is_closing():
+            self.transport.resume_reading()
+
+    def eof_received(self) -> bool:
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        gw = self.gw
+        if not self.admitted:
+            return
+        self.admitted = False
+        if exc is not None:
+            gw.counters["connections.reset"] += 1
+        gw.guard.disconnect(self.host)
+        gw.counters["connections.open"] -= 1
+        gw._conns.discard(self)
+        gw._batch_conns.discard(self)
 
 
 def merge_quirks(stored: dict | None, counts: Counter, first: dict, last: datetime | None) -> dict:

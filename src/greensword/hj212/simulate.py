@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .codec import build
+from .codec import build, cp_text, frame
 
 _ACK_QN = re.compile(rb"QN=(\d{17});ST=91;CN=9014")
 
@@ -90,8 +90,9 @@ def devices_from_registry(n: int) -> list[SimDevice]:
 class _Source:
     """Values with a daily cycle and noise; kind rotates like a real data logger's output."""
 
-    def __init__(self, dev: SimDevice, rng: random.Random, start: datetime):
+    def __init__(self, dev: SimDevice, rng: random.Random, start: datetime, pooled: bool = False):
         self.dev, self.rng = dev, rng
+        self.pool: dict[str, list[str]] | None = {} if pooled else None
         self.clock = start.replace(second=0)
         self.i = 0
 
@@ -121,7 +122,22 @@ class _Source:
         return qn, self.packet(qn, cn, dt, fields)
 
     def packet(self, qn: str, cn: str, dt: datetime, fields: tuple[str, ...]) -> bytes:
+        """In load mode the factor values come from a pool of 32 value sets per kind (drawn once),
+        so that generating a packet costs little next to the gateway's work; DataTime and QN are
+        always new."""
+        if self.pool is not None:
+            bodies = self.pool.get(cn)
+            if bodies is None:
+                bodies = self.pool[cn] = [cp_text(self._values(dt, fields)) for _ in range(32)]
+            body = bodies[self.i % 32]
+            return frame(f"QN={qn};ST={self.dev.st};CN={cn};PW={self.dev.pw};MN={self.dev.mn};Flag=5;"
+                         f"CP=&&DataTime={dt.strftime('%Y%m%d%H%M%S')};{body}&&")
         cp: dict[str, object] = {"DataTime": dt.strftime("%Y%m%d%H%M%S")}
+        cp.update(self._values(dt, fields))
+        return build(st=self.dev.st, cn=cn, pw=self.dev.pw, mn=self.dev.mn, qn=qn, flag=5, cp=cp)
+
+    def _values(self, dt: datetime, fields: tuple[str, ...]) -> dict[str, object]:
+        cp: dict[str, object] = {}
         for code, base, noise in self.dev.factors:
             v = self._value(base, noise, dt)
             for f in fields:
@@ -134,13 +150,14 @@ class _Source:
                 else:
                     cp[f"{code}-{f}"] = v
             cp[f"{code}-Flag"] = "N"
-        return build(st=self.dev.st, cn=cn, pw=self.dev.pw, mn=self.dev.mn, qn=qn, flag=5, cp=cp)
+        return cp
 
 
 async def _device(cfg: SimConfig, dev: SimDevice, seed: int, deadline: float, report: SimReport,
                   frames: list[bytes] | None) -> None:
     rng = random.Random(seed)
-    src = _Source(dev, rng, datetime.now().replace(microsecond=0) - timedelta(seconds=rng.randrange(86400)))
+    src = _Source(dev, rng, datetime.now().replace(microsecond=0) - timedelta(seconds=rng.randrange(86400)),
+                  pooled=not cfg.realtime)
     try:
         reader, writer = await asyncio.open_connection(cfg.host, cfg.port)
     except OSError:
@@ -188,10 +205,13 @@ async def _device(cfg: SimConfig, dev: SimDevice, seed: int, deadline: float, re
                     await asyncio.sleep(30)
                 if acker.done():             # connection gone
                     break
-                try:
-                    await asyncio.wait_for(window.acquire(), 1.0)
-                except TimeoutError:
-                    continue
+                if window.locked():          # a full window: wait for an ack (bounded, to re-check the deadline)
+                    try:
+                        await asyncio.wait_for(window.acquire(), 1.0)
+                    except TimeoutError:
+                        continue
+                else:
+                    await window.acquire()
                 qn, frame = src.next()
                 sent_at[qn] = time.perf_counter()
                 writer.write(frame)

@@ -39,10 +39,16 @@ class Record:
 
 
 def encode(rec: Record) -> bytes:
-    peer = rec.peer.encode()[:200]
-    payload = _META.pack(rec.received_us, len(peer)) + peer + rec.frame
-    if rec.parsed is not None and b"\0" not in rec.frame:
-        payload += b"\0" + rec.parsed
+    return encode_parts(rec.received_us, rec.peer, rec.frame, rec.parsed)
+
+
+def encode_parts(received_us: int, peer: str, frame: bytes, parsed: bytes | None = None) -> bytes:
+    """``encode`` without building a Record (the gateway's per-packet path)."""
+    p = peer.encode()[:200]
+    if parsed is not None and b"\0" not in frame:
+        payload = b"".join((_META.pack(received_us, len(p)), p, frame, b"\0", parsed))
+    else:
+        payload = b"".join((_META.pack(received_us, len(p)), p, frame))
     return _HEAD.pack(len(payload), zlib.crc32(payload)) + payload
 
 

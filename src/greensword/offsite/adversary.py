@@ -41,10 +41,32 @@ RANGES = {
                "sudden_drop": (0.03, 0.3), "flag_abuse": (6, 12), "missing_data": (3, 12),
                "o2_dilution": (4.0, 9.0), "duplicate_pattern": (0.0, 0.01), "out_of_range": (0.05, 50.0),
                "power_mismatch": (0.0, 0.15), "aggregate_mismatch": (0.08, 0.5)},
+    # the independence run: wider than "detect" on both sides of each range (subtler and more
+    # blatant), still on the violation side of what an analyst would call a violation
+    "wide": {"exceedance": (1.03, 3.0), "flatline": (4, 16), "near_limit": (0.0003, 0.008),
+             "sudden_drop": (0.02, 0.33), "flag_abuse": (5, 14), "missing_data": (3, 24),
+             "o2_dilution": (4.0, 10.0), "duplicate_pattern": (0.0, 0.012), "out_of_range": (0.01, 100.0),
+             "power_mismatch": (0.0, 0.18), "aggregate_mismatch": (0.07, 0.6)},
     "sweep": {"exceedance": (0.96, 1.3), "flatline": (2, 8), "near_limit": (0.002, 0.04),
               "sudden_drop": (0.05, 0.8), "flag_abuse": (3, 8), "missing_data": (1, 6),
               "o2_dilution": (1.0, 8.0), "duplicate_pattern": (0.0, 0.06), "out_of_range": (0.001, 5.0),
               "power_mismatch": (0.0, 0.5), "aggregate_mismatch": (0.01, 0.2)},
+}
+
+#: look-alike (legitimate event) parameters: "default" for tests and the main benchmark tables;
+#: "wide" for the independence run (benchmarks/offsite_quality.py --looks wide): plants genuinely
+#: at 85–95 % of their limit for the whole dump, shut-downs up to three days, start-up ramps up to
+#: 3.5 h, maintenance up to 4 h, longer calibrations, larger calibration drift, more resends and
+#: back-fills. Violations keep their own ranges (RANGES).
+LOOKS = {
+    "default": {"near_share": 0.1, "near_base": (0.78, 0.84), "near_knee": 0.92, "near_room": 0.06,
+                "shutdown_hours": (4, 41), "ramp_minutes": (60, 121), "maint_hours": (1, 4),
+                "cal_minutes": (20, 41), "drift": (0.03, 0.08), "late_share": 0.3, "late_hours": (2, 7),
+                "resend_share": 0.01},
+    "wide": {"near_share": 0.15, "near_base": (0.85, 0.93), "near_knee": 0.95, "near_room": 0.04,
+             "shutdown_hours": (4, 73), "ramp_minutes": (60, 211), "maint_hours": (1, 5),
+             "cal_minutes": (20, 56), "drift": (0.03, 0.15), "late_share": 0.5, "late_hours": (2, 13),
+             "resend_share": 0.03},
 }
 
 
@@ -56,6 +78,7 @@ class Spec:
     ref_o2: float | None
     interval: int                   # minutes between minute-data samples; 60 = hourly data only
     device_hourly: bool = True      # sends 2061/2031 as well
+    standard: str = ""              # emission standard setting the limits (what start-up marks excuse)
     meters: list[tuple[str, str, str]] = field(default_factory=list)   # (meter mn, factor, role)
 
 
@@ -71,6 +94,7 @@ class Sim:
     raw_override: dict[str, np.ndarray] = field(default_factory=dict)  # raw values set directly (copies)
     zs_scale: dict[str, np.ndarray] = field(default_factory=dict)
     dev_scale: dict[str, np.ndarray] = field(default_factory=dict)     # per hour, device value × this
+    day_scale: dict[str, np.ndarray] = field(default_factory=dict)     # per day, device daily (2031) value × this
     flat: dict[str, list] = field(default_factory=dict)               # factor → [(s, e)] hourly min = max
     late: np.ndarray | None = None  # minutes received late (back-filled)
     busy: np.ndarray | None = None  # hours already used by an event (with margin)
@@ -89,6 +113,8 @@ def make_specs(n: int, rng, prefix: str = "ADV", mix: dict | None = None) -> lis
         spec = Spec(mn, "gas" if gas else "water", dict(GAS if gas else WATER),
                     float(rng.choice([3.5, 6.0, 9.0, 11.0])) if gas else None, iv,
                     device_hourly=iv == 60 or rng.random() < 0.6)
+        if gas:                                  # incinerators (start-up allowance capped), boilers, power plants
+            spec.standard = str(rng.choice(["GB 18485-2014", "GB 13271-2014", "GB 13223-2011"], p=[0.3, 0.4, 0.3]))
         if gas and rng.random() < 0.7:
             spec.meters = [(f"PWR{i:06d}P".ljust(24, "0")[:24], "e10001", "production"),
                            (f"PWR{i:06d}T".ljust(24, "0")[:24], "e10002", "treatment")]
@@ -126,7 +152,8 @@ def _to_minutes(hourly: np.ndarray) -> np.ndarray:
     return np.interp(x, np.arange(h), hourly)
 
 
-def simulate(spec: Spec, days: int, rng, near_limit_plant: bool = False) -> Sim:
+def simulate(spec: Spec, days: int, rng, near_limit_plant: bool = False, looks: dict | None = None) -> Sim:
+    lk = looks or LOOKS["default"]
     m, h = days * DAY, days * 24
     hours = np.arange(h)
     amp, phase = rng.uniform(0.04, 0.15), rng.uniform(0, 24)
@@ -139,9 +166,10 @@ def simulate(spec: Spec, days: int, rng, near_limit_plant: bool = False) -> Sim:
             continue
         drift = 1 + _to_minutes(_hourly_ar(h, rng, 0.06, 0.8))
         if near_limit_plant:
-            base = limit * rng.uniform(0.78, 0.84)
+            base = limit * rng.uniform(*lk["near_base"])
             x = base * (1 + _hourly_ar(h, rng, 0.03, 0.6)) * (1 + 0.03 * np.sin(2 * np.pi * (hours - phase) / 24)) / limit
-            hourly = np.where(x > 0.92, 0.92 + 0.06 * np.tanh((x - 0.92) / 0.06), x) * limit   # kept below the limit
+            knee, room = lk["near_knee"], lk["near_room"]
+            hourly = np.where(x > knee, knee + room * np.tanh((x - knee) / room), x) * limit   # kept below the limit
             c = _to_minutes(hourly) * (1 + rng.normal(0, 0.015, m))
         else:
             smooth = limit * rng.uniform(0.2, 0.5) * load ** rng.uniform(0.6, 1.2) * drift
@@ -191,16 +219,17 @@ def _free(sim: Sim, rng, n_hours: int, margin: int = 6, first: int = 24, whole_d
 
 # ------------------------------------------------------------------------------ legitimate events
 
-def legit(sim: Sim, rng, days: int) -> None:
+def legit(sim: Sim, rng, days: int, looks: dict | None = None) -> None:
+    lk = looks or LOOKS["default"]
     sp = sim.spec
     m = days * DAY
     # real shut-down (4–40 h) with ramp-down and a start-up ramp above the limit, all under F
     if rng.random() < 0.4 and days >= 3:
-        dur = int(rng.integers(4, 41))
+        dur = int(rng.integers(*lk["shutdown_hours"]))
         s = _free(sim, rng, dur + 4, margin=2, first=6)
         if s is not None:
             a, b = (s + 1) * 60, (s + 1 + dur) * 60
-            ramp = int(rng.integers(60, 121))
+            ramp = int(rng.integers(*lk["ramp_minutes"]))
             sim.flags[a - 30:b + ramp] = "F"
             for f in sim.conc:
                 sim.conc[f][a:b] = sim.conc[f][a:b] * rng.uniform(0.0, 0.03)
@@ -220,7 +249,7 @@ def legit(sim: Sim, rng, days: int) -> None:
     # announced maintenance at zero (1–3 h) once or twice a week
     m_days: set[int] = set()
     for _ in range(max(1, days // 5)):
-        dur = int(rng.integers(1, 4))
+        dur = int(rng.integers(*lk["maint_hours"]))
         s = _free(sim, rng, dur, margin=2, first=2)
         if s is not None and (s // 24 in m_days or (s + dur - 1) // 24 in m_days):   # one window a day
             sim.busy[s:s + dur] = False
@@ -238,7 +267,7 @@ def legit(sim: Sim, rng, days: int) -> None:
             if sim.busy[d * 24 + at]:
                 continue
             a = (d * 24 + at) * 60 + int(rng.integers(0, 20))
-            n = int(rng.integers(20, 41))
+            n = int(rng.integers(*lk["cal_minutes"]))
             sim.flags[a:a + n] = "C"
             sim.busy[(a // 60):(a + n) // 60 + 1] = True
             for f in sim.conc:
@@ -247,7 +276,7 @@ def legit(sim: Sim, rng, days: int) -> None:
     # slow calibration drift of one factor (±3–8 % over the dump)
     if rng.random() < 0.3 and not sim.near:  # type: ignore[attr-defined]
         f = list(sim.conc)[int(rng.integers(len(sim.conc)))]
-        sim.conc[f] *= np.linspace(1, 1 + rng.choice([-1, 1]) * rng.uniform(0.03, 0.08), m)
+        sim.conc[f] *= np.linspace(1, 1 + rng.choice([-1, 1]) * rng.uniform(*lk["drift"]), m)
     # low-load periods: everything moves together, flow falls, O2 rises
     for _ in range(int(rng.integers(0, 3))):
         dur = int(rng.integers(3, 9))
@@ -271,9 +300,9 @@ def legit(sim: Sim, rng, days: int) -> None:
             if f == "e10001":
                 v[a:b] *= edge
     # network outage back-filled later, random dropped samples, interval change mid-dump
-    if rng.random() < 0.3:
+    if rng.random() < lk["late_share"]:
         s = int(rng.integers(0, days * 24 - 6))
-        sim.late[s * 60:(s + int(rng.integers(2, 7))) * 60] = True
+        sim.late[s * 60:(s + int(rng.integers(*lk["late_hours"]))) * 60] = True
     sim.present &= rng.random(m) > 0.005
     if sp.interval != 60 and days >= 3 and rng.random() < 0.2:
         d = int(rng.integers(1, days))
@@ -307,6 +336,24 @@ def _inject_one(sim: Sim, kind: str, rng_m: tuple, sims, days, rng, day0, labels
     lo, hi = rng_m
     factor = list(sim.conc)[int(rng.integers(len(sim.conc)))]
     limit = sp.limits[factor]
+    if kind == "exceedance" and sp.standard.startswith("GB 18485") and rng.random() < 0.4:
+        # start-up marks (F) held while the incinerator emits over the limit for longer than GB 18485-2014
+        # allows (4 hours per start-up/fault): the hours past the fourth are an exceedance
+        allowed = 4
+        n = int(rng.integers(allowed + 1, allowed + 7))
+        s = _free(sim, rng, n, first=2)
+        if s is None:
+            return False
+        mag = rng.uniform(max(lo, 1.05), hi)
+        a, b = s * 60, (s + n) * 60
+        sim.flags[a:b] = "F"
+        for f in sim.conc:
+            sim.conc[f][a:b] = np.maximum(sim.conc[f][a:b], 0)
+        sim.conc[factor][a:b] = mag * limit * (1 + rng.normal(0, 0.02, b - a))
+        _label(labels, sim, factor, kind, day0, s + allowed, s + n, mag)
+        if sp.meters:                            # marked as stopped while production draws power: that too
+            _label(labels, sim, "e10001", "power_mismatch", day0, s, s + n, 0)
+        return True
     if kind == "exceedance":
         n = int(rng.integers(1, 7))
         s = _free(sim, rng, n, first=2)
@@ -425,6 +472,12 @@ def _inject_one(sim: Sim, kind: str, rng_m: tuple, sims, days, rng, day0, labels
         raw = _raw(src, factor)[sd * DAY:(sd + 1) * DAY] * (1 + rng.normal(0, noise, DAY))
         if rng.random() < 0.3:
             raw = np.round(raw, 1)
+        judged = raw
+        if sp.ref_o2 is not None:                # the copy is corrected with this point's own O2
+            judged = raw * (21 - sp.ref_o2) / (21 - np.minimum(sim.aux["a19001"][d * DAY:(d + 1) * DAY], 20.5))
+        if judged.reshape(24, 60).mean(axis=1).max() > 0.95 * limit:   # a copy, not an exceedance as well
+            sim.busy[s:s + 24] = False
+            return False
         sim.raw_override.setdefault(factor, np.full(days * DAY, np.nan))[d * DAY:(d + 1) * DAY] = raw
         src.busy[sd * 24:(sd + 1) * 24] = True
         _label(labels, sim, factor, kind, day0, s, s + 24, noise)
@@ -478,12 +531,19 @@ def _inject_one(sim: Sim, kind: str, rng_m: tuple, sims, days, rng, day0, labels
     if kind == "aggregate_mismatch":
         if sp.interval == 60 or not sp.device_hourly:
             return False
+        k = rng.uniform(lo, hi)
+        k = 1 - k if rng.random() < 0.7 else 1 + k
+        if rng.random() < 0.3:                   # the daily (2031) value altered, hourly values left as they are
+            s = _free(sim, rng, 24, margin=0, whole_day=True, first=0)
+            if s is None:
+                return False
+            sim.day_scale.setdefault(factor, np.ones(days))[s // 24] = k
+            _label(labels, sim, factor, kind, day0, s, s + 24, abs(k - 1))
+            return True
         n = int(rng.integers(1, 5))
         s = _free(sim, rng, n, first=2)
         if s is None:
             return False
-        k = rng.uniform(lo, hi)
-        k = 1 - k if rng.random() < 0.7 else 1 + k
         sim.dev_scale.setdefault(factor, np.ones(days * 24))[s:s + n] = k
         _label(labels, sim, factor, kind, day0, s, s + n, abs(k - 1))
         return True
@@ -522,7 +582,7 @@ def _flags_at(flags: np.ndarray, idx: np.ndarray, iv: np.ndarray) -> np.ndarray:
     return out
 
 
-def tables(sims: list[Sim], days: int, day0: datetime, rng) -> list[pa.Table]:
+def tables(sims: list[Sim], days: int, day0: datetime, rng, resend_share: float = 0.01) -> list[pa.Table]:
     cols: dict[str, list] = {k: [] for k in ("mn", "factor", "data_time", "kind", "value", "min", "max",
                                                "zs_value", "flag", "received_at", "backfill", "cn")}
     base = np.datetime64(day0, "us")
@@ -601,10 +661,10 @@ def tables(sims: list[Sim], days: int, day0: datetime, rng) -> list[pa.Table]:
                     ok = valid_h[d * 24:(d + 1) * 24]
                     dv.append(true_avg[d * 24:(d + 1) * 24][ok].mean() if ok.sum() >= 20 else np.nan)
                     dz.append(zs_true[d * 24:(d + 1) * 24][ok].mean() if zs is not None and ok.sum() >= 20 else np.nan)
-                dv_a = np.array(dv)
+                dv_a = np.array(dv) * sim.day_scale.get(f, 1.0)
                 okd = ~np.isnan(dv_a)
                 add(sp.mn, f, "day", (np.arange(days) * DAY)[okd], dv_a[okd], None, None,
-                    np.array(dz)[okd] if zs is not None else None, np.array(["N"] * int(okd.sum()), dtype=object),
+                    (np.array(dz) * sim.day_scale.get(f, 1.0))[okd] if zs is not None else None, np.array(["N"] * int(okd.sum()), dtype=object),
                     np.zeros(int(okd.sum()), bool))
         for (mmn, f), v in sim.meters.items():
             iv = 15 if sp.interval == 60 else sp.interval
@@ -620,7 +680,7 @@ def tables(sims: list[Sim], days: int, day0: datetime, rng) -> list[pa.Table]:
             pa.array(["2017"] * n, pa.string()) if f.name == "edition" else pa.nulls(n, f.type))
     t = pa.table(full, schema=lake.SCHEMA)
     # re-sent packets: ~1 % of rows again, received later (the first copy counts)
-    dup = np.nonzero(rng.random(n) < 0.01)[0]
+    dup = np.nonzero(rng.random(n) < resend_share)[0]
     if len(dup):
         again = t.take(pa.array(dup))
         again = again.set_column(again.schema.get_field_index("received_at"), "received_at",
@@ -632,30 +692,34 @@ def tables(sims: list[Sim], days: int, day0: datetime, rng) -> list[pa.Table]:
 def limits_for(specs: list[Spec]) -> Limits:
     table: dict = {}
     links: dict = {}
+    standards: dict = {}
     for s in specs:
         table[s.mn] = {c: (lim, s.ref_o2) for c, lim in s.limits.items()}
+        standards.update({(s.mn, c): s.standard for c in s.limits if s.standard})
         if s.kind == "gas":
             table[s.mn]["a19001"] = (None, None)
         if s.meters:
             links[s.mn] = list(s.meters)
-    return Limits(table, links)
+    return Limits(table, links, standards)
 
 
 def generate(root: Path, *, points: int, days: int, start: date, seed: int, counts: dict[str, int],
              prefix: str = "ADV", ranges: str = "detect", mix: dict | None = None, specs: list[Spec] | None = None,
-             label_file: Path | None = None, legit_events: bool = True) -> tuple[list[Spec], list[dict], Limits]:
+             label_file: Path | None = None, legit_events: bool = True, looks: str = "default"
+             ) -> tuple[list[Spec], list[dict], Limits]:
     rng = np.random.default_rng(seed)
+    lk = LOOKS[looks]
     day0 = datetime.combine(start, datetime.min.time())
     specs = specs or make_specs(points, rng, prefix, mix)
     sims = []
     for sp in specs:
-        sims.append(simulate(sp, days, rng, near_limit_plant=rng.random() < 0.1))
+        sims.append(simulate(sp, days, rng, near_limit_plant=rng.random() < lk["near_share"], looks=lk))
     if legit_events:
         for sim in sims:
-            legit(sim, rng, days)
+            legit(sim, rng, days, lk)
     labels = inject(sims, days, counts, rng, day0, ranges)
     for b in range(0, len(sims), 100):            # bounded memory: a hundred points at a time
-        for i, t in enumerate(tables(sims[b:b + 100], days, day0, rng)):
+        for i, t in enumerate(tables(sims[b:b + 100], days, day0, rng, lk["resend_share"])):
             lake.write_rows(root, t, prefix=f"adv{seed}-{b}-{i}")
     if label_file is not None:
         label_file.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in labels), encoding="utf-8")

@@ -73,8 +73,7 @@ def detect_cmd(
         task = progress.add_task("非现场筛查", total=days)
         for i in range(days):
             d0 = datetime.combine(start + timedelta(days=i), datetime.min.time())
-            fs = screen(s.lake_path, limits, d0, d0 + timedelta(days=1), engine=engine,
-                        context=timedelta(hours=24), state=state)
+            fs = screen(s.lake_path, limits, d0, d0 + timedelta(days=1), engine=engine, state=state)
             found.extend(f for f in fs if not county or f.mn in allowed)
             progress.advance(task)
     with session_scope() as session:

@@ -43,8 +43,7 @@ def generate(session, ctx) -> None:
     state: dict = {}
     d0 = datetime.combine(first, datetime.min.time())
     for i in range(days):
-        found = screen(s.lake_path, limits, d0 + timedelta(days=i), d0 + timedelta(days=i + 1),
-                       context=timedelta(hours=24), state=state)
+        found = screen(s.lake_path, limits, d0 + timedelta(days=i), d0 + timedelta(days=i + 1), state=state)
         service.ingest(session, ctx.actor, found, str(s.lake_path))
         bar.advance()
 

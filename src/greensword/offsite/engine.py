@@ -23,15 +23,18 @@ def _query(lake_root, limits, lo, end, engine, spark) -> Raw:
 
 
 def screen(lake_root: Path, limits: Limits, start: datetime, end: datetime, *, engine: str = "duckdb",
-           spark=None, names: list[str] | None = None, context: timedelta = timedelta(hours=24),
+           spark=None, names: list[str] | None = None, context: timedelta | None = None,
            state: dict | None = None, intervals: dict[str, int] | None = None,
            report: dict | None = None, timings: dict | None = None) -> list[detectors.Finding]:
     """Findings overlapping [start, end). ``context`` hours before start are read too (each point's
-    own recent behaviour is the baseline); ``state`` carries the previous window's tail and earlier
+    own recent behaviour is the baseline; default: rules ``screening.baseline_hours``, so a
+    baseline exists from the first day screened); ``state`` carries the previous window's tail and earlier
     days' series between consecutive windows (``greensword offsite detect`` screens day by day).
     ``intervals`` gives MinInterval per MN where the device reported it; ``report`` receives what
     was skipped and why; ``timings`` accumulates (wall, CPU) seconds per stage."""
     r = rules()
+    if context is None:
+        context = timedelta(hours=r.screening.baseline_hours)
     clock = _Clock(timings)
     lo = start - context
     reuse = state is not None and state.get("tail_end") == start and context

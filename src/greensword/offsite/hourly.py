@@ -131,10 +131,15 @@ def _normalise(rows, columns) -> list[tuple]:
 
 @dataclass
 class Limits:
-    """mn → factor → (limit, ref_o2), and each emission point's linked power meters
-    (point mn → [(meter mn, meter factor, role production|treatment)])."""
+    """mn → factor → (limit, ref_o2), each emission point's linked power meters
+    (point mn → [(meter mn, meter factor, role production|treatment)]), and the emission standard
+    that sets each limit ((mn, factor) → standard text as the registry records it)."""
     table: dict[str, dict[str, tuple[float | None, float | None]]]
     links: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
+    standards: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def standard(self, mn: str, factor: str) -> str:
+        return self.standards.get((mn, factor), "")
 
     def rows(self) -> list[dict]:
         return [{"mn": mn, "factor": f, "limit": lim, "ref_o2": ref}

@@ -26,8 +26,31 @@ class Validity(Version):
     intervals: list[int]
 
 
+class Screening(_Block):
+    baseline_hours: int
+
+
+class FlagPolicy(BaseModel):
+    """What a marked hour excuses under one emission standard (see exceedance.by_standard)."""
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    standard: str
+    match: list[str]
+    source: Source
+    capped_flags: list[str]
+    max_capped_hours: int | None
+
+
 class Exceedance(_Block):
     min_hours: int
+    by_standard: list[FlagPolicy]
+
+    def policy(self, standard: str | None) -> FlagPolicy:
+        """The flag policy of a point's standard (its registry text), ``default`` when none matches."""
+        text = (standard or "").replace(" ", "").upper()
+        for p in self.by_standard:
+            if any(m.replace(" ", "").upper() in text for m in p.match):
+                return p
+        return next(p for p in self.by_standard if p.standard == "default")
 
 
 class Flatline(_Block):
@@ -121,6 +144,7 @@ class Leads(Version):
 class OffsiteRules(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     validity: Dated[Validity]
+    screening: Screening
     exceedance: Exceedance
     flatline: Flatline
     near_limit: NearLimit
@@ -142,6 +166,14 @@ class OffsiteRules(BaseModel):
         for v in self.validity.versions:
             if not set(v.stop_flags) | set(v.maintenance_flags) <= set(v.invalid_flags):
                 raise ValueError("validity: 停运/维护标记必须同时是无效标记")
+        stop = set.intersection(*(set(v.stop_flags) for v in self.validity.versions))
+        if not any(p.standard == "default" for p in self.exceedance.by_standard):
+            raise ValueError("exceedance.by_standard 须有一条 standard: default")
+        for p in self.exceedance.by_standard:
+            if not set(p.capped_flags) <= stop:
+                raise ValueError(f"exceedance.by_standard {p.standard}: capped_flags 只能是停运标记（{', '.join(sorted(stop))}）")
+            if p.capped_flags and (p.max_capped_hours is None or p.max_capped_hours < 0):
+                raise ValueError(f"exceedance.by_standard {p.standard}: 有 capped_flags 时须给出 max_capped_hours ≥ 0")
         return self
 
     def block(self, detector: str) -> BaseModel:

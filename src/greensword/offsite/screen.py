@@ -19,8 +19,10 @@ from .rules import rules
 
 
 def read_limits(path: Path) -> Limits:
-    """limits.csv: mn,factor,limit,unit,ref_o2 (ref_o2 empty where no correction applies)."""
+    """limits.csv: mn,factor,limit,unit,ref_o2[,standard] (ref_o2 empty where no correction
+    applies; standard, e.g. "GB 18485-2014", decides what start-up/shut-down marks excuse)."""
     table: dict = {}
+    standards: dict = {}
     with open(path, encoding="utf-8-sig", newline="") as fh:
         rd = csv.DictReader(fh)
         missing = {"mn", "factor", "limit"} - set(rd.fieldnames or [])
@@ -38,7 +40,9 @@ def read_limits(path: Path) -> Limits:
                 raise ValidationFailed(f"limits.csv 第 {i} 行数值无效：限值须大于 0，基准氧含量须在 0–21 之间",
                                        code="offsite.limits_value")
             table.setdefault(row["mn"].strip(), {})[row["factor"].strip()] = (limit, ref)
-    return Limits(table)
+            if (row.get("standard") or "").strip():
+                standards[(row["mn"].strip(), row["factor"].strip())] = row["standard"].strip()
+    return Limits(table, standards=standards)
 
 
 def packets_to_lake(lines: list[bytes], root: Path) -> dict:

@@ -234,6 +234,9 @@ def limits_from_registry(session: Session, county_code: str | None = None):
         mns = session.execute(select(MonitoringPoint.mn).join(Enterprise).join(
             Agency, Enterprise.agency_id == Agency.id).where(Agency.division_code == county_code)).scalars().all()
     table: dict = {}
+    standards: dict = {}
     for row in limits_table(session, mns):
         table.setdefault(row["mn"], {})[row["factor"]] = (row["limit"], row["ref_o2"])
-    return Limits(table, power_links_by_mn(session, mns))
+        if row.get("standard"):
+            standards[(row["mn"], row["factor"])] = row["standard"]
+    return Limits(table, power_links_by_mn(session, mns), standards)

@@ -1,6 +1,5 @@
 """Jinja2 templates (zh-CN) and the console navigation that domains register into."""
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -8,6 +7,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
+from ..core.numbers import fmt_num
 from .listing import url_with
 
 TEMPLATES_DIR = Path(__file__).parent.parent / "web" / "templates"
@@ -50,25 +50,6 @@ def _fmt_dt(value) -> str:
     from ..core.timeutil import aware
 
     return aware(value).strftime("%Y-%m-%d %H:%M")
-
-
-def fmt_num(value, digits: int = 2) -> str:
-    """A number as people write it: thousands separators, at most ``digits`` decimals (trailing
-    zeros dropped), never an exponent (915600.0 → 915,600; 0.000123 → 0.000123)."""
-    if value is None or value == "":
-        return "—"
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if v != v:                                  # NaN
-        return "—"
-    if v != 0 and abs(v) < 10 ** -digits:       # tiny values keep three significant digits
-        return f"{v:.{2 - math.floor(math.log10(abs(v)))}f}".rstrip("0")
-    text = f"{v:,.{digits}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
 
 
 def fmt_money(value) -> str:

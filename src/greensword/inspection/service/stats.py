@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ...core import cache
 from ...core.auth import Actor, scope
 from ...core.errors import NotFound
 from ...core.pagination import Page, PageParams, Sort, iter_all, page_of
@@ -84,7 +85,13 @@ def published_results(session: Session, *, agency_path: str = "/", limit: int | 
 
 
 def statistics(session: Session, actor: Actor, *, year: int) -> list[dict]:
-    """Per county: plan completion, coverage, on-time upload share, findings per inspection."""
+    """Per county: plan completion, coverage, on-time upload share, findings per inspection (kept
+    until the next audited write, per jurisdiction and year)."""
+    return cache.cached(session, "inspection.statistics", (actor.is_enterprise, actor.enterprise_id, actor.agency_path, year),
+                        lambda: _statistics(session, actor, year=year))
+
+
+def _statistics(session: Session, actor: Actor, *, year: int) -> list[dict]:
     start, end = date(year, 1, 1), date(year, 12, 31)
     rules, grace = sampling(end), task_rules(end).statistics_grace_days
     stmt = select(Agency).where(Agency.level == "county")
@@ -97,9 +104,12 @@ def statistics(session: Session, actor: Actor, *, year: int) -> list[dict]:
         .where(Task.due_date >= start, Task.due_date <= end + timedelta(days=grace))).all()
     population = dict(session.execute(select(Enterprise.agency_id, func.count()).where(
         Enterprise.positive_list.is_(False)).group_by(Enterprise.agency_id)).all())
+    by_agency: dict[int, list] = {}
+    for t in tasks:
+        by_agency.setdefault(t.agency_id, []).append(t)
     rows = []
     for c in counties:
-        mine = [t for t in tasks if t.agency_id == c.id]
+        mine = by_agency.get(c.id, [])
         routine = [t for t in mine if t.source == "routine"]
         done = [t for t in mine if t.status == "submitted"]
         on_time = [t for t in done if t.submitted_at and t.checked_at
@@ -119,14 +129,20 @@ def statistics(session: Session, actor: Actor, *, year: int) -> list[dict]:
 
 def coverage_by_stratum(session: Session, actor: Actor, *, year: int) -> list[dict]:
     """Share of each stratum inspected at least once in the year by a routine check, against the
-    rules file's annual minimum (positive-list enterprises are outside routine coverage)."""
+    rules file's annual minimum (positive-list enterprises are outside routine coverage). Kept
+    until the next audited write, per jurisdiction and year."""
+    return cache.cached(session, "inspection.coverage_by_stratum", (actor.is_enterprise, actor.enterprise_id, actor.agency_path, year),
+                        lambda: _coverage_by_stratum(session, actor, year=year))
+
+
+def _coverage_by_stratum(session: Session, actor: Actor, *, year: int) -> list[dict]:
     from ..draw import _matches
 
     rules = sampling(date(year, 12, 31))
-    stmt = select(Enterprise).join(Agency, Enterprise.agency_id == Agency.id).where(
-        Enterprise.positive_list.is_(False))
+    stmt = select(Enterprise.id, Enterprise.key_polluter, Enterprise.credit_class).join(
+        Agency, Enterprise.agency_id == Agency.id).where(Enterprise.positive_list.is_(False))
     stmt = scope(stmt, actor, Agency.path)
-    ents = session.execute(stmt).scalars().all()
+    ents = session.execute(stmt).all()
     lo, hi = datetime(year, 1, 1, tzinfo=now().tzinfo), datetime(year + 1, 1, 1, tzinfo=now().tzinfo)
     inspected = set(session.execute(select(Task.enterprise_id).join(Record, Record.task_id == Task.id).where(
         Task.source == "routine", Record.status == "submitted", Record.checked_at >= lo, Record.checked_at < hi)

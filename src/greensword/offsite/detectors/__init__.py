@@ -14,6 +14,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ...core.numbers import fmt_num as num  # noqa: F401  (numbers in stored explanations: 915,600, never 9.156e+05)
+
 LABELS = {"exceedance": "超标排放", "flatline": "数据恒值", "near_limit": "长期贴近限值", "sudden_drop": "无标记骤降",
           "flag_abuse": "标记滥用", "missing_data": "数据缺失", "o2_dilution": "氧含量/折算异常",
           "duplicate_pattern": "数据复制", "out_of_range": "超出量程", "power_mismatch": "用电与排放不符",

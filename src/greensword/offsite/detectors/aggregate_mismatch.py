@@ -3,7 +3,7 @@ summarise: one of the two series was altered."""
 
 import numpy as np
 
-from . import episodes, finding, mean, thresholds
+from . import episodes, finding, mean, num, thresholds
 
 NAME = "aggregate_mismatch"
 
@@ -27,8 +27,8 @@ def detect(data, limits, r):
         for ep in episodes(rows, off):
             if len(ep) >= p.min_hours:
                 x = max(ep, key=lambda y: abs(y.dev_value - y.avg_value))
-                out.append(finding(NAME, ep, 0.8, f"{factor} 设备上报的小时均值 {x.dev_value:g} 与其分钟数据均值 "
-                                                  f"{x.avg_value:.3f} 不符（{x.hour:%m-%d %H}时，共 {len(ep)} 小时）",
+                out.append(finding(NAME, ep, 0.8, f"{factor} 设备上报的小时均值 {num(x.dev_value, 3)} 与其分钟数据均值 "
+                                                  f"{num(x.avg_value, 3)} 不符（{x.hour:%m-%d %H}时，共 {len(ep)} 小时）",
                                    thresholds(p, "tolerance", "abs_floor", "min_covered_minutes", "min_hours")))
         for day, (value, flag) in sorted(data.days.get((mn, factor), {}).items()):
             hours = [x for x in rows if x.hour.date() == day and data.valid(x) and x.avg_value is not None]
@@ -38,7 +38,7 @@ def detect(data, limits, r):
                 continue
             avg = mean(x.avg_value for x in hours)
             if abs(value - avg) > p.tolerance * max(abs(avg), p.abs_floor):
-                out.append(finding(NAME, hours, 0.8, f"{factor} 设备上报的 {day} 日均值 {value:g} 与当日 "
-                                                     f"{len(hours)} 个有效小时均值 {avg:.3f} 不符",
+                out.append(finding(NAME, hours, 0.8, f"{factor} 设备上报的 {day} 日均值 {num(value, 3)} 与当日 "
+                                                     f"{len(hours)} 个有效小时均值 {num(avg, 3)} 不符",
                                    thresholds(p, "tolerance", "abs_floor") | {"hours_per_valid_day": min_hours}))
     return out

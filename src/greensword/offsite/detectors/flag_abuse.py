@@ -6,7 +6,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from . import episodes, finding, thresholds
+from . import episodes, finding, num, thresholds
 
 NAME = "flag_abuse"
 
@@ -67,6 +67,6 @@ def detect(data, limits, r):
                         break
             for ep in episodes(covering, lambda _: True):
                 out.append(finding(NAME, ep, 0.8, f"{ep[0].factor} 标记为维护/校准/故障的时段原始值始终高于限值"
-                                                  f"（均值最高 {max(y.avg_zs_raw or y.avg_raw for y in ep):.2f}），疑似以标记掩盖超标",
+                                                  f"（均值最高 {num(max(y.avg_zs_raw or y.avg_raw for y in ep))}），疑似以标记掩盖超标",
                                    thresholds(p, "covering_ratio", "covering_min_share_of_limit")))
     return out

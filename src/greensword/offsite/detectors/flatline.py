@@ -4,7 +4,7 @@ readings usually vary far more (a naturally flat, quantised signal is not a find
 
 import numpy as np
 
-from . import FLOW, episodes, finding, mean, median, thresholds
+from . import FLOW, episodes, finding, mean, median, num, thresholds
 
 NAME = "flatline"
 
@@ -53,6 +53,6 @@ def detect(data, limits, r):
             if (max(means) - min(means)) > p.max_range_ratio * level:
                 continue
             out.append(finding(NAME, ep, 0.6 + 0.05 * (len(ep) - p.min_hours),
-                               f"{factor} 连续 {len(ep)} 小时数值几乎不变（约 {ep[0].avg_value:.3f}），"
+                               f"{factor} 连续 {len(ep)} 小时数值几乎不变（约 {num(ep[0].avg_value, 3)}），"
                                "与该点平时的波动不符", thresholds(p, "min_hours", "max_range_ratio")))
     return out

@@ -37,8 +37,10 @@ def detect(data, limits, r):
     out = []
     if not data.series:
         return out
-    lo, hi = data.window or (min(x.hour for s in data.series.values() for x in s),
-                             max(x.hour for s in data.series.values() for x in s) + HOUR)
+    hours = data.col("hour")
+    first_seen = hours.min().astype("datetime64[us]").item()
+    lo, hi = data.window or (first_seen, hours.max().astype("datetime64[us]").item() + HOUR)
+    lo = min(lo, first_seen)          # from the baseline window on: a gap across midnight is one gap
     for mn in _candidates(data, lo, hi):
         ok, excused, seen = set(), set(), set()
         for f in data.factors(mn):
@@ -56,7 +58,7 @@ def detect(data, limits, r):
             if bad:
                 run.append(h)
             else:
-                if len(run) >= p.min_hours:
+                if len(run) >= p.min_hours and (data.window is None or run[-1] >= data.window[0]):
                     n = len(run)
                     text = (f"设备离线 {n} 小时（无任何有效数据）" if n >= 24 else
                             f"连续 {n} 小时无有效数据（有效分钟覆盖不足 {data.min_valid} 分钟且无设备小时值），且无停运/维护标记")

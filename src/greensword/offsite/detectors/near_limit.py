@@ -1,9 +1,11 @@
 """Hourly values held in a narrow band just below the limit for most of a day, flatter than any
-real process (a plant genuinely running close to its limit still varies hour to hour)."""
+real process (a plant genuinely running close to its limit still varies hour to hour). The
+flatness is measured over all the day's valid hours, and against the point's own usual daily
+variation (earlier days read from the lake: rules ``screening.baseline_hours``)."""
 
 from collections import defaultdict
 
-from . import cv, finding, median, thresholds
+from . import cv, finding, median, num, thresholds
 from .exceedance import judged, judged_col
 
 NAME = "near_limit"
@@ -30,7 +32,9 @@ def detect(data, limits, r):
             band = [(x, v) for x, v in vals if v is not None and lo * limit <= v < hi * limit]
             if len(band) < p.min_hours or len(band) / len(valid) < p.min_share:
                 continue
-            day_cv = cv([v for _, v in band])
+            # the variation of the whole day, not only of the hours inside the band: a genuine plant
+            # that dips below the band is not flat, however narrow its in-band hours happen to be
+            day_cv = cv([v for _, v in vals if v is not None])
             if day_cv > p.max_cv:
                 continue
             if usual_cvs is None:                       # the point's own daily variation, computed when needed
@@ -45,7 +49,7 @@ def detect(data, limits, r):
                 continue
             hours = [x for x, _ in band]
             out.append(finding(NAME, hours, 0.5 + len(band) / len(valid) / 2,
-                               f"{factor} 当日 {len(band)}/{len(valid)} 个有效小时均值落在限值 {limit:g} 的 "
+                               f"{factor} 当日 {len(band)}/{len(valid)} 个有效小时均值落在限值 {num(limit, 3)} 的 "
                                f"{lo:.0%}–{hi:.0%} 之间，变异系数仅 {day_cv:.3f}，异常平稳地贴近限值",
                                thresholds(p, "band", "min_hours", "min_share", "max_cv", "own_cv_ratio")
                                | {"limit": limit, "own_usual_cv": round(usual, 4) if usual is not None else None}))

@@ -2,7 +2,7 @@
 (flow) does not explain it; and corrected (折算) values that do not follow
 raw × (21 − O2ref)/(21 − O2)."""
 
-from . import O2, episodes, finding, robust, thresholds
+from . import O2, episodes, finding, num, robust, thresholds
 
 NAME = "o2_dilution"
 
@@ -47,7 +47,7 @@ def detect(data, limits, r):
             return x.n_zs_checked > 0 and x.n_zs_bad >= p.mismatch_min_share * x.n_zs_checked and data.valid(x)
 
         for ep in episodes(rows, bad):
-            out.append(finding(NAME, ep, 0.9, f"{factor} 折算值与“实测值×(21−{ref:g})/(21−O2)”不符"
+            out.append(finding(NAME, ep, 0.9, f"{factor} 折算值与“实测值×(21−{num(ref)})/(21−O2)”不符"
                                               f"（{sum(x.n_zs_bad for x in ep)}/{sum(x.n_zs_checked for x in ep)} 个数据），折算值不可信",
                                thresholds(p, "mismatch_tolerance", "mismatch_min_share") | {"ref_o2": ref}))
     return out

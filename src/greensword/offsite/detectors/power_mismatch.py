@@ -3,7 +3,7 @@ emission point to its power meters (their own MNs): production ran while the emi
 the source stopped, or the treatment facility drew almost none of its usual power while
 production ran. "Usual" is each meter's own median."""
 
-from . import HOUR, Row, finding, thresholds
+from . import HOUR, Row, finding, num, thresholds
 
 NAME = "power_mismatch"
 
@@ -55,22 +55,33 @@ def detect(data, limits, r):
             t_med = _quantile(vals, p.baseline_quantile)
             off = sorted((x for h, x in series.items() if h in producing and x.avg_raw < p.treatment_off_share * t_med),
                          key=lambda x: x.hour)
-            groups.append((off, f"生产用电正常而治污设施用电降至平时（{t_med:.1f}）的 {p.treatment_off_share:.0%} 以下，"
+            groups.append((off, f"生产用电正常而治污设施用电降至平时（{num(t_med, 1)}）的 {p.treatment_off_share:.0%} 以下，"
                                 "治污设施疑似未运行"))
-        fake = sorted((h for h in producing if h in stopped), key=lambda h: h)
+        # a stop mark while production runs — unless the marked episode holds a real stop (production
+        # off at some hour): its ends are the shut-down and the start-up, where production ramps
+        real: set = set()
+        ep: list = []
+        for h in sorted(stopped) + [None]:
+            if h is not None and (not ep or h - ep[-1] == HOUR):
+                ep.append(h)
+                continue
+            if any(x in prod_sum and x not in producing for x in ep):
+                real.update(ep)
+            ep = [h] if h is not None else []
+        fake = sorted(h for h in producing if h in stopped and h not in real)
         host = prod[0]
         groups.append(([host[h] for h in fake], "生产用电显示正常生产，排放数据却标记为停运"))
         for rows, text in groups:
             run: list[Row] = []
             for x in rows + [None]:
-                if x is not None and data.in_window(x) and (not run or x.hour - run[-1].hour == HOUR):
-                    run.append(x)
+                if x is not None and (not run or x.hour - run[-1].hour == HOUR):
+                    run.append(x)          # context hours too: an episode across midnight is one episode
                     continue
-                if len(run) >= p.min_hours:
+                if len(run) >= p.min_hours and (data.window is None or run[-1].hour >= data.window[0]):
                     f = finding(NAME, run, 0.6 + 0.1 * len(run), f"{text}，持续 {len(run)} 小时",
                                 thresholds(p, "production_on_share", "treatment_off_share", "min_hours")
                                 | {"production_usual": round(p_med, 3)})
                     f.mn = mn                      # the lead is about the emission point, not the meter
                     out.append(f)
-                run = [x] if x is not None and data.in_window(x) else []
+                run = [x] if x is not None else []
     return out

@@ -4,7 +4,7 @@ low-load period (flow falls with it), not a shut-down (flagged F)."""
 
 import numpy as np
 
-from . import HOUR, O2, finding, median, thresholds
+from . import HOUR, O2, finding, median, num, thresholds
 
 NAME = "sudden_drop"
 
@@ -34,8 +34,8 @@ def detect(data, limits, r):
                 b = run[0][1]
                 low = min(y.avg_value for y, _ in run)
                 out.append(finding(NAME, [y for y, _ in run], 0.6 + 0.1 * len(run),
-                                   f"{factor} 在无停运标记、流量正常的情况下骤降至 {low:.3f}，"
-                                   f"仅为此前正常水平 {b:.3f} 的 {low / b:.0%}（阈值 {p.ratio:.0%}），持续 {len(run)} 小时",
+                                   f"{factor} 在无停运标记、流量正常的情况下骤降至 {num(low, 3)}，"
+                                   f"仅为此前正常水平 {num(b, 3)} 的 {low / b:.0%}（阈值 {p.ratio:.0%}），持续 {len(run)} 小时",
                                    thresholds(p, "ratio", "min_hours", "baseline_hours", "baseline_max_age_hours", "flow_min_share",
                                               "min_baseline_share_of_limit")))
             run.clear()

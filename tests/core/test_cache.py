@@ -1,0 +1,91 @@
+"""core.cache: figures kept between requests are never served after an audited write, whoever
+wrote (another session, another worker process), and a writing transaction sees its own writes."""
+
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+from greensword.cases import service as cases
+from greensword.core.db import session_factory
+from greensword.evaluation import statistics
+from greensword.evaluation.statistics import Filters
+from tests.factories import actor
+
+SRC = str(Path(__file__).resolve().parents[2] / "src")
+PERIOD = Filters(date(2026, 3, 1), date(2026, 3, 31))
+
+
+def _file_case(db, world, on: date) -> None:
+    who = {r: actor(db, world, f"{r}-330102") for r in ("officer", "leader")}
+    c = cases.open_case(db, who["officer"], enterprise_id=world.enterprises["330102-small"].id, title="案件",
+                        facts="违法事实", source="inspection", discovered_on=on - timedelta(days=1),
+                        officer_ids=[world.officers["330102-0"].id, world.officers["330102-1"].id])
+    cases.act(db, who["leader"], c.id, "file", on=on, documents_on=False)
+
+
+def _filed(session, world) -> float:
+    return statistics.compute(session, PERIOD)[world.agencies["330102"].id].values["cases_filed"]
+
+
+def test_a_cached_figure_is_reused_until_a_write_then_recomputed(engine, db, world, monkeypatch):
+    _file_case(db, world, date(2026, 3, 2))
+    db.commit()
+    calls = []
+    real = statistics._compute
+    monkeypatch.setattr(statistics, "_compute", lambda *a: calls.append(1) or real(*a))
+    reader = session_factory(engine)()
+    assert _filed(reader, world) == 1
+    reader.commit()
+    assert _filed(reader, world) == 1 and len(calls) == 1          # the second request used the cache
+    reader.commit()
+    _file_case(db, world, date(2026, 3, 3))                         # another session writes and commits
+    db.commit()
+    assert _filed(reader, world) == 2 and len(calls) == 2
+    reader.close()
+
+
+def test_a_writing_transaction_sees_its_own_write(db, world):
+    db.commit()
+    assert _filed(db, world) == 0
+    db.commit()
+    _file_case(db, world, date(2026, 3, 2))                        # not committed yet
+    assert _filed(db, world) == 1
+    db.rollback()
+    assert _filed(db, world) == 0                                  # the rolled-back figure was not kept
+
+
+def test_callers_get_their_own_copy(db, world):
+    db.commit()
+    first = statistics.compute(db, PERIOD)
+    first[world.agencies["330102"].id].values["cases_filed"] = 99
+    assert _filed(db, world) == 0
+
+
+SCRIPT = """
+import sys
+from datetime import date, timedelta
+from greensword.core.db import load_all_models, make_engine, session_scope
+load_all_models()
+from greensword.core.auth import Actor
+from greensword.cases import service as cases
+with session_scope(make_engine(sys.argv[1])) as s:
+    officer = Actor(username="w2-officer", roles=frozenset({"officer"}), agency_path="/")
+    leader = Actor(username="w2-leader", roles=frozenset({"leader"}), agency_path="/")
+    c = cases.open_case(s, officer, enterprise_id=int(sys.argv[2]), title="另一进程立案", facts="违法事实",
+                        source="inspection", discovered_on=date(2026, 3, 4), officer_ids=[int(x) for x in sys.argv[3:]])
+    cases.act(s, leader, c.id, "file", on=date(2026, 3, 5), documents_on=False)
+"""
+
+
+def test_a_write_in_another_worker_process_invalidates(engine, db, world):
+    db.commit()
+    assert _filed(db, world) == 0
+    db.commit()
+    url = engine.url.render_as_string(hide_password=False)
+    args = [str(world.enterprises["330102-small"].id), str(world.officers["330102-0"].id),
+            str(world.officers["330102-1"].id)]
+    r = subprocess.run([sys.executable, "-c", SCRIPT, url, *args], env={"PYTHONPATH": SRC, "PATH": "/usr/bin"},
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-1500:]
+    assert _filed(db, world) == 1
