@@ -38,8 +38,8 @@ backend gateways
     # recognises its re-sends). On loopback every device has the same address, so the check
     # spreads connections round-robin to exercise both hosts.
     balance {balance}
-    server a 127.0.0.1:{a} check
-    server b 127.0.0.1:{b} check
+    server a 127.0.0.1:{a} send-proxy-v2 check check-send-proxy
+    server b 127.0.0.1:{b} send-proxy-v2 check check-send-proxy
 """
 
 
@@ -93,8 +93,8 @@ def main() -> None:
                        GREENSWORD_GATEWAY_NODE=f"host{host}")
             _rules_override(tmp / host)
             procs.append(subprocess.Popen(
-                [sys.executable, "-m", "greensword.cli", "gateway", "--port", str(port), "--workers", "2",
-                 "--devices", str(tmp / "devices.csv"), "--compact-interval", "2"],
+                [sys.executable, "-m", "greensword", "gateway", "--port", str(port), "--workers", "2",
+                 "--devices", str(tmp / "devices.csv"), "--compact-interval", "2", "--trusted-proxy", "127.0.0.1"],
                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         front = _free_port()
         (tmp / "haproxy.cfg").write_text(HAPROXY_CFG.format(front=front, a=ports["A"], b=ports["B"], balance=args.balance))

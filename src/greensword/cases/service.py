@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -13,7 +12,6 @@ from ..core import audit
 from ..core.auth import Actor, get_in_scope, require_role, scope
 from ..core.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
 from ..core.pagination import Page, PageParams
-from ..core.rules import Source, load
 from ..core.storage import ContentStore
 from ..core.timeutil import now
 from ..inspection.schemas import SOURCES as TASK_SOURCES
@@ -609,51 +607,29 @@ def points_balance(session: Session, enterprise_id: int) -> int:
         StudyPoints.enterprise_id == enterprise_id)).scalar_one())
 
 
-class Question(BaseModel):
-    code: str
-    text: str
-    options: list[str]
-    answer: int
-    points: int
-    source: Source
-
-
-class Quiz(BaseModel):
-    source: Source
-    questions: list[Question]
-
-
-def quiz() -> Quiz:
-    return load("cases/study.yaml", Quiz)
-
-
-def answer_quiz(session: Session, actor: Actor, answers: dict[str, int]) -> dict:
-    """An enterprise's quiz answers: each question answered correctly earns its points once per
-    enterprise, ever (a repeated right answer earns nothing — no farming)."""
-    if not actor.is_enterprise or actor.enterprise_id is None:
-        raise PermissionDenied("学法积分测验仅限企业用户", code="cases.forbidden")
-    qs = {q.code: q for q in quiz().questions}
-    unknown = [k for k in answers if k not in qs]
-    if unknown:
-        raise ValidationFailed(f"未知的题目：{'、'.join(unknown)}", code="cases.bad_question")
+def record_study(session: Session, actor: Actor, enterprise_id: int, earned: dict[str, int], reason: str) -> dict[str, int]:
+    """Credit study questions an enterprise answered correctly (the portal's question bank decides
+    which and how many points): each question earns once per enterprise, ever — a question already
+    credited earns nothing. Returns the questions credited now with their points."""
+    if not actor.is_enterprise or actor.enterprise_id != enterprise_id:
+        raise PermissionDenied("学法积分仅限本企业用户答题获得", code="cases.forbidden")
+    if any(p <= 0 for p in earned.values()):
+        raise ValidationFailed("积分须为正数", code="cases.bad_points")
     done = set(session.execute(select(StudyAnswer.question).where(
-        StudyAnswer.enterprise_id == actor.enterprise_id)).scalars())
-    right, earned, repeated = [], 0, []
-    for code, given in answers.items():
-        q = qs[code]
-        if given != q.answer:
-            continue
-        right.append(code)
-        if code in done:
-            repeated.append(code)
-            continue
-        session.add(StudyAnswer(enterprise_id=actor.enterprise_id, question=code, points=q.points, at=now()))
-        earned += q.points
-    if earned:
+        StudyAnswer.enterprise_id == enterprise_id, StudyAnswer.question.in_(list(earned)))).scalars())
+    new = {q: p for q, p in earned.items() if q not in done}
+    for q, p in new.items():
+        session.add(StudyAnswer(enterprise_id=enterprise_id, question=q, points=p, at=now()))
+    if new:
         session.flush()
-        earn_points(session, actor, actor.enterprise_id, earned,
-                    f"学法测验答对 {len(right) - len(repeated)} 题（每题仅首次答对计分）")
-    return {"right": right, "earned": earned, "repeated": repeated, "total": len(qs)}
+        earn_points(session, actor, enterprise_id, sum(new.values()), reason)
+    return new
+
+
+def studied(session: Session, enterprise_id: int) -> dict[str, int]:
+    """Questions credited to the enterprise, with their points."""
+    return dict(session.execute(select(StudyAnswer.question, StudyAnswer.points).where(
+        StudyAnswer.enterprise_id == enterprise_id)).all())
 
 
 def earn_points(session: Session, actor: Actor, enterprise_id: int, points: int, reason: str) -> StudyPoints:

@@ -140,6 +140,9 @@ def gateway_cmd(
     no_fsync: Annotated[bool, typer.Option(help="不落盘同步（仅用于测试，会丢失已应答数据）")] = False,
     devices: Annotated[Path | None, typer.Option(help="设备清单 CSV（mn,pw[,tolerant][,sm4_key]），不读数据库")] = None,
     workers: Annotated[int, typer.Option(help="网关工作进程数（共用一个端口，各自落盘日志，另有一个入湖进程）")] = 1,
+    trusted_proxy: Annotated[list[str] | None, typer.Option(
+        help="可信负载均衡器地址或网段（可多次指定）：来自它的连接须先发 PROXY 协议头（v1/v2），"
+             "封禁与每地址连接上限按其中的设备真实地址计算")] = None,
 ) -> None:
     """Run the HJ 212 TCP gateway (devices from the registry)."""
     import logging
@@ -148,10 +151,16 @@ def gateway_cmd(
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     from .intake import Directory
+    from .proxyproto import Trusted
 
+    for entry in trusted_proxy or ():
+        try:
+            Trusted([entry])
+        except ValueError as exc:
+            raise typer.BadParameter(f"可信负载均衡器地址“{entry}”不是 IP 地址或网段") from exc
     directory = Directory.from_csv(devices) if devices else None
     gw = build_gateway(host=host, port=port, directory=directory, compact_interval_s=compact_interval,
-                       fsync=not no_fsync)
+                       fsync=not no_fsync, trusted_proxies=tuple(trusted_proxy or ()))
     console.print(f"HJ 212 数据网关监听 tcp://{gw.cfg.host}:{gw.cfg.port}，设备 {len(gw.directory.devices)} 台"
                   + (f"，{workers} 个工作进程" if workers > 1 else ""))
     if workers > 1:

@@ -35,7 +35,9 @@ from ..core.timeutil import now
 from .compact import Compactor, load_keys
 from .intake import DedupIndex, Directory, Intake, Verdict
 from .packing import pack
-from .security import Guard
+from .proxyproto import ProxyHeaderError, Trusted
+from .proxyproto import parse as parse_proxy
+from .security import Guard, SharedGuard
 from .security import rules as security_rules
 from .wal import SegmentLog, encode_parts
 
@@ -61,6 +63,14 @@ class GatewayConfig:
     #: Names this gateway host's lake files, so several hosts can write one lake without clashing.
     node: str = field(default_factory=lambda: _node_name())
     compact: bool = True                    # False: a separate compactor process reads the log
+    #: Load balancers whose PROXY protocol header (v1 or v2) is read: addresses or networks.
+    #: A connection from one of them must start with the header; bans and per-address caps then
+    #: apply to the device's address in it. Empty: no PROXY protocol (a header is just garbage).
+    trusted_proxies: tuple[str, ...] = ()
+    #: Bans, failure counts and open connections shared by the worker processes of one host
+    #: (SQLite file); None: this process keeps them in memory (single-process gateway).
+    guard_db: Path | None = None
+    worker: str = ""                        # this process's name in the shared guard
 
 
 @dataclass
@@ -85,7 +95,8 @@ class Gateway:
         self.intake = Intake(directory, self.dedup)
         self.compactor = Compactor(self.log, config.lake, directory, prefix=f"{config.node}-")
         self.counters: Counter[str] = Counter()
-        self.guard = Guard()
+        self.guard = SharedGuard(config.guard_db, config.worker or str(os.getpid())) if config.guard_db else Guard()
+        self.trusted = Trusted(config.trusted_proxies)
         self._directory_loaded = time.monotonic()
         self.devices: dict[str, DeviceStats] = defaultdict(DeviceStats)
         self._pending: dict[str, int] = {}      # accepted key → batch that makes it durable
@@ -296,7 +307,11 @@ class Gateway:
             await asyncio.sleep(period)
             t = time.monotonic()
             for c in list(self._conns):
-                if t - c.last_data > self.cfg.idle_timeout_s and not c.out:
+                if c.awaiting_proxy:
+                    if t - c.opened > self.cfg.frame_timeout_s:
+                        self.counters["proxy.timeout"] += 1
+                        c.close()
+                elif t - c.last_data > self.cfg.idle_timeout_s and not c.out:
                     self.counters["connections.idle_closed"] += 1
                     c.close()
                 elif c.buf and c.partial_since and t - c.partial_since > self.cfg.frame_timeout_s:
@@ -387,6 +402,8 @@ class _Conn(asyncio.Protocol):
         self.partial_since = 0.0
         self.last_data = time.monotonic()
         self.admitted = False
+        self.awaiting_proxy = False
+        self.opened = time.monotonic()
         self.paused = False
         self.write_paused = False
         self.close_when_flushed = False
@@ -397,15 +414,55 @@ class _Conn(asyncio.Protocol):
         host, port = (transport.get_extra_info("peername") or ("?", "?"))[:2]
         self.host, self.peer = host, f"{host}:{port}"
         gw.counters["connections.total"] += 1
+        if gw.trusted and host in gw.trusted:
+            self.awaiting_proxy = True            # the balancer tells the device's address first
+            gw._conns.add(self)
+            return
+        self._admit(host, port)
+
+    def _admit(self, host: str, port) -> bool:
+        gw = self.gw
+        self.host, self.peer = host, f"{host}:{port}"
         if not gw.guard.connect(host):
             gw.counters["connections.refused"] += 1
-            transport.close()
-            return
+            gw._conns.discard(self)
+            self.transport.close()
+            return False
         self.admitted = True
         gw.counters["connections.open"] += 1
         gw._conns.add(self)
+        return True
+
+    def _proxy_header(self, data: bytes) -> bytes | None:
+        """Read the PROXY header; the bytes after it, or None (not all here yet / refused)."""
+        gw = self.gw
+        self.buf += data
+        try:
+            r = parse_proxy(self.buf)
+        except ProxyHeaderError as exc:
+            gw.counters["proxy.bad_header"] += 1
+            gw._quarantine_frame(bytes(self.buf[:256]), self.peer, "bad_proxy_header", f"PROXY 协议头无效：{exc}")
+            gw._conns.discard(self)
+            self.transport.close()
+            return None
+        if r is None:
+            return None
+        n, src, sport = r
+        rest = bytes(self.buf[n:])
+        self.buf.clear()
+        self.awaiting_proxy = False
+        gw.counters["proxy.headers"] += 1
+        balancer, bport = self.peer.rsplit(":", 1)
+        if not self._admit(src or balancer, sport if src else bport):
+            return None
+        self.peer = f"{self.peer} via {balancer}"
+        return rest
 
     def data_received(self, data: bytes) -> None:
+        if self.awaiting_proxy:
+            data = self._proxy_header(data)
+            if not data:
+                return
         if not self.admitted or self.paused or self.close_when_flushed:
             return
         gw = self.gw
@@ -465,6 +522,7 @@ class _Conn(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         gw = self.gw
         if not self.admitted:
+            gw._conns.discard(self)
             return
         self.admitted = False
         if exc is not None:

@@ -3,6 +3,9 @@ spreads connections), each with its own durable log under ``<root>/w<i>/wal``; o
 process turns every worker's sealed segments into the lake, from the parsed packets the workers
 logged (no re-parse); a supervisor restarts any process that dies and merges the status files.
 
+Bans, failure counts and the per-address connection cap are per host: the workers share them
+through a small SQLite file (``<root>/guard.db``, security.SharedGuard).
+
 Dedup across processes: a worker recognises re-sends it has seen itself; the single compactor
 keeps the keys of everything stored (rebuilt from the ``.done`` key files after a restart), so a
 device that reconnects to another worker and re-sends is acknowledged again but stored once.
@@ -27,6 +30,7 @@ from pathlib import Path
 from .compact import Compactor
 from .gateway import Gateway, GatewayConfig, run
 from .intake import Directory
+from .security import SharedGuard
 
 log = logging.getLogger("greensword.gateway")
 
@@ -44,7 +48,8 @@ def _worker(i: int, cfg: GatewayConfig, directory: Directory, use_db: bool) -> N
 
         engine = get_engine()
         engine.dispose(close=False)      # connections inherited through fork stay the parent's
-    wcfg = replace(cfg, root=Path(cfg.root) / f"w{i}", reuse_port=True, compact=False)
+    wcfg = replace(cfg, root=Path(cfg.root) / f"w{i}", reuse_port=True, compact=False,
+                   guard_db=Path(cfg.root) / "guard.db", worker=f"w{i}")
     run(Gateway(wcfg, directory, engine=engine))
 
 
@@ -119,6 +124,8 @@ class Supervisor:
         (self.root / "workers-stopped").unlink(missing_ok=True)
         for i in range(self.n):
             (self.root / f"w{i}" / "wal").mkdir(parents=True, exist_ok=True)
+        # bans and failure counts shared by the workers outlive a restart; open connections do not
+        SharedGuard(self.root / "guard.db", "supervisor").db.execute("DELETE FROM conns")
         stopping = {"now": False}
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stopping.update(now=True))

@@ -53,8 +53,8 @@ class _Window:
 
 
 class Guard:
-    """In-memory per-process state (each gateway process guards its own connections; the
-    limits are per process, which a multi-process deployment should keep in mind)."""
+    """In-memory state of one gateway process (the single-process gateway); the workers of a
+    multi-process gateway share theirs through ``SharedGuard``."""
 
     def __init__(self, policy: SecurityRules | None = None, clock=time.monotonic):
         self.policy = policy or rules()
@@ -118,3 +118,103 @@ class Guard:
     def _prune(table: dict[str, _Window], now: float) -> None:
         for key in [k for k, w in table.items() if w.banned_until <= now]:
             del table[key]
+
+
+class SharedGuard(Guard):
+    """The same policy, with its state in a small SQLite file shared by every gateway worker
+    process of one host: a ban by one worker holds in all, and the per-address connection cap
+    counts the connections of all workers. Each worker keeps its own rows of open connections
+    (``worker``) and clears them when it starts, so a killed worker's connections stop counting
+    when it is restarted. Bans are read back at most every ``refresh_s`` (the per-frame check
+    stays a dict lookup); the worker that bans sees its ban at once."""
+
+    def __init__(self, path, worker: str, policy: SecurityRules | None = None, clock=time.time,
+                 refresh_s: float = 0.5):
+        super().__init__(policy, clock)
+        import sqlite3
+
+        self.worker, self.refresh_s = worker, refresh_s
+        self.db = sqlite3.connect(str(path), timeout=10, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=OFF")       # bans are not worth an fsync each
+        self.db.executescript("""
+            CREATE TABLE IF NOT EXISTS conns (worker TEXT, host TEXT, n INTEGER, PRIMARY KEY (worker, host));
+            CREATE TABLE IF NOT EXISTS fails (kind TEXT, key TEXT, t REAL);
+            CREATE INDEX IF NOT EXISTS fails_key ON fails (kind, key, t);
+            CREATE TABLE IF NOT EXISTS bans (kind TEXT, key TEXT, until REAL, PRIMARY KEY (kind, key));
+        """)
+        self.db.execute("DELETE FROM conns WHERE worker = ?", (worker,))
+        self._bans: dict[tuple[str, str], float] = {}
+        self._loaded = -1e18
+
+    def _refresh(self) -> None:
+        now = self.clock()
+        if now - self._loaded >= self.refresh_s:
+            self._bans = {(k, key): until for k, key, until in
+                          self.db.execute("SELECT kind, key, until FROM bans WHERE until > ?", (now,))}
+            self._loaded = now
+
+    def address_banned(self, host: str) -> bool:
+        self._refresh()
+        return self._bans.get(("address", host), 0.0) > self.clock()
+
+    def mn_banned(self, mn: str) -> bool:
+        self._refresh()
+        return self._bans.get(("mn", mn), 0.0) > self.clock()
+
+    def connect(self, host: str) -> bool:
+        if self.address_banned(host):
+            self.counters["refused.banned_address"] += 1
+            return False
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            n = db.execute("SELECT COALESCE(SUM(n), 0) FROM conns WHERE host = ?", (host,)).fetchone()[0]
+            if n >= self.policy.max_connections_per_address:
+                db.execute("COMMIT")
+                self.counters["refused.address_cap"] += 1
+                return False
+            db.execute("INSERT INTO conns VALUES (?, ?, 1) ON CONFLICT (worker, host) DO UPDATE SET n = n + 1",
+                       (self.worker, host))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        self.open[host] += 1
+        return True
+
+    def disconnect(self, host: str) -> None:
+        super().disconnect(host)
+        self.db.execute("UPDATE conns SET n = n - 1 WHERE worker = ? AND host = ?", (self.worker, host))
+        self.db.execute("DELETE FROM conns WHERE worker = ? AND host = ? AND n <= 0", (self.worker, host))
+
+    def failure(self, host: str, mn: str | None, kind: str) -> None:
+        self.counters[f"auth.{kind}"] += 1
+        now = self.clock()
+        self._hit_shared("address", host, self.policy.auth_failures.per_address, now)
+        if mn:
+            self._hit_shared("mn", mn, self.policy.auth_failures.per_mn, now)
+
+    def _hit_shared(self, what: str, key: str, t: Throttle, now: float) -> None:
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("DELETE FROM fails WHERE kind = ? AND key = ? AND t < ?", (what, key, now - t.window_s))
+            db.execute("INSERT INTO fails VALUES (?, ?, ?)", (what, key, now))
+            n = db.execute("SELECT COUNT(*) FROM fails WHERE kind = ? AND key = ?", (what, key)).fetchone()[0]
+            until = db.execute("SELECT until FROM bans WHERE kind = ? AND key = ?", (what, key)).fetchone()
+            banned = False
+            if n >= t.max_failures and (until is None or until[0] <= now):
+                db.execute("INSERT OR REPLACE INTO bans VALUES (?, ?, ?)", (what, key, now + t.ban_s))
+                db.execute("DELETE FROM fails WHERE kind = ? AND key = ?", (what, key))
+                banned = True
+            if now - self._loaded > 60:          # now and then: forget what has expired
+                db.execute("DELETE FROM bans WHERE until <= ?", (now,))
+                db.execute("DELETE FROM fails WHERE t < ?", (now - 86400,))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        if banned:
+            self._bans[(what, key)] = now + t.ban_s
+            self.counters[f"ban.{what}"] += 1
