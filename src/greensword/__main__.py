@@ -2,4 +2,6 @@
 
 from .launch import main
 
-main()
+# guarded so that importing every module (the rules-file test walks the package) runs nothing
+if __name__ == "__main__":
+    main()

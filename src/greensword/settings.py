@@ -26,9 +26,11 @@ class Settings(BaseSettings):
     #: a load balancer agree.
     workers: int = 0
     #: Database connections each worker keeps open (PostgreSQL), and how many more it may open
-    #: under a burst before requests wait.
+    #: under a burst before requests wait. Pool + overflow covers the 40 threads a worker runs
+    #: requests in (a request waiting for a connection longer than 30 s fails); size PostgreSQL's
+    #: max_connections for workers × hosts × 40.
     db_pool_size: int = 10
-    db_max_overflow: int = 20
+    db_max_overflow: int = 30
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 9212
     #: Demo only (``make run`` turns it on): every registered point uploads a minute record a

@@ -102,3 +102,6 @@ def test_pages_firm_applies_officer_sees_and_statistics_count(client, db, world,
     today = now().date()
     v = statistics.compute(db, statistics.Filters(date(today.year, 1, 1), today))[world.agencies["330102"].id].values
     assert v["positive_listed"] == 1
+    login_as(client, "leader-330102")
+    page = client.get("/statistics").text
+    assert "信用修复完成数" in page and "纳入正面清单企业数" in page

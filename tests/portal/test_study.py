@@ -85,3 +85,5 @@ def test_study_page_shows_sources_and_points(client, db, world):
     assert f'<b id="earned">{earned}</b>' in r.text and f'<b id="balance">{earned}</b>' in r.text
     r = client.post("/portal/study", data={"q-nope-1": "A"})
     assert r.status_code == 422 and "不在本企业的学法题库" in r.text
+    home = client.get("/portal").text                         # the home page's panel
+    assert "信用记录与正面清单" in home and "已纳入" in home and f"题库已作答 3/{len(study.bank_for(world.enterprises['330102-small']))}" in home

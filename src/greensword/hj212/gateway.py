@@ -305,6 +305,7 @@ class Gateway:
         period = max(0.2, min(1.0, self.cfg.idle_timeout_s / 4, self.cfg.frame_timeout_s / 4))
         while True:
             await asyncio.sleep(period)
+            self.guard.sync()
             t = time.monotonic()
             for c in list(self._conns):
                 if c.awaiting_proxy:

@@ -235,13 +235,99 @@ async def _device(cfg: SimConfig, dev: SimDevice, seed: int, deadline: float, re
             pass
 
 
+class _LoadConn(asyncio.Protocol):
+    """Load mode, one device: keeps ``window`` packets in flight; each ack read sends the next
+    packet (all sends of one read in one write). Cheap per packet, so that on a shared machine
+    the simulator takes little of the CPU the gateway is measured on."""
+
+    def __init__(self, cfg: SimConfig, dev: SimDevice, src: _Source, deadline: float, report: SimReport,
+                 done: asyncio.Future):
+        self.cfg, self.dev, self.src, self.deadline, self.report, self.done = cfg, dev, src, deadline, report, done
+        self.sent_at: dict[str, float] = {}
+        self.buf = b""
+        self.n = 0
+        self.transport: asyncio.Transport | None = None
+
+    def _more(self) -> bool:
+        return time.perf_counter() < self.deadline and (self.cfg.max_packets is None or self.n < self.cfg.max_packets)
+
+    def _send(self, k: int) -> None:
+        out = []
+        t = time.perf_counter()
+        while k > 0 and self._more():
+            qn, fr = self.src.next()
+            self.sent_at[qn] = t
+            out.append(fr)
+            self.n += 1
+            k -= 1
+        if out:
+            self.report.sent += len(out)
+            self.transport.write(b"".join(out))
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        self._send(self.cfg.window)
+        self._finish_if_done()
+
+    def data_received(self, data: bytes) -> None:
+        *lines, self.buf = (self.buf + data).split(b"\n")
+        t = time.perf_counter()
+        acked = 0
+        r, mn, sent_at = self.report, self.dev.mn, self.sent_at
+        for line in lines:
+            m = _ACK_QN.search(line)
+            if m:
+                qn = m.group(1).decode()
+                t0 = sent_at.pop(qn, None)
+                if t0 is not None:
+                    r.latencies.append(t - t0)
+                    r.acked_keys.append((mn, qn))
+                    acked += 1
+        r.acked += acked
+        if acked:
+            self._send(acked)
+        self._finish_if_done()
+
+    def _finish_if_done(self) -> None:
+        if not self.sent_at and not self._more() and not self.done.done():
+            self.done.set_result(None)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if exc is not None:
+            self.report.errors += 1
+        if not self.done.done():
+            self.done.set_result(None)
+
+
+async def _load_device(cfg: SimConfig, dev: SimDevice, seed: int, deadline: float, report: SimReport) -> None:
+    rng = random.Random(seed)
+    src = _Source(dev, rng, datetime.now().replace(microsecond=0) - timedelta(seconds=rng.randrange(86400)),
+                  pooled=True)
+    loop = asyncio.get_running_loop()
+    done = loop.create_future()
+    try:
+        transport, _ = await loop.create_connection(lambda: _LoadConn(cfg, dev, src, deadline, report, done),
+                                                    cfg.host, cfg.port)
+    except OSError:
+        report.errors += 1
+        return
+    try:
+        await asyncio.wait_for(done, max(0.0, deadline - time.perf_counter()) + cfg.drain_s)
+    except TimeoutError:
+        pass
+    transport.close()
+
+
 async def simulate(cfg: SimConfig, devices: list[SimDevice], replay: list[bytes] | None = None) -> SimReport:
     report = SimReport(devices=len(devices))
     t0 = time.perf_counter()
     deadline = t0 + cfg.seconds
-    tasks = [_device(cfg, d, cfg.seed * 100_003 + i, deadline, report,
-                     replay if (replay is not None and i == 0) else ([] if replay is not None else None))
-             for i, d in enumerate(devices)]
+    if replay is None and not cfg.realtime:
+        tasks = [_load_device(cfg, d, cfg.seed * 100_003 + i, deadline, report) for i, d in enumerate(devices)]
+    else:
+        tasks = [_device(cfg, d, cfg.seed * 100_003 + i, deadline, report,
+                         replay if (replay is not None and i == 0) else ([] if replay is not None else None))
+                 for i, d in enumerate(devices)]
     await asyncio.gather(*tasks)
     report.elapsed = time.perf_counter() - t0
     return report

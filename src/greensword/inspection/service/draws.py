@@ -25,8 +25,8 @@ from .rules import sampling
 def _enterprise_snapshot(session: Session, plan: Plan) -> list[dict]:
     stmt = (select(Enterprise.id, Enterprise.uscc, Enterprise.key_polluter, Enterprise.credit_class,
                    Enterprise.positive_list, Enterprise.industry_code)
-            .join(Agency, Enterprise.agency_id == Agency.id)
-            .where(Agency.path.startswith(plan.agency.path, autoescape=True)))
+            .where(Enterprise.agency_id.in_(select(Agency.id).where(Agency.path.startswith(plan.agency.path,
+                                                                                         autoescape=True)))))
     if plan.params.get("industry_prefix"):
         stmt = stmt.where(Enterprise.industry_code.startswith(plan.params["industry_prefix"]))
     return [{"id": i, "uscc": u, "key_polluter": k or "", "credit_class": c, "positive_list": bool(p),

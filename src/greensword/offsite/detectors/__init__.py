@@ -94,8 +94,8 @@ class Series(Mapping):
     """(mn, factor) → that series' hourly rows (hour-sorted), built when first asked for: the hourly
     table stays in columns and detectors materialise only the series their column test selects."""
 
-    def __init__(self, table, starts: np.ndarray, keys: list[tuple[str, str]]):
-        self._table, self._starts, self._keys = table, starts, keys
+    def __init__(self, col, starts: np.ndarray, keys: list[tuple[str, str]]):
+        self._col, self._starts, self._keys = col, starts, keys
         self._index = {k: i for i, k in enumerate(keys)}
         self._rows: dict[int, list[Row]] = {}
 
@@ -114,8 +114,14 @@ class Series(Mapping):
     def rows(self, i: int) -> list[Row]:
         if i not in self._rows:
             a, b = int(self._starts[i]), int(self._starts[i + 1])
-            part = self._table.slice(a, b - a)
-            self._rows[i] = [Row(*t) for t in zip(*(c.to_pylist() for c in part.columns), strict=True)]
+            cols = []
+            for name in Row.__slots__:
+                part = self._col(name)[a:b]
+                values = part.tolist()
+                if part.dtype.kind == "f" and np.isnan(part).any():
+                    values = [None if v != v else v for v in values]        # NaN stands for a missing value
+                cols.append(values)
+            self._rows[i] = [Row(*t) for t in zip(*cols, strict=True)]
         return self._rows[i]
 
 
@@ -141,7 +147,7 @@ class Data:
             starts = np.array([0])
         first = starts[:-1]
         keys = list(zip(rows["mn"].take(first).to_pylist(), rows["factor"].take(first).to_pylist(), strict=True))
-        self.series = Series(rows, starts, keys)
+        self.series = Series(self.col, starts, keys)
         self.keys = keys
         self.starts = starts
         self.sid = np.repeat(np.arange(len(keys)), np.diff(starts))      # series index of every row

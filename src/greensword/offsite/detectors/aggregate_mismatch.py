@@ -1,11 +1,36 @@
 """The device's own hourly (2061) or daily (2031) average does not match the minute data it should
 summarise: one of the two series was altered."""
 
+from datetime import date, timedelta
+
 import numpy as np
 
 from . import episodes, finding, mean, num, thresholds
 
 NAME = "aggregate_mismatch"
+EPOCH = date(1970, 1, 1)
+
+
+def _daily_off(data, p, min_hours) -> np.ndarray:
+    """Per series: a device daily value that may be off the mean of the day's valid hours (the
+    mean in numpy, compared with a hair of slack; the rows then decide exactly)."""
+    out = np.zeros(len(data.keys), bool)
+    avg = data.col("avg_value")
+    idx = np.flatnonzero(data.valid_rows() & ~np.isnan(avg))
+    if not len(idx) or not data.days:
+        return out
+    day = data.col("hour")[idx].astype("datetime64[D]").astype(np.int64)
+    sid = data.sid[idx]
+    first = np.concatenate([[0], np.flatnonzero((np.diff(sid) != 0) | (np.diff(day) != 0)) + 1])
+    counts = np.diff(np.append(first, len(idx)))
+    means = np.add.reduceat(avg[idx], first) / counts
+    for g in np.flatnonzero(counts >= min_hours).tolist():
+        s = int(sid[first[g]])
+        value, flag = data.days.get(data.keys[s], {}).get(EPOCH + timedelta(days=int(day[first[g]])), (None, None))
+        m = float(means[g])
+        if value is not None and abs(value - m) > p.tolerance * max(abs(m), p.abs_floor) - 1e-6 * (abs(m) + 1):
+            out[s] = True
+    return out
 
 
 def detect(data, limits, r):
@@ -15,8 +40,7 @@ def detect(data, limits, r):
     dev, avg, n_valid = data.col("dev_value"), data.col("avg_value"), data.col("n_valid")
     off_col = ((data.col("source") == "both") & (n_valid * data.col("interval") >= p.min_covered_minutes)
                & (n_valid >= data.col("n_total")) & (np.abs(dev - avg) > p.tolerance * np.maximum(np.abs(avg), p.abs_floor)))
-    daily = data.per_series([k in data.days for k in data.keys])
-    for (mn, factor), rows in data.where(off_col | daily):
+    for (mn, factor), rows in data.where(off_col | data.per_series(_daily_off(data, p, min_hours))):
         def off(x):
             if x.source != "both" or x.dev_value is None or x.avg_value is None:
                 return False

@@ -22,9 +22,13 @@ def _candidates(data, limits, p) -> list[str]:
     marked = (n_total > 0) & (n_maint * 2 >= n_total) & data.window_rows()
     names, mn_of = data.mn_rows()
     hours = data.col("hour")[marked].astype("datetime64[h]").astype(np.int64)
-    pairs = np.unique(np.stack([mn_of[marked], hours]), axis=1)        # distinct (point, hour)
-    days, counts = np.unique(np.stack([pairs[0], pairs[1] // 24]), axis=1, return_counts=True)
-    busy = {names[i] for i in days[0][counts > p.max_hours_per_day]}
+    busy = set()
+    if len(hours):
+        h0 = hours.min() - hours.min() % 24
+        span = int(hours.max() - h0) + 1
+        pairs = np.unique(mn_of[marked] * span + (hours - h0))             # distinct (point, hour)
+        days, counts = np.unique((pairs // span) * span + (pairs % span) // 24, return_counts=True)
+        busy = {names[i] for i in (days[counts > p.max_hours_per_day] // span).tolist()}
     lim, _ref = data.limit_rows(limits)
     bar = p.covering_ratio * lim
     with np.errstate(invalid="ignore"):

@@ -25,9 +25,11 @@ def _candidates(data, lo, hi) -> list[str]:
     start = np.maximum(first, lo_h.astype("datetime64[h]").astype(np.int64))
     end = hi_h.astype("datetime64[h]").astype(np.int64)
     good = data.valid_rows() | (data.col("n_stop") > 0) | (data.col("n_maint") > 0)
-    pairs = np.unique(np.stack([mn_of[good], hours[good]]), axis=1)          # distinct (point, good hour)
-    inside = (pairs[1] >= start[pairs[0]]) & (pairs[1] < end)
-    covered = np.bincount(pairs[0][inside], minlength=len(names))
+    span = int(hours.max() - hours.min()) + 1
+    pairs = np.unique(mn_of[good] * span + (hours[good] - hours.min()))     # distinct (point, good hour)
+    mn_i, h = pairs // span, pairs % span + hours.min()
+    inside = (h >= start[mn_i]) & (h < end)
+    covered = np.bincount(mn_i[inside], minlength=len(names))
     gaps = {names[i] for i in np.flatnonzero(covered < np.maximum(end - start, 0))}
     return [mn for mn in data.mns if mn in gaps]
 

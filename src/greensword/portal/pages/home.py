@@ -15,7 +15,7 @@ from ...registry import service as registry
 from ...registry.models import Enterprise, MonitoringPoint
 from ...webkit.deps import DB, CurrentActor
 from ...webkit.templating import NavItem, add_nav, render
-from .. import delivery, notify, queries, rectify, selfcheck, service, warnings
+from .. import credit, delivery, notify, queries, rectify, selfcheck, service, study, warnings
 
 router = APIRouter(include_in_schema=False)
 add_nav(NavItem("企业首页", "/portal", roles=("enterprise",), order=30),
@@ -62,7 +62,8 @@ def home(request: Request, db: DB, actor: CurrentActor):
             "item_status": rectify.STATUS, "item_overdue": rectify.is_overdue,
             "cases": cases.list_cases(db, actor, limit=10), "stages": case_queries.stage_names(),
             "unconfirmed": delivery.unconfirmed(db, ent.id), "balance": service.points_balance(db, actor),
-            "period": (start, end, label, done), "unread": notify.unread(db, actor), "now": now()})
+            "period": (start, end, label, done), "unread": notify.unread(db, actor), "now": now(),
+            "credit_record": credit.record(db, actor), "study_progress": study.progress(db, actor)})
     from ...core.auth import require_agency_user
 
     require_agency_user(actor, "企业端督办总览")
