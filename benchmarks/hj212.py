@@ -212,11 +212,16 @@ def gateway_rate(conns: int, seconds: float, window: int, workers: int = 1) -> N
             import resource
 
             time.sleep(1.0 if workers > 1 else 0)          # every worker listening
-            c0 = resource.getrusage(resource.RUSAGE_SELF)
-            g0 = _tree_cpu_s(proc.pid)
-            r = run_simulation(SimConfig(port=port, seconds=seconds, window=window, drain_s=5), devices)
-            c1 = resource.getrusage(resource.RUSAGE_SELF)
-            gw_cpu = _tree_cpu_s(proc.pid) - g0
+            at_start: dict = {}
+
+            def started() -> None:                          # all devices connected: the clock starts
+                at_start["sim"] = resource.getrusage(resource.RUSAGE_SELF)
+                at_start["gw"] = _tree_cpu_s(proc.pid)
+
+            r = run_simulation(SimConfig(port=port, seconds=seconds, window=window, drain_s=5, on_start=started),
+                               devices)
+            c0, c1 = at_start["sim"], resource.getrusage(resource.RUSAGE_SELF)
+            gw_cpu = _tree_cpu_s(proc.pid) - at_start["gw"]
             sim_cpu = (c1.ru_utime - c0.ru_utime + c1.ru_stime - c0.ru_stime) / r.elapsed
             peak = _peak_kib(proc.pid) if workers == 1 else _tree_rss_kib(proc.pid)
         finally:
@@ -226,7 +231,8 @@ def gateway_rate(conns: int, seconds: float, window: int, workers: int = 1) -> N
               f"({r.acked:,} of {r.sent:,} in {r.elapsed:.1f} s), ack latency p50 {r.pct(.5) * 1000:.1f} ms "
               f"p99 {r.pct(.99) * 1000:.1f} ms, gateway {'peak' if workers == 1 else 'all processes'} RSS "
               f"{peak / 1024:.0f} MiB, simulator CPU {sim_cpu:.2f} cores, gateway CPU {gw_cpu:.1f} s = "
-              f"{r.acked / max(gw_cpu, 1e-9):,.0f} acked packets per CPU-second, errors {r.errors}")
+              f"{r.acked / max(gw_cpu, 1e-9):,.0f} acked packets per CPU-second, errors {r.errors} "
+              f"(connecting took {r.connect_s:.1f} s before the clock started; load average {os.getloadavg()[0]:.1f})")
 
 
 def main() -> None:

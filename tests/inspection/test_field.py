@@ -269,3 +269,24 @@ def test_transcript_docx_holds_the_record(client, db, world, county):
     assert cells.count("正常") == len(items)
     login_as(client, "officer-330106")
     assert client.get(f"/inspection/tasks/{task.id}/transcript.docx").status_code == 403
+
+
+def test_a_refusing_representative_is_replaced_by_a_witness(client, db, world, county):
+    task = _task(db, world, county)
+    names = _officer_names(db, task)
+    officer = actor(db, world, "officer-330102")
+    items = [i.code for i in service.checklist_for(task.enterprise.industry_code).items]
+    service.save_record(db, officer, task, checklist={c: "ok" for c in items}, findings="", violation=False)
+    for name in names[:2]:
+        service.sign(db, officer, task, role="officer", name=name, png=signature_png(), officer_names=names)
+    with pytest.raises(ValidationFailed, match="企业代表签名"):
+        service.submit(db, officer, task)
+    with pytest.raises(ValidationFailed, match="身份"):
+        service.sign(db, officer, task, role="bystander", name="路人", png=signature_png())
+    r = service.sign(db, officer, task, role="witness", name="社区网格员丁", png=signature_png())
+    assert r.signatures[-1]["note"] == "企业代表拒绝签名，由见证人签名"
+    assert service.submit(db, officer, task).status == "submitted"
+    db.commit()
+    login_as(client, "officer-330102")
+    page = client.get(f"/inspection/tasks/{task.id}").text
+    assert "见证人（企业代表拒签）：社区网格员丁" in page and "企业代表拒绝签名，由见证人签名" in page

@@ -311,3 +311,20 @@ def test_first_screened_day_reads_a_baseline_window_from_the_lake(tmp_path, monk
     day = s + timedelta(days=3)
     engine.screen(root, limits, day, day + timedelta(days=1), names=["near_limit"])
     assert seen["first"] == day - timedelta(hours=R.screening.baseline_hours)
+
+
+def test_marks_over_an_exceedance_found_on_a_day_with_many_marked_hours():
+    """A day with too many marked hours (one finding) may also hide an exceedance under marks
+    elsewhere that day: both are found, the long run is not the only thing looked at."""
+    from greensword.offsite.detectors import flag_abuse
+
+    def marked(h, v):
+        return Row(MN, "a21026", T0 + timedelta(hours=h), 60, 0, None, None, None, None, v, None, v * 1.02,
+                   v * 0.98, 0, 60, 0, 0, 0, 0, 59, covered=0)
+
+    rows = [row(h, value=20.0) for h in range(24)]
+    rows = [x for x in rows if x.hour.hour not in (8, 9, 15, 16, 17, 18)]
+    rows += [marked(8, 60.0), marked(9, 62.0)]                          # covering an exceedance
+    rows += [marked(h, 0.1) for h in (15, 16, 17, 18)]                  # long maintenance at zero
+    out = flag_abuse.detect(data(rows), LIM, R)
+    assert sorted((f.start.hour, f.end.hour) for f in out) == [(8, 10), (15, 19)], [f.explanation for f in out]

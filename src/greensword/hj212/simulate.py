@@ -13,6 +13,7 @@ import math
 import random
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -44,6 +45,7 @@ class SimConfig:
     seed: int = 212
     drain_s: float = 10.0
     max_packets: int | None = None        # per device (tests)
+    on_start: Callable[[], None] | None = None   # load mode: called once every device is connected
 
 
 @dataclass
@@ -55,6 +57,7 @@ class SimReport:
     latencies: list[float] = field(default_factory=list)
     acked_keys: list[tuple[str, str]] = field(default_factory=list)
     errors: int = 0
+    connect_s: float = 0.0                # load mode: connecting every device, before the clock
 
     def pct(self, q: float) -> float:
         if not self.latencies:
@@ -266,6 +269,14 @@ class _LoadConn(asyncio.Protocol):
 
     def connection_made(self, transport) -> None:
         self.transport = transport
+
+    def begin(self, deadline: float) -> None:
+        """Start sending (every device is connected by now)."""
+        self.deadline = deadline
+        if self.transport.is_closing():
+            if not self.done.done():
+                self.done.set_result(None)
+            return
         self._send(self.cfg.window)
         self._finish_if_done()
 
@@ -299,23 +310,44 @@ class _LoadConn(asyncio.Protocol):
             self.done.set_result(None)
 
 
-async def _load_device(cfg: SimConfig, dev: SimDevice, seed: int, deadline: float, report: SimReport) -> None:
+async def _connect(cfg: SimConfig, dev: SimDevice, seed: int, report: SimReport) -> _LoadConn | None:
     rng = random.Random(seed)
     src = _Source(dev, rng, datetime.now().replace(microsecond=0) - timedelta(seconds=rng.randrange(86400)),
                   pooled=True)
     loop = asyncio.get_running_loop()
     done = loop.create_future()
     try:
-        transport, _ = await loop.create_connection(lambda: _LoadConn(cfg, dev, src, deadline, report, done),
-                                                    cfg.host, cfg.port)
+        _, proto = await loop.create_connection(lambda: _LoadConn(cfg, dev, src, 0.0, report, done),
+                                                cfg.host, cfg.port)
     except OSError:
         report.errors += 1
-        return
-    try:
-        await asyncio.wait_for(done, max(0.0, deadline - time.perf_counter()) + cfg.drain_s)
-    except TimeoutError:
-        pass
-    transport.close()
+        return None
+    return proto
+
+
+async def _run_load(cfg: SimConfig, devices: list[SimDevice], report: SimReport) -> None:
+    """Connect every device first, then send for ``cfg.seconds``: the figures are those of the
+    steady state with that many connections (``report.connect_s``: how long connecting took)."""
+    t = time.perf_counter()
+    protos = [p for p in await asyncio.gather(*[_connect(cfg, d, cfg.seed * 100_003 + i, report)
+                                                for i, d in enumerate(devices)]) if p is not None]
+    if cfg.on_start is not None:
+        cfg.on_start()
+    t0 = time.perf_counter()
+    report.connect_s = t0 - t
+    deadline = t0 + cfg.seconds
+    for p in protos:
+        p.begin(deadline)
+
+    async def finish(p: _LoadConn) -> None:
+        try:
+            await asyncio.wait_for(p.done, max(0.0, deadline - time.perf_counter()) + cfg.drain_s)
+        except TimeoutError:
+            pass
+        p.transport.close()
+
+    await asyncio.gather(*[finish(p) for p in protos])
+    report.elapsed = time.perf_counter() - t0
 
 
 async def simulate(cfg: SimConfig, devices: list[SimDevice], replay: list[bytes] | None = None) -> SimReport:
@@ -323,11 +355,11 @@ async def simulate(cfg: SimConfig, devices: list[SimDevice], replay: list[bytes]
     t0 = time.perf_counter()
     deadline = t0 + cfg.seconds
     if replay is None and not cfg.realtime:
-        tasks = [_load_device(cfg, d, cfg.seed * 100_003 + i, deadline, report) for i, d in enumerate(devices)]
-    else:
-        tasks = [_device(cfg, d, cfg.seed * 100_003 + i, deadline, report,
-                         replay if (replay is not None and i == 0) else ([] if replay is not None else None))
-                 for i, d in enumerate(devices)]
+        await _run_load(cfg, devices, report)
+        return report
+    tasks = [_device(cfg, d, cfg.seed * 100_003 + i, deadline, report,
+                     replay if (replay is not None and i == 0) else ([] if replay is not None else None))
+             for i, d in enumerate(devices)]
     await asyncio.gather(*tasks)
     report.elapsed = time.perf_counter() - t0
     return report

@@ -176,7 +176,7 @@ def _task_ctx(db, actor, task, error: str = "", typed=None) -> dict:
     return {"task": task, "record": record, "items": service.checklist_for(task.enterprise.industry_code).items,
             "evidence": evidence, "officers": _names(db, task.officer_ids),
             "sources": service.SOURCES, "amendments": amendments, "error": error, "typed": typed,
-            "low_accuracy": service.GPS_LOW_ACCURACY_M}
+            "low_accuracy": service.GPS_LOW_ACCURACY_M, "signer_roles": service.records.SIGNER_ROLES}
 
 
 def _wants_json(request: Request) -> bool:

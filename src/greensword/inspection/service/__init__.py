@@ -5,7 +5,7 @@ audited; the draw's inputs and hashes go into the audit trail.
 This package re-exports its sub-modules (rules, plans, draws, tasks, records, uploads, stats), so
 ``from greensword.inspection import service; service.draw(...)`` keeps working."""
 
-from . import field, transcript  # noqa: F401
+from . import field, records, transcript  # noqa: F401
 from .draws import Verification, declare_conflict, draw, verify  # noqa: F401
 from .field import (  # noqa: F401
     GPS_LOW_ACCURACY_M,

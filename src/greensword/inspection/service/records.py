@@ -16,6 +16,10 @@ from ..models import Amendment, CaseReferral, Evidence, Record, Task
 from .field import SIGNATURES, Position, check_signature
 from .rules import checklist_for, sampling
 
+#: who signs an on-site record: the officers, the enterprise's representative, or — when the
+#: representative refuses to sign — a witness (见证人), the refusal noted with the signature
+SIGNER_ROLES = {"officer": "执法人员", "enterprise": "企业代表", "witness": "见证人（企业代表拒签）"}
+
 
 def record_for(session: Session, actor: Actor, task: Task) -> Record:
     r = session.execute(select(Record).where(Record.task_id == task.id)).scalar_one_or_none()
@@ -71,8 +75,8 @@ def sign(session: Session, actor: Actor, task: Task, *, role: str, name: str, pn
     r = record_for(session, actor, task)
     _editable(r)
     name = name.strip()
-    if role not in ("officer", "enterprise") or not name:
-        raise ValidationFailed("签名须注明身份（执法人员/企业代表）和姓名", code="inspection.bad_signature")
+    if role not in SIGNER_ROLES or not name:
+        raise ValidationFailed("签名须注明身份（执法人员/企业代表/见证人）和姓名", code="inspection.bad_signature")
     if len(name) > 50:
         raise ValidationFailed("签名人姓名过长（不超过 50 字）", code="inspection.bad_signature")
     if role == "officer" and officer_names is not None and name not in officer_names:
@@ -82,8 +86,10 @@ def sign(session: Session, actor: Actor, task: Task, *, role: str, name: str, pn
         raise Conflict(f"{name} 已签名", code="inspection.already_signed")
     check_signature(png)
     sha = SIGNATURES.put(png)
-    r.signatures = [*r.signatures, {"role": role, "name": name, "at": now().isoformat(), "sha256": sha,
-                                    "bytes": len(png)}]
+    entry = {"role": role, "name": name, "at": now().isoformat(), "sha256": sha, "bytes": len(png)}
+    if role == "witness":
+        entry["note"] = "企业代表拒绝签名，由见证人签名"
+    r.signatures = [*r.signatures, entry]
     audit.record(session, actor, "inspection.record.sign", "inspection_record", r.id,
                  {"role": role, "name": name, "sha256": sha})
     return r
@@ -119,7 +125,7 @@ def submit(session: Session, actor: Actor, task: Task) -> Record:
     team_size = sampling((r.checked_at or now()).date()).team_size
     if len(officers) < team_size:
         raise ValidationFailed(f"须至少 {team_size} 名执法人员签名", code="inspection.officer_signatures")
-    if not any(s["role"] == "enterprise" for s in r.signatures):
+    if not any(s["role"] in ("enterprise", "witness") for s in r.signatures):
         raise ValidationFailed("须有企业代表签名（拒签的应注明并由见证人签名）", code="inspection.enterprise_signature")
     if r.violation and not r.findings.strip():
         raise ValidationFailed("发现违法行为时须填写检查发现", code="inspection.no_findings")

@@ -14,6 +14,7 @@ from docx.shared import Cm, Pt
 
 from ..models import Evidence, Record, Task
 from .field import SIGNATURES
+from .records import SIGNER_ROLES
 from .rules import checklist_for
 
 RESULT = {"ok": "正常", "problem": "有问题", "na": "不适用"}
@@ -73,7 +74,7 @@ def render(task: Task, record: Record | None, evidence: list[Evidence], officers
         _p(doc, "无")
     _p(doc, "四、签名", bold=True)
     for s in (record.signatures if record else []):
-        who = "执法人员" if s["role"] == "officer" else "企业代表"
+        who = SIGNER_ROLES.get(s["role"], s["role"])
         para = _p(doc, f"{who}：{s['name']}（{s['at'][:16].replace('T', ' ')}）")
         if s.get("sha256"):
             png = SIGNATURES.read(s["sha256"], code="inspection.signature_tampered", what="签名图像")

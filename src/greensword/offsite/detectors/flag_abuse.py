@@ -57,8 +57,7 @@ def detect(data, limits, r):
                     out.append(finding(NAME, ep, 0.5 + len(rows) / 24,
                                        f"{day} 有 {len(rows)} 个小时标记为维护/校准/故障，超过每日 {p.max_hours_per_day} 小时",
                                        thresholds(p, "max_hours_per_day")))
-                continue
-            covering = []
+            covering = []                                # marks laid over an exceedance: judged on every day
             for x in rows:
                 for y in flagged[x.hour]:
                     limit, ref = limits.get(mn, y.factor)
