@@ -27,7 +27,8 @@ fi
 
 stamp=".venv/.installed-$mode"
 built() { ls src/greensword/hj212/_crc.*.so src/greensword/hj212/_scan.*.so >/dev/null 2>&1; }
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ setup.py -nt "$stamp" ] || ! built; then
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ setup.py -nt "$stamp" ] \
+   || { ! built && command -v gcc >/dev/null 2>&1; }; then
   echo "== installing Python dependencies ($mode)"
   .venv/bin/python -m pip install --quiet --upgrade pip
   if [ "$mode" = test ]; then

@@ -97,7 +97,7 @@ def test_case_list_pages_with_a_total(client, db, world):
     assert "共 55 条，第 1/2 页" in first.text and "page=2" in first.text
     second = client.get("/cases?page=2")
     assert "共 55 条，第 2/2 页" in second.text
-    body = lambda r: r.text.split("<th>案号</th>")[1].split("</table>")[0]  # noqa: E731
+    body = lambda r: r.text.split("<th>下一法定期限</th>")[1].split("</table>")[0]  # noqa: E731
     numbers = [c.number for c in made]
     on_first = {n for n in numbers if f">{n}</a>" in body(first)}
     on_second = {n for n in numbers if f">{n}</a>" in body(second)}

@@ -62,7 +62,7 @@ def test_no_growth_rate_against_a_tiny_base(db, world):
 
 def test_rates_never_exceed_100_percent_and_carry_their_fraction():
     f = Figures(1, "县局", "330102", "county")
-    f.values.update(lead_cases=18, leads=8.5, cases_filed=40, routine_done=3, routine_planned=4)
+    f.values.update(lead_cases=18, leads_converted=9, leads=8.5, cases_filed=40, routine_done=3, routine_planned=4)
     assert f.rate("lead_conversion") == 1.0 and f.fraction("lead_conversion") == (8.5, 8.5)
     assert f.rate("offsite_share") == 0.45 and f.fraction("offsite_share") == (18, 40)
     assert f.rate("plan_completion") == 0.75
@@ -87,7 +87,7 @@ def test_statistics_page_shows_fractions_definitions_and_reasons(client, db, wor
     assert "100.0%" in row and "（7/7）" in row
     row = r.text.split('id="row-cases_filed"')[1].split("</tr>")[0]
     assert "对比期基数 2 小于 5，增长率无意义" in row and "250.0%" not in row
-    assert "线索立案转化率：统计期内来源为非现场线索的立案数" in r.text
+    assert "线索立案转化率：统计期内产生的非现场线索中已立案的线索数" in r.text
 
 
 def test_dashboard_kpis_show_yoy_where_last_year_has_data(client, db, world):

@@ -252,3 +252,68 @@ def test_public_results_page_filter_export(client, world, tasks):
     county = _csv_rows(client.get(f"/public/inspections.csv?agency_id={world.agencies['330102'].id}"))
     assert len(county) - 1 == sum(1 for t in done if t.agency_id == world.agencies["330102"].id)
     _bad_params(client, "/public/inspections", "sort=findings", "result=2", "page=0")
+
+
+# --- the statistics workbook: every figure with 同比 and 环比 ----------------------------------------
+
+def test_statistics_workbook_has_yoy_and_chain_for_every_figure(client, db, world):
+    from datetime import date
+
+    from openpyxl import load_workbook
+
+    from greensword.evaluation import statistics
+    from tests.evaluation.test_figures import _filed
+
+    _filed(db, world, [date(2025, 3, 10)] * 6 + [date(2026, 2, 10)] * 8 + [date(2026, 3, 10)] * 9)
+    db.commit()
+    login_as(client, "leader-330102")
+    county = world.agencies["330102"]
+    r = client.get(f"/statistics.xlsx?agency_id={county.id}&start=2026-03-01&end=2026-03-31")
+    ws = load_workbook(io.BytesIO(r.content)).active
+    header = [c.value for c in ws[3]]
+    labels = list(statistics.LABELS.values())
+    assert len(header) == 1 + 3 * len(labels)
+    for label in labels:
+        assert f"{label}同比" in header and f"{label}环比" in header, label
+    total = [row for row in ws.iter_rows(min_row=4, values_only=True) if row[0] and "合计" in str(row[0])][0]
+    col = header.index("立案数")
+    assert total[col] == 9 and total[col + 1] == 0.5 and total[col + 2] == 0.125      # 9 vs 6 a year ago, vs 8 in Feb
+    rate = header.index(statistics.LABELS["plan_completion"])
+    assert total[rate + 1] == "—" and total[rate + 2] == "—"                          # no denominator: not given
+    notes = " ".join(str(c.value) for c in ws["A"] if c.value)
+    assert "计划完成率" in notes and "个百分点" in notes
+
+
+# --- the case list ----------------------------------------------------------------------------------
+
+def test_case_list_sort_filter_export_and_violation_names(client, db, world):
+    from datetime import date
+
+    from greensword.cases import discretion
+    from greensword.cases import service as cases
+    from tests.factories import actor
+
+    officer = actor(db, world, "officer-330102")
+    offs = [world.officers["330102-0"].id, world.officers["330102-1"].id]
+    v = discretion.rules().violations[0]
+    made = []
+    for i in range(12):
+        ent = world.enterprises["330102-key" if i % 2 else "330102-small"]
+        made.append(cases.open_case(db, officer, enterprise_id=ent.id, title=f"排序案件{i}", facts="事实",
+                                    source="lead" if i % 3 == 0 else "manual", discovered_on=date(2026, 1, 1 + i),
+                                    officer_ids=offs, violation_code=v.code if i % 4 == 0 else None))
+    db.commit()
+    login_as(client, "officer-330102")
+    r = client.get("/cases?sort=discovered&size=5")
+    assert "共 12 条，第 1/3 页" in r.text
+    ids = _ids(r.text, "/cases/")
+    assert ids == [c.id for c in sorted(made, key=lambda c: c.discovered_on)][:5]
+    assert v.name[:20] in r.text and v.code not in r.text.split("<tbody>")[-1]       # the name, not the code
+    src = _ids(client.get("/cases?source=lead&size=100").text, "/cases/")
+    assert sorted(src) == sorted(c.id for c in made if c.source == "lead")
+    rows = _csv_rows(client.get("/cases.csv?sort=-discovered"))
+    assert len(rows) - 1 == len(made) and rows[1][0] == made[-1].number
+    assert {x[4] for x in rows[1:]} == {v.name, "未认定"}
+    x = _xlsx_rows(client.get(f"/cases.xlsx?violation={v.code}"))
+    assert len(x) - 1 == sum(1 for c in made if c.violation_code)
+    _bad_params(client, "/cases", "sort=facts", "stage=nope", "source=nope", "page=0")

@@ -24,6 +24,9 @@ class Case(Base):
     source_ref: Mapped[str] = mapped_column(String(200), default="")
     #: inspection record the case came from (its evidence is the case's evidence)
     record_id: Mapped[int | None] = mapped_column(ForeignKey("inspection_record.id"))
+    #: off-site lead the case came from (lead → task → record → referral → case, or opened from the
+    #: lead directly); a plain reference, the offsite domain owns the lead
+    lead_id: Mapped[int | None] = mapped_column(Integer, index=True)
     violation_code: Mapped[str | None] = mapped_column(String(20), index=True)
     facts: Mapped[str] = mapped_column(Text, default="")
     stage: Mapped[str] = mapped_column(String(20), index=True)

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from .models import Case, Measure
@@ -80,7 +80,8 @@ def county_sums(session: Session, start: date, end: date, *, tag: str | None = N
     add(session.execute(case_filter(select(Case.agency_id, func.count()).where(
         between(Case.closed_on), Case.outcome == "withdrawn")).group_by(Case.agency_id)), "withdrawn")
     add(session.execute(case_filter(select(Case.agency_id, func.count()).where(
-        between(Case.filed_on), Case.source == "lead")).group_by(Case.agency_id)), "lead_cases")
+        between(Case.filed_on), or_(Case.source == "lead", Case.lead_id.is_not(None)))).group_by(Case.agency_id)),
+        "lead_cases")
     add(session.execute(case_filter(select(Case.agency_id, func.count()).where(
         between(Case.decided_on), Case.offset_yuan > 0)).group_by(Case.agency_id)), "offset_cases")
     add(session.execute(case_filter(select(Case.agency_id, func.sum(Case.offset_yuan)).where(
@@ -96,6 +97,25 @@ def county_sums(session: Session, start: date, end: date, *, tag: str | None = N
                                     .where(between(Measure.started_on))).group_by(Case.agency_id)),
         "supporting_measures")
     return sums
+
+
+def violation_name(code: str | None) -> str:
+    """A violation type as people name it (the discretion rules' name), never its code; "未认定"
+    when none is set, the code itself only when the rules no longer know it."""
+    if not code:
+        return "未认定"
+    from .discretion import rules
+
+    for v in rules().violations:
+        if v.code == code:
+            return v.name
+    return code
+
+
+def filed_lead_ids(session: Session) -> set[int]:
+    """Off-site leads a case has been filed for (the lead-to-case rate's numerator)."""
+    return set(session.execute(select(Case.lead_id).where(Case.lead_id.is_not(None), Case.filed_on.is_not(None))
+                               .distinct()).scalars())
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ workflow actions with their effects, documents, coercive measures and transfers,
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 from sqlalchemy import func, select
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 from ..core import audit
 from ..core.auth import Actor, get_in_scope, require_role, scope
 from ..core.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
-from ..core.pagination import Page, PageParams
+from ..core.pagination import Page, PageParams, Sort, iter_all, page_of
 from ..core.storage import ContentStore
 from ..core.timeutil import now
 from ..inspection.schemas import SOURCES as TASK_SOURCES
@@ -46,7 +47,8 @@ def open_case(session: Session, actor: Actor, *, enterprise_id: int, title: str,
               source_ref: str = "", discovered_on: date, record_id: int | None = None,
               officer_ids: list[int] | None = None, violation_code: str | None = None,
               tags: list[str] | None = None, offence_ended_on: date | None = None,
-              limitation_extended: bool = False, party_kind: str = "organisation") -> Case:
+              limitation_extended: bool = False, party_kind: str = "organisation",
+              lead_id: int | None = None) -> Case:
     require_role(actor, "officer", "leader", "admin")
     if party_kind not in ("organisation", "citizen"):
         raise ValidationFailed("当事人类型应为 organisation（法人或其他组织）或 citizen（公民）", code="cases.bad_party")
@@ -63,7 +65,7 @@ def open_case(session: Session, actor: Actor, *, enterprise_id: int, title: str,
              discovered_on=discovered_on, paused_days=0, extension_days=0, offset_points=0, offset_yuan=0,
              paid_yuan=0, appeal={}, departure_reason="", created_at=now(), offence_ended_on=offence_ended_on,
              limitation_extended=limitation_extended, party_kind=party_kind, summary=False, extensions=[],
-             payment_plan={}, appeals=[])
+             payment_plan={}, appeals=[], lead_id=lead_id)
     session.add(c)
     session.flush()
     _event(session, actor, c, "open", discovered_on, None, "clue", {"source": source, "source_ref": source_ref})
@@ -80,11 +82,19 @@ def open_from_referral(session: Session, actor: Actor, referral_id: int, *, on: 
         raise NotFound(f"移交记录 {referral_id} 不存在", code="cases.referral_not_found")
     if ref.status != "pending":
         raise Conflict("该检查发现已立为案件", code="cases.referral_used")
+    from ..complaint import service as complaints
+    from ..offsite import queries as offsite_queries
+
+    # the chain back to where the check came from: an off-site lead's or a complaint's task
+    lead_id = offsite_queries.lead_for_task(session, ref.task_id)
+    complaint_id = complaints.complaint_for_task(session, ref.task_id)
     c = open_case(session, actor, enterprise_id=ref.enterprise_id, title="现场检查发现的环境违法行为",
                   facts=ref.findings, source="inspection", source_ref=f"检查记录 {ref.record_id}（任务 {ref.task_id}）",
                   discovered_on=on or (ref.checked_at or ref.submitted_at).date(), record_id=ref.record_id,
-                  officer_ids=list(ref.officer_ids))
+                  officer_ids=list(ref.officer_ids), lead_id=lead_id)
     inspection.mark_referral_opened(session, actor, referral_id, case_id=c.id)
+    if complaint_id is not None:
+        complaints.link_case(session, actor, complaint_id, c.number)
     return c
 
 
@@ -646,31 +656,52 @@ def earn_points(session: Session, actor: Actor, enterprise_id: int, points: int,
 
 # --- lists ---------------------------------------------------------------------------------------
 
-def _cases_query(actor: Actor, stage: str | None, q: str | None):
-    stmt = scope(select(Case).join(Agency, Case.agency_id == Agency.id), actor, Agency.path, Case.enterprise_id)
+def _cases_query(actor: Actor, stage: str | None, q: str | None, source: str | None = None,
+                 violation: str | None = None):
+    stmt = scope(select(Case).join(Agency, Case.agency_id == Agency.id).join(
+        Enterprise, Case.enterprise_id == Enterprise.id), actor, Agency.path, Case.enterprise_id)
     if stage:
+        if stage not in workflow.STAGES:
+            raise ValidationFailed(f"未知的案件阶段“{stage[:20]}”", code="cases.bad_stage")
         stmt = stmt.where(Case.stage == stage)
+    if source:
+        if source not in SOURCES:
+            raise ValidationFailed(f"未知的案件来源“{source[:20]}”", code="cases.bad_source")
+        stmt = stmt.where(Case.source == source)
+    if violation:
+        stmt = stmt.where(Case.violation_code == violation)
     if q:
-        stmt = stmt.join(Enterprise, Case.enterprise_id == Enterprise.id).where(
-            Enterprise.name.contains(q, autoescape=True) | Case.number.contains(q, autoescape=True))
+        stmt = stmt.where(Enterprise.name.contains(q, autoescape=True) | Case.number.contains(q, autoescape=True)
+                          | Enterprise.uscc.contains(q, autoescape=True) | Case.title.contains(q, autoescape=True))
     return stmt
+
+
+#: Sort keys of the case list (newest discovery first by default).
+CASE_SORT = Sort(
+    keys={"discovered": [Case.discovered_on], "number": [Case.number], "enterprise": [Enterprise.name],
+          "stage": [Case.stage], "filed": [Case.filed_on], "fine": [func.coalesce(Case.fine, Case.fine_proposed)]},
+    default="-discovered", tiebreak=[Case.id.desc()],
+    labels={"discovered": "发现日期", "number": "案号", "enterprise": "当事人", "stage": "阶段", "filed": "立案日期",
+            "fine": "罚款"})
 
 
 def list_cases(session: Session, actor: Actor, *, stage: str | None = None, q: str | None = None,
                limit: int = 200) -> list[Case]:
     stmt = _cases_query(actor, stage, q)
-    return list(session.execute(stmt.order_by(Case.discovered_on.desc(), Case.id.desc()).limit(limit)).scalars())
+    return list(session.execute(stmt.order_by(*CASE_SORT.order_by(None)).limit(limit)).scalars())
 
 
 def page_cases(session: Session, actor: Actor, *, stage: str | None = None, q: str | None = None,
+               source: str | None = None, violation: str | None = None, sort: str = "",
                page: PageParams | None = None) -> Page[Case]:
-    """One page of the cases the actor may see, newest first, with the total."""
-    page = page or PageParams()
-    stmt = _cases_query(actor, stage, q)
-    total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
-    items = list(session.execute(stmt.order_by(Case.discovered_on.desc(), Case.id.desc())
-                                 .offset(page.offset).limit(page.size)).scalars())
-    return Page(items, total, page.page, page.size)
+    """One page of the cases the actor may see (newest first unless ``sort``), with the total."""
+    return page_of(session, _cases_query(actor, stage, q, source, violation), page, sort=CASE_SORT, sort_value=sort)
+
+
+def iter_cases(session: Session, actor: Actor, *, stage: str | None = None, q: str | None = None,
+               source: str | None = None, violation: str | None = None, sort: str = "") -> Iterator[Case]:
+    """Every case of the list's filters in its order, read in batches (exports)."""
+    return iter_all(session, _cases_query(actor, stage, q, source, violation), sort=CASE_SORT, sort_value=sort)
 
 
 def overdue(session: Session, actor: Actor, today: date, limit: int = 50) -> list[tuple[Case, deadlines.Due]]:

@@ -507,6 +507,13 @@ def award(session: Session, actor: Actor, complaint_id: int, yuan: int) -> Compl
     return c
 
 
+def complaint_for_task(session: Session, task_id: int | None) -> int | None:
+    """The complaint whose on-site check is task ``task_id`` (None when there is none)."""
+    if task_id is None:
+        return None
+    return session.execute(select(func.min(Complaint.id)).where(Complaint.task_id == task_id)).scalar_one_or_none()
+
+
 def link_case(session: Session, actor: Actor, complaint_id: int, case_ref: str) -> Complaint:
     """A later layer (cases) records that the complaint led to a penalty case."""
     c = get(session, actor, complaint_id)

@@ -304,8 +304,10 @@ def period_filters(year: int | None, start: date | None, end: date | None, tag: 
 
 
 def statistics_xlsx(session: Session, unit: Agency, f: statistics.Filters) -> bytes:
-    """The monthly report to the level above: one row per subordinate unit, this period, the
-    same period last year and the change."""
+    """The monthly report to the level above: one row per subordinate unit and the total; for every
+    figure its value, 同比 (the same dates last year) and 环比 (the adjacent earlier period), as on
+    the statistics page. Counts and money change in %, rates in 个百分点; a change that is not
+    given (base too small, whole-year 环比) is "—" with the reason in the notes row."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
@@ -315,18 +317,53 @@ def statistics_xlsx(session: Session, unit: Agency, f: statistics.Filters) -> by
     ws.title = "执法统计月报"
     keys = list(statistics.LABELS)
     ws.append([f"{unit.name}生态环境执法统计报表"])
-    ws.append([f"统计期间：{f.start.isoformat()} 至 {f.end.isoformat()}" + (f"；专项行动：{f.tag}" if f.tag else "")
-               + (f"；违法类型：{f.violation_code}" if f.violation_code else "")])
-    ws.append(["单位"] + [statistics.LABELS[k] for k in keys] + [f"{statistics.LABELS[k]}同比" for k in keys[:3]])
+    prev = rep["previous"]
+    ws.append([f"统计期间：{f.start.isoformat()} 至 {f.end.isoformat()}；同比对比期：{rep['last_year'].start.isoformat()} 至 "
+               f"{rep['last_year'].end.isoformat()}；环比对比期：{prev.start.isoformat()} 至 {prev.end.isoformat()}"
+               + (f"；专项行动：{f.tag}" if f.tag else "")
+               + (f"；违法类型：{statistics.violation_name(f.violation_code)}" if f.violation_code else "")])
+    header = ["单位"]
+    for k in keys:
+        header += [statistics.LABELS[k], f"{statistics.LABELS[k]}同比", f"{statistics.LABELS[k]}环比"]
+    ws.append(header)
     ws["A1"].font = Font(bold=True, size=14)
-    for row in [*rep["children"], rep["unit"]]:
+    rows = [*rep["children"], rep["unit"]]
+    for row in rows:
         name = row["agency"] if row is not rep["unit"] else f"{row['agency']}（合计）"
-        ws.append([name] + [row[k] for k in keys] + [row["yoy"][k] for k in keys[:3]])
+        ws.append([name] + [v for k in keys for v in (row[k] if row[k] is not None else "—",
+                                                       _change(row["yoy"][k]), _change(row["chain"][k]))])
+        r = ws.max_row
+        for n, k in enumerate(keys):
+            value, yoy, chain = (ws.cell(r, 2 + 3 * n + d) for d in range(3))
+            if k in statistics.RATES:
+                value.number_format = "0.0%"
+                for c in (yoy, chain):
+                    if isinstance(c.value, float):
+                        c.value = round(c.value * 100, 2)
+                        c.number_format = '+0.0" 个百分点";-0.0" 个百分点";0.0" 个百分点"'
+            else:
+                value.number_format = "#,##0.##" if k != "fines_yuan" else "#,##0.00"
+                for c in (yoy, chain):
+                    if isinstance(c.value, float):
+                        c.number_format = "+0.0%;-0.0%;0.0%"
+    notes = {}
+    for k in keys:
+        why = rep["unit"]["yoy_note"][k] or rep["unit"]["chain_note"][k]
+        if why:
+            notes[statistics.LABELS[k]] = why
+    ws.append([])
+    ws.append(["说明：同比 = 与上年同期相比；环比 = 与上一期相比；比率的变化以个百分点计；“—”表示不计算（原因见下）。"])
+    for label, why in notes.items():
+        ws.append([f"{label}（合计行）：{why}"])
     for cell in ws[3]:
         cell.alignment = Alignment(wrap_text=True)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _change(v):
+    return "—" if v is None else float(v)
 
 
 def rank_label(c: Card) -> str:

@@ -50,6 +50,7 @@ LABELS = {
     "findings": "检查发现问题数",
     "leads": "非现场监管线索数",
     "lead_cases": "非现场线索立案数",
+    "leads_converted": "已立案的线索数",
     "lead_conversion": "线索立案转化率",
     "offsite_share": "非现场立案占比",
     "offset_cases": "学法积分抵扣案件数",
@@ -64,16 +65,19 @@ MEASURES = ("seizure", "restriction", "suspension", "daily_penalty", "detention_
 #: rates: numerator ÷ denominator, both shown beside the rate and bounded to [0, 100 %]
 RATES = {"plan_completion": ("routine_done", "routine_planned"), "coverage": ("covered", "population"),
          "upload_on_time_rate": ("uploads_on_time", "inspections"), "offsite_share": ("lead_cases", "cases_filed"),
-         "lead_conversion": ("lead_cases", "leads")}
+         "lead_conversion": ("leads_converted", "leads")}
 #: how each rate is defined (shown on the statistics page)
 RATE_NOTES = {
     "plan_completion": "双随机完成检查数 ÷ 双随机计划检查数（统计期内）",
     "coverage": "统计期内被双随机抽查的企业数 ÷ 非正面清单企业总数",
     "upload_on_time_rate": "按时上传的检查记录数 ÷ 现场检查次数",
     "offsite_share": "来源为非现场线索的立案数 ÷ 立案数",
-    "lead_conversion": "统计期内来源为非现场线索的立案数 ÷ 统计期内产生的非现场线索数；"
-                       "线索立案可能源自统计期前的线索，超过分母的部分不计，故上限为 100%",
+    "lead_conversion": "统计期内产生的非现场线索中已立案的线索数 ÷ 统计期内产生的非现场线索数"
+                       "（案件记录其来源线索：线索→现场核查任务→检查记录→移送→立案）",
 }
+
+
+violation_name = cases.violation_name
 
 
 @dataclass
@@ -165,6 +169,8 @@ def _county_sums(session: Session, f: Filters, cases_only: bool = False) -> dict
     if f.tag is None and f.violation_code is None and not cases_only:
         for agency_id, n in offsite.leads_by_agency(session, f.start, f.end).items():
             sums[agency_id]["leads"] += float(n)
+        for agency_id, n in offsite.converted_by_agency(session, f.start, f.end, cases.filed_lead_ids(session)).items():
+            sums[agency_id]["leads_converted"] += float(n)
         merge(inspection.county_sums(session, f.start, f.end, inspection_service.sampling(f.end).upload_on_time_hours))
         merge(portal.county_sums(session, f.start, f.end))
         for agency_id, n in portal_credit.counts(session, f.start, f.end).items():

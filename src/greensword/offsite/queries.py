@@ -24,6 +24,30 @@ def leads_by_agency(session: Session, start: date, end: date) -> dict[int, int]:
         Lead.created_at >= lo_, Lead.created_at < hi_, Lead.agency_id.is_not(None)).group_by(Lead.agency_id))}
 
 
+def lead_for_task(session: Session, task_id: int | None) -> int | None:
+    """The lead whose on-site check is task ``task_id`` (None when the task did not come from a lead)."""
+    if task_id is None:
+        return None
+    return session.execute(select(func.min(Lead.id)).where(Lead.task_id == task_id)).scalar_one_or_none()
+
+
+def converted_by_agency(session: Session, start: date, end: date, lead_ids: set[int]) -> dict[int, int]:
+    """Leads created from ``start`` to ``end`` that are among ``lead_ids`` (the leads a case was
+    filed for), per agency id: the numerator of the lead-to-case rate, never above the leads."""
+    if not lead_ids:
+        return {}
+    lo_ = datetime.combine(start, time(0), TZ)
+    hi_ = datetime.combine(end + timedelta(days=1), time(0), TZ)
+    out: dict[int, int] = {}
+    ids = sorted(lead_ids)
+    for i in range(0, len(ids), 5000):              # bounded IN lists
+        for agency_id, n in session.execute(select(Lead.agency_id, func.count()).where(
+                Lead.created_at >= lo_, Lead.created_at < hi_, Lead.agency_id.is_not(None),
+                Lead.id.in_(ids[i:i + 5000])).group_by(Lead.agency_id)):
+            out[agency_id] = out.get(agency_id, 0) + n
+    return out
+
+
 def open_leads(session: Session, agency_path: str, limit: int = 20) -> list[Lead]:
     """Open leads of a unit's subtree, highest rank first (read only)."""
     return list(session.execute(select(Lead).where(Lead.status.in_(OPEN))
