@@ -328,3 +328,21 @@ def test_marks_over_an_exceedance_found_on_a_day_with_many_marked_hours():
     rows += [marked(h, 0.1) for h in (15, 16, 17, 18)]                  # long maintenance at zero
     out = flag_abuse.detect(data(rows), LIM, R)
     assert sorted((f.start.hour, f.end.hour) for f in out) == [(8, 10), (15, 19)], [f.explanation for f in out]
+
+
+@pytest.mark.parametrize("maintenance,calibrations,found", [
+    (4, 1, False),      # announced 4 h maintenance and the day's routine zero/span check
+    (5, 0, True),       # five hours of marks in one run
+    (4, 2, True),       # two isolated marked hours: only one is the routine check
+    (3, 1, False),
+])
+def test_daily_marked_hours_with_the_routine_calibration(maintenance, calibrations, found):
+    from greensword.offsite.detectors import flag_abuse
+
+    def marked(h):
+        return Row(MN, "a21026", T0 + timedelta(hours=h), 60, 0, None, None, None, None, 0.2, None, 0.3, 0.1,
+                   0, 60, 0, 0, 0, 0, 59, covered=0)
+
+    hours = set(range(8, 8 + maintenance)) | set([2, 20][:calibrations])
+    rows = [row(h, value=20.0) for h in range(24) if h not in hours] + [marked(h) for h in sorted(hours)]
+    assert bool(flag_abuse.detect(data(rows), LIM, R)) is found

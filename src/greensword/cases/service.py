@@ -705,14 +705,26 @@ def iter_cases(session: Session, actor: Actor, *, stage: str | None = None, q: s
 
 
 def overdue(session: Session, actor: Actor, today: date, limit: int = 50) -> list[tuple[Case, deadlines.Due]]:
-    """Open cases with a statutory step past due (officer's and leader's dashboards)."""
+    """Open cases with a statutory step past due (officer's and leader's dashboards). Which cases
+    and steps is kept until the next audited write (core.cache); the cases are read fresh."""
+    from ..core import cache
+
+    found = cache.cached(session, "cases.overdue",
+                         (actor.is_enterprise, actor.enterprise_id, actor.agency_path, today, limit),
+                         lambda: _overdue(session, actor, today, limit))
+    by_id = {c.id: c for c in session.execute(select(Case).where(Case.id.in_([i for i, _ in found]))).scalars()}
+    return [(by_id[i], d) for i, d in found if i in by_id]
+
+
+def _overdue(session: Session, actor: Actor, today: date, limit: int) -> list[tuple[int, deadlines.Due]]:
     out = []
-    found = [c for c in list_cases(session, actor, limit=5000) if c.stage not in ("archived", "suspended")]
+    stmt = _cases_query(actor, None, None).where(Case.stage.not_in(("archived", "suspended")))
+    found = list(session.execute(stmt.order_by(Case.discovered_on.desc(), Case.id.desc()).limit(5000)).scalars())
     pauses_of = pauses_by_case(session, [c.id for c in found])
     for c in found:
         for d in open_dues(session, c, today, pauses_of):
             if d.overdue(today):
-                out.append((c, d))
+                out.append((c.id, d))
                 break
         if len(out) >= limit:
             break

@@ -41,8 +41,14 @@ def generation(session: Session) -> tuple[int, str]:
     """The audit chain head as the database has it now: its sequence and hash (the hash covers
     the entry's time and content, so another database — or this one emptied and refilled —
     never shows the same generation with other data)."""
+    tx = session.get_transaction()
+    memo = session.info.get("cache_generation")
+    if tx is not None and memo is not None and memo[0] is tx:
+        return memo[1]                       # read once per transaction (a request asks many times)
     row = session.execute(select(AuditHead.seq, AuditHead.entry_hash).where(AuditHead.id == 1)).first()
-    return (row[0], row[1]) if row else (0, "")
+    gen = (row[0], row[1]) if row else (0, "")
+    session.info["cache_generation"] = (session.get_transaction(), gen)
+    return gen
 
 
 def _writing(session: Session) -> bool:
@@ -52,11 +58,12 @@ def _writing(session: Session) -> bool:
 
 
 def cached(session: Session, name: str, key: Hashable, compute: Callable[[], T], *, ttl_s: float = DEFAULT_TTL_S,
-           fresh_copy: bool = True) -> T:
+           fresh_copy: bool = True, copier: Callable[[T], T] = copy.deepcopy) -> T:
     """``compute()``'s value for (name, key) — e.g. ("statistics.compute", (start, end, …)) — from
     the cache when it was computed at the current audit head within ``ttl_s``. The value must not
     hold database objects (they would outlive their session): plain data only. Each caller gets
-    its own deep copy (``fresh_copy``), so one request changing what it got cannot change another's."""
+    its own copy (``fresh_copy``; ``copier``, a deep copy unless the caller knows a cheaper one), so
+    one request changing what it got cannot change another's."""
     if _writing(session):
         stats["bypass"] += 1
         return compute()
@@ -69,7 +76,7 @@ def cached(session: Session, name: str, key: Hashable, compute: Callable[[], T],
             _store.move_to_end(k)
             stats["hits"] += 1
             value = hit[2]
-            return copy.deepcopy(value) if fresh_copy else value  # type: ignore[return-value]
+            return copier(value) if fresh_copy else value  # type: ignore[return-value]
     stats["misses"] += 1
     value = compute()
     with _lock:
@@ -77,7 +84,7 @@ def cached(session: Session, name: str, key: Hashable, compute: Callable[[], T],
         _store.move_to_end(k)
         while len(_store) > MAX_ENTRIES:
             _store.popitem(last=False)
-    return copy.deepcopy(value) if fresh_copy else value
+    return copier(value) if fresh_copy else value
 
 
 def clear() -> None:

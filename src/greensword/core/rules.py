@@ -80,13 +80,18 @@ class Dated(RootModel[list[V]], Generic[V]):
         return list(self.root)
 
 
+@lru_cache(maxsize=256)
+def _builtin_path(name: str) -> Path:
+    return Path(str(resources.files("greensword") / "rules" / name))
+
+
 def rules_path(name: str) -> Path:
     from ..settings import get_settings
 
     override = get_settings().data_dir / "rules" / name
     if override.exists():
         return override
-    return Path(str(resources.files("greensword") / "rules" / name))
+    return _builtin_path(name)
 
 
 def parse(path: Path) -> Any:
@@ -127,10 +132,12 @@ def load(name: str, model: type[M]) -> M:
     the file (or its override under data_dir/rules) changes: services ask for them on every step,
     and they are read-only."""
     path = rules_path(name)
-    if not path.exists():
-        raise ValidationFailed(f"规则文件 {name} 不存在", code="rules.missing")
     try:
-        return _validated(str(path), path.stat().st_mtime, model)
+        mtime = path.stat().st_mtime
+    except FileNotFoundError:
+        raise ValidationFailed(f"规则文件 {name} 不存在", code="rules.missing") from None
+    try:
+        return _validated(str(path), mtime, model)
     except ValidationError as exc:
         raise ValidationFailed(f"规则文件 {name} 格式错误：{exc}", code="rules.invalid") from exc
 

@@ -31,11 +31,12 @@ def overview(session: Session, actor: Actor, agency_id: int | None = None, today
         prev = {c.agency_id: c for c in evaluation.evaluate(session, year=y - 1, level=unit.level, previous=False)}
         card = cards.get(unit.id)
         trend = [(y - 1, prev[unit.id].total if unit.id in prev else None), (y, card.total if card else None)]
+    below = _descendants(session, unit)
     flows = [r for r in oversight.flows_by_unit(session, actor, year=y, on=today)
-             if r["agency_id"] == unit.id or r["agency_id"] in _descendants(session, unit)]
+             if r["agency_id"] == unit.id or r["agency_id"] in below]
     totals = {k: sum(r[k] for r in flows) for k in oversight.FLOW_LABELS}
     recs = [r for r in oversight.open_recommendations(session, actor, on=today)
-            if r["agency_id"] == unit.id or r["agency_id"] in _descendants(session, unit)][:10]
+            if r["agency_id"] == unit.id or r["agency_id"] in below][:10]
     return {"unit": unit, "rep": rep, "flows": totals, "flow_labels": oversight.FLOW_LABELS, "audit_recs": recs, "months": months, "card": card, "trend": trend, "year": y,
             "overdue": cases.overdue(session, actor, today, limit=15), "leads": offsite.open_leads(session, unit.path),
             "labels": statistics.LABELS, "rank_label": evaluation.rank_label}

@@ -90,12 +90,17 @@ def devices_from_registry(n: int) -> list[SimDevice]:
     return out
 
 
+#: Load mode: value sets shared by devices of the same factor list (drawn once per process, so
+#: that 5,000 devices do not spend the measurement drawing their own).
+_POOL: dict[tuple, list[str]] = {}
+
+
 class _Source:
     """Values with a daily cycle and noise; kind rotates like a real data logger's output."""
 
     def __init__(self, dev: SimDevice, rng: random.Random, start: datetime, pooled: bool = False):
         self.dev, self.rng = dev, rng
-        self.pool: dict[str, list[str]] | None = {} if pooled else None
+        self.pool: dict[tuple, list[str]] | None = _POOL if pooled else None
         self.clock = start.replace(second=0)
         self.i = 0
 
@@ -125,13 +130,15 @@ class _Source:
         return qn, self.packet(qn, cn, dt, fields)
 
     def packet(self, qn: str, cn: str, dt: datetime, fields: tuple[str, ...]) -> bytes:
-        """In load mode the factor values come from a pool of 32 value sets per kind (drawn once),
+        """In load mode the factor values come from a pool of 32 value sets per kind and factor
+        list (drawn once per process),
         so that generating a packet costs little next to the gateway's work; DataTime and QN are
         always new."""
         if self.pool is not None:
-            bodies = self.pool.get(cn)
+            key = (cn, tuple(self.dev.factors))
+            bodies = self.pool.get(key)
             if bodies is None:
-                bodies = self.pool[cn] = [cp_text(self._values(dt, fields)) for _ in range(32)]
+                bodies = self.pool[key] = [cp_text(self._values(dt, fields)) for _ in range(32)]
             body = bodies[self.i % 32]
             return frame(f"QN={qn};ST={self.dev.st};CN={cn};PW={self.dev.pw};MN={self.dev.mn};Flag=5;"
                          f"CP=&&DataTime={dt.strftime('%Y%m%d%H%M%S')};{body}&&")

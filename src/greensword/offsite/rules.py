@@ -81,6 +81,7 @@ class SuddenDrop(_Block):
 
 class FlagAbuse(_Block):
     max_hours_per_day: int
+    routine_calibration_hours: int
     covering_ratio: float
     covering_min_share_of_limit: float
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from ..cases import service as cases
 from ..complaint import service as complaints
-from ..core import audit
+from ..core import audit, cache
 from ..core.auth import Actor, require_role
 from ..core.calendar import add_days
 from ..core.errors import IllegalTransition, NotFound, PermissionDenied, ValidationFailed
@@ -570,7 +570,13 @@ FLOW_LABELS = {"complaints": "信访投诉（件）", "complaints_on_time": "按
 
 def flows_by_unit(session: Session, actor: Actor, *, year: int, on: date | None = None) -> list[dict]:
     """The three oversight flows side by side per unit: complaints, transfers and unit audits
-    (each read through its own domain's statistics)."""
+    (each read through its own domain's statistics; kept until the next audited write)."""
+    return cache.cached(session, "oversight.flows_by_unit",
+                        (actor.is_enterprise, actor.enterprise_id, actor.agency_path, year, on or today()),
+                        lambda: _flows_by_unit(session, actor, year=year, on=on))
+
+
+def _flows_by_unit(session: Session, actor: Actor, *, year: int, on: date | None = None) -> list[dict]:
     rows: dict[int, dict] = {}
 
     def row(agency_id: int, name: str) -> dict:

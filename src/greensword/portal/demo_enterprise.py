@@ -67,9 +67,10 @@ def credit_stage(session, ctx) -> None:
     share apply for 信用修复 after the minimum period; most are approved, a few refused, some
     still under review."""
     rng = ctx.rng("portal.credit")
-    closed = [c for c in cases.list_cases(session, ctx.actor, stage="closed", limit=5000) if c.outcome == "penalty"]
+    closed = [c for st in ("closed", "archived") for c in cases.list_cases(session, ctx.actor, stage=st, limit=5000)
+              if c.outcome == "penalty"]
     for c in sorted(closed, key=lambda x: x.id):
-        if rng.random() < 0.4:
+        if rng.random() < 0.2:
             continue
         e = session.get(Enterprise, c.enterprise_id)
         firm, unit = _firm(e), _unit(c.agency)

@@ -51,12 +51,14 @@ def detect(data, limits, r):
         for h in sorted(flagged):
             by_day[h.date()].append(flagged[h][0])
         for day, rows in sorted(by_day.items()):
-            if len(rows) > p.max_hours_per_day:
-                runs = episodes(rows, lambda _: True)
+            runs = episodes(rows, lambda _: True)
+            routine = min(p.routine_calibration_hours, sum(1 for ep in runs if len(ep) == 1))
+            if len(rows) - routine > p.max_hours_per_day:    # the day's routine zero/span check not counted
                 for ep in [max(runs, key=len)]:          # the long run, not the day's routine checks
                     out.append(finding(NAME, ep, 0.5 + len(rows) / 24,
-                                       f"{day} 有 {len(rows)} 个小时标记为维护/校准/故障，超过每日 {p.max_hours_per_day} 小时",
-                                       thresholds(p, "max_hours_per_day")))
+                                       f"{day} 有 {len(rows)} 个小时标记为维护/校准/故障"
+                                       f"（例行校准 {routine} 小时不计），超过每日 {p.max_hours_per_day} 小时",
+                                       thresholds(p, "max_hours_per_day", "routine_calibration_hours")))
             covering = []                                # marks laid over an exceedance: judged on every day
             for x in rows:
                 for y in flagged[x.hour]:
