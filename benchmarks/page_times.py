@@ -119,6 +119,7 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=5, help="timed requests per page after the first (cold) one")
     ap.add_argument("--roles", default="", help="comma-separated role labels (default: all)")
     ap.add_argument("--only", default="", help="only URLs containing this text")
+    ap.add_argument("--no-exports", action="store_true", help="leave out .csv/.xlsx downloads")
     args = ap.parse_args()
     ensure_demo()
     app = create_app(get_engine())
@@ -129,7 +130,7 @@ def main() -> None:
         for role in wanted:
             login(client, who[role])
             for url in pages_for(client):
-                if args.only and args.only not in url:
+                if args.only and args.only not in url or args.no_exports and url.endswith((".csv", ".xlsx")):
                     continue
                 code, cold, times = time_page(client, url, args.reps)
                 p50, p95 = statistics.median(times), pct(times, 95)

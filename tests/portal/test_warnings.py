@@ -146,3 +146,21 @@ def test_pages_remind_answer_accept(client, db, world, lead):
     login_as(client, "officer-330102")
     r = client.post(f"/portal/warnings/{w.id}/decide", data={"decision": "accept", "note": "成立"})
     assert "答复已采纳" in r.text
+
+
+def test_statistics_count_the_warnings(db, world, lead):
+    from greensword.core.timeutil import now
+    from greensword.evaluation.statistics import Filters, compute
+
+    off = actor(db, world, "officer-330102")
+    w = service.remind(db, off, lead.id)
+    w.due_at = w.sent_at - timedelta(minutes=1)
+    service.answer(db, actor(db, world, "ent-330102-key"), w.id, kind="explain", text="说明",
+                   files=[uploads.Upload("p.png", PNG)])
+    db.flush()
+    today = now().date()
+    figs = compute(db, Filters(today, today))
+    city = figs[world.agencies["330100"].id]                 # rolled up the tree
+    assert (city.get("warnings_sent"), city.get("warnings_late"), city.get("warnings_on_time")) == (1, 1, 0)
+    assert compute(db, Filters(today - timedelta(days=9), today - timedelta(days=1)))[
+        world.agencies["330100"].id].get("warnings_sent") == 0

@@ -317,3 +317,32 @@ def test_case_list_sort_filter_export_and_violation_names(client, db, world):
     x = _xlsx_rows(client.get(f"/cases.xlsx?violation={v.code}"))
     assert len(x) - 1 == sum(1 for c in made if c.violation_code)
     _bad_params(client, "/cases", "sort=facts", "stage=nope", "source=nope", "page=0")
+
+
+# --- registry: enterprises and officers ---------------------------------------------------------------
+
+def test_registry_lists_sort_filter_and_streamed_exports(client, db, world, county):
+    login_as(client, "admin-330100")
+    r = client.get("/registry/enterprises?sort=-name&size=10")
+    assert r.status_code == 200
+    names = re.findall(r'<td><a href="/registry/enterprises/\d+">([^<]+)</a>', r.text)
+    total = int(re.search(r"共 (\d+) 条", r.text).group(1))
+    assert total == 40 + 4 and len(names) == 10 and names == sorted(names, reverse=True)
+    assert "page=2" in r.text.split('class="pager"')[1] and "sort=-name" in r.text.split('class="pager"')[1]
+    red = client.get("/registry/enterprises?credit_class=red&size=500").text
+    assert "共 10 条" in red
+    x = _xlsx_rows(client.get("/api/v1/registry/export/enterprises.xlsx?credit_class=red"))
+    assert len(x) - 1 == 10 and x[0][0] == "统一社会信用代码"
+    c = client.get("/api/v1/registry/export/enterprises.csv")
+    rows = _csv_rows(c)
+    assert len(rows) - 1 == total == int(c.headers["x-total-count"])
+    q = _csv_rows(client.get("/api/v1/registry/export/enterprises.csv?q=上城测试企业1"))
+    assert len(q) - 1 == 11                                        # 1 and 10–19
+    off = client.get("/registry/officers?sort=name&certified=1")
+    assert off.status_code == 200 and "执法人员" in off.text.split("<tbody>")[1]       # roles in words
+    assert ">officer<" not in off.text
+    orows = _csv_rows(client.get("/api/v1/registry/export/officers.csv?certified=1"))
+    assert len(orows) - 1 == int(re.search(r"共 (\d+) 条", off.text).group(1))
+    _bad_params(client, "/registry/enterprises", "sort=password", "page=0", "size=501")
+    _bad_params(client, "/registry/officers", "sort=roles", "page=0")
+    assert client.get("/api/v1/registry/export/nothing.csv").status_code == 422

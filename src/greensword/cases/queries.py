@@ -136,22 +136,21 @@ class Order:
 
 
 def orders(session: Session, enterprise_ids: Iterable[int] | None = None) -> list[Order]:
-    """Correction orders (a generated 责令改正 document; dated from service, else its creation),
-    限产/停产 measures (their plan due date) and 按日连续处罚 (the re-inspection date), by case."""
-    from .models import CaseDocument
-
+    """Orders of decided cases: the correction order that goes with every decision (责令改正, 五书
+    同达; dated from service, else from the decision), 限产/停产 measures (their plan due date) and
+    按日连续处罚 (the re-inspection date). A closed case keeps its order until the rectification is
+    verified (信用修复 waits for it); archived cases are settled and give none."""
     ids = None if enterprise_ids is None else set(enterprise_ids)
-    stmt = select(Case, CaseDocument).join(CaseDocument, CaseDocument.case_id == Case.id).where(
-        CaseDocument.kind == "correction", CaseDocument.version == 1)
+    live = Case.stage != "archived"
+    stmt = select(Case).where(Case.decided_on.is_not(None), live)
     mstmt = select(Case, Measure).join(Measure, Measure.case_id == Case.id).where(
-        Measure.kind.in_(("restriction", "suspension", "daily_penalty")))
+        Measure.kind.in_(("restriction", "suspension", "daily_penalty")), live)
     if ids is not None:
         stmt, mstmt = stmt.where(Case.enterprise_id.in_(ids)), mstmt.where(Case.enterprise_id.in_(ids))
     out = []
-    for c, d in session.execute(stmt.order_by(Case.id)):
-        start = c.served_on or d.created_at.date()
-        out.append(Order(c.id, c.number, c.enterprise_id, c.agency_id, "correction", str(d.id), start, None,
-                         f"{d.title}：{c.title}"))
+    for c in session.execute(stmt.order_by(Case.id)).scalars():
+        out.append(Order(c.id, c.number, c.enterprise_id, c.agency_id, "correction", "decision",
+                         c.served_on or c.decided_on, None, f"责令改正违法行为：{c.title}"))
     for c, m in session.execute(mstmt.order_by(Case.id, Measure.id)):
         if m.lifted_on is not None:
             continue

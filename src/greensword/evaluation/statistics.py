@@ -23,6 +23,7 @@ from ..inspection import service as inspection_service
 from ..offsite import queries as offsite
 from ..portal import credit as portal_credit
 from ..portal import positive as portal_positive
+from ..portal import queries as portal
 from ..registry.models import Agency, Enterprise
 
 #: figure → zh-CN label, in report order. Rates are derived from the counts below them.
@@ -56,6 +57,7 @@ LABELS = {
     "offset_yuan": "学法积分抵扣金额（元）",
     "credit_repairs_applied": "信用修复申请数",
     "credit_repairs_approved": "信用修复完成数",
+    **portal.LABELS,          # enterprise portal: warnings sent, answered in time, late, escalated; self-checks …
     "positive_listed": "纳入正面清单企业数",
     "positive_removed": "移出正面清单企业数",
 }
@@ -170,6 +172,7 @@ def _county_sums(session: Session, f: Filters, cases_only: bool = False) -> dict
         for agency_id, n in offsite.converted_by_agency(session, f.start, f.end, cases.filed_lead_ids(session)).items():
             sums[agency_id]["leads_converted"] += float(n)
         merge(inspection.county_sums(session, f.start, f.end, inspection_service.sampling(f.end).upload_on_time_hours))
+        merge(portal.county_sums(session, f.start, f.end))
         for agency_id, n in portal_credit.counts(session, f.start, f.end).items():
             sums[agency_id]["credit_repairs_applied"] += float(n["applied"])
             sums[agency_id]["credit_repairs_approved"] += float(n["approved"])

@@ -4,6 +4,8 @@ officers see their jurisdiction's."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -16,9 +18,9 @@ from .models.notifications import Notification
 
 
 def notify(session: Session, *, audience: str, enterprise_id: int, agency_id: int, title: str, body: str = "",
-           link: str = "") -> Notification:
+           link: str = "", at: datetime | None = None) -> Notification:
     n = Notification(audience=audience, enterprise_id=enterprise_id, agency_id=agency_id, title=title[:200],
-                     body=body, link=link[:200], created_at=now())
+                     body=body, link=link[:200], created_at=at or now())
     session.add(n)
     return n
 

@@ -6,7 +6,7 @@ Every write is audited."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,20 +35,21 @@ def state(r: Rectification) -> dict:
 
 
 def create(session: Session, actor: Actor | str, *, enterprise: Enterprise, source: str, source_ref: str, kind: str,
-           title: str, due_on: date, detail: str = "", case_id: int | None = None) -> Rectification:
+           title: str, due_on: date, detail: str = "", case_id: int | None = None,
+           at: datetime | None = None) -> Rectification:
     """A new item, or the existing one for the same ``source_ref`` (creating twice is harmless)."""
     found = session.execute(select(Rectification).where(Rectification.source_ref == source_ref)).scalar_one_or_none()
     if found is not None:
         return found
     r = Rectification(enterprise_id=enterprise.id, agency_id=enterprise.agency_id, source=source,
-                      source_ref=source_ref, kind=kind, title=title[:300], detail=detail, created_at=now(),
+                      source_ref=source_ref, kind=kind, title=title[:300], detail=detail, created_at=at or now(),
                       due_on=due_on, status="open", escalated=False, case_id=case_id)
     session.add(r)
     session.flush()
     audit.record(session, actor, "portal.rectification.create", "portal_rectification", r.id, state(r))
     notify(session, audience="enterprise", enterprise_id=enterprise.id, agency_id=enterprise.agency_id,
            title=f"新的整改事项：{KINDS.get(kind, kind)}", body=f"{title}（期限 {due_on.isoformat()}）",
-           link=f"/portal/rectifications/{r.id}")
+           link=f"/portal/rectifications/{r.id}", at=r.created_at)
     return r
 
 
@@ -84,7 +85,8 @@ def reports(session: Session, r: Rectification) -> list[RectificationReport]:
                                 .order_by(RectificationReport.at, RectificationReport.id)).scalars())
 
 
-def report(session: Session, actor: Actor, item_id: int, text: str, files: list[uploads.Upload]) -> Rectification:
+def report(session: Session, actor: Actor, item_id: int, text: str, files: list[uploads.Upload], *,
+           at: datetime | None = None) -> Rectification:
     """The firm reports progress (or completion) with evidence; the item waits for the officer."""
     r = get_item(session, actor, item_id)
     if not actor.is_enterprise:
@@ -96,18 +98,20 @@ def report(session: Session, actor: Actor, item_id: int, text: str, files: list[
     stored = uploads.store(files)
     if not stored:
         raise ValidationFailed("请上传整改前后的照片或证明材料（至少一份）", code="portal.no_evidence")
+    t = at or now()
     session.add(RectificationReport(item_id=r.id, kind="report", text=text.strip(), files=stored,
-                                    by=actor.username, at=now()))
+                                    by=actor.username, at=t))
     r.status = "reported"
     audit.record(session, actor, "portal.rectification.report", "portal_rectification", r.id,
                  {**state(r), "files": [f["sha256"] for f in stored]})
     notify(session, audience="agency", enterprise_id=r.enterprise_id, agency_id=r.agency_id,
-           title=f"{r.enterprise.name}报告整改进展" + ("（已逾期）" if is_overdue(r) else ""),
-           body=r.title, link=f"/portal/rectifications/{r.id}")
+           title=f"{r.enterprise.name}报告整改进展" + ("（已逾期）" if r.due_on < t.date() else ""),
+           body=r.title, link=f"/portal/rectifications/{r.id}", at=t)
     return r
 
 
-def verify(session: Session, actor: Actor, item_id: int, *, close: bool, note: str = "") -> Rectification:
+def verify(session: Session, actor: Actor, item_id: int, *, close: bool, note: str = "",
+           at: datetime | None = None) -> Rectification:
     """The officer closes the item (verified) or returns the report for more work."""
     require_role(actor, "officer", "leader", "admin")
     r = get_item(session, actor, item_id)
@@ -116,17 +120,18 @@ def verify(session: Session, actor: Actor, item_id: int, *, close: bool, note: s
                                 code="portal.rectification_not_reported")
     if not close and not note.strip():
         raise ValidationFailed("退回须写明理由", code="portal.no_return_reason")
+    t = at or now()
     session.add(RectificationReport(item_id=r.id, kind="close" if close else "return", text=note.strip(),
-                                    files=[], by=actor.username, at=now()))
+                                    files=[], by=actor.username, at=t))
     if close:
-        r.status, r.closed_at, r.closed_by = "closed", now(), actor.username
+        r.status, r.closed_at, r.closed_by = "closed", t, actor.username
     else:
         r.status = "open"
     audit.record(session, actor, f"portal.rectification.{'close' if close else 'return'}", "portal_rectification",
                  r.id, {**state(r), "note": note})
     notify(session, audience="enterprise", enterprise_id=r.enterprise_id, agency_id=r.agency_id,
            title=("整改事项已核查销号：" if close else "整改报告被退回：") + r.title[:80], body=note,
-           link=f"/portal/rectifications/{r.id}")
+           link=f"/portal/rectifications/{r.id}", at=t)
     return r
 
 

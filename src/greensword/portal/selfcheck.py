@@ -56,10 +56,10 @@ def current(session: Session, actor: Actor, day: date | None = None) -> tuple[da
 
 
 def submit(session: Session, actor: Actor, *, results: dict[str, str], notes: dict[str, str], note: str,
-           files: list[uploads.Upload], day: date | None = None) -> SelfCheck:
+           files: list[uploads.Upload], at: datetime | None = None) -> SelfCheck:
     ent = _own(session, actor)
-    t = now()
-    start, end, _ = period(ent, day or t.date())
+    t = at or now()
+    start, end, _ = period(ent, t.date())
     cl = checklist(ent)
     missing = [i.text for i in cl.items if results.get(i.code) not in RESULTS]
     if missing:
@@ -85,7 +85,8 @@ def submit(session: Session, actor: Actor, *, results: dict[str, str], notes: di
     problems = [(code, v) for code, v in sc.items.items() if v["result"] == "problem"]
     for code, v in problems:
         rectify.create(session, actor, enterprise=ent, source="selfcheck", source_ref=f"selfcheck:{sc.id}:{code}",
-                       kind="selfcheck", title=f"自查发现问题：{v['text']}", detail=v["note"], due_on=due)
+                       kind="selfcheck", title=f"自查发现问题：{v['text']}", detail=v["note"], due_on=due,
+                       at=t)
     if not problems:
         lo = datetime.combine(start, time(0), TZ)
         hi = min(t, datetime.combine(end + timedelta(days=1), time(0), TZ))
@@ -106,7 +107,7 @@ def submit(session: Session, actor: Actor, *, results: dict[str, str], notes: di
     notify(session, audience="agency", enterprise_id=ent.id, agency_id=ent.agency_id,
            title=f"{ent.name}提交自查：{found}"
                  + ("（与监测数据矛盾，已生成线索）" if sc.contradicts_data else ""),
-           link=f"/portal/selfchecks/{sc.id}")
+           link=f"/portal/selfchecks/{sc.id}", at=t)
     return sc
 
 

@@ -34,7 +34,8 @@ def state(w: PortalWarning) -> dict:
             "task": w.task_id}
 
 
-def remind(session: Session, actor: Actor, lead_id: int, note: str = "") -> PortalWarning:
+def remind(session: Session, actor: Actor, lead_id: int, note: str = "", *, at: datetime | None = None
+           ) -> PortalWarning:
     """Send the firm a warning for a screened lead and mark the lead reminded."""
     require_role(actor, "officer", "leader", "admin")
     lead = offsite.get_lead(session, actor, lead_id)
@@ -45,7 +46,7 @@ def remind(session: Session, actor: Actor, lead_id: int, note: str = "") -> Port
         raise Conflict("该线索已向企业发送过预警", code="portal.warning_exists")
     ent = lead.enterprise
     key = bool(ent.key_polluter)
-    t = now()
+    t = at or now()
     r = rules.warnings().response.on(t.date())
     hours = r.hours_key if key else r.hours_other
     kind = offsite.DETECTOR_NAMES.get(lead.detector, lead.detector)
@@ -65,7 +66,7 @@ def remind(session: Session, actor: Actor, lead_id: int, note: str = "") -> Port
     audit.record(session, actor, "portal.warning.send", "portal_warning", w.id, state(w))
     notify(session, audience="enterprise", enterprise_id=ent.id, agency_id=ent.agency_id,
            title=f"预警提醒：{w.title}（请于 {aware(w.due_at):%m-%d %H:%M} 前答复）", body=body,
-           link=f"/portal/warnings/{w.id}")
+           link=f"/portal/warnings/{w.id}", at=t)
     return w
 
 
@@ -99,7 +100,7 @@ def overdue(w: PortalWarning, at: datetime | None = None) -> bool:
 
 
 def answer(session: Session, actor: Actor, warning_id: int, *, kind: str, text: str,
-           files: list[uploads.Upload], rectify_by: date | None = None) -> PortalWarning:
+           files: list[uploads.Upload], rectify_by: date | None = None, at: datetime | None = None) -> PortalWarning:
     """The firm's answer. After the deadline it is still accepted, marked late."""
     w = get_warning(session, actor, warning_id)
     if not actor.is_enterprise:
@@ -111,7 +112,7 @@ def answer(session: Session, actor: Actor, warning_id: int, *, kind: str, text: 
     if not (text or "").strip():
         raise ValidationFailed("请填写情况说明" if kind == "explain" else "请填写问题原因和整改措施",
                                code="portal.no_answer_text")
-    t = now()
+    t = at or now()
     if kind == "admit":
         if rectify_by is None:
             raise ValidationFailed("承诺整改须填写整改完成日期", code="portal.no_rectify_date")
@@ -126,15 +127,16 @@ def answer(session: Session, actor: Actor, warning_id: int, *, kind: str, text: 
     audit.record(session, actor, "portal.warning.answer", "portal_warning", w.id, state(w))
     if kind == "admit":
         rectify.create(session, actor, enterprise=w.enterprise, source="warning", source_ref=f"warning:{w.id}",
-                       kind="warning", title=f"预警承诺整改：{w.title}", detail=w.answer_text, due_on=rectify_by)
+                       kind="warning", title=f"预警承诺整改：{w.title}", detail=w.answer_text, due_on=rectify_by,
+                       at=t)
     notify(session, audience="agency", enterprise_id=w.enterprise_id, agency_id=w.agency_id,
            title=f"{w.enterprise.name}已答复预警{'（逾期答复）' if w.late else ''}：{w.title}",
-           body=w.answer_text[:500], link=f"/portal/warnings/{w.id}")
+           body=w.answer_text[:500], link=f"/portal/warnings/{w.id}", at=t)
     return w
 
 
 def decide(session: Session, actor: Actor, warning_id: int, *, decision: str, note: str = "",
-           officer_ids: list[int] | None = None) -> PortalWarning:
+           officer_ids: list[int] | None = None, at: datetime | None = None) -> PortalWarning:
     """accept: the answer settles the lead (closed with the answer as its outcome); escalate: an
     on-site inspection task for the lead (also possible when the firm never answered)."""
     require_role(actor, "officer", "leader", "admin")
@@ -160,11 +162,11 @@ def decide(session: Session, actor: Actor, warning_id: int, *, decision: str, no
         w.status, w.task_id = "escalated", task.id
     else:
         raise ValidationFailed("审核结论应为采纳或转现场核查", code="portal.bad_decision")
-    w.decided_at, w.decided_by, w.decision_note = now(), actor.username, note.strip()
+    w.decided_at, w.decided_by, w.decision_note = at or now(), actor.username, note.strip()
     audit.record(session, actor, f"portal.warning.{decision}", "portal_warning", w.id, state(w))
     notify(session, audience="enterprise", enterprise_id=w.enterprise_id, agency_id=w.agency_id,
            title=("预警答复已采纳：" if decision == "accept" else "预警已转现场核查：") + w.title,
-           body=note.strip(), link=f"/portal/warnings/{w.id}")
+           body=note.strip(), link=f"/portal/warnings/{w.id}", at=w.decided_at)
     return w
 
 

@@ -2,12 +2,13 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, UploadFile
-from fastapi.responses import Response
+from fastapi import APIRouter, File, Query, Request, UploadFile
 from pydantic import BaseModel
 
 from ..core.pagination import PageParams
+from ..core.timeutil import now
 from ..webkit.deps import DB, CurrentActor
+from ..webkit.listing import csv_response, xlsx_response
 from . import io as registry_io
 from . import service
 from .schemas import (
@@ -147,13 +148,38 @@ def import_file(entity: str, file: Annotated[UploadFile, File()], db: DB, actor:
 
 
 @router.get("/export/{entity}.{fmt}")
-def export_file(entity: str, fmt: str, db: DB, actor: CurrentActor):
-    if fmt not in ("csv", "xlsx"):
-        from ..core.errors import ValidationFailed
+def export_file(request: Request, entity: str, fmt: str, db: DB, actor: CurrentActor,
+                q: Annotated[str, Query(max_length=100)] = "", agency_id: int | None = None, credit_class: str = "",
+                key_polluter: str | None = None, positive_list: str = "", active: str = "", certified: str = "",
+                kind: str = ""):
+    """Every row of a directory in the import layout, streamed (CSV with a BOM, or xlsx written row
+    by row), with the console list's filters; ``X-Total-Count`` gives the number of records."""
+    from ..core.errors import ValidationFailed
 
+    if fmt not in ("csv", "xlsx"):
         raise ValidationFailed("导出格式应为csv或xlsx", code="registry.export_format")
-    data = registry_io.export_file(db, actor, entity, f"x.{fmt}")
-    media = "text/csv; charset=utf-8" if fmt == "csv" else \
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(data, media_type=media,
-                    headers={"Content-Disposition": f'attachment; filename="{entity}.{fmt}"'})
+    if entity not in registry_io.ENTITIES:
+        raise ValidationFailed(f"未知的名录“{entity[:20]}”", code="registry.import_entity")
+    flag = lambda v: None if v in ("", None) else v == "1"  # noqa: E731
+    filters: dict = {}
+    total = None
+    if entity == "officers":
+        filters = {"q": q or None, "agency_id": agency_id, "active": flag(active), "certified": flag(certified)}
+        total = service.list_officers(db, actor, page=PageParams(size=1), **filters).total
+    elif entity == "enterprises":
+        filters = {"q": q or None, "agency_id": agency_id, "credit_class": credit_class or None,
+                   "key_polluter": key_polluter if key_polluter not in (None, "*") else None,
+                   "positive_list": flag(positive_list)}
+        total = service.list_enterprises(db, actor, page=PageParams(size=1), **filters).total
+    elif entity == "points":
+        filters = {"q": q or None, "kind": kind or None}
+        total = service.list_points(db, actor, page=PageParams(size=1), **filters).total
+
+    def rows(session):
+        return registry_io.export_iter(session, actor, entity, filters)[1]
+
+    header = [c.title for c in registry_io.SPECS[entity]]
+    name = f"{registry_io.ENTITIES[entity]}名录-{now():%Y%m%d}"
+    if fmt == "csv":
+        return csv_response(request, f"{name}.csv", header, rows, total)
+    return xlsx_response(request, f"{name}.xlsx", registry_io.ENTITIES[entity], header, rows, total)

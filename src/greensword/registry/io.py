@@ -8,7 +8,7 @@ zh-CN reason. Headers may be the Chinese titles (as exported) or the field names
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ..core.audit import record_many
 from ..core.auth import Actor, require_role
 from ..core.errors import ValidationFailed
+from ..core.pagination import PageParams
 from ..core.timeutil import now
 from . import service
 from .models import Agency, Enterprise, MonitoringPoint, Officer, PointFactor, new_device_password
@@ -473,54 +474,65 @@ def _write_points(session, actor, valid) -> ImportResult:
 
 # --- export --------------------------------------------------------------------------------------
 
-def export_rows(session: Session, actor: Actor, entity: str) -> tuple[list[str], list[list[Any]]]:
-    """Rows of the actor's jurisdiction in the import layout (Chinese headers)."""
-    from ..core.pagination import PageParams
+def export_iter(session: Session, actor: Actor, entity: str, filters: dict | None = None
+                ) -> tuple[list[str], Iterator[list[Any]]]:
+    """(header, rows) of the actor's jurisdiction in the import layout (Chinese headers); rows are
+    read from the database in batches while they are consumed (streamed exports). ``filters`` are
+    the list page's filters (officers: q, agency_id, active, certified; enterprises: q, agency_id,
+    credit_class, key_polluter, positive_list; points: q, kind)."""
+    from ..core.pagination import iter_all
 
+    if entity not in SPECS:
+        raise ValidationFailed(f"未知的名录“{entity}”", code="registry.import_entity")
     cls = service.classes()
     header = [c.title for c in SPECS[entity]]
-    out: list[list[Any]] = []
-    big = PageParams(size=500)
+    f = {k: v for k, v in (filters or {}).items() if v is not None}
 
-    def pages(fn, **kw):
-        page = 1
-        while True:
-            p = fn(session, actor, page=big.model_copy(update={"page": page}), **kw)
-            yield from p.items
-            if page >= p.pages:
-                return
-            page += 1
-
-    if entity == "agencies":
+    def agencies():
         by_id = {a.id: a for a in session.execute(select(Agency)).scalars()}
         for a in service.list_agencies(session, actor):
             parent = by_id.get(a.parent_id)
-            out.append([a.division_code, a.name, cls["agency_levels"][a.level]["name"],
-                        parent.division_code if parent else ""])
-    elif entity == "officers":
-        for o in pages(service.list_officers):
-            out.append([o.name, o.agency.division_code, o.cert_no or "", ",".join(o.roles or []), o.department,
-                        "是" if o.active else "否"])
-    elif entity == "enterprises":
-        for e in pages(service.list_enterprises):
-            out.append([e.uscc, e.name, e.address, e.agency.division_code, e.industry_code,
-                        cls["key_polluter_categories"].get(e.key_polluter, {}).get("name", e.key_polluter),
-                        e.permit_no or "", e.permit_valid_until.isoformat() if e.permit_valid_until else "",
-                        cls["credit_classes"][e.credit_class]["name"], "是" if e.positive_list else "否"])
-    elif entity == "points":
-        for p in pages(service.list_points):
-            kind = cls["point_kinds"][p.kind]["name"]
-            base = [p.mn, p.enterprise.uscc, p.name, kind, "" if p.ref_o2_pct is None else p.ref_o2_pct]
-            for f in p.factors or [None]:
-                if f is None:
-                    out.append(base + ["", "", "", "", "", ""])
-                    continue
-                out.append(base + [f.factor_code, f.unit, "" if f.limit_value is None else f.limit_value,
-                                   "" if f.limit_min is None else f.limit_min, "是" if f.corrected else "否",
-                                   f.standard])
-    else:
-        raise ValidationFailed(f"未知的名录“{entity}”", code="registry.import_entity")
-    return header, out
+            yield [a.division_code, a.name, cls["agency_levels"][a.level]["name"],
+                   parent.division_code if parent else ""]
+
+    def officers():
+        for o in iter_all(session, service.officers_query(session, actor, **f).order_by(Officer.id)):
+            yield [o.name, o.agency.division_code, o.cert_no or "", ",".join(o.roles or []), o.department,
+                   "是" if o.active else "否"]
+
+    def enterprises():
+        for e in iter_all(session, service.enterprises_query(session, actor, **f).order_by(Enterprise.id)):
+            yield [e.uscc, e.name, e.address, e.agency.division_code, e.industry_code,
+                   cls["key_polluter_categories"].get(e.key_polluter, {}).get("name", e.key_polluter),
+                   e.permit_no or "", e.permit_valid_until.isoformat() if e.permit_valid_until else "",
+                   cls["credit_classes"][e.credit_class]["name"], "是" if e.positive_list else "否"]
+
+    def points():
+        page = 1
+        while True:                                    # points carry their factors: page through them
+            batch = service.list_points(session, actor, page=PageParams(page=page, size=500), **f)
+            for p in batch.items:
+                kind = cls["point_kinds"][p.kind]["name"]
+                base = [p.mn, p.enterprise.uscc, p.name, kind, "" if p.ref_o2_pct is None else p.ref_o2_pct]
+                for fc in p.factors or [None]:
+                    if fc is None:
+                        yield base + ["", "", "", "", "", ""]
+                        continue
+                    yield base + [fc.factor_code, fc.unit, "" if fc.limit_value is None else fc.limit_value,
+                                  "" if fc.limit_min is None else fc.limit_min, "是" if fc.corrected else "否",
+                                  fc.standard]
+            if page >= batch.pages:
+                return
+            page += 1
+            session.expunge_all()                      # keep memory flat across pages
+
+    return header, {"agencies": agencies, "officers": officers, "enterprises": enterprises, "points": points}[entity]()
+
+
+def export_rows(session: Session, actor: Actor, entity: str) -> tuple[list[str], list[list[Any]]]:
+    """Rows of the actor's jurisdiction in the import layout (Chinese headers)."""
+    header, rows = export_iter(session, actor, entity)
+    return header, list(rows)
 
 
 def to_csv(header: list[str], rows: list[list[Any]]) -> bytes:

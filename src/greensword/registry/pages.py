@@ -8,6 +8,7 @@ from fastapi.responses import RedirectResponse
 from ..core.errors import ValidationFailed
 from ..core.pagination import PageParams
 from ..webkit.deps import DB, CurrentActor
+from ..webkit.listing import List
 from ..webkit.templating import NavItem, add_nav, render
 from . import io as registry_io
 from . import service
@@ -33,21 +34,23 @@ def agencies(request: Request, db: DB, actor: CurrentActor):
 
 
 @router.get("/officers")
-def officers(request: Request, db: DB, actor: CurrentActor, q: str = "", agency_id: int | None = None,
-             page: int = 1):
-    p = service.list_officers(db, actor, q=q or None, agency_id=agency_id, page=PageParams(page=page))
+def officers(request: Request, db: DB, actor: CurrentActor, args: List, agency_id: int | None = None,
+             active: str = "", certified: str = ""):
+    p = service.list_officers(db, actor, q=args.q or None, agency_id=agency_id, active=_opt_bool(active),
+                              certified=_opt_bool(certified), page=args.params, sort=args.sort)
     return render(request, "registry/officers.html",
-                  _ctx(p=p, q=q, agency_id=agency_id, agencies=service.list_agencies(db, actor)))
+                  _ctx(p=p, q=args.q, agency_id=agency_id, active=active, certified=certified,
+                       agencies=service.list_agencies(db, actor)))
 
 
 @router.get("/enterprises")
-def enterprises(request: Request, db: DB, actor: CurrentActor, q: str = "", agency_id: int | None = None,
-                credit_class: str = "", key_polluter: str | None = None, positive_list: str = "", page: int = 1):
-    p = service.list_enterprises(db, actor, q=q or None, agency_id=agency_id, credit_class=credit_class or None,
+def enterprises(request: Request, db: DB, actor: CurrentActor, args: List, agency_id: int | None = None,
+                credit_class: str = "", key_polluter: str | None = None, positive_list: str = ""):
+    p = service.list_enterprises(db, actor, q=args.q or None, agency_id=agency_id, credit_class=credit_class or None,
                                  key_polluter=key_polluter if key_polluter not in (None, "*") else None,
-                                 positive_list=_opt_bool(positive_list), page=PageParams(page=page))
+                                 positive_list=_opt_bool(positive_list), page=args.params, sort=args.sort)
     return render(request, "registry/enterprises.html",
-                  _ctx(p=p, q=q, agency_id=agency_id, credit_class=credit_class, key_polluter=key_polluter or "*",
+                  _ctx(p=p, q=args.q, agency_id=agency_id, credit_class=credit_class, key_polluter=key_polluter or "*",
                        positive_list=positive_list, agencies=service.list_agencies(db, actor, level="county")))
 
 
@@ -121,9 +124,9 @@ def officer_save(request: Request, db: DB, actor: CurrentActor, name: Annotated[
 
 
 @router.get("/points")
-def points(request: Request, db: DB, actor: CurrentActor, q: str = "", kind: str = "", page: int = 1):
-    p = service.list_points(db, actor, q=q or None, kind=kind or None, page=PageParams(page=page))
-    return render(request, "registry/points.html", _ctx(p=p, q=q, kind=kind))
+def points(request: Request, db: DB, actor: CurrentActor, args: List, kind: str = ""):
+    p = service.list_points(db, actor, q=args.q or None, kind=kind or None, page=args.params)
+    return render(request, "registry/points.html", _ctx(p=p, q=args.q, kind=kind))
 
 
 @router.get("/points/{point_id}")

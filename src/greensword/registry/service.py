@@ -14,7 +14,7 @@ from ..core import validators
 from ..core.audit import record
 from ..core.auth import Actor, check_agency, get_in_scope, require_role, scope
 from ..core.errors import NotFound, PermissionDenied, ValidationFailed
-from ..core.pagination import Page, PageParams
+from ..core.pagination import Page, PageParams, Sort, page_of
 from ..core.timeutil import now
 from . import rules
 from .models import Agency, Enterprise, MonitoringPoint, Officer, PointFactor, PowerLink, new_device_password
@@ -146,9 +146,31 @@ def get_officer(session: Session, actor: Actor, officer_id: int) -> Officer:
     return get_in_scope(session, actor, Officer, officer_id, what="执法人员", code="registry.officer_not_found")
 
 
+#: Sort keys of the officer list (registration order by default).
+OFFICER_SORT = Sort(keys={"id": [Officer.id], "name": [Officer.name], "agency": [Agency.division_code],
+                          "cert": [Officer.cert_no], "active": [Officer.active]},
+                    default="id", tiebreak=[Officer.id],
+                    labels={"id": "登记顺序", "name": "姓名", "agency": "所属机构", "cert": "执法证号", "active": "状态"})
+#: Sort keys of the enterprise list (registration order by default).
+ENTERPRISE_SORT = Sort(keys={"id": [Enterprise.id], "name": [Enterprise.name], "uscc": [Enterprise.uscc],
+                             "agency": [Agency.division_code], "industry": [Enterprise.industry_code],
+                             "key": [Enterprise.key_polluter], "credit": [Enterprise.credit_class],
+                             "positive": [Enterprise.positive_list]},
+                       default="id", tiebreak=[Enterprise.id],
+                       labels={"id": "登记顺序", "name": "企业名称", "uscc": "统一社会信用代码", "agency": "所属区县",
+                               "industry": "行业", "key": "重点排污", "credit": "信用等级", "positive": "正面清单"})
+
+
 def list_officers(session: Session, actor: Actor, *, agency_id: int | None = None, q: str | None = None,
                   active: bool | None = None, certified: bool | None = None,
-                  page: PageParams | None = None) -> Page[Officer]:
+                  page: PageParams | None = None, sort: str | None = None) -> Page[Officer]:
+    return page_of(session, officers_query(session, actor, agency_id=agency_id, q=q, active=active,
+                                           certified=certified), page, sort=OFFICER_SORT, sort_value=sort, unique=True)
+
+
+def officers_query(session: Session, actor: Actor, *, agency_id: int | None = None, q: str | None = None,
+                   active: bool | None = None, certified: bool | None = None):
+    """The officers of the actor's jurisdiction matching the filters (unordered select)."""
     stmt = scope(select(Officer).join(Agency, Officer.agency_id == Agency.id), actor, Agency.path)
     if agency_id is not None:
         a = get_agency(session, actor, agency_id)
@@ -159,7 +181,7 @@ def list_officers(session: Session, actor: Actor, *, agency_id: int | None = Non
         stmt = stmt.where(Officer.active == active)
     if certified is not None:
         stmt = stmt.where(Officer.cert_no.is_not(None) if certified else Officer.cert_no.is_(None))
-    return _page(session, stmt.order_by(Officer.id), page)
+    return stmt
 
 
 def save_officer(session: Session, actor: Actor, data: OfficerIn, officer_id: int | None = None) -> Officer:
@@ -227,7 +249,16 @@ def enterprise_by_uscc(session: Session, uscc: str) -> Enterprise | None:
 def list_enterprises(session: Session, actor: Actor, *, agency_id: int | None = None, q: str | None = None,
                      credit_class: str | None = None, key_polluter: str | None = None,
                      positive_list: bool | None = None, industry_prefix: str | None = None,
-                     page: PageParams | None = None) -> Page[Enterprise]:
+                     page: PageParams | None = None, sort: str | None = None) -> Page[Enterprise]:
+    stmt = enterprises_query(session, actor, agency_id=agency_id, q=q, credit_class=credit_class,
+                             key_polluter=key_polluter, positive_list=positive_list, industry_prefix=industry_prefix)
+    return page_of(session, stmt, page, sort=ENTERPRISE_SORT, sort_value=sort, unique=True)
+
+
+def enterprises_query(session: Session, actor: Actor, *, agency_id: int | None = None, q: str | None = None,
+                      credit_class: str | None = None, key_polluter: str | None = None,
+                      positive_list: bool | None = None, industry_prefix: str | None = None):
+    """The enterprises of the actor's jurisdiction matching the filters (unordered select)."""
     stmt = scope(select(Enterprise).join(Agency, Enterprise.agency_id == Agency.id), actor, Agency.path,
                  Enterprise.id)
     if agency_id is not None:
@@ -243,7 +274,7 @@ def list_enterprises(session: Session, actor: Actor, *, agency_id: int | None = 
         stmt = stmt.where(Enterprise.positive_list == positive_list)
     if industry_prefix:
         stmt = stmt.where(Enterprise.industry_code.startswith(industry_prefix.upper()))
-    return _page(session, stmt.order_by(Enterprise.id), page)
+    return stmt
 
 
 def save_enterprise(session: Session, actor: Actor, data: EnterpriseIn,

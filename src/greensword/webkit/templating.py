@@ -52,6 +52,13 @@ def _fmt_dt(value) -> str:
     return aware(value).strftime("%Y-%m-%d %H:%M")
 
 
+def role_names(roles) -> str:
+    """Role codes as people name them (officer → 执法人员), joined with 、."""
+    from ..core.auth import ROLES
+
+    return "、".join(ROLES.get(r, r) for r in (roles or []))
+
+
 def fmt_money(value) -> str:
     """Money in 元, or in 万元 from ten thousand up (1,234 元; 91.56 万元)."""
     if value is None or value == "":
@@ -63,6 +70,7 @@ def fmt_money(value) -> str:
 
 
 templates.env.filters["dt"] = _fmt_dt
+templates.env.filters["role_names"] = role_names
 templates.env.globals["url_with"] = url_with
 templates.env.filters["num"] = fmt_num
 templates.env.filters["money"] = fmt_money
