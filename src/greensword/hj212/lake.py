@@ -15,7 +15,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 #: kind → the HJ 212 command that carries it (2017 codes).
-KINDS = {"rtd": "2011", "minute": "2051", "hour": "2061", "day": "2031", "status": "3020"}
+KINDS = {"rtd": "2011", "minute": "2051", "hour": "2061", "day": "2031", "status": "3020",
+         "setting": "1063"}       # setting: MinInterval the device reports (factor MinInterval, value minutes)
 #: seconds between records of each kind as the standard defines them (rtd: the logger's usual 30 s)
 KIND_STEP_S = {"rtd": 30, "minute": 60, "hour": 3600, "day": 86400}
 
@@ -23,7 +24,7 @@ SCHEMA = pa.schema([
     pa.field("mn", pa.string(), nullable=False),
     pa.field("factor", pa.string(), nullable=False),            # 2017 factor code (2005 codes normalised)
     pa.field("data_time", pa.timestamp("us"), nullable=False),  # DataTime, Beijing wall-clock
-    pa.field("kind", pa.string(), nullable=False),              # rtd | minute | hour | day | status
+    pa.field("kind", pa.string(), nullable=False),              # rtd | minute | hour | day | status | setting
     pa.field("value", pa.float64()),       # -Rtd for rtd, -Avg for minute/hour/day, status value
     pa.field("min", pa.float64()),         # -Min
     pa.field("max", pa.float64()),         # -Max

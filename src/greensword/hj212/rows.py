@@ -22,11 +22,30 @@ def _f(v: str | None) -> float | None:
     return float(v) if v is not None else None
 
 
+def setting_row(p: Packet, received_at: datetime) -> dict | None:
+    """The minute-data interval a device reports (MinInterval, e.g. its answer to 1063 提取分钟数据
+    间隔) as a lake row of kind ``setting``: factor MinInterval, value in minutes, in force from
+    its DataTime (else from when it was received)."""
+    raw = p.cp.get("MinInterval")
+    try:
+        minutes = float(raw) if raw is not None else None
+    except ValueError:
+        return None
+    if minutes is None or minutes <= 0:
+        return None
+    when = _to_dt(p.cp["DataTime"]) if "DataTime" in p.cp else received_at
+    return {"mn": p.mn, "factor": "MinInterval", "data_time": when, "kind": "setting", "value": minutes,
+            "min": None, "max": None, "zs_value": None, "cou": None, "flag": None, "eflag": None,
+            "sample_time": None, "qn": p.qn, "st": p.st, "cn": p.cn, "edition": p.edition, "backfill": p.rf,
+            "received_at": received_at, "extra": None}
+
+
 def packet_rows(p: Packet, received_at: datetime) -> list[dict]:
     rules = protocol.rules()
     kind = rules.uploads.get(p.cn)
+    setting = setting_row(p, received_at)
     if kind is None or "DataTime" not in p.cp:
-        return []
+        return [setting] if setting is not None else []
     data_time = _to_dt(p.cp["DataTime"])
     groups: dict[str, dict[str, str]] = {}
     for key, value in p.cp.items():
@@ -37,7 +56,7 @@ def packet_rows(p: Packet, received_at: datetime) -> list[dict]:
     for key, value in p.repeats:          # tolerant duplicate_key: later values, kept beside the first
         factor, sep, suffix = key.rpartition("-")
         repeated.setdefault(factor if sep else "", {}).setdefault(suffix, []).append(value)
-    rows = []
+    rows = [setting] if setting is not None else []
     old_codes = rules.factors_2005 if p.edition == "2005" else {}
     for factor, f in groups.items():
         extra: dict = {k: v for k, v in f.items() if k not in _KNOWN}

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from . import detectors
-from .hourly import Limits, Raw, assemble, duckdb_raw, spark_raw
+from .hourly import Limits, Raw, assemble, duckdb_raw, lake_intervals, spark_raw
 from .rules import rules
 
 
@@ -24,13 +24,14 @@ def _query(lake_root, limits, lo, end, engine, spark) -> Raw:
 
 def screen(lake_root: Path, limits: Limits, start: datetime, end: datetime, *, engine: str = "duckdb",
            spark=None, names: list[str] | None = None, context: timedelta | None = None,
-           state: dict | None = None, intervals: dict[str, int] | None = None,
+           state: dict | None = None, intervals: dict[str, int] | list | None = None,
            report: dict | None = None, timings: dict | None = None) -> list[detectors.Finding]:
     """Findings overlapping [start, end). ``context`` hours before start are read too (each point's
     own recent behaviour is the baseline; default: rules ``screening.baseline_hours``, so a
     baseline exists from the first day screened); ``state`` carries the previous window's tail and earlier
     days' series between consecutive windows (``greensword offsite detect`` screens day by day).
-    ``intervals`` gives MinInterval per MN where the device reported it; ``report`` receives what
+    ``intervals`` gives MinInterval per MN where the device reported it (default: the settings
+    stored in the lake, kind ``setting``, each in force from its time); ``report`` receives what
     was skipped and why; ``timings`` accumulates (wall, CPU) seconds per stage."""
     r = rules()
     if context is None:
@@ -45,6 +46,8 @@ def screen(lake_root: Path, limits: Limits, start: datetime, end: datetime, *, e
     if state is not None and context:
         state["tail"] = raw.since(end - context)
         state["tail_end"] = end
+    if intervals is None:              # MinInterval the devices reported, stored in the lake; else inferred
+        intervals = lake_intervals(lake_root, end)
     rows, days, skipped = assemble(raw, limits, r, start.date(), intervals=intervals)
     v = r.validity.on(start.date())
     data = detectors.Data(rows, v.minutes_per_valid_hour, days=days, window=(start, end), links=limits.links)

@@ -192,6 +192,21 @@ def _arrow(rows, schema: pa.Schema) -> pa.Table:
                                 schema=schema)
 
 
+def lake_intervals(lake_root: Path, end: datetime) -> list[tuple[str, datetime, int]]:
+    """MinInterval settings the devices reported (lake kind ``setting``) up to ``end``:
+    (mn, in force from, minutes). Lakes written before settings were stored have none."""
+    import pyarrow.parquet as pq
+
+    files = _files(lake_root, "setting", datetime(1900, 1, 1), end)
+    out = []
+    for f in files:
+        t = pq.read_table(f, columns=["mn", "factor", "data_time", "value"])
+        for mn, factor, when, value in zip(*(t[c].to_pylist() for c in t.column_names), strict=True):
+            if factor == "MinInterval" and value is not None and value > 0 and when < end:
+                out.append((mn, when, int(round(value))))
+    return sorted(set(out))
+
+
 def _files(lake_root: Path, kind: str, start: datetime, end: datetime) -> list[str]:
     lo, hi = start.date().isoformat(), end.date().isoformat()
     return sorted(str(p) for p in Path(lake_root).glob(f"{kind}/date=*/*.parquet") if lo <= p.parent.name[5:] <= hi)
@@ -303,7 +318,7 @@ def assemble_sql(r: OffsiteRules, day0) -> str:
     """Minute aggregates + device hourly rows → the detectors' hourly table (one row per point,
     factor and hour), run by an in-process DuckDB over Arrow tables whichever engine read the lake.
 
-    * Interval: MinInterval where reported; else an evenly spaced hour speaks for itself
+    * Interval: MinInterval where reported (the setting in force at the hour); else an evenly spaced hour speaks for itself
       ((last − first minute) / (samples − 1) an allowed interval), and otherwise the day's
       smallest step snapped to the nearest allowed interval (gaps only lengthen a step), else the
       point's overall smallest step, else 60. An hour's covered minutes = valid samples × interval.
@@ -346,7 +361,7 @@ m AS (
   FROM own
   LEFT JOIN snap_day sd ON sd.mn = own.mn AND sd.d = CAST(own.hour AS DATE)
   LEFT JOIN snap_all sa ON sa.mn = own.mn
-  LEFT JOIN reported rep ON rep.mn = own.mn
+  ASOF LEFT JOIN reported rep ON rep.mn = own.mn AND own.hour >= rep.since
 ),
 dev AS (
   SELECT d.*, date_trunc('hour', data_time) AS hour FROM dev_in d SEMI JOIN known k ON k.mn = d.mn
@@ -420,7 +435,8 @@ ORDER BY mn, factor, hour
 """
 
 
-def assemble(raw: Raw, limits: Limits, r: OffsiteRules, day0, *, intervals: dict[str, int] | None = None,
+def assemble(raw: Raw, limits: Limits, r: OffsiteRules, day0, *,
+             intervals: dict[str, int] | list[tuple[str, datetime, int]] | None = None,
              known: set[str] | None = None) -> tuple[pa.Table, dict, dict]:
     """The detectors' hourly table (HOURLY_SCHEMA, sorted by point, factor, hour), daily device
     values, and what was skipped (unknown MNs)."""
@@ -430,8 +446,11 @@ def assemble(raw: Raw, limits: Limits, r: OffsiteRules, day0, *, intervals: dict
     for t in (raw.minute, raw.hour):
         mns = pc.unique(t["mn"]).to_pylist()
         skipped["unknown_mn"].update(m for m in mns if m not in keep)
-    reported = pa.table({"mn": pa.array(list((intervals or {}).keys()), pa.string()),
-                         "iv": pa.array(list((intervals or {}).values()), pa.int64())})
+    settings = [(mn, x, iv) for mn, x, iv in (intervals or [])] if isinstance(intervals, list) else \
+        [(mn, datetime(1900, 1, 1), iv) for mn, iv in (intervals or {}).items()]
+    reported = pa.table({"mn": pa.array([x[0] for x in settings], pa.string()),
+                         "since": pa.array([x[1] for x in settings], pa.timestamp("us")),
+                         "iv": pa.array([x[2] for x in settings], pa.int64())})
     con = _duckdb()
     for name, t in (("agg_in", raw.minute), ("dev_in", raw.hour), ("known", known_t), ("reported", reported),
                     ("limits", _limits_arrow(limits))):
