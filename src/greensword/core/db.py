@@ -66,7 +66,9 @@ def make_engine(url: str) -> Engine:
             from pathlib import Path
 
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        s = get_settings()
+        pool = {} if path in ("", ":memory:") else {"pool_size": s.db_pool_size, "max_overflow": s.db_max_overflow}
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     s = get_settings()
