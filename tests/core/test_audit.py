@@ -88,3 +88,22 @@ def test_cli_audit_verify_exit_codes(engine, world, monkeypatch, db):
     r = runner.invoke(app, ["audit", "verify"])
     assert r.exit_code == 1
     assert "第 4 条" in r.output
+
+
+def test_chain_stays_valid_when_long_lived_sessions_interleave(engine):
+    """A session kept across commits (a worker's job, the demo) must not reuse the chain head it
+    read in an earlier transaction after another session moved it on."""
+    from greensword.core import audit
+    from greensword.core.db import session_factory
+
+    a, b = session_factory(engine)(), session_factory(engine)()
+    audit.record(a, "a", "t.one", "thing", 1, {"n": 1})
+    a.commit()
+    audit.record(b, "b", "t.two", "thing", 2, {"n": 2})
+    b.commit()
+    audit.record(a, "a", "t.three", "thing", 3, {"n": 3})
+    a.commit()
+    result = audit.verify(a)
+    a.close()
+    b.close()
+    assert result.ok and result.checked == 3, result.message()

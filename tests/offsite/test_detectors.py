@@ -323,11 +323,11 @@ def test_marks_over_an_exceedance_found_on_a_day_with_many_marked_hours():
                    v * 0.98, 0, 60, 0, 0, 0, 0, 59, covered=0)
 
     rows = [row(h, value=20.0) for h in range(24)]
-    rows = [x for x in rows if x.hour.hour not in (8, 9, 15, 16, 17, 18)]
+    rows = [x for x in rows if x.hour.hour not in (8, 9, 15, 16, 17, 18, 19)]
     rows += [marked(8, 60.0), marked(9, 62.0)]                          # covering an exceedance
-    rows += [marked(h, 0.1) for h in (15, 16, 17, 18)]                  # long maintenance at zero
+    rows += [marked(h, 0.1) for h in (15, 16, 17, 18, 19)]              # five hours of maintenance at zero
     out = flag_abuse.detect(data(rows), LIM, R)
-    assert sorted((f.start.hour, f.end.hour) for f in out) == [(8, 10), (15, 19)], [f.explanation for f in out]
+    assert sorted((f.start.hour, f.end.hour) for f in out) == [(8, 10), (15, 20)], [f.explanation for f in out]
 
 
 @pytest.mark.parametrize("maintenance,calibrations,found", [
@@ -346,3 +346,18 @@ def test_daily_marked_hours_with_the_routine_calibration(maintenance, calibratio
     hours = set(range(8, 8 + maintenance)) | set([2, 20][:calibrations])
     rows = [row(h, value=20.0) for h in range(24) if h not in hours] + [marked(h) for h in sorted(hours)]
     assert bool(flag_abuse.detect(data(rows), LIM, R)) is found
+
+
+def test_hours_covering_an_exceedance_are_not_counted_again_as_maintenance():
+    """Two marked hours hiding an exceedance (their own finding) and a three-hour maintenance on
+    the same day: the maintenance is within the daily cap, not a second lead."""
+    from greensword.offsite.detectors import flag_abuse
+
+    def marked(h, v):
+        return Row(MN, "a21026", T0 + timedelta(hours=h), 60, 0, None, None, None, None, v, None, v * 1.02,
+                   v * 0.98, 0, 60, 0, 0, 0, 0, 59, covered=0)
+
+    hours = {3: 60.0, 4: 62.0, 13: 0.1, 14: 0.1, 15: 0.1}
+    rows = [row(h, value=20.0) for h in range(24) if h not in hours] + [marked(h, v) for h, v in hours.items()]
+    out = flag_abuse.detect(data(rows), LIM, R)
+    assert [(f.start.hour, f.end.hour) for f in out] == [(3, 5)], [f.explanation for f in out]

@@ -84,11 +84,15 @@ def record_many(session: Session, actor: Any, action: str, items: list[tuple[str
 def _head(session: Session) -> AuditHead:
     """The chain's head row, locked (SELECT … FOR UPDATE) by the first entry of the transaction;
     later entries of the same transaction reuse it without another round trip."""
+    session.connection()                     # begin the transaction, so it can be told apart
     tx = session.get_transaction()
     head = session.info.get("audit_head")
     if head is not None and session.info.get("audit_head_tx") is tx and head in session:
         return head
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
+    # populate_existing: a session kept across commits holds the head as it was then; another
+    # session may have moved the chain on since
+    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()
+                           .execution_options(populate_existing=True)).scalar_one_or_none()
     if head is None:
         head = AuditHead(id=1, seq=0, entry_hash=GENESIS)
         session.add(head)

@@ -41,13 +41,14 @@ def generation(session: Session) -> tuple[int, str]:
     """The audit chain head as the database has it now: its sequence and hash (the hash covers
     the entry's time and content, so another database — or this one emptied and refilled —
     never shows the same generation with other data)."""
+    session.connection()                     # begin the transaction, so it can be told apart
     tx = session.get_transaction()
     memo = session.info.get("cache_generation")
-    if tx is not None and memo is not None and memo[0] is tx:
+    if memo is not None and memo[0] is tx:
         return memo[1]                       # read once per transaction (a request asks many times)
     row = session.execute(select(AuditHead.seq, AuditHead.entry_hash).where(AuditHead.id == 1)).first()
     gen = (row[0], row[1]) if row else (0, "")
-    session.info["cache_generation"] = (session.get_transaction(), gen)
+    session.info["cache_generation"] = (tx, gen)
     return gen
 
 

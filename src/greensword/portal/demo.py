@@ -4,7 +4,8 @@ the last days, most answered (some late, some admitted with a rectification date
 accepted, a few escalated to an inspection, some left unanswered past the deadline. Self-checks:
 a sample of firms check the previous and the current period with a photo, some with findings
 (rectification items, a share reported and closed, the overdue ones escalated); case orders
-enter the firms' rectification lists."""
+enter the firms' rectification lists. Then (``demo_enterprise``): electronic service of decided
+cases, 信用修复 applications and reviews, 正面清单 applications, proposals and removals, study."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from ..core.errors import DomainError
 from ..core.timeutil import TZ
 from ..offsite import service as offsite
 from ..registry.models import Enterprise, Officer
-from . import rectify, selfcheck, uploads, warnings
+from . import demo_enterprise, rectify, selfcheck, uploads, warnings
 
 
 def png(width: int = 64, height: int = 48, rgb: tuple[int, int, int] = (90, 140, 90)) -> bytes:
@@ -133,7 +134,7 @@ def orders_stage(session, ctx) -> None:
 
 
 #: run in this order; each takes (session, ctx)
-STAGES = [warnings_stage, selfchecks_stage, orders_stage]
+STAGES = [warnings_stage, selfchecks_stage, orders_stage, *demo_enterprise.STAGES]
 
 
 def generate(session, ctx) -> None:

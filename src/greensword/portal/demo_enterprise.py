@@ -64,14 +64,15 @@ def delivery_stage(session, ctx) -> None:
 
 def credit_stage(session, ctx) -> None:
     """Punished firms whose case is closed report their correction orders done (verified), then a
-    share apply for 信用修复 after the minimum period; most are approved, a few refused, some
-    still under review."""
+    share apply for 信用修复 after the minimum period; three in four are approved, the others
+    refused, those applied in the last days still under review."""
     rng = ctx.rng("portal.credit")
     closed = [c for st in ("closed", "archived") for c in cases.list_cases(session, ctx.actor, stage=st, limit=5000)
               if c.outcome == "penalty"]
-    for c in sorted(closed, key=lambda x: x.id):
-        if rng.random() < 0.2:
-            continue
+    decisions = 0
+    for i, c in enumerate(sorted(closed, key=lambda x: x.id)):
+        if i % 5 == 4:
+            continue                                   # not every punished firm asks for repair
         e = session.get(Enterprise, c.enterprise_id)
         firm, unit = _firm(e), _unit(c.agency)
         rectify.sync_orders(session, ctx.actor, [e.id])
@@ -96,7 +97,8 @@ def credit_stage(session, ctx) -> None:
         reviewed = applied + timedelta(days=rng.choice([2, 5, 8, 16]))
         if reviewed > ctx.today:
             continue
-        ok = rng.random() < 0.85
+        ok = decisions % 4 != 3                        # every fourth application refused
+        decisions += 1
         credit.review(session, unit, r.id, approve=ok, on=reviewed,
                       reason="已履行处罚决定并完成整改，予以修复" if ok else "整改佐证材料不足，请补充后重新申请")
 

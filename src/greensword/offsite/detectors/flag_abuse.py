@@ -51,14 +51,6 @@ def detect(data, limits, r):
         for h in sorted(flagged):
             by_day[h.date()].append(flagged[h][0])
         for day, rows in sorted(by_day.items()):
-            runs = episodes(rows, lambda _: True)
-            routine = min(p.routine_calibration_hours, sum(1 for ep in runs if len(ep) == 1))
-            if len(rows) - routine > p.max_hours_per_day:    # the day's routine zero/span check not counted
-                for ep in [max(runs, key=len)]:          # the long run, not the day's routine checks
-                    out.append(finding(NAME, ep, 0.5 + len(rows) / 24,
-                                       f"{day} 有 {len(rows)} 个小时标记为维护/校准/故障"
-                                       f"（例行校准 {routine} 小时不计），超过每日 {p.max_hours_per_day} 小时",
-                                       thresholds(p, "max_hours_per_day", "routine_calibration_hours")))
             covering = []                                # marks laid over an exceedance: judged on every day
             for x in rows:
                 for y in flagged[x.hour]:
@@ -74,4 +66,16 @@ def detect(data, limits, r):
                 out.append(finding(NAME, ep, 0.8, f"{ep[0].factor} 标记为维护/校准/故障的时段原始值始终高于限值"
                                                   f"（均值最高 {num(max(y.avg_zs_raw or y.avg_raw for y in ep))}），疑似以标记掩盖超标",
                                    thresholds(p, "covering_ratio", "covering_min_share_of_limit")))
+            # the daily count: hours already found covering an exceedance are their own finding, and
+            # the day's routine zero/span check (one isolated marked hour) is not counted
+            hidden = {y.hour for y in covering}
+            rest = [x for x in rows if x.hour not in hidden]
+            runs = episodes(rest, lambda _: True)
+            routine = min(p.routine_calibration_hours, sum(1 for ep in runs if len(ep) == 1))
+            if len(rest) - routine > p.max_hours_per_day:
+                for ep in [max(runs, key=len)]:          # the long run, not the day's routine checks
+                    out.append(finding(NAME, ep, 0.5 + len(rest) / 24,
+                                       f"{day} 有 {len(rest)} 个小时标记为维护/校准/故障"
+                                       f"（例行校准 {routine} 小时不计），超过每日 {p.max_hours_per_day} 小时",
+                                       thresholds(p, "max_hours_per_day", "routine_calibration_hours")))
     return out
