@@ -92,3 +92,23 @@ def test_case_from_a_complaints_check_is_linked_on_the_complaint(db, world):
     case = _referral_case(db, officer, task)
     db.refresh(c)
     assert c.case_ref == case.number and case.lead_id is None
+
+
+def test_a_county_officer_opens_the_case_of_a_complaint_the_city_holds(db, world):
+    """The city keeps the complaint and sends county officers; the county officer who opens the
+    case cannot see the city's complaint, and the link must not refuse the case for that."""
+    city = actor(db, world, "leader-330100")
+    officer = actor(db, world, "officer-330102")
+    c = complaints.submit_public(db, agency_id=world.agencies["330100"].id,
+                                 enterprise_name=world.enterprises["330102-key"].name, address="上城路1号",
+                                 matter="water", content="夜间有污水从暗管排入河道，河水发黑发臭", anonymous=True,
+                                 name="", phone="")
+    complaints.decide(db, city, c.id, decision="accept")
+    complaints.assign(db, city, c.id, agency_id=world.agencies["330100"].id, handlers=["officer-330100"])
+    if c.enterprise_id is None:
+        complaints.link_enterprise(db, city, c.id, world.enterprises["330102-key"].id)
+    task = task_from_complaint(db, city, c.id, officer_ids=[world.officers["330102-0"].id,
+                                                            world.officers["330102-1"].id])
+    case = _referral_case(db, officer, task)
+    db.refresh(c)
+    assert c.case_ref == case.number

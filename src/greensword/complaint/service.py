@@ -515,8 +515,13 @@ def complaint_for_task(session: Session, task_id: int | None) -> int | None:
 
 
 def link_case(session: Session, actor: Actor, complaint_id: int, case_ref: str) -> Complaint:
-    """A later layer (cases) records that the complaint led to a penalty case."""
-    c = get(session, actor, complaint_id)
+    """A later layer (cases) records that the complaint led to a penalty case. The case's own
+    checks (the referral's task, the officer's jurisdiction over it) are the authority here: a
+    county officer opening the case may not see a complaint held by the city, and the link must
+    not refuse the case for that."""
+    c = session.get(Complaint, complaint_id)
+    if c is None:
+        raise NotFound(f"投诉 {complaint_id} 不存在", code="complaint.not_found")
     c.case_ref = case_ref[:60]
     _event(session, actor, c, "case", today(), case_ref)
     return c

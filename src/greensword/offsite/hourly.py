@@ -2,11 +2,13 @@
 every detector needs.
 
 Minute data (CN 2051, and real-time 2011 folded into it) are aggregated in SQL: the same text runs
-on DuckDB (over the Parquet lake) and on Spark SQL, so both engines feed the same pure detectors.
-Then, in Python (engine-independent):
+on DuckDB (over the Parquet lake) and on Spark SQL, so both engines feed the same detectors. Both
+return Arrow tables; then one engine-independent assembly (``assemble_sql``, run by an in-process
+DuckDB over those tables) builds the detectors' hourly table, kept in columns:
 
 * each point's sample interval is inferred per day (1/5/10/15/30 min — HJ 212 MinInterval — from
-  the spacing of its samples, or taken from MinInterval where the device reported it) and an hour
+  the spacing of its samples, or taken from the MinInterval setting the device reported, stored in
+  the lake as kind ``setting``) and an hour
   is valid when its valid samples cover ≥ 45 minutes (HJ 75), whatever the interval;
 * the device's own hourly data (CN 2061) fill hours whose minutes are absent or incomplete, so
   points that send only hourly data are screened on them; where both exist the device value is
