@@ -29,7 +29,11 @@ RESULTS = {"ok": "符合", "problem": "存在问题", "na": "不适用"}
 def period(ent: Enterprise, day: date) -> tuple[date, date, str]:
     """The self-check period containing ``day`` for this firm: calendar-aligned blocks of the
     schedule's months (monthly, quarterly, half-yearly), and the schedule's name."""
-    s = rules.selfcheck().period_for(ent.industry_code or "", bool(ent.key_polluter), bool(ent.positive_list))
+    return _period(rules.selfcheck(), ent.industry_code or "", bool(ent.key_polluter), bool(ent.positive_list), day)
+
+
+def _period(schedule, industry: str, key: bool, positive: bool, day: date) -> tuple[date, date, str]:
+    s = schedule.period_for(industry, key, positive)
     first_month = (day.month - 1) // s.months * s.months + 1
     start = date(day.year, first_month, 1)
     k = day.year * 12 + first_month - 1 + s.months
@@ -155,8 +159,17 @@ def completion(session: Session, actor: Actor, day: date | None = None) -> list[
     out = {a.id: Completion(a.id, a.name) for a in session.execute(counties.order_by(Agency.division_code)).scalars()}
     if not out:
         return []
-    ents = session.execute(select(Enterprise).where(Enterprise.agency_id.in_(out))).scalars().all()
-    starts = {e.id: period(e, day)[0] for e in ents}
+    # columns only, and one schedule look-up per kind of firm: a province has tens of thousands
+    ents = session.execute(select(Enterprise.id, Enterprise.agency_id, Enterprise.industry_code,
+                                  Enterprise.key_polluter, Enterprise.positive_list)
+                           .where(Enterprise.agency_id.in_(out))).all()
+    schedule, kinds = rules.selfcheck(), {}
+    starts = {}
+    for e in ents:
+        kind = (e.industry_code or "", bool(e.key_polluter), bool(e.positive_list))
+        if kind not in kinds:
+            kinds[kind] = _period(schedule, *kind, day)[0]
+        starts[e.id] = kinds[kind]
     done: dict[int, SelfCheck] = {}
     if ents:
         lo = min(starts.values())
