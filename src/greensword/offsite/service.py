@@ -16,6 +16,7 @@ from ..core.auth import Actor, check_agency, require_role, scope
 from ..core.errors import IllegalTransition, NotFound, ValidationFailed
 from ..core.pagination import Page, PageParams, Sort, iter_all, page_of
 from ..core.timeutil import TZ, now
+from ..registry import service as registry
 from ..registry.models import Agency, Enterprise, MonitoringPoint
 from .detectors import LABELS, Finding
 from .models import Lead
@@ -90,10 +91,7 @@ def _leads_query(session: Session, actor: Actor, *, status: str = "", detector: 
         Enterprise, Lead.enterprise_id == Enterprise.id)
     stmt = scope(stmt, actor, Agency.path)
     if agency_id:
-        a = session.get(Agency, agency_id)
-        if a is None:
-            raise NotFound(f"单位 {agency_id} 不存在", code="registry.agency_not_found")
-        stmt = stmt.where(Agency.path.startswith(a.path, autoescape=True))
+        stmt = registry.within_agency(session, stmt, agency_id)
     if status:
         if status not in STATUS:
             raise ValidationFailed(f"未知的线索状态“{status[:20]}”", code="offsite.bad_status")

@@ -78,6 +78,15 @@ def get_agency(session: Session, actor: Actor, agency_id: int) -> Agency:
     return a
 
 
+def within_agency(session: Session, stmt, agency_id: int):
+    """``stmt`` (joined to Agency) narrowed to the subtree of agency ``agency_id``: the county or
+    city filter of a list, on top of the actor's own scope. An unknown id is a 404."""
+    a = session.get(Agency, agency_id)
+    if a is None:
+        raise NotFound(f"单位 {agency_id} 不存在", code="registry.agency_not_found")
+    return stmt.where(Agency.path.startswith(a.path, autoescape=True))
+
+
 def list_agencies(session: Session, actor: Actor, level: str | None = None,
                   parent_id: int | None = None) -> list[Agency]:
     stmt = scope(select(Agency), actor, Agency.path).order_by(Agency.division_code)

@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 
 from ...core import audit
 from ...core.auth import Actor, get_in_scope, require_role, scope
-from ...core.errors import NotFound, ValidationFailed
+from ...core.errors import ValidationFailed
 from ...core.pagination import Page, PageParams, Sort, iter_all, page_of
 from ...core.timeutil import now
+from ...registry import service as registry
 from ...registry.models import Agency
 from ..models import Plan
 from .rules import MODES, sampling
@@ -75,10 +76,7 @@ def _plans_query(session: Session, actor: Actor, *, q: str = "", agency_id: int 
                  status: str = "", mode: str = ""):
     stmt = scope(select(Plan).join(Agency, Plan.agency_id == Agency.id), actor, Agency.path)
     if agency_id:
-        a = session.get(Agency, agency_id)
-        if a is None:
-            raise NotFound(f"单位 {agency_id} 不存在", code="registry.agency_not_found")
-        stmt = stmt.where(Agency.path.startswith(a.path, autoescape=True))
+        stmt = registry.within_agency(session, stmt, agency_id)
     if q:
         stmt = stmt.where(Plan.name.contains(q, autoescape=True) | Agency.name.contains(q, autoescape=True))
     if year:

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from ...core import cache
 from ...core.auth import Actor, scope
-from ...core.errors import NotFound
 from ...core.pagination import Page, PageParams, Sort, iter_all, page_of
 from ...core.timeutil import TZ, now
+from ...registry import service as registry
 from ...registry.models import Agency, Enterprise
 from ..models import Record, Task
 from .rules import checklist_for, sampling, task_rules
@@ -40,10 +40,7 @@ def _published_query(session: Session, *, agency_path: str = "/", enterprise_id:
     if enterprise_id is not None:
         stmt = stmt.where(Task.enterprise_id == enterprise_id)
     if agency_id:
-        a = session.get(Agency, agency_id)
-        if a is None:
-            raise NotFound(f"单位 {agency_id} 不存在", code="registry.agency_not_found")
-        stmt = stmt.where(Agency.path.startswith(a.path, autoescape=True))
+        stmt = registry.within_agency(session, stmt, agency_id)
     if q:
         stmt = stmt.where(Enterprise.name.contains(q, autoescape=True) | Enterprise.uscc.contains(q, autoescape=True))
     if year:

@@ -13,6 +13,7 @@ from ...core.auth import Actor, get_in_scope, require_role, scope
 from ...core.errors import NotFound, ValidationFailed
 from ...core.pagination import Page, PageParams, Sort, iter_all, page_of
 from ...core.timeutil import now
+from ...registry import service as registry
 from ...registry.models import Agency, Enterprise, Officer
 from ..models import CaseReferral, OfficerConflict, Task
 from .rules import SOURCES, sampling, task_rules
@@ -122,10 +123,7 @@ def _tasks_query(session: Session, actor: Actor, *, status: str = "open", q: str
             raise ValidationFailed(f"未知的任务来源“{source[:20]}”", code="inspection.bad_source")
         stmt = stmt.where(Task.source == source)
     if agency_id:
-        a = session.get(Agency, agency_id)
-        if a is None:
-            raise NotFound(f"单位 {agency_id} 不存在", code="registry.agency_not_found")
-        stmt = stmt.where(Agency.path.startswith(a.path, autoescape=True))
+        stmt = registry.within_agency(session, stmt, agency_id)
     if overdue_only:                   # a submitted task is done: only open tasks can be overdue
         stmt = stmt.where(Task.status == "open", Task.due_date < (today or now().date()))
     return stmt
