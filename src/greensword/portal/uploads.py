@@ -8,17 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..core import filetypes
 from ..core.errors import ValidationFailed
 from ..core.storage import ContentStore
 from . import rules
 
 STORE = ContentStore("portal", ".bin")
 
-#: MIME type → (leading bytes, end marker that a complete file carries, how far from the end to look)
-SIGNATURES: dict[str, tuple[bytes, bytes, int]] = {
-    "image/jpeg": (b"\xff\xd8\xff", b"\xff\xd9", 64),
-    "image/png": (b"\x89PNG\r\n\x1a\n", b"IEND\xaeB`\x82", 16),
-    "application/pdf": (b"%PDF-", b"%%EOF", 1024),
+#: MIME type (as core.filetypes tells it) → (end marker that a complete file carries, how far from
+#: the end to look); a type without an entry cannot be checked for completeness and is not accepted
+ENDINGS: dict[str, tuple[bytes, int]] = {
+    "image/jpeg": (b"\xff\xd9", 64),
+    "image/png": (b"IEND\xaeB`\x82", 16),
+    "application/pdf": (b"%%EOF", 1024),
 }
 TYPE_NAMES = {"image/jpeg": "JPEG 照片", "image/png": "PNG 图片", "application/pdf": "PDF 文件"}
 
@@ -27,14 +29,6 @@ TYPE_NAMES = {"image/jpeg": "JPEG 照片", "image/png": "PNG 图片", "applicati
 class Upload:
     name: str
     data: bytes
-
-
-def sniff(data: bytes) -> str | None:
-    """The MIME type the bytes show (None when none of the known signatures)."""
-    for mime, (head, _, _) in SIGNATURES.items():
-        if data.startswith(head):
-            return mime
-    return None
 
 
 def check(files: list[Upload]) -> list[tuple[Upload, str]]:
@@ -52,10 +46,10 @@ def check(files: list[Upload]) -> list[tuple[Upload, str]]:
         if len(f.data) > ev.max_bytes:
             raise ValidationFailed(f"文件“{name}”大小 {len(f.data) / 1048576:.1f} MB，超过上限 "
                                    f"{ev.max_bytes / 1048576:g} MB", code="portal.file_too_large")
-        mime = sniff(f.data)
-        if mime is None or mime not in ev.types:
+        mime = filetypes.sniff(f.data[:16])
+        if mime not in ENDINGS or mime not in ev.types:
             raise ValidationFailed(f"文件“{name}”不是允许的类型（仅限{allowed}）", code="portal.bad_file_type")
-        _, tail, window = SIGNATURES[mime]
+        tail, window = ENDINGS[mime]
         if tail not in f.data[-window:]:
             raise ValidationFailed(f"文件“{name}”不完整（上传中断或文件已损坏），请重新上传", code="portal.broken_file")
         out.append((f, mime))

@@ -5,6 +5,7 @@ audited; the draw's inputs and hashes go into the audit trail.
 This package re-exports its sub-modules (rules, plans, draws, tasks, records, uploads, stats), so
 ``from greensword.inspection import service; service.draw(...)`` keeps working."""
 
+from ...core.filetypes import sniff  # noqa: F401  (the record page tells evidence types with it)
 from . import field, records, transcript  # noqa: F401
 from .draws import Verification, declare_conflict, draw, verify  # noqa: F401
 from .field import (  # noqa: F401
@@ -15,7 +16,6 @@ from .field import (  # noqa: F401
     kind_of,
     position,
     signature_png,
-    sniff,
 )
 from .plans import PLAN_STATUS, create_plan, get_plan, iter_plans, list_plans, page_plans  # noqa: F401
 from .records import amend, evidence_of, record_for, record_hash, save_record, sign, submit, unsign  # noqa: F401

@@ -105,24 +105,6 @@ def signature_png(signatures: list[dict], sha: str) -> bytes:
     return SIGNATURES.read(sha, code="inspection.signature_tampered", what="签名图像")
 
 
-#: evidence types the browser may show inline, told from the first bytes of the file
-_MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"GIF87a", "image/gif"),
-          (b"GIF89a", "image/gif"), (b"%PDF-", "application/pdf"))
-
-
-def sniff(head: bytes) -> str:
-    for magic, mime in _MAGIC:
-        if head.startswith(magic):
-            return mime
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head[4:8] == b"ftyp" and head[8:12] in (b"isom", b"mp41", b"mp42", b"avc1", b"iso2", b"M4V "):
-        return "video/mp4"
-    if head[4:8] == b"ftyp" and head[8:12] == b"qt  ":
-        return "video/quicktime"
-    return "application/octet-stream"
-
-
 def kind_of(mime: str) -> str:
     """image | pdf | video | file — how the record page shows a piece of evidence."""
     if mime.startswith("image/"):

@@ -9,13 +9,12 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...core import audit
+from ...core import audit, filetypes
 from ...core.auth import Actor, require_role
 from ...core.errors import Conflict, NotFound, ValidationFailed
 from ...core.storage import ContentStore
 from ...core.timeutil import now
 from ..models import Evidence, Task, Upload
-from .field import sniff
 from .records import _editable, record_for
 from .tasks import get_task
 
@@ -74,7 +73,7 @@ def put_chunk(session: Session, actor: Actor, upload_id: str, offset: int, data:
         up.received = 0
         raise ValidationFailed("文件 SHA-256 与声明不符，已丢弃，请重新上传", code="inspection.upload_hash_mismatch")
     with open(EVIDENCE.path(up.sha256), "rb") as fh:
-        told = sniff(fh.read(16))               # what the bytes are, not what the client said
+        told = filetypes.sniff(fh.read(16))               # what the bytes are, not what the client said
     ev = Evidence(task_id=up.task_id, sha256=up.sha256, filename=up.filename,
                   mime=told if told != "application/octet-stream" else up.mime, size=up.size,
                   captured_at=up.captured_at, location=up.location, uploaded_by=actor.username, uploaded_at=now())
