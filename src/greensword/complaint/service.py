@@ -14,11 +14,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..core import audit, ratelimit
+from ..core import audit, filetypes, ratelimit
 from ..core.auth import Actor, check_agency, require_role, scope
 from ..core.calendar import add_days
 from ..core.errors import IllegalTransition, NotFound, PermissionDenied, ValidationFailed
@@ -51,7 +51,16 @@ class PublicForm(BaseModel):
     max_content_chars: int
     max_attachments: int
     max_attachment_bytes: int
-    allowed_types: dict[str, list[int]]
+    #: MIME types accepted, as ``core.filetypes.sniff`` names them
+    allowed_types: list[str]
+
+    @field_validator("allowed_types")
+    @classmethod
+    def _known(cls, v: list[str]) -> list[str]:
+        unknown = [t for t in v if t not in filetypes.KNOWN]
+        if unknown:
+            raise ValueError(f"core.filetypes.sniff cannot recognise {unknown}")
+        return v
     per_ip_per_hour: int
 
 
@@ -181,6 +190,10 @@ class Attachment:
     data: bytes
 
 
+_TYPE_NAMES = {"image/jpeg": "JPEG 图片", "image/png": "PNG 图片", "image/gif": "GIF 图片", "image/webp": "WebP 图片",
+               "application/pdf": "PDF", "video/mp4": "MP4 视频", "video/quicktime": "MOV 视频"}
+
+
 def _store_attachments(files: list[Attachment]) -> list[dict]:
     from ..settings import get_settings
 
@@ -192,17 +205,17 @@ def _store_attachments(files: list[Attachment]) -> list[dict]:
         if len(f.data) > form.max_attachment_bytes:
             raise ValidationFailed(f"附件“{f.filename}”超过 {form.max_attachment_bytes // 1048576} MB",
                                    code="complaint.file_too_large")
-        magic = form.allowed_types.get(f.mime)
-        if magic is None:
-            raise ValidationFailed(f"附件“{f.filename}”的类型 {f.mime} 不受支持，仅接受 JPEG、PNG 图片和 PDF",
-                                   code="complaint.file_type")
-        if list(f.data[: len(magic)]) != magic:
-            raise ValidationFailed(f"附件“{f.filename}”已损坏或与其类型不符", code="complaint.file_broken")
+        mime = filetypes.sniff(f.data[:16])          # what the bytes are, not what the browser said
+        if mime not in form.allowed_types:
+            if f.mime in form.allowed_types:
+                raise ValidationFailed(f"附件“{f.filename}”已损坏或与其类型不符", code="complaint.file_broken")
+            names = "、".join(_TYPE_NAMES.get(t, t) for t in form.allowed_types)
+            raise ValidationFailed(f"附件“{f.filename}”的类型不受支持，仅接受 {names}", code="complaint.file_type")
         sha = hashlib.sha256(f.data).hexdigest()
         folder = get_settings().data_dir / "complaint"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / sha).write_bytes(f.data)
-        out.append({"sha256": sha, "filename": f.filename[:100], "mime": f.mime, "size": len(f.data)})
+        out.append({"sha256": sha, "filename": f.filename[:100], "mime": mime, "size": len(f.data)})
     return out
 
 
@@ -331,7 +344,7 @@ def identity(session: Session, actor: Actor, c: Complaint) -> Complainant | None
     if not can_see_identity(actor, c):
         raise PermissionDenied("只有本单位负责人和承办人可以查看举报人信息", code="complaint.identity_hidden")
     p = session.get(Complainant, c.id)
-    audit.record(session, actor, "complaint.identity_read", "complaint", c.id, {"code": c.code})
+    audit.record(session, actor, "complaint.identity_read", "complaint", c.id, {"code": c.code}, changes_data=False)
     return p
 
 
