@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from ..core import audit
 from ..core.auth import Actor, get_in_scope, require_role, scope
@@ -718,7 +718,10 @@ def overdue(session: Session, actor: Actor, today: date, limit: int = 50) -> lis
 
 def _overdue(session: Session, actor: Actor, today: date, limit: int) -> list[tuple[int, deadlines.Due]]:
     out = []
-    stmt = _cases_query(actor, None, None).where(Case.stage.not_in(("archived", "suspended")))
+    # the deadlines need dates and amounts, not the discretion worksheet and facts (2.5 KB of JSON a
+    # case: decoding them for a province's open cases was most of this function's time)
+    stmt = (_cases_query(actor, None, None).where(Case.stage.not_in(("archived", "suspended")))
+            .options(defer(Case.discretion), defer(Case.facts), defer(Case.departure_reason)))
     found = list(session.execute(stmt.order_by(Case.discovered_on.desc(), Case.id.desc()).limit(5000)).scalars())
     pauses_of = pauses_by_case(session, [c.id for c in found])
     for c in found:
