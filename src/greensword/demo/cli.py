@@ -23,12 +23,14 @@ def run_demo(session, *, scale: str, seed: int, today: date, progress: Progress 
     from .province import generate_registry
 
     ctx = DemoContext(seed=seed, scale=scale, today=today, progress=progress)
-    generate_registry(session, ctx)
+    with ctx.timed("registry"):
+        generate_registry(session, ctx)
     for domain in DOMAINS:
         name = f"greensword.{domain}.demo"
         if domain != "registry" and importlib.util.find_spec(name) is not None:
-            importlib.import_module(name).generate(session, ctx)
-            session.flush()
+            with ctx.timed(domain):
+                importlib.import_module(name).generate(session, ctx)
+                session.flush()
     return ctx
 
 
@@ -58,7 +60,11 @@ def demo(
             raise Conflict("数据库中已有数据，演示数据只能生成到空数据库", code="demo.not_empty")
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=console, transient=False) as progress:
-            run_demo(s, scale=scale, seed=seed, today=day, progress=progress)
+            ctx = run_demo(s, scale=scale, seed=seed, today=day, progress=progress)
+        committing = time.perf_counter()
+    console.print("各阶段用时（秒，墙钟 / CPU）：" + "，".join(
+        f"{name} {wall:.1f}/{cpu:.1f}" for name, wall, cpu in ctx.timings)
+        + f"，提交 {time.perf_counter() - committing:.1f}", soft_wrap=True)
     console.print(f"演示省份已生成（规模 {scale}，种子 {seed}），用时 {time.perf_counter() - started:.1f} 秒")
 
 
