@@ -65,6 +65,35 @@ def test_bad_public_input_refused_and_nothing_stored(db, world, kw, code):
     assert db.query(Complaint).count() == 0
 
 
+JPEG = bytes([0xFF, 0xD8, 0xFF, 0xE0]) + b"\0" * 32
+PDF = b"%PDF-1.7\n" + b"\0" * 32
+
+
+@pytest.mark.parametrize(("declared", "data", "stored"), [
+    ("image/jpeg", PNG, "image/png"),                   # a browser naming a PNG wrongly
+    ("application/octet-stream", PDF, "application/pdf"),
+    ("", JPEG, "image/jpeg"),
+])
+def test_attachment_type_is_told_from_its_bytes(db, world, declared, data, stored):
+    c = _public(db, world, attachments=[service.Attachment("附件", declared, data)])
+    assert c.attachments[0]["mime"] == stored
+
+
+def test_a_type_core_filetypes_knows_but_the_rules_do_not_list_is_refused(db, world):
+    gif = b"GIF89a" + b"\0" * 10
+    with pytest.raises(ValidationFailed) as e:
+        _public(db, world, attachments=[service.Attachment("a.gif", "image/gif", gif)])
+    assert e.value.code == "complaint.file_type" and "JPEG 图片、PNG 图片、PDF" in e.value.message
+
+
+def test_rules_list_only_types_the_sniffer_names():
+    from pydantic import ValidationError
+
+    form = service.rules().public_form.model_dump()
+    with pytest.raises(ValidationError):
+        service.PublicForm(**{**form, "allowed_types": ["image/jpeg", "application/zip"]})
+
+
 def test_good_attachment_kept(db, world):
     c = _public(db, world, attachments=[service.Attachment("现场.png", "image/png", PNG)])
     assert c.attachments[0]["size"] == len(PNG)

@@ -1,5 +1,6 @@
 """core.cache: figures kept between requests are never served after an audited write, whoever
-wrote (another session, another worker process), and a writing transaction sees its own writes."""
+wrote (another session, another worker process), and a writing transaction sees its own writes;
+sign-ins, sign-outs and token events (audited too, but changing no figure) keep them."""
 
 import subprocess
 import sys
@@ -7,10 +8,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from greensword.cases import service as cases
+from greensword.core import audit, auth
 from greensword.core.db import session_factory
 from greensword.evaluation import statistics
 from greensword.evaluation.statistics import Filters
-from tests.factories import actor
+from tests.factories import PASSWORD, actor
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 PERIOD = Filters(date(2026, 3, 1), date(2026, 3, 31))
@@ -69,6 +71,7 @@ from greensword.core.db import load_all_models, make_engine, session_scope
 load_all_models()
 from greensword.core.auth import Actor
 from greensword.cases import service as cases
+from greensword.core import audit, auth
 with session_scope(make_engine(sys.argv[1])) as s:
     officer = Actor(username="w2-officer", roles=frozenset({"officer"}), agency_path="/")
     leader = Actor(username="w2-leader", roles=frozenset({"leader"}), agency_path="/")
@@ -89,3 +92,57 @@ def test_a_write_in_another_worker_process_invalidates(engine, db, world):
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr[-1500:]
     assert _filed(db, world) == 1
+
+
+def _counting(monkeypatch) -> list:
+    calls = []
+    real = statistics._compute
+    monkeypatch.setattr(statistics, "_compute", lambda *a: calls.append(1) or real(*a))
+    return calls
+
+
+def test_sign_in_and_out_keep_the_cached_figures(engine, db, world, monkeypatch):
+    _file_case(db, world, date(2026, 3, 2))
+    db.commit()
+    calls = _counting(monkeypatch)
+    reader = session_factory(engine)()
+    assert _filed(reader, world) == 1
+    reader.commit()
+    seq = audit.verify(db).checked
+    other = session_factory(engine)()                               # someone signs in and out meanwhile
+    secret, _user = auth.login(other, "leader-330102", PASSWORD)
+    auth.resolve_token(other, secret, kind="session")
+    auth.revoke_token(other, secret)
+    other.commit()
+    other.close()
+    assert audit.verify(db).checked == seq + 2                      # both are in the chain …
+    assert _filed(reader, world) == 1 and len(calls) == 1          # … and the figure was not recomputed
+    reader.commit()
+    _file_case(db, world, date(2026, 3, 3))                         # a data write still drops it
+    db.commit()
+    assert _filed(reader, world) == 2 and len(calls) == 2
+    reader.close()
+
+
+LOGIN_SCRIPT = """
+import sys
+from greensword.core.db import load_all_models, make_engine, session_scope
+load_all_models()
+from greensword.core import auth
+with session_scope(make_engine(sys.argv[1])) as s:
+    secret, _ = auth.login(s, sys.argv[2], sys.argv[3], address="10.0.0.9")
+    auth.revoke_token(s, secret)
+"""
+
+
+def test_a_sign_in_in_another_worker_process_keeps_the_figure(engine, db, world, monkeypatch):
+    _file_case(db, world, date(2026, 3, 2))
+    db.commit()
+    calls = _counting(monkeypatch)
+    assert _filed(db, world) == 1
+    db.commit()
+    url = engine.url.render_as_string(hide_password=False)
+    r = subprocess.run([sys.executable, "-c", LOGIN_SCRIPT, url, "officer-330102", PASSWORD],
+                       env={"PYTHONPATH": SRC, "PATH": "/usr/bin"}, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-1500:]
+    assert _filed(db, world) == 1 and len(calls) == 1

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .canonical import sha256_hex
-from .models import AuditEntry, AuditHead
+from .models import AuditEntry, AuditHead, DataHead
 from .timeutil import now
 
 GENESIS = "0" * 64
@@ -49,17 +49,24 @@ def record(
     entity_id: Any,
     state: Any,
     note: str = "",
+    *,
+    changes_data: bool = True,
 ) -> AuditEntry:
-    """Append one entry. ``state`` is the entity's new state (a dict), digested, not stored."""
-    return record_many(session, actor, action, [(entity_type, entity_id, state)], note)[0]
+    """Append one entry. ``state`` is the entity's new state (a dict), digested, not stored.
+    ``changes_data=False`` for events that change no figure (sign-in, sign-out, tokens, a logged
+    read): they are in the chain but leave the data head — and so every cached figure — alone."""
+    return record_many(session, actor, action, [(entity_type, entity_id, state)], note, changes_data=changes_data)[0]
 
 
 def record_many(session: Session, actor: Any, action: str, items: list[tuple[str, Any, Any]],
-                note: str = "") -> list[AuditEntry]:
+                note: str = "", *, changes_data: bool = True) -> list[AuditEntry]:
     """Append one entry per (entity_type, entity_id, state). The chain's head is locked once per
     transaction and kept in the session, and the entries are written with the transaction's next
     flush (a case step writes its event, its entry and its changes in one go; bulk imports and
-    the demo write tens of thousands of entries)."""
+    the demo write tens of thousands of entries). Data-changing entries also move the data head
+    (``DataHead``, what ``core.cache`` keys cached figures to)."""
+    if not items:
+        return []
     head = _head(session)
     name, at, entries = actor_name(actor), now(), []
     for entity_type, entity_id, state in items:
@@ -78,6 +85,9 @@ def record_many(session: Session, actor: Any, action: str, items: list[tuple[str
         head.seq, head.entry_hash = entry.seq, entry.entry_hash
         entries.append(entry)
     session.add_all(entries)
+    if changes_data:
+        data = _data_head(session)
+        data.seq, data.entry_hash = head.seq, head.entry_hash
     return entries
 
 
@@ -98,6 +108,22 @@ def _head(session: Session) -> AuditHead:
         session.add(head)
     session.info["audit_head"], session.info["audit_head_tx"] = head, tx
     return head
+
+
+def _data_head(session: Session) -> DataHead:
+    """The data head row, locked like the chain's head (always after it, so writers take the two
+    locks in one order) and kept in the session for the rest of the transaction."""
+    tx = session.get_transaction()
+    data = session.info.get("data_head")
+    if data is not None and session.info.get("data_head_tx") is tx and data in session:
+        return data
+    data = session.execute(select(DataHead).where(DataHead.id == 1).with_for_update()
+                           .execution_options(populate_existing=True)).scalar_one_or_none()
+    if data is None:
+        data = DataHead(id=1, seq=0, entry_hash=GENESIS)
+        session.add(data)
+    session.info["data_head"], session.info["data_head_tx"] = data, tx
+    return data
 
 
 @dataclass

@@ -394,7 +394,7 @@ def issue_token(session: Session, user: User, *, kind: str = "session", label: s
     session.add(tok)
     session.flush()
     record(session, user.username, f"token.issue.{kind}", "user", user.id,
-           {"token_id": tok.id, "label": label, "scope": scope})
+           {"token_id": tok.id, "label": label, "scope": scope}, changes_data=False)
     return secret
 
 
@@ -427,7 +427,7 @@ def revoke_token(session: Session, secret: str) -> None:
     tok = session.execute(select(AuthToken).where(AuthToken.token_sha256 == _sha(secret or ""))).scalar_one_or_none()
     if tok is not None and not tok.revoked:
         tok.revoked = True
-        record(session, "system", "token.revoke", "user", tok.user_id, {"token_id": tok.id})
+        record(session, "system", "token.revoke", "user", tok.user_id, {"token_id": tok.id}, changes_data=False)
 
 
 def list_tokens(session: Session, actor: Actor) -> list[AuthToken]:
@@ -447,5 +447,5 @@ def revoke_token_id(session: Session, actor: Actor, token_id: int) -> AuthToken:
         raise NotFound("令牌不存在", code="auth.token_not_found")
     if not tok.revoked:
         tok.revoked = True
-        record(session, actor, "token.revoke", "user", tok.user_id, {"token_id": tok.id})
+        record(session, actor, "token.revoke", "user", tok.user_id, {"token_id": tok.id}, changes_data=False)
     return tok

@@ -4,6 +4,9 @@ declared. One table for every domain that takes uploads (inspection evidence, po
 _MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"GIF87a", "image/gif"),
           (b"GIF89a", "image/gif"), (b"%PDF-", "application/pdf"))
 
+#: every type :func:`sniff` can name (rules files that list accepted types are checked against it)
+KNOWN = frozenset({mime for _, mime in _MAGIC} | {"image/webp", "video/mp4", "video/quicktime"})
+
 
 def sniff(head: bytes) -> str:
     """The MIME type the leading bytes show (16 are enough); application/octet-stream otherwise."""

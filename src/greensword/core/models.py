@@ -88,6 +88,19 @@ class AuditHead(Base):
     entry_hash: Mapped[str] = mapped_column(String(64))
 
 
+class DataHead(Base):
+    """The head of the audit entries of data-changing actions (``core.audit``; sign-ins, sign-outs,
+    token events and logged reads leave it alone): sequence and hash of the last such entry.
+    Cached figures (``core.cache``) are keyed to it, so a sign-in does not throw them away while
+    any recorded change — from any worker process or host — does."""
+
+    __tablename__ = "data_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    entry_hash: Mapped[str] = mapped_column(String(64))
+
+
 class RateLimitHit(Base):
     """One allowed request counted against a rate limit (``core.ratelimit``): the key names the
     limit and the client ("disclosure.requests:1.2.3.4"), ``expires`` is when the hit leaves the

@@ -37,7 +37,9 @@ def run_demo(session, *, scale: str, seed: int, today: date, progress: Progress 
 @demo_app.callback()
 def demo(
     typer_ctx: typer.Context,
-    scale: Annotated[str, typer.Option(help="small（测试用，数秒）或 province（约2万家企业）")] = "province",
+    scale: Annotated[str, typer.Option(help="small（测试用，数秒）、province（约2万家企业）或 national"
+                                            "（全国：31个省、约30万家企业、每年约10万件案件，批量写入）")] = "province",
+    fraction: Annotated[float, typer.Option(help="仅用于 national：按比例缩小数据量（0–1，1 为全国规模）")] = 1.0,
     seed: Annotated[int, typer.Option(help="随机种子：同一种子生成完全相同的数据")] = 2026,
     today: Annotated[str | None, typer.Option(help="演示数据的“今天”（YYYY-MM-DD），默认今天")] = None,
 ) -> None:
@@ -51,21 +53,32 @@ def demo(
     from ..core.timeutil import today as today_fn
     from ..registry.models import Agency
 
-    if scale not in SCALES:
-        raise ValidationFailed(f"未知规模“{scale}”，应为：{'、'.join(SCALES)}", code="demo.scale")
+    if scale not in SCALES and scale != "national":
+        raise ValidationFailed(f"未知规模“{scale}”，应为：{'、'.join([*SCALES, 'national'])}", code="demo.scale")
     day = date.fromisoformat(today) if today else today_fn()
     started = time.perf_counter()
     with session_scope() as s:
         if s.execute(select(func.count()).select_from(Agency)).scalar_one():
             raise Conflict("数据库中已有数据，演示数据只能生成到空数据库", code="demo.not_empty")
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=console, transient=False) as progress:
-            ctx = run_demo(s, scale=scale, seed=seed, today=day, progress=progress)
+        if scale == "national":
+            from .national import build
+
+            def report(table: str, n: int) -> None:
+                console.print(f"{time.perf_counter() - started:7.1f} 秒  {table}：{n:,} 行")
+
+            rows = build(s, seed=seed, today=day, fraction=fraction, progress=report)
+            console.print(f"{time.perf_counter() - started:7.1f} 秒  提交中（共 {sum(rows.values()):,} 行）")
+            timings = None
+        else:
+            with Progress(*columns, console=console, transient=False) as progress:
+                timings = run_demo(s, scale=scale, seed=seed, today=day, progress=progress).timings
         committing = time.perf_counter()
-    console.print("各阶段用时（秒，墙钟 / CPU）：" + "，".join(
-        f"{name} {wall:.1f}/{cpu:.1f}" for name, wall, cpu in ctx.timings)
-        + f"，提交 {time.perf_counter() - committing:.1f}", soft_wrap=True)
-    console.print(f"演示省份已生成（规模 {scale}，种子 {seed}），用时 {time.perf_counter() - started:.1f} 秒")
+    if timings is not None:
+        console.print("各阶段用时（秒，墙钟 / CPU）：" + "，".join(
+            f"{name} {wall:.1f}/{cpu:.1f}" for name, wall, cpu in timings)
+            + f"，提交 {time.perf_counter() - committing:.1f}", soft_wrap=True)
+    console.print(f"演示数据已生成（规模 {scale}，种子 {seed}），用时 {time.perf_counter() - started:.1f} 秒")
 
 
 def register(app: typer.Typer) -> None:
