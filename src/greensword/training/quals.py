@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from ..core import audit
@@ -198,18 +198,34 @@ class Reminder:
 
 def reminders(session: Session, actor: Actor, on: date) -> list[Reminder]:
     """Certificates expiring within their kind's reminder window (or already expired while the
-    officer holds no newer valid one of the same kind)."""
+    officer holds no newer valid one of the same kind). Two reads: the certificates in their
+    windows (columns, not objects), then every certificate of those officers for the renewal check."""
     spec = rules.qualifications().kinds
+    q = Qualification
+    windows = [and_(q.kind == kind, q.expires_on <= on + timedelta(days=k.remind_days)) for kind, k in spec.items()]
+    if not windows:
+        return []
+    stmt = (select(q.id, q.officer_id, Officer.name, Agency.name, q.kind, q.number, q.expires_on)
+            .join(Officer, q.officer_id == Officer.id).join(Agency, Officer.agency_id == Agency.id)
+            .where(q.expires_on.is_not(None), q.revoked_on.is_(None), or_(*windows)))
+    due = session.execute(scope(stmt, actor, Agency.path).order_by(q.expires_on, q.id)).all()
+    held: dict[tuple[int, str], list[tuple]] = {}
+    officer_ids = sorted({r[1] for r in due})
+    for i in range(0, len(officer_ids), 500):
+        for oid, kind, issued, expires, revoked in session.execute(
+                select(q.officer_id, q.kind, q.issued_on, q.expires_on, q.revoked_on)
+                .where(q.officer_id.in_(officer_ids[i:i + 500]))):
+            held.setdefault((oid, kind), []).append((issued, expires, revoked))
+
+    def renewed(officer_id: int, kind: str, day: date) -> bool:       # what ``holds`` answers, from memory
+        return any(issued <= day and (revoked is None or revoked > day) and (expires is None or day <= expires)
+                   for issued, expires, revoked in held.get((officer_id, kind), ()))
+
     out = []
-    for q in list(iter_qualifications(session, actor)):
-        if q.expires_on is None or q.revoked_on is not None:
-            continue
-        days = (q.expires_on - on).days
-        if days > spec[q.kind].remind_days:
-            continue
-        if holds(session, q.officer_id, q.kind, q.expires_on + timedelta(days=1)):
+    for qid, officer_id, officer, agency, kind, number, expires_on in due:
+        if renewed(officer_id, kind, expires_on + timedelta(days=1)):
             continue                        # already renewed
-        out.append(Reminder(q.id, q.officer_id, q.officer.name, q.officer.agency.name, q.kind, spec[q.kind].name,
-                            q.number, q.expires_on, days))
+        out.append(Reminder(qid, officer_id, officer, agency, kind, spec[kind].name, number, expires_on,
+                            (expires_on - on).days))
     out.sort(key=lambda r: (r.days_left, r.officer_id))
     return out
