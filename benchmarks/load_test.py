@@ -1,47 +1,94 @@
-"""Load test: many concurrent officers and leaders on the console, loopback only, bounded in
-users and seconds; prints p50/p95/p99 per request kind, throughput and errors.
+"""Load test: officers, leaders and reviewers on the console over PostgreSQL, loopback only,
+bounded in users and seconds. One command starts everything and stops everything:
 
-    .venv/bin/python benchmarks/load_test.py --users 200 --seconds 90            # throwaway PostgreSQL
-    .venv/bin/python benchmarks/load_test.py --database-url postgresql+psycopg://…  # an existing one
-    GREENSWORD_DATA_DIR=var .venv/bin/python benchmarks/load_test.py --sqlite     # the SQLite demo
+    .venv/bin/python benchmarks/load_test.py --pg --scale province --users 200 --seconds 120 \\
+        --reuse /tmp/gs-province          # built there on the first run (minutes), copied after
 
-Without --database-url or --sqlite it starts a throwaway PostgreSQL cluster (scripts/pg.sh),
-migrates it and generates the demo (--scale, default province), then serves the console with
-``greensword serve`` (GREENSWORD_WORKERS workers, default one per core) on a free loopback port.
-Virtual users are asyncio tasks (httpx) with their own sessions: 80 % county officers (case list and
-pages, leads, monitoring, field tasks, registry; 1 in 10 of their requests saves a case's facts —
-an audited write), 20 % city and province leaders (dashboard, statistics, evaluation, inspection
-statistics, plans, cases). Each waits --think seconds (exponential, mean) between requests.
-An error is a 5xx, a timeout or a dropped connection; 4xx answers are counted separately.
-(locust is not installed in the project's environment; this runner does the same job.)
+What it does, in order:
+1. A throwaway PostgreSQL cluster (scripts/pg.sh) in a temporary directory. With ``--reuse DIR``
+   holding a saved cluster and data directory from an earlier run, a copy of those is started
+   (seconds); otherwise it migrates and builds ``greensword demo --scale …`` (minutes) and, with
+   ``--reuse``, saves the result there. The saved copy is never written to.
+2. ``greensword serve`` with its default workers (one per core, or ``--workers``) on a free
+   loopback port, the HJ 212 gateway on another.
+3. ``--users`` virtual users (asyncio tasks, httpx, one connection each) sign in spread over
+   ``--ramp`` seconds (sign-in latency reported on its own: argon2 is slow on purpose), then each
+   runs its role's mix with exponential think time (``--think`` mean) until the end of the timed
+   window (``--seconds`` after the ramp):
+   - county officers (≈85 %, one account per county, many counties): home, case list and case
+     pages, lead list and lead page, field-task list and the on-site record page, monitoring
+     list and a point's page, statistics; audited writes: saving the on-site record of an open
+     task, handling an open lead (confirm / close), a case step on an open case (register and end
+     a 监测 period that does not count toward the deadline);
+   - city and province leaders (≈10 %): dashboard, statistics, evaluation, inspection statistics,
+     case list and pages, leads, monitoring;
+   - reviewers (≈5 %): review rounds, case list and pages, statistics.
+4. Prints per request kind and overall: requests, req/s, p50/p95/p99, errors by kind (5xx,
+   timeouts, dropped connections) and 4xx answers (e.g. 409 when two officers handle the same
+   lead at once), the load average before and after; then checks the writes against the database
+   (audit entries per action since the start must equal the writes the users saw succeed) and
+   verifies the audit hash chain.
+5. Stops the server and the cluster and removes the temporary directory — also on Ctrl-C, SIGTERM
+   or an error (``--keep`` leaves the directory for inspection).
+
+locust is not installed in the project's environment; this runner does the same job.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import random
 import re
+import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+PG = ROOT / "scripts" / "pg.sh"
 PASSWORD = "greensword-demo"
-OFFICER_PAGES = [("cases", "/cases", 4), ("case page", "{case}", 4), ("leads", "/offsite/leads", 2),
-                 ("monitoring", "/monitoring", 2), ("field tasks", "/inspection/tasks", 2),
-                 ("enterprises", "/registry/enterprises", 1), ("home", "/", 1)]
-LEADER_PAGES = [("dashboard", "/dashboard", 4), ("statistics", "/statistics", 2), ("evaluation", "/evaluation", 2),
-                ("inspection stats", "/inspection/stats", 2), ("plans", "/inspection/plans", 1),
-                ("cases", "/cases", 2), ("case page", "{case}", 1)]
-WRITE_SHARE = 0.10
+PRE_DECISION = ("filed", "investigating", "reviewing", "reviewed", "notified", "hearing", "heard", "legal_reviewed",
+                "discussed")
+LIMITS = {"users": 1000, "seconds": 600, "ramp": 300}
+
+# (kind, weight); kinds starting with "w:" are audited writes
+MIX = {
+    "officer": [("home", 1), ("cases", 3), ("case page", 3), ("leads", 1), ("lead page", 1), ("tasks", 2),
+                ("task page", 3), ("monitoring", 1), ("point page", 1), ("statistics", 1),
+                ("w:save record", 2), ("w:handle lead", 0.5), ("w:case step", 1)],
+    "leader": [("dashboard", 4), ("statistics", 3), ("evaluation", 2), ("inspection stats", 1), ("cases", 2),
+               ("case page", 2), ("leads", 1), ("monitoring", 1)],
+    "reviewer": [("review", 2), ("cases", 2), ("case page", 3), ("statistics", 1)],
+}
+FIXED = {"home": "/", "cases": "/cases", "leads": "/offsite/leads", "tasks": "/inspection/tasks",
+         "monitoring": "/monitoring", "statistics": "/statistics", "dashboard": "/dashboard",
+         "evaluation": "/evaluation", "inspection stats": "/inspection/stats", "review": "/review"}
+#: the audit action each write leaves, for the check against the database
+WRITE_ACTIONS = {"w:save record": ("inspection.record.save",), "w:handle lead": ("offsite.lead.confirm",
+                                                                                  "offsite.lead.close"),
+                 "w:case step": ("cases.pause", "cases.end_pause")}
+META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+FORM_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+ITEMS = re.compile(r'name="item-([^"]+)" value="ok"')
+
+
+class Stop(Exception):
+    """SIGTERM: unwind like Ctrl-C so everything started is stopped."""
+
+
+def _sigterm(_signum, _frame):
+    raise Stop()
 
 
 def free_port() -> int:
@@ -50,212 +97,456 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def run(cmd: list[str], env: dict) -> None:
-    subprocess.run(cmd, env=env, check=True, cwd=ROOT)
-
-
-class Stats:
-    def __init__(self) -> None:
-        self.times: dict[str, list[float]] = defaultdict(list)
-        self.errors: dict[str, int] = defaultdict(int)
-        self.client_errors: dict[str, int] = defaultdict(int)
-        self.samples: list[str] = []
-
-    def add(self, kind: str, ms: float, status: int | None, note: str = "") -> None:
-        self.times[kind].append(ms)
-        if status is None or status >= 500:
-            self.errors[kind] += 1
-            if len(self.samples) < 8:
-                self.samples.append(f"{kind}: {status or note}")
-        elif status >= 400:
-            self.client_errors[kind] += 1
+def loadavg() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def pct(xs: list[float], p: float) -> float:
+    if not xs:
+        return math.nan
     xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))] if xs else float("nan")
+    return xs[min(len(xs) - 1, max(0, math.ceil(p / 100 * len(xs)) - 1))]
 
 
-async def user(base: str, username: str, pages, window: dict, think: float, stats: Stats, rng: random.Random,
-               write: bool, ready: asyncio.Event) -> None:
-    from greensword.web import security
+# ---------------------------------------------------------------- results
 
-    limits = httpx.Limits(max_connections=1)
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits, follow_redirects=False) as c:
-        try:
-            await c.get("/login")
-            token = security.csrf_token(c.cookies.get(security.CSRF_COOKIE), None)
-            t = time.perf_counter()
-            r = await c.post("/login", data={"username": username, "password": PASSWORD},
-                             headers={security.CSRF_HEADER: token})
-            stats.add("login", (time.perf_counter() - t) * 1000, r.status_code if r.status_code != 303 else 200)
-            if r.status_code != 303:
-                return
-            token = security.csrf_token(c.cookies.get(security.CSRF_COOKIE), c.cookies.get(security.SESSION_COOKIE))
-            r = await c.get("/cases")
-            cases = list(dict.fromkeys(re.findall(r'href="(/cases/\d+)"', r.text)))[:60]
-        except httpx.HTTPError as exc:
-            stats.add("login", 0.0, None, type(exc).__name__)
+@dataclass
+class Stats:
+    window: tuple[float, float] = (0.0, 0.0)          # timed window (monotonic), set by drive()
+    samples: list[tuple[str, float, float]] = field(default_factory=list)     # kind, at, ms
+    errors: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    client: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    writes_ok: Counter = field(default_factory=Counter)
+    examples: list[str] = field(default_factory=list)
+
+    def add(self, kind: str, t0: float, status: int | None, note: str = "") -> None:
+        at = time.monotonic()
+        self.samples.append((kind, at, (time.perf_counter() - t0) * 1000))
+        if status is None or status >= 500:
+            what = note if status is None else str(status)
+            self.errors[kind][what] += 1
+            if len(self.examples) < 10:
+                self.examples.append(f"{kind}: {what}")
+        elif status >= 400:
+            self.client[kind][str(status)] += 1
+
+
+async def fetch(c: httpx.AsyncClient, stats: Stats, kind: str, method: str, url: str, *,
+                ok=(200,), **kw) -> httpx.Response | None:
+    t0 = time.perf_counter()
+    try:
+        r = await c.request(method, url, **kw)
+    except httpx.TimeoutException:
+        stats.add(kind, t0, None, "timeout")
+        return None
+    except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
+        stats.add(kind, t0, None, "dropped connection")
+        return None
+    except httpx.HTTPError as exc:
+        stats.add(kind, t0, None, type(exc).__name__)
+        return None
+    stats.add(kind, t0, r.status_code if r.status_code not in ok else 200)
+    return r
+
+
+# ---------------------------------------------------------------- the users
+
+@dataclass
+class Targets:
+    """What one user works on, read from the database before the run (what the lists would show
+    them): open tasks, open leads and open cases of their jurisdiction, points, cases to read."""
+    cases: list[int]
+    open_cases: list[int]
+    tasks: list[int]
+    leads: list[int]
+    points: list[int]
+
+
+class User:
+    def __init__(self, base: str, username: str, role: str, targets: Targets, rng: random.Random, stats: Stats,
+                 think: float) -> None:
+        self.base, self.username, self.role, self.t, self.rng = base, username, role, targets, rng
+        self.stats, self.think, self.csrf = stats, think, ""
+        self.paused: set[int] = set()
+
+    async def sign_in(self, c: httpx.AsyncClient) -> bool:
+        r = await fetch(c, self.stats, "sign-in page", "GET", "/login")
+        if r is None or r.status_code != 200 or not (m := FORM_CSRF.search(r.text)):
+            return False
+        r = await fetch(c, self.stats, "sign-in", "POST", "/login", ok=(303,),
+                        data={"username": self.username, "password": PASSWORD, "csrf_token": m.group(1)})
+        if r is None or r.status_code != 303:
+            return False
+        r = await fetch(c, self.stats, "home", "GET", "/")
+        if r is None or not (m := META_CSRF.search(r.text)):
+            return False
+        self.csrf = m.group(1)
+        return True
+
+    def _post(self, c, kind, url, data, json_answer=False):
+        headers = {"x-csrf-token": self.csrf}
+        if json_answer:
+            headers["accept"] = "application/json"
+        return fetch(c, self.stats, kind, "POST", url, data=data, headers=headers, ok=(200, 303))
+
+    async def step(self, c: httpx.AsyncClient, kind: str) -> None:
+        t, rng = self.t, self.rng
+        if kind in FIXED:
+            await fetch(c, self.stats, kind, "GET", FIXED[kind])
+        elif kind == "case page" and t.cases:
+            await fetch(c, self.stats, kind, "GET", f"/cases/{rng.choice(t.cases)}")
+        elif kind == "lead page" and t.leads:
+            await fetch(c, self.stats, kind, "GET", f"/offsite/leads/{rng.choice(t.leads)}")
+        elif kind == "task page" and t.tasks:
+            await fetch(c, self.stats, kind, "GET", f"/inspection/tasks/{rng.choice(t.tasks)}")
+        elif kind == "point page" and t.points:
+            await fetch(c, self.stats, kind, "GET", f"/monitoring/points/{rng.choice(t.points)}")
+        elif kind == "w:save record" and t.tasks:
+            await self.save_record(c, rng.choice(t.tasks))
+        elif kind == "w:handle lead" and t.leads:
+            await self.handle_lead(c, rng.choice(t.leads))
+        elif kind == "w:case step" and t.open_cases:
+            await self.case_step(c, rng.choice(t.open_cases))
+
+    async def save_record(self, c, task_id: int) -> None:
+        """Open the on-site record page, tick every item and save (as the page's script does)."""
+        page = await fetch(c, self.stats, "task page", "GET", f"/inspection/tasks/{task_id}")
+        if page is None or page.status_code != 200:
             return
-        finally:
-            window["logged_in"] += 1
-        await ready.wait()                                    # everyone signed in: the timed window
-        deadline = window["deadline"]
-        names = [p[0] for p in pages]
-        weights = [p[2] for p in pages]
-        urls = {p[0]: p[1] for p in pages}
-        while time.monotonic() < deadline:
-            await asyncio.sleep(rng.expovariate(1 / think) if think > 0 else 0)
-            if time.monotonic() >= deadline:
-                break
-            if write and cases and rng.random() < WRITE_SHARE:
-                kind, case = "save case facts (write)", rng.choice(cases)
-                t = time.perf_counter()
-                try:
-                    page = await c.get(case)
-                    m = re.search(r'name="facts"[^>]*>([^<]*)<', page.text)
-                    if m is None:                      # a closed case has no facts form: a read
-                        stats.add("case page", (time.perf_counter() - t) * 1000, page.status_code)
-                        cases.remove(case)
-                        continue
-                    r = await c.post(f"{case}/facts", data={"facts": m.group(1)},
-                                     headers={security.CSRF_HEADER: token})
-                    status = r.status_code if r.status_code not in (302, 303) else 200
-                    stats.add(kind, (time.perf_counter() - t) * 1000, status)
-                except httpx.HTTPError as exc:
-                    stats.add(kind, (time.perf_counter() - t) * 1000, None, type(exc).__name__)
-                continue
-            kind = rng.choices(names, weights)[0]
-            url = urls[kind]
-            if url == "{case}":
-                if not cases:
-                    continue
-                url = rng.choice(cases)
-            t = time.perf_counter()
-            try:
-                r = await c.get(url)
-                stats.add(kind, (time.perf_counter() - t) * 1000, r.status_code)
-            except httpx.HTTPError as exc:
-                stats.add(kind, (time.perf_counter() - t) * 1000, None, type(exc).__name__)
+        items = ITEMS.findall(page.text)
+        if not items or 'id="record-form"' not in page.text:
+            self.t.tasks.remove(task_id)                      # submitted meanwhile: nothing to edit
+            return
+        data = {f"item-{code}": self.rng.choice(("ok", "ok", "ok", "problem", "na")) for code in items}
+        data.update(findings=f"现场检查：{self.username} 核对台账与治理设施运行情况（{time.strftime('%H:%M:%S')}）",
+                    location="厂区污水处理站", violation="0")
+        r = await self._post(c, "w:save record", f"/inspection/tasks/{task_id}/record", data, json_answer=True)
+        if r is not None and r.status_code == 200:
+            self.stats.writes_ok["w:save record"] += 1
+
+    async def handle_lead(self, c, lead_id: int) -> None:
+        page = await fetch(c, self.stats, "lead page", "GET", f"/offsite/leads/{lead_id}")
+        if page is None or page.status_code != 200:
+            return
+        acts = set(re.findall(rf'action="/offsite/leads/{lead_id}/act/(\w+)"', page.text))
+        action = "confirm" if "confirm" in acts else "close" if "close" in acts else None
+        if action is None:
+            self.t.leads.remove(lead_id)                      # closed (by us or a colleague)
+            return
+        reason = "经核查为设备故障，已督促修复" if action == "close" else "数据异常属实，需进一步核实"
+        r = await self._post(c, "w:handle lead", f"/offsite/leads/{lead_id}/act/{action}", {"reason": reason})
+        if r is not None and r.status_code == 303:
+            self.stats.writes_ok["w:handle lead"] += 1
+
+    async def case_step(self, c, case_id: int) -> None:
+        """Register a 监测 period that does not count toward the case's deadline, or end it."""
+        page = await fetch(c, self.stats, "case page", "GET", f"/cases/{case_id}")
+        if page is None or page.status_code != 200:
+            return
+        action = "end_pause" if case_id in self.paused else "pause"
+        data = {"kind": "monitoring"}
+        if action == "pause":
+            data["document"] = f"监测委托书（{self.username}）"
+        r = await self._post(c, "w:case step", f"/cases/{case_id}/act/{action}", data)
+        if r is None:
+            return
+        if r.status_code == 303:
+            self.stats.writes_ok["w:case step"] += 1
+            self.paused ^= {case_id}
+        elif r.status_code in (409, 422):                     # a colleague moved it first: follow the case
+            self.paused ^= {case_id}
+
+    async def run(self, start_at: float, deadline: float, mix) -> None:
+        await asyncio.sleep(max(0.0, start_at - time.monotonic()))
+        limits = httpx.Limits(max_connections=1)
+        async with httpx.AsyncClient(base_url=self.base, timeout=60, limits=limits) as c:
+            if not await self.sign_in(c):
+                return
+            kinds, weights = [k for k, _ in mix], [w for _, w in mix]
+            while True:
+                pause = self.rng.expovariate(1 / self.think) if self.think > 0 else 0.0
+                if time.monotonic() + pause >= deadline:
+                    break
+                await asyncio.sleep(pause)
+                await self.step(c, self.rng.choices(kinds, weights)[0])
 
 
-def accounts(env: dict) -> tuple[list[str], list[str]]:
-    code = ("from sqlalchemy import select\nfrom greensword.core.db import session_scope\n"
-            "from greensword.registry.models import Agency\nwith session_scope() as s:\n"
-            "    for code, level in s.execute(select(Agency.division_code, Agency.level)):\n"
-            "        print(code, level)\n")
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
-    rows = [line.split() for line in out.splitlines() if line.strip()]
-    officers = [f"officer-{c}" for c, lv in rows if lv == "county"]
-    leaders = ["leader"] + [f"leader-{c}" for c, lv in rows if lv == "city"]
-    return officers, leaders
+# ---------------------------------------------------------------- who, and on what
+
+def plan(url: str, n: int, seed: int) -> list[tuple[str, str, Targets]]:
+    """(username, role, targets) for ``n`` users: county officers spread over every county (the
+    counties with open work first), some city/province leaders, a few reviewers."""
+    from sqlalchemy import create_engine, text
+
+    eng = create_engine(url)
+    with eng.connect() as db:
+        agencies = {r.id: r for r in db.execute(text("SELECT id, division_code, level, path FROM agency"))}
+        cases = db.execute(text("SELECT c.id, c.stage, c.summary, a.path FROM penalty_case c "
+                                "JOIN agency a ON a.id = c.agency_id ORDER BY c.id")).all()
+        tasks = db.execute(text("SELECT t.id, a.path FROM inspection_task t JOIN agency a ON a.id = t.agency_id "
+                                "WHERE t.status = 'open' ORDER BY t.id")).all()
+        leads = db.execute(text("SELECT l.id, l.status, a.path FROM offsite_lead l JOIN agency a ON a.id = l.agency_id"
+                                " ORDER BY l.id")).all()
+        points = db.execute(text("SELECT p.id, a.path FROM monitoring_point p JOIN enterprise e ON e.id = "
+                                 "p.enterprise_id JOIN agency a ON a.id = e.agency_id ORDER BY p.id")).all()
+        users = {r.username for r in db.execute(text("SELECT username FROM user_account WHERE active"))}
+    eng.dispose()
+    rng = random.Random(seed)
+
+    def under(rows, path, k=None):
+        out = [r.id for r in rows if r.path.startswith(path)]
+        return rng.sample(out, k) if k is not None and len(out) > k else out
+
+    def targets(path: str) -> Targets:
+        return Targets(cases=under(cases, path, 60),
+                       open_cases=[r.id for r in cases if r.path.startswith(path) and r.stage in PRE_DECISION
+                                   and not r.summary],
+                       tasks=under(tasks, path, 30),
+                       leads=[r.id for r in leads if r.path.startswith(path) and r.status != "closed"] or
+                       under(leads, path, 10),
+                       points=under(points, path, 20))
+
+    counties = [a for a in agencies.values() if a.level == "county" and f"officer-{a.division_code}" in users]
+    busy = {a.id: sum(1 for r in cases if r.path == a.path and r.stage in PRE_DECISION) +
+            sum(1 for r in leads if r.path == a.path and r.status != "closed") for a in counties}
+    counties.sort(key=lambda a: (-busy[a.id], a.division_code))
+    cities = [a for a in agencies.values() if a.level == "city" and f"leader-{a.division_code}" in users]
+    province = next(a for a in agencies.values() if a.level == "province")
+    reviewers = [a for a in counties + cities if f"reviewer-{a.division_code}" in users]
+    n_rev = max(1, n // 20) if n >= 10 else 0
+    n_lead = max(1, n // 10)
+    out = []
+    for i in range(n - n_rev - n_lead):
+        a = counties[i % len(counties)]
+        out.append((f"officer-{a.division_code}", "officer", targets(a.path)))
+    for i in range(n_lead):
+        a = province if i % 4 == 0 or not cities else cities[i % len(cities)]
+        out.append(("leader" if a is province else f"leader-{a.division_code}", "leader", targets(a.path)))
+    for i in range(n_rev):
+        a = reviewers[(i * 7) % len(reviewers)]
+        out.append((f"reviewer-{a.division_code}", "reviewer", targets(a.path)))
+    rng.shuffle(out)
+    return out
 
 
-async def drive(base: str, n: int, seconds: float, think: float, officers, leaders, stats: Stats) -> float:
-    """Sign every user in first (argon2 makes a sign-in deliberately slow; timed as "login"), then
-    run the mix for ``seconds``."""
-    rng = random.Random(2026)
-    window = {"logged_in": 0, "deadline": 0.0}
-    ready = asyncio.Event()
+def audit_counts(url: str, after_seq: int) -> tuple[int, Counter]:
+    from sqlalchemy import create_engine, text
+
+    eng = create_engine(url)
+    with eng.connect() as db:
+        head = db.execute(text("SELECT coalesce(max(seq), 0) FROM audit_entry")).scalar_one()
+        rows = db.execute(text("SELECT action, count(*) FROM audit_entry WHERE seq > :s GROUP BY action"),
+                          {"s": after_seq}).all()
+    eng.dispose()
+    return head, Counter({a: n for a, n in rows})
+
+
+async def drive(base: str, users, seconds: float, ramp: float, think: float, seed: int, stats: Stats) -> None:
+    rng = random.Random(seed)
+    t0 = time.monotonic() + 0.5
+    window = (t0 + ramp, t0 + ramp + seconds)
+    stats.window = window
     tasks = []
-    for i in range(n):
-        leader = i % 5 == 4
-        name = leaders[i % len(leaders)] if leader else officers[i % len(officers)]
-        tasks.append(asyncio.create_task(user(base, name, LEADER_PAGES if leader else OFFICER_PAGES, window, think,
-                                              stats, random.Random(rng.random()), not leader, ready)))
-        await asyncio.sleep(0.02)
-    t = time.monotonic()
-    while window["logged_in"] < n and time.monotonic() - t < 600:
-        await asyncio.sleep(0.2)
-    print(f"{window['logged_in']} users signed in after {time.monotonic() - t:.0f} s; timed window starts")
-    start = time.monotonic()
-    window["deadline"] = start + seconds
-    ready.set()
-    await asyncio.gather(*tasks)
-    return time.monotonic() - start
+    for i, (name, role, targets) in enumerate(users):
+        u = User(base, name, role, targets, random.Random(rng.random()), stats, think)
+        start = t0 + (ramp * i / len(users) if ramp > 0 else 0)
+        tasks.append(asyncio.create_task(u.run(start, window[1], MIX[role])))
+    ticker = asyncio.create_task(_progress(stats, window))
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        ticker.cancel()
+        for t in tasks:
+            t.cancel()
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
+async def _progress(stats: Stats, window) -> None:
+    while True:
+        await asyncio.sleep(15)
+        now = time.monotonic()
+        phase = "ramp" if now < window[0] else "timed"
+        errs = sum(sum(c.values()) for c in stats.errors.values())
+        print(f"  … {phase}: {len(stats.samples)} requests, {errs} errors, load {loadavg()}", flush=True)
+
+
+# ---------------------------------------------------------------- the report
+
+def report(stats: Stats, seconds: float) -> None:
+    lo, hi = stats.window
+    signin = [ms for k, at, ms in stats.samples if k == "sign-in"]
+    timed = defaultdict(list)
+    ramp_n = 0
+    for k, at, ms in stats.samples:
+        if k.startswith("sign-in"):
+            continue
+        if lo <= at <= hi:
+            timed[k].append(ms)
+        else:
+            ramp_n += 1
+    print(f"\nsign-in (POST /login, argon2): n {len(signin)}, p50 {pct(signin, 50):.0f} ms, "
+          f"p95 {pct(signin, 95):.0f} ms, p99 {pct(signin, 99):.0f} ms, max {max(signin, default=math.nan):.0f} ms, "
+          f"errors {dict(stats.errors.get('sign-in', {})) or 0}, 4xx {dict(stats.client.get('sign-in', {})) or 0}")
+    print(f"\ntimed window {seconds:.0f} s after the ramp ({ramp_n} requests during the ramp not counted here)")
+    head = f"{'request':18} {'n':>6} {'req/s':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}  errors / 4xx"
+    print(head + "\n" + "-" * len(head))
+
+    def line(name, xs, errs: Counter, client: Counter):
+        e = ", ".join(f"{k} ×{v}" for k, v in errs.most_common()) or "0"
+        c = ", ".join(f"{k} ×{v}" for k, v in client.most_common())
+        print(f"{name:18} {len(xs):6} {len(xs) / seconds:6.1f} {pct(xs, 50):7.0f} {pct(xs, 95):7.0f} "
+              f"{pct(xs, 99):7.0f}  {e}{' / ' + c if c else ''}")
+
+    every, all_e, all_c = [], Counter(), Counter()
+    for k in sorted(timed, key=lambda k: (k.startswith("w:"), -len(timed[k]))):
+        line(k, timed[k], stats.errors.get(k, Counter()), stats.client.get(k, Counter()))
+        every += timed[k]
+        all_e.update(stats.errors.get(k, Counter()))
+        all_c.update(stats.client.get(k, Counter()))
+    print("-" * len(head))
+    line("all", every, all_e, all_c)
+    print("(errors and 4xx are counted over the whole run, ramp included)")
+    for s in stats.examples:
+        print("  error:", s)
+
+
+# ---------------------------------------------------------------- setup and teardown
+
+def sh(cmd, env=None, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, env=env, cwd=ROOT, check=True, **kw)
+
+
+def pg(cmd: str, d: Path, extra: str = "") -> str:
+    env = {**os.environ, "PG_EXTRA_OPTS": extra}
+    return sh([str(PG), cmd, str(d)], env=env, capture_output=True, text=True).stdout.strip()
+
+
+def main() -> None:  # noqa: PLR0915 - one linear script: start, run, report, stop
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--pg", action="store_true", help="PostgreSQL (the default and only backend; kept for clarity)")
+    ap.add_argument("--scale", default="province", help="demo scale when the database is built (default province)")
     ap.add_argument("--users", type=int, default=200)
-    ap.add_argument("--seconds", type=float, default=90)
-    ap.add_argument("--think", type=float, default=2.0, help="mean seconds between a user's requests")
-    ap.add_argument("--scale", default="province")
-    ap.add_argument("--workers", type=int, default=0)
-    ap.add_argument("--database-url", default="")
-    ap.add_argument("--sqlite", action="store_true", help="use the SQLite database in GREENSWORD_DATA_DIR")
+    ap.add_argument("--seconds", type=float, default=120, help="timed window after the ramp")
+    ap.add_argument("--ramp", type=float, default=None, help="seconds over which users sign in (default users/4, ≤ 60)")
+    ap.add_argument("--think", type=float, default=3.0, help="mean seconds between a user's requests")
+    ap.add_argument("--workers", type=int, default=0, help="server workers (default: serve's own, one per core)")
+    ap.add_argument("--reuse", type=Path, help="directory with a saved demo cluster; built and saved there if empty")
+    ap.add_argument("--database-url", default="", help="an existing database instead (not reset, not stopped)")
+    ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--keep", action="store_true", help="keep the temporary directory (logs, cluster copy)")
     args = ap.parse_args()
-    if args.seconds > 300 or args.users > 1000:
-        raise SystemExit("bounded: at most 1000 users and 300 s")
+    ramp = args.ramp if args.ramp is not None else min(60.0, args.users / 4)
+    for k, lim in LIMITS.items():
+        if not 0 <= (v := getattr(args, k) if k != "ramp" else ramp) <= lim:
+            raise SystemExit(f"bounded: --{k} must be within 0…{lim} (got {v})")
+    if args.users < 1:
+        raise SystemExit("--users must be at least 1")
+    signal.signal(signal.SIGTERM, _sigterm)
 
     tmp = Path(tempfile.mkdtemp(prefix="gs-load-"))
     tmp.chmod(0o755)                                   # the postgres user runs the cluster in it
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    env.setdefault("GREENSWORD_DATA_DIR", str(tmp / "var"))
-    pg_dir = None
-    if not args.sqlite:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "GREENSWORD_DATA_DIR": str(tmp / "var")}
+    env.pop("GREENSWORD_DEMO_FEED", None)
+    cli = [sys.executable, "-m", "greensword.cli"]
+    pg_dir, server, started = None, None, time.monotonic()
+    workers = args.workers or (os.cpu_count() or 1)
+    # each worker's pool may open pool + overflow connections; leave room for the checks
+    extra = f"-c max_connections={max(100, workers * 45 + 20)}"
+    try:
+        print(f"load average at start {loadavg()}; {os.cpu_count()} cores; temporary directory {tmp}", flush=True)
         url = args.database_url
         if not url:
             pg_dir = tmp / "pg"
-            url = subprocess.run([str(ROOT / "scripts/pg.sh"), "start", str(pg_dir)], capture_output=True, text=True,
-                                 check=True).stdout.strip()
-            print(f"throwaway PostgreSQL: {url}")
+            saved = args.reuse
+            if saved is not None and (saved / "pg" / "data" / "PG_VERSION").exists():
+                t = time.perf_counter()
+                shutil.copytree(saved / "pg" / "data", pg_dir / "data", symlinks=True)
+                shutil.copytree(saved / "var", tmp / "var", symlinks=True)
+                url = pg("resume", pg_dir, extra)
+                print(f"saved demo copied from {saved} and started in {time.perf_counter() - t:.1f} s: {url}")
+            else:
+                url = pg("start", pg_dir, extra)
+                env["GREENSWORD_DATABASE_URL"] = url
+                print(f"throwaway PostgreSQL: {url}; building the demo ({args.scale}) — minutes", flush=True)
+                sh([*cli, "db", "upgrade"], env)
+                t = time.perf_counter()
+                sh([*cli, "demo", "--scale", args.scale], env)
+                print(f"demo ({args.scale}) built in {time.perf_counter() - t:.1f} s", flush=True)
+                if saved is not None:
+                    pg("stop", pg_dir)
+                    saved.mkdir(parents=True, exist_ok=True)
+                    shutil.copytree(pg_dir / "data", saved / "pg" / "data", symlinks=True)
+                    shutil.copytree(tmp / "var", saved / "var", symlinks=True)
+                    url = pg("resume", pg_dir, extra)
+                    print(f"saved in {saved} for the next run (--reuse {saved})")
         env["GREENSWORD_DATABASE_URL"] = url
-    os.environ.update({k: env[k] for k in ("GREENSWORD_DATA_DIR",)})
-    server = None
-    try:
-        cli = [sys.executable, "-m", "greensword.cli"]
-        run([*cli, "db", "upgrade"], env)
-        if subprocess.run([*cli, "db", "is-empty"], env=env).returncode == 0:
-            t = time.perf_counter()
-            run([*cli, "demo", "--scale", args.scale], env)
-            print(f"demo ({args.scale}) generated in {time.perf_counter() - t:.1f} s")
-        officers, leaders = accounts(env)
+        sh([*cli, "db", "upgrade"], env, stdout=subprocess.DEVNULL)   # a saved copy from an older checkout
+        users = plan(url, args.users, args.seed)
+        start_seq, _ = audit_counts(url, 1 << 62)
+        roles = Counter(r for _, r, _ in users)
+        print(f"users: {dict(roles)} over {len({u for u, _, _ in users})} accounts; open work they can reach: "
+              f"{sum(1 for _, r, t in users if r == 'officer' and t.tasks)} officers with open tasks, "
+              f"{sum(1 for _, r, t in users if r == 'officer' and t.open_cases)} with open cases, "
+              f"{sum(1 for _, r, t in users if r == 'officer' and t.leads)} with leads")
+
         port = free_port()
         senv = {**env, "GREENSWORD_GATEWAY_PORT": str(free_port())}
         if args.workers:
             senv["GREENSWORD_WORKERS"] = str(args.workers)
-        server = subprocess.Popen([*cli, "serve", "--port", str(port)], env=senv, cwd=ROOT,
-                                  stdout=subprocess.DEVNULL, stderr=open(tmp / "server.log", "wb"),
-                                  start_new_session=True)
+        log = open(tmp / "server.log", "wb")  # noqa: SIM115 - closed with the server below
+        server = subprocess.Popen([*cli, "serve", "--host", "127.0.0.1", "--port", str(port)], env=senv, cwd=ROOT,
+                                  stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         base = f"http://127.0.0.1:{port}"
-        for _ in range(600):
+        for _ in range(240):
+            if server.poll() is not None:
+                raise SystemExit(f"the server stopped (exit {server.returncode}); see {tmp / 'server.log'}")
             try:
                 if httpx.get(f"{base}/login", timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
-                time.sleep(0.5)
+                pass
+            time.sleep(0.5)
+        else:
+            raise SystemExit("the server did not answer within 120 s")
+        print(f"\n{args.users} users, ramp {ramp:.0f} s, then {args.seconds:.0f} s timed, think {args.think} s; "
+              f"server {workers} workers on {base}; load average before {loadavg()}", flush=True)
         stats = Stats()
-        load = os.getloadavg()
-        print(f"{args.users} users for {args.seconds:.0f} s (think {args.think} s), server workers "
-              f"{args.workers or os.cpu_count()}, load average before {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-        elapsed = asyncio.run(drive(base, args.users, args.seconds, args.think, officers, leaders, stats))
-        load = os.getloadavg()
-        total = sum(len(v) for v in stats.times.values())
-        print(f"\n{'request':26} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'5xx/err':>8} {'4xx':>5}")
-        for kind, xs in sorted(stats.times.items(), key=lambda kv: -len(kv[1])):
-            print(f"{kind:26} {len(xs):6} {pct(xs, 50):8.0f} {pct(xs, 95):8.0f} {pct(xs, 99):8.0f} "
-                  f"{stats.errors[kind]:8} {stats.client_errors[kind]:5}")
-        pages = {k: v for k, v in stats.times.items() if k != "login"}
-        every = [x for xs in pages.values() for x in xs]
-        total = len(every)
-        print(f"{'all but login':26} {total:6} {pct(every, 50):8.0f} {pct(every, 95):8.0f} {pct(every, 99):8.0f} "
-              f"{sum(stats.errors[k] for k in pages):8} {sum(stats.client_errors[k] for k in pages):5}")
-        print(f"\n{total / elapsed:.1f} requests/s over {elapsed:.0f} s; load average after {load[0]:.2f} "
-              f"{load[1]:.2f} {load[2]:.2f}")
-        for s in stats.samples:
-            print("  error:", s)
-    finally:
-        if server is not None:
-            import signal
+        asyncio.run(drive(base, users, args.seconds, ramp, args.think, args.seed, stats))
+        after = loadavg()
+        report(stats, args.seconds)
+        print(f"\nload average after {after}")
 
+        _, actions = audit_counts(url, start_seq)
+        print("\nwrites checked against the database (audit entries since the start):")
+        for kind, acts in WRITE_ACTIONS.items():
+            got = sum(actions[a] for a in acts)
+            seen = stats.writes_ok[kind]
+            print(f"  {kind[2:]:12} users saw {seen:5} succeed; audit entries {got:5} "
+                  f"({', '.join(f'{a} {actions[a]}' for a in acts)}) {'OK' if got == seen else 'MISMATCH'}")
+        print(f"  sign-ins     audit token.issue.session {actions['token.issue.session']}")
+        r = subprocess.run([*cli, "audit", "verify"], env=env, cwd=ROOT, capture_output=True, text=True)
+        print("  audit chain:", (r.stdout or r.stderr).strip().splitlines()[-1] if (r.stdout or r.stderr) else r.returncode)
+        errors = [ln for ln in (tmp / "server.log").read_text(errors="replace").splitlines()
+                  if "Traceback" in ln or " 500 " in ln]
+        print(f"  server log: {len(errors)} tracebacks/500 lines ({tmp / 'server.log'})")
+    except (KeyboardInterrupt, Stop):
+        print("\ninterrupted: stopping the server and the cluster", flush=True)
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)          # a second Ctrl-C must not cut the clean-up
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if server is not None and server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)
             try:
                 server.wait(30)
             except subprocess.TimeoutExpired:
                 os.killpg(server.pid, signal.SIGKILL)
+                server.wait(10)
         if pg_dir is not None:
-            subprocess.run([str(ROOT / "scripts/pg.sh"), "stop", str(pg_dir)], check=False)
+            subprocess.run([str(PG), "stop", str(pg_dir)], check=False)
+        if args.keep:
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+        print(f"stopped everything after {time.monotonic() - started:.0f} s")
 
 
 if __name__ == "__main__":

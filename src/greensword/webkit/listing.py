@@ -9,15 +9,16 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 from urllib.parse import quote, urlencode
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from ..core.db import session_scope
-from ..core.pagination import MAX_PAGE, PageParams
+from ..core.pagination import MAX_PAGE, Page, PageParams
 
 #: Excel would run a cell that starts with one of these as a formula (CSV injection)
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -43,6 +44,51 @@ def _list_args(page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
 
 
 List = Annotated[ListArgs, Depends(_list_args)]
+
+#: Largest page the JSON API hands out (a client wanting everything walks the pages or uses an export).
+API_MAX_PAGE_SIZE = 500
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ApiArgs:
+    page: int = 1
+    page_size: int = 50
+    sort: str = ""
+    q: str = ""
+
+    @property
+    def params(self) -> PageParams:
+        return PageParams(page=self.page, size=self.page_size)
+
+
+def _api_args(page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="页码，从 1 开始")] = 1,
+              page_size: Annotated[int, Query(ge=1, le=API_MAX_PAGE_SIZE, description="每页条数（1–500）")] = 50,
+              sort: Annotated[str, Query(max_length=40, description="排序键，前加 - 为降序")] = "",
+              q: Annotated[str, Query(max_length=100, description="搜索（% 与 _ 按字面匹配）")] = "") -> ApiArgs:
+    return ApiArgs(page=page, page_size=page_size, sort=sort.strip(), q=q.strip())
+
+
+#: ``page``/``page_size``/``sort``/``q`` of a JSON list; bad values answer 422 problem JSON.
+ApiList = Annotated[ApiArgs, Depends(_api_args)]
+
+
+class PageOf(BaseModel, Generic[T]):
+    """One page of a JSON list: the rows, the total of the whole list and where this page is."""
+
+    items: list[T]
+    total: int
+    page: int
+    page_size: int
+    pages: int
+
+
+def api_page(response: Response, p: Page, out: Callable[[Any], Any] = lambda x: x) -> dict:
+    """A page for the JSON API: ``items`` (each through ``out``), ``total`` (also in ``X-Total-Count``)."""
+    response.headers["X-Total-Count"] = str(p.total)
+    return {"items": [out(x) for x in p.items], "total": p.total, "page": p.page, "page_size": p.size,
+            "pages": p.pages}
 
 
 def url_with(request: Request, **changes: Any) -> str:
