@@ -24,9 +24,9 @@ def _one_lead(db, world, tmp_path):
 def test_leads_api_screening_and_the_inspection_task(client, db, world, tmp_path):
     lead = _one_lead(db, world, tmp_path)
     login_as(client, "officer-330102")
-    rows = client.get("/api/v1/offsite/leads").json()
+    rows = client.get("/api/v1/offsite/leads").json()["items"]
     assert [(r["id"], r["detector"], r["status"]) for r in rows] == [(lead.id, "exceedance", "new")]
-    assert client.get("/api/v1/offsite/leads?status=closed").json() == []
+    assert client.get("/api/v1/offsite/leads?status=closed").json()["items"] == []
     one = client.get(f"/api/v1/offsite/leads/{lead.id}").json()
     assert one["evidence"]["query"].startswith("SELECT") and one["overdue"] in (True, False)
     r = client.post(f"/api/v1/offsite/leads/{lead.id}/act/dismiss", json={"reason": ""})
@@ -45,4 +45,4 @@ def test_leads_api_screening_and_the_inspection_task(client, db, world, tmp_path
     # another county cannot see the lead
     login_as(client, "officer-330203")
     assert client.get(f"/api/v1/offsite/leads/{lead.id}").status_code == 403
-    assert client.get("/api/v1/offsite/leads").json() == []
+    assert client.get("/api/v1/offsite/leads").json()["total"] == 0

@@ -1,10 +1,13 @@
 """Penalty cases through the API: list, read (with events and the next legal deadlines), take a
 workflow step, and the overdue steps (the same services as the console)."""
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
 
 from ..core.timeutil import now
 from ..webkit.deps import DB, CurrentActor
+from ..webkit.listing import ApiList, PageOf, api_page
 from . import service
 from .schemas import ActIn, CaseDetail, CaseOut, DueOut, EventOut, OverdueOut
 
@@ -19,12 +22,18 @@ def _detail(db, c) -> CaseDetail:
 
 
 @router.get("")
-def list_cases(db: DB, actor: CurrentActor, stage: str = "", q: str = "") -> list[CaseOut]:
-    return [CaseOut.model_validate(c) for c in service.list_cases(db, actor, stage=stage or None, q=q or None)]
+def list_cases(response: Response, db: DB, actor: CurrentActor, args: ApiList, stage: str = "", source: str = "",
+               violation: str = "") -> PageOf[CaseOut]:
+    """One page of the cases the caller may see (newest discovery first unless ``sort``:
+    discovered, number, enterprise, stage, filed, fine), with the total (also ``X-Total-Count``);
+    ``q`` searches party, credit code, case number and title."""
+    p = service.page_cases(db, actor, stage=stage or None, q=args.q or None, source=source or None,
+                           violation=violation or None, sort=args.sort, page=args.params)
+    return api_page(response, p, CaseOut.model_validate)
 
 
 @router.get("/overdue")
-def overdue(db: DB, actor: CurrentActor, limit: int = 50) -> list[OverdueOut]:
+def overdue(db: DB, actor: CurrentActor, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[OverdueOut]:
     return [OverdueOut(case=CaseOut.model_validate(c), due=DueOut.model_validate(d))
             for c, d in service.overdue(db, actor, now().date(), limit=limit)]
 

@@ -2,11 +2,13 @@
 unless the caller is entitled) and statistics."""
 
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
 from ..webkit.deps import DB, CurrentActor
+from ..webkit.listing import ApiList, PageOf, api_page
 from . import service
 from .schemas import ComplaintOut, PublicIn
 
@@ -28,9 +30,16 @@ def track(code: str, db: DB) -> dict:
 
 
 @router.get("")
-def index(db: DB, actor: CurrentActor, status: str | None = None, year: int | None = None) -> list[ComplaintOut]:
-    return [ComplaintOut.of(c, service.can_see_identity(actor, c)) for c in
-            service.list_complaints(db, actor, status=status, year=year)]
+def index(response: Response, db: DB, actor: CurrentActor, args: ApiList, status: str | None = None,
+          year: Annotated[int | None, Query(ge=1949, le=2100)] = None,
+          month: Annotated[int | None, Query(ge=1, le=12)] = None, agency_id: int | None = None, channel: str = "",
+          matter: str = "") -> PageOf[ComplaintOut]:
+    """One page of the complaints the caller may see (newest first unless ``sort``: received, code,
+    channel, matter, status, agency, enterprise, accept_due, reply_due), with the total (also
+    ``X-Total-Count``); identities masked unless the caller is entitled."""
+    p = service.page_complaints(db, actor, status=status, year=year, month=month, agency_id=agency_id,
+                                channel=channel, matter=matter, q=args.q, sort=args.sort, page=args.params)
+    return api_page(response, p, lambda c: ComplaintOut.of(c, service.can_see_identity(actor, c)))
 
 
 @router.get("/stats")

@@ -2,15 +2,18 @@
 complaint page with its clocks and actions, statistics)."""
 
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi import APIRouter, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
-from ..core.errors import DomainError, NotFound
+from ..core.errors import DomainError, NotFound, ValidationFailed
+from ..core.pagination import PageParams
 from ..core.timeutil import today
 from ..registry.models import Agency
 from ..webkit.deps import DB, CurrentActor
+from ..webkit.listing import List, csv_response, xlsx_response
 from ..webkit.templating import NavItem, add_nav, render
 from . import service
 from .models import Complaint
@@ -79,12 +82,59 @@ def rate(db: DB, code: str = Form(...), satisfaction: str = Form(...)):
 
 # --- console -------------------------------------------------------------------------------------
 
+Year = Annotated[int | None, Query(ge=1949, le=2100)]
+Month = Annotated[int | None, Query(ge=1, le=12)]
+
+
+def _filters(args, status, year, month, agency_id, channel, matter, overdue) -> dict:
+    return {"q": args.q, "status": status or None, "year": year, "month": month, "agency_id": agency_id,
+            "channel": channel, "matter": matter, "overdue_on": today() if overdue == "1" else None}
+
+
 @router.get("/complaint")
-def index(request: Request, db: DB, actor: CurrentActor, status: str = ""):
-    items = service.list_complaints(db, actor, status=status or None)
+def index(request: Request, db: DB, actor: CurrentActor, args: List, status: str = "", year: Year = None,
+          month: Month = None, agency_id: int | None = None, channel: str = "", matter: str = "", overdue: str = ""):
+    p = service.page_complaints(db, actor, **_filters(args, status, year, month, agency_id, channel, matter, overdue),
+                                sort=args.sort, page=args.params)
     return render(request, "complaint/list.html", {
-        "items": items, "status": status, "statuses": service.STATUSES, "rules": service.rules(), "today": today(),
-        "agencies": [a for a in _agencies(db) if actor.covers(a.path)], "dues": service.dues})
+        "p": p, "items": p.items, "status": status, "statuses": service.STATUSES, "rules": service.rules(),
+        "today": today(), "q": args.q, "year": year, "month": month, "agency_id": agency_id, "channel": channel,
+        "matter": matter, "overdue": overdue, "agencies": [a for a in _agencies(db) if actor.covers(a.path)],
+        "dues": service.dues})
+
+
+HEADER = ["查询码", "收件日期", "渠道", "受理单位", "被举报单位", "统一社会信用代码", "地址", "事项", "内容", "状态",
+          "受理告知期限", "作出受理决定日期", "办结答复期限", "答复日期", "是否逾期", "重复件", "经办人", "是否查实",
+          "关联案件", "满意度"]
+
+
+@router.get("/complaint.{fmt}")
+def export(request: Request, fmt: str, db: DB, actor: CurrentActor, args: List, status: str = "", year: Year = None,
+           month: Month = None, agency_id: int | None = None, channel: str = "", matter: str = "", overdue: str = ""):
+    """Every complaint of the list's filters, in its order, streamed (CSV or Excel). The
+    complainant's name and phone are never in it (they are not in the list either)."""
+    if fmt not in ("csv", "xlsx"):
+        raise ValidationFailed("导出格式应为 csv 或 xlsx", code="list.export_format")
+    filters = _filters(args, status, year, month, agency_id, channel, matter, overdue)
+    total = service.page_complaints(db, actor, **filters, sort=args.sort, page=PageParams(size=1)).total
+    r, day = service.rules(), today()
+
+    def rows(session):
+        for c in service.iter_complaints(session, actor, sort=args.sort, **filters):
+            yield [c.code, c.received_on.isoformat(), r.channels.get(c.channel, c.channel),
+                   c.agency.name if c.agency else "", c.enterprise.name if c.enterprise else c.enterprise_name,
+                   c.enterprise.uscc if c.enterprise else "", c.address, r.matters.get(c.matter, c.matter), c.content,
+                   service.STATUSES.get(c.status, c.status), c.accept_due.isoformat(),
+                   c.decided_on.isoformat() if c.decided_on else "", c.reply_due.isoformat() if c.reply_due else "",
+                   c.replied_on.isoformat() if c.replied_on else "", "是" if service.overdue_now(c, day) else "否",
+                   "是" if c.duplicate_of else "", "、".join(c.handlers or []),
+                   "" if c.substantiated is None else ("是" if c.substantiated else "否"), c.case_ref or "",
+                   service.SATISFACTION.get(c.satisfaction, "") if c.satisfaction else ""]
+
+    name = f"信访投诉-{day:%Y%m%d}"
+    if fmt == "csv":
+        return csv_response(request, f"{name}.csv", HEADER, rows, total)
+    return xlsx_response(request, f"{name}.xlsx", "信访投诉", HEADER, rows, total)
 
 
 @router.post("/complaint")

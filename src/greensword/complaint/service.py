@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -23,6 +24,7 @@ from ..core.auth import Actor, check_agency, require_role, scope
 from ..core.calendar import add_days
 from ..core.errors import IllegalTransition, NotFound, PermissionDenied, ValidationFailed
 from ..core.models import User
+from ..core.pagination import Page, PageParams, Sort, iter_all, page_of
 from ..core.rules import Dated, Version, load
 from ..core.timeutil import now, today
 from ..registry.models import Agency, Enterprise
@@ -322,15 +324,78 @@ def get(session: Session, actor: Actor, complaint_id: int) -> Complaint:
     return c
 
 
-def list_complaints(session: Session, actor: Actor, *, status: str | None = None, year: int | None = None,
-                    limit: int = 300) -> list[Complaint]:
-    stmt = scope(select(Complaint).join(Agency, Complaint.agency_id == Agency.id), actor, Agency.path)
+#: Sort keys of the complaint list (newest first by default).
+COMPLAINT_SORT = Sort(
+    keys={"received": [Complaint.received_on], "code": [Complaint.code], "channel": [Complaint.channel],
+          "matter": [Complaint.matter], "status": [Complaint.status], "agency": [Agency.division_code],
+          "enterprise": [func.coalesce(Enterprise.name, Complaint.enterprise_name)],
+          "accept_due": [Complaint.accept_due], "reply_due": [Complaint.reply_due]},
+    default="-received", tiebreak=[Complaint.id.desc()],
+    labels={"received": "收件日期", "code": "查询码", "channel": "渠道", "matter": "事项", "status": "状态",
+            "agency": "受理单位", "enterprise": "被举报单位", "accept_due": "受理期限", "reply_due": "答复期限"})
+
+
+def _complaints_query(session: Session, actor: Actor, *, status: str | None = None, year: int | None = None,
+                      month: int | None = None, q: str = "", agency_id: int | None = None, channel: str = "",
+                      matter: str = "", overdue_on: date | None = None):
+    """The complaints the actor may see (never an enterprise's), narrowed by the list's filters;
+    an unknown status, channel or matter is a 422 naming it, never an empty list."""
+    from ..registry import service as registry
+
+    if actor.is_enterprise:
+        raise PermissionDenied("企业用户不能查看信访投诉", code="complaint.forbidden")
+    stmt = scope(select(Complaint).join(Agency, Complaint.agency_id == Agency.id)
+                 .outerjoin(Enterprise, Complaint.enterprise_id == Enterprise.id), actor, Agency.path)
+    if agency_id:
+        stmt = registry.within_agency(session, stmt, agency_id)
     if status:
+        if status not in STATUSES:
+            raise ValidationFailed(f"未知的投诉状态“{status[:20]}”", code="complaint.bad_status")
         stmt = stmt.where(Complaint.status == status)
+    r = rules()
+    if channel:
+        if channel not in r.channels:
+            raise ValidationFailed(f"未知的来源渠道“{channel[:20]}”", code="complaint.bad_channel")
+        stmt = stmt.where(Complaint.channel == channel)
+    if matter:
+        if matter not in r.matters:
+            raise ValidationFailed(f"未知的举报事项“{matter[:20]}”", code="complaint.bad_matter")
+        stmt = stmt.where(Complaint.matter == matter)
+    if month and not year:
+        raise ValidationFailed("按月份筛选须同时选择年度", code="complaint.month_without_year")
     if year:
-        stmt = stmt.where(Complaint.received_on >= date(year, 1, 1), Complaint.received_on <= date(year, 12, 31))
-    return list(session.execute(stmt.order_by(Complaint.received_on.desc(), Complaint.id.desc()).limit(limit))
-                .scalars())
+        if month:
+            start = date(year, month, 1)
+            end = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
+        else:
+            start, end = date(year, 1, 1), date(year, 12, 31)
+        stmt = stmt.where(Complaint.received_on >= start, Complaint.received_on <= end)
+    if q:
+        stmt = stmt.where(Complaint.code.contains(q, autoescape=True)
+                          | Complaint.enterprise_name.contains(q, autoescape=True)
+                          | Enterprise.name.contains(q, autoescape=True) | Enterprise.uscc.contains(q, autoescape=True)
+                          | Complaint.address.contains(q, autoescape=True)
+                          | Complaint.content.contains(q, autoescape=True))
+    if overdue_on is not None:                  # a clock still running past its day
+        stmt = stmt.where(((Complaint.decided_on.is_(None)) & (Complaint.accept_due < overdue_on))
+                          | ((Complaint.replied_on.is_(None)) & (Complaint.reply_due < overdue_on)))
+    return stmt
+
+
+def page_complaints(session: Session, actor: Actor, *, sort: str = "", page: PageParams | None = None,
+                    **filters) -> Page[Complaint]:
+    """One page of the complaints the actor may see (newest first unless ``sort``), with the total."""
+    return page_of(session, _complaints_query(session, actor, **filters), page, sort=COMPLAINT_SORT,
+                   sort_value=sort)
+
+
+def iter_complaints(session: Session, actor: Actor, *, sort: str = "", **filters) -> Iterator[Complaint]:
+    """Every complaint of the list's filters in the list's order, read in batches (exports, statistics)."""
+    return iter_all(session, _complaints_query(session, actor, **filters), sort=COMPLAINT_SORT, sort_value=sort)
+
+
+def overdue_now(c: Complaint, day: date) -> bool:
+    return any(d.done_on is None and d.overdue(day) for d in dues(c))
 
 
 def can_see_identity(actor: Actor, c: Complaint) -> bool:
@@ -551,7 +616,7 @@ def statistics(session: Session, actor: Actor, *, year: int, on: date | None = N
     """Per unit (the agency holding the complaint): figures a later evaluation reads."""
     on = on or today()
     rows: dict[int, dict] = {}
-    for c in list_complaints(session, actor, year=year, limit=1_000_000):
+    for c in iter_complaints(session, actor, year=year):
         r = rows.setdefault(c.agency_id, {"agency_id": c.agency_id, "agency": c.agency.name if c.agency else "",
                                           **{k: 0 for k in STAT_LABELS}})
         r["received"] += 1

@@ -7,6 +7,7 @@ A deployment can override any rules file by placing a file of the same relative 
 """
 
 import csv
+import os
 from dataclasses import dataclass
 from datetime import date
 from fnmatch import fnmatch
@@ -94,12 +95,16 @@ def rules_path(name: str) -> Path:
     return _builtin_path(name)
 
 
+#: libyaml's safe loader when PyYAML was built with it (the same documents, ≈10× faster to parse).
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def parse(path: Path) -> Any:
     """A rules file's content: YAML, or for .csv a list of rows whose ``source_title``,
     ``source_article``, ``source_url`` and ``source_verified`` columns form each row's source."""
     with open(path, encoding="utf-8", newline="") as fh:
         if path.suffix != ".csv":
-            return yaml.safe_load(fh)
+            return yaml.load(fh, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader (libyaml's when built)
         rows = []
         for row in csv.DictReader(fh):
             src = {k[len("source_"):]: row.pop(k) for k in list(row) if k.startswith("source_")}
@@ -122,22 +127,48 @@ def load_raw(name: str) -> Any:
     return _read(str(path), path.stat().st_mtime)
 
 
+def warm() -> int:
+    """Parse every built-in rules file (or its override) now: a server worker does it before its
+    first request instead of during one. Returns how many files."""
+    root = _builtin_path("")
+    n = 0
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and p.suffix in (".yaml", ".yml", ".csv"):
+            path, mtime = _current(p.relative_to(root).as_posix())
+            _read(path, mtime)
+            n += 1
+    return n
+
+
 @lru_cache(maxsize=256)
 def _validated(path: str, mtime: float, model: type[M]) -> M:
     return model.model_validate(_read(path, mtime))
+
+
+def _current(name: str) -> tuple[str, float]:
+    """``rules_path(name)`` and its modification time, in as few system calls as may be: services
+    ask for their rules on every step (a page of 50 cases asks ≈900 times)."""
+    from ..settings import get_settings
+
+    override = os.path.join(get_settings().data_dir, "rules", name)
+    try:
+        return override, os.stat(override).st_mtime
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    path = str(_builtin_path(name))
+    return path, os.stat(path).st_mtime
 
 
 def load(name: str, model: type[M]) -> M:
     """Load ``rules/<name>`` and validate it against ``model``. The validated rules are kept until
     the file (or its override under data_dir/rules) changes: services ask for them on every step,
     and they are read-only."""
-    path = rules_path(name)
     try:
-        mtime = path.stat().st_mtime
+        path, mtime = _current(name)
     except FileNotFoundError:
         raise ValidationFailed(f"规则文件 {name} 不存在", code="rules.missing") from None
     try:
-        return _validated(str(path), mtime, model)
+        return _validated(path, mtime, model)
     except ValidationError as exc:
         raise ValidationFailed(f"规则文件 {name} 格式错误：{exc}", code="rules.invalid") from exc
 

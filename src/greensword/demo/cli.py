@@ -23,12 +23,14 @@ def run_demo(session, *, scale: str, seed: int, today: date, progress: Progress 
     from .province import generate_registry
 
     ctx = DemoContext(seed=seed, scale=scale, today=today, progress=progress)
-    generate_registry(session, ctx)
+    with ctx.timed("registry"):
+        generate_registry(session, ctx)
     for domain in DOMAINS:
         name = f"greensword.{domain}.demo"
         if domain != "registry" and importlib.util.find_spec(name) is not None:
-            importlib.import_module(name).generate(session, ctx)
-            session.flush()
+            with ctx.timed(domain):
+                importlib.import_module(name).generate(session, ctx)
+                session.flush()
     return ctx
 
 
@@ -67,9 +69,15 @@ def demo(
 
             rows = build(s, seed=seed, today=day, fraction=fraction, progress=report)
             console.print(f"{time.perf_counter() - started:7.1f} 秒  提交中（共 {sum(rows.values()):,} 行）")
+            timings = None
         else:
             with Progress(*columns, console=console, transient=False) as progress:
-                run_demo(s, scale=scale, seed=seed, today=day, progress=progress)
+                timings = run_demo(s, scale=scale, seed=seed, today=day, progress=progress).timings
+        committing = time.perf_counter()
+    if timings is not None:
+        console.print("各阶段用时（秒，墙钟 / CPU）：" + "，".join(
+            f"{name} {wall:.1f}/{cpu:.1f}" for name, wall, cpu in timings)
+            + f"，提交 {time.perf_counter() - committing:.1f}", soft_wrap=True)
     console.print(f"演示数据已生成（规模 {scale}，种子 {seed}），用时 {time.perf_counter() - started:.1f} 秒")
 
 

@@ -2,6 +2,9 @@
 domain's ``demo`` module, run in greensword.DOMAINS order after the registry is generated."""
 
 import random
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -27,6 +30,14 @@ class DemoContext:
     actor: Actor = field(default_factory=lambda: Actor.system("demo"))
     #: Stages may leave facts for later stages here (e.g. {"leads": [...]}).
     shared: dict[str, Any] = field(default_factory=dict)
+    #: (stage, wall seconds, CPU seconds) of each stage run so far
+    timings: list[tuple[str, float, float]] = field(default_factory=list)
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        yield
+        self.timings.append((stage, time.perf_counter() - wall, time.process_time() - cpu))
 
     @property
     def size(self) -> dict[str, int]:

@@ -199,18 +199,19 @@ def _copy_figures(figs: dict[int, Figures]) -> dict[int, Figures]:
 
 
 def _compute(session: Session, f: Filters, cases_only: bool) -> dict[int, Figures]:
-    agencies = list(session.execute(select(Agency)).scalars())
-    by_id = {a.id: a for a in agencies}
+    agencies = session.execute(select(Agency.id, Agency.name, Agency.division_code, Agency.level, Agency.path)).all()
     out = {a.id: Figures(a.id, a.name, a.division_code, a.level) for a in agencies}
+    chains = {a.id: [int(x) for x in a.path.strip("/").split("/") if x] for a in agencies}
     for agency_id, sums in _county_sums(session, f, cases_only).items():
-        a = by_id.get(agency_id)
-        if a is None:
+        chain = chains.get(agency_id)
+        if chain is None:
             continue
-        chain = [int(x) for x in a.path.strip("/").split("/") if x]
+        items = list(sums.items())
         for anc in chain:
             if anc in out:
-                for k, v in sums.items():
-                    out[anc].values[k] += v
+                values = out[anc].values
+                for k, v in items:
+                    values[k] += v
     return out
 
 
@@ -287,7 +288,13 @@ def change(cur: float | None, prev: float | None) -> float | None:
 
 
 def monthly(session: Session, agency: Agency, year: int, keys=("cases_filed", "decisions", "fines_yuan")) -> dict:
-    """Month-by-month figures of one unit (dashboard charts)."""
+    """Month-by-month figures of one unit (dashboard charts). Case counts, decisions and fines come
+    from one grouped query per date column over the unit's subtree (the same figures as the
+    month's ``compute``, without twelve of them); other figures month by month."""
+    keys = tuple(keys)
+    if set(keys) <= set(cases.MONTHLY):
+        return cache.cached(session, "statistics.monthly", (agency.id, year, keys),
+                            lambda: _monthly_cases(session, agency, year, keys))
     out = {k: [] for k in keys}
     for m in range(1, 13):
         start = date(year, m, 1)
@@ -296,3 +303,8 @@ def monthly(session: Session, agency: Agency, year: int, keys=("cases_filed", "d
         for k in keys:
             out[k].append(figs.get(k))
     return out
+
+
+def _monthly_cases(session: Session, agency: Agency, year: int, keys: tuple[str, ...]) -> dict:
+    by_month = cases.monthly_sums(session, year, agency.path, keys)
+    return {k: [by_month.get(m, {}).get(k, 0.0) for m in range(1, 13)] for k in keys}

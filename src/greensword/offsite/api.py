@@ -1,9 +1,10 @@
 """Off-site leads through the API: the ranked list, one lead with its evidence, and the
 screening steps (the same services as the console)."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from ..webkit.deps import DB, CurrentActor
+from ..webkit.listing import ApiList, PageOf, api_page
 from . import service
 from .schemas import LeadActIn, LeadDetail, LeadOut
 
@@ -16,10 +17,14 @@ def _detail(lead) -> LeadDetail:
 
 
 @router.get("/leads")
-def list_leads(db: DB, actor: CurrentActor, status: str = "", detector: str = "", agency_id: int | None = None,
-               limit: int = 200) -> list[LeadOut]:
-    return [LeadOut.model_validate(x) for x in service.list_leads(db, actor, status=status, detector=detector,
-                                                                  agency_id=agency_id, limit=limit)]
+def list_leads(response: Response, db: DB, actor: CurrentActor, args: ApiList, status: str = "", detector: str = "",
+               agency_id: int | None = None, overdue: bool = False) -> PageOf[LeadOut]:
+    """One page of the leads the caller may see (open leads by rank unless ``sort``: rank, id,
+    enterprise, detector, start, status, due, created), with the total (also ``X-Total-Count``);
+    ``q`` searches enterprise name, credit code and MN."""
+    p = service.page_leads(db, actor, status=status, detector=detector, agency_id=agency_id, q=args.q,
+                           overdue_only=overdue, sort=args.sort, page=args.params)
+    return api_page(response, p, LeadOut.model_validate)
 
 
 @router.get("/leads/{lead_id}")

@@ -95,7 +95,7 @@ def _series(lead: Lead) -> dict:
     lo = (aware(lead.start) - timedelta(hours=12)).replace(tzinfo=None)
     hi = (aware(lead.end) + timedelta(hours=12)).replace(tzinfo=None)
     days = {(lo + timedelta(days=i)).date().isoformat() for i in range((hi - lo).days + 2)}
-    files = [str(p) for p in root.glob("minute/date=*/*.parquet") if p.parent.name[5:] in days]
+    files = [str(p) for day in sorted(days) for p in (root / "minute" / f"date={day}").glob("*.parquet")]
     if not files:
         return {"factor": lead.factor, "points": [], "flags": []}
     factor = lead.factor
@@ -126,7 +126,7 @@ def _lead_page(request: Request, lead_id: int, db, actor, error: str = "", statu
     series = _series(lead)
     limit = None
     if series.get("factor"):
-        lim = service.limits_from_registry(db).get(lead.mn, series["factor"])
+        lim = service.limits_from_registry(db, mns=[lead.mn]).get(lead.mn, series["factor"])
         limit = lim[0]
     officers = []
     if lead.enterprise is not None:

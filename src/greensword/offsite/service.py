@@ -223,11 +223,12 @@ def confirmed_for_planning(session: Session, actor: Actor) -> list[Lead]:
     return [x for x in list_leads(session, actor, status="screened") if x.verdict == "confirmed"]
 
 
-def limits_from_registry(session: Session, county_code: str | None = None):
+def limits_from_registry(session: Session, county_code: str | None = None, mns: list[str] | None = None):
+    """The registered limits (and power links) the detectors compare against: of every point, of a
+    county's points, or of the points ``mns`` (a lead's page needs one)."""
     from ..registry.service import limits_table, power_links_by_mn
     from .hourly import Limits
 
-    mns = None
     if county_code:
         mns = session.execute(select(MonitoringPoint.mn).join(Enterprise).join(
             Agency, Enterprise.agency_id == Agency.id).where(Agency.division_code == county_code)).scalars().all()

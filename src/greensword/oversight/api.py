@@ -1,8 +1,12 @@
 """执法稽查 JSON API: statistics per audited unit, the evaluation indicator and open recommendations."""
 
-from fastapi import APIRouter
+from typing import Annotated
 
+from fastapi import APIRouter, Query, Response
+
+from ..core.timeutil import today
 from ..webkit.deps import DB, CurrentActor
+from ..webkit.listing import ApiList, PageOf, api_page
 from . import service
 
 router = APIRouter(prefix="/oversight", tags=["oversight"])
@@ -20,8 +24,15 @@ def flows(db: DB, actor: CurrentActor, year: int) -> list[dict]:
 
 
 @router.get("/recommendations")
-def recommendations(db: DB, actor: CurrentActor) -> list[dict]:
-    return service.open_recommendations(db, actor)
+def recommendations(response: Response, db: DB, actor: CurrentActor, args: ApiList, status: str = "",
+                    agency_id: int | None = None, year: Annotated[int | None, Query(ge=1949, le=2100)] = None,
+                    overdue: bool = False, escalated: bool = False) -> PageOf[dict]:
+    """One page of the audit recommendations (open ones, earliest deadline first, unless ``status``
+    or ``sort``: due, unit, status, year), with the total (also ``X-Total-Count``)."""
+    p = service.page_recommendations(db, actor, status=status, agency_id=agency_id, year=year, q=args.q,
+                                     overdue_on=today() if overdue else None, escalated=escalated, sort=args.sort,
+                                     page=args.params)
+    return api_page(response, p)
 
 
 @router.get("/plans/{plan_id}/metrics")

@@ -2,14 +2,18 @@
 file pulls and re-checks, findings, feedback letter, rectification, 回头看), statistics."""
 
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
+from ..core.errors import ValidationFailed
+from ..core.pagination import PageParams
 from ..core.timeutil import today
 from ..registry.models import Agency
 from ..webkit.deps import DB, CurrentActor, FormFields
+from ..webkit.listing import List, csv_response, xlsx_response
 from ..webkit.templating import NavItem, add_nav, render
 from . import service
 
@@ -21,9 +25,57 @@ add_nav(NavItem("执法稽查", "/oversight", roles=("leader", "admin", "reviewe
 def index(request: Request, db: DB, actor: CurrentActor):
     agencies = [a for a in db.execute(select(Agency).where(Agency.level.in_(("province", "city")))
                                       .order_by(Agency.division_code)).scalars() if actor.covers(a.path)]
+    first = service.page_recommendations(db, actor, page=PageParams(size=20))
     return render(request, "oversight/plans.html", {
         "plans": service.list_plans(db, actor), "agencies": agencies, "year": today().year,
-        "open": service.open_recommendations(db, actor)[:20]})
+        "open": first.items, "open_total": first.total})
+
+
+Year = Annotated[int | None, Query(ge=1949, le=2100)]
+
+
+def _rec_filters(args, status, agency_id, year, overdue, escalated) -> dict:
+    return {"q": args.q, "status": status, "agency_id": agency_id, "year": year,
+            "overdue_on": today() if overdue == "1" else None, "escalated": escalated == "1"}
+
+
+def _units(db, actor) -> list[Agency]:
+    return [a for a in db.execute(select(Agency).where(Agency.level.in_(("city", "county")))
+                                  .order_by(Agency.division_code)).scalars() if actor.covers(a.path)]
+
+
+@router.get("/oversight/recommendations")
+def recommendations(request: Request, db: DB, actor: CurrentActor, args: List, status: str = "",
+                    agency_id: int | None = None, year: Year = None, overdue: str = "", escalated: str = ""):
+    p = service.page_recommendations(db, actor, **_rec_filters(args, status, agency_id, year, overdue, escalated),
+                                     sort=args.sort, page=args.params)
+    return render(request, "oversight/recommendations.html", {
+        "p": p, "q": args.q, "status": status, "agency_id": agency_id, "year": year, "overdue": overdue,
+        "escalated": escalated, "statuses": service.FINDING_STATUS, "units": _units(db, actor)})
+
+
+REC_HEADER = ["稽查年度", "稽查计划", "被稽查单位", "问题领域", "问题等级", "发现问题", "整改建议", "整改期限", "状态",
+              "是否逾期", "已提级督办"]
+
+
+@router.get("/oversight/recommendations.{fmt}")
+def recommendations_export(request: Request, fmt: str, db: DB, actor: CurrentActor, args: List, status: str = "",
+                           agency_id: int | None = None, year: Year = None, overdue: str = "", escalated: str = ""):
+    if fmt not in ("csv", "xlsx"):
+        raise ValidationFailed("导出格式应为 csv 或 xlsx", code="list.export_format")
+    filters = _rec_filters(args, status, agency_id, year, overdue, escalated)
+    total = service.page_recommendations(db, actor, **filters, sort=args.sort, page=PageParams(size=1)).total
+
+    def rows(session):
+        for r in service.iter_recommendations(session, actor, sort=args.sort, **filters):
+            yield [r["year"], r["plan"], r["unit"], r["area"], r["grade"], r["finding"], r["text"],
+                   r["due"].isoformat() if r["due"] else "", r["status_label"], "是" if r["overdue"] else "否",
+                   "是" if r["escalated"] else "否"]
+
+    name = f"稽查整改建议-{today():%Y%m%d}"
+    if fmt == "csv":
+        return csv_response(request, f"{name}.csv", REC_HEADER, rows, total)
+    return xlsx_response(request, f"{name}.xlsx", "整改建议", REC_HEADER, rows, total)
 
 
 @router.post("/oversight")

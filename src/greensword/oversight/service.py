@@ -14,19 +14,21 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 from pydantic import BaseModel
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ..cases import service as cases
 from ..complaint import service as complaints
 from ..core import audit, cache
-from ..core.auth import Actor, require_role
+from ..core.auth import Actor, require_role, scope
 from ..core.calendar import add_days
 from ..core.errors import IllegalTransition, NotFound, PermissionDenied, ValidationFailed
 from ..core.models import User
+from ..core.pagination import Page, PageParams, Sort, iter_all, page_of
 from ..core.rules import Source, load
 from ..core.timeutil import now, today
 from ..inspection import service as inspection
@@ -599,17 +601,78 @@ def _flows_by_unit(session: Session, actor: Actor, *, year: int, on: date | None
     return sorted(rows.values(), key=lambda r: r["agency"])
 
 
-def open_recommendations(session: Session, actor: Actor, *, on: date | None = None) -> list[dict]:
-    """For the leader dashboard: recommendations not closed, overdue first."""
+#: What the recommendation list can show: the open ones (the default) or one status.
+OPEN_FINDING = ("open", "planned", "reported")
+
+_UNIT_AGENCY = aliased(Agency, name="unit_agency")     # the audited unit
+_PLAN_AGENCY = aliased(Agency, name="plan_agency")     # the auditing agency (the plan's)
+
+#: Sort keys of the recommendation list (earliest deadline first, so overdue ones lead).
+REC_SORT = Sort(
+    keys={"due": [Finding.due], "unit": [_UNIT_AGENCY.division_code],
+          "status": [Finding.status], "year": [AuditPlan.year]},
+    default="due", tiebreak=[Finding.id],
+    labels={"due": "整改期限", "unit": "被稽查单位", "status": "状态", "year": "稽查年度"})
+
+
+def _recommendations_query(session: Session, actor: Actor, *, status: str = "", q: str = "",
+                           agency_id: int | None = None, year: int | None = None, overdue_on: date | None = None,
+                           escalated: bool = False):
+    """Findings with a recommendation, of the audit plans the actor's jurisdiction covers; open ones
+    unless ``status`` names another (an unknown status is a 422)."""
+    stmt = (select(Finding, AuditUnit).join(AuditUnit, Finding.unit_id == AuditUnit.id)
+            .join(AuditPlan, AuditUnit.plan_id == AuditPlan.id)
+            .join(_PLAN_AGENCY, AuditPlan.agency_id == _PLAN_AGENCY.id)
+            .join(_UNIT_AGENCY, AuditUnit.agency_id == _UNIT_AGENCY.id))
+    stmt = scope(stmt, actor, _PLAN_AGENCY.path)
+    if status:
+        if status not in FINDING_STATUS:
+            raise ValidationFailed(f"未知的整改状态“{status[:20]}”", code="oversight.bad_status")
+        stmt = stmt.where(Finding.status == status)
+    else:
+        stmt = stmt.where(Finding.status.in_(OPEN_FINDING))
+    if agency_id:
+        a = session.get(Agency, agency_id)
+        if a is None:
+            raise NotFound(f"单位 {agency_id} 不存在", code="registry.agency_not_found")
+        stmt = stmt.where(_UNIT_AGENCY.path.startswith(a.path, autoescape=True))
+    if year:
+        stmt = stmt.where(AuditPlan.year == year)
+    if overdue_on is not None:
+        stmt = stmt.where(Finding.due < overdue_on, Finding.status.in_(OPEN_FINDING))
+    if escalated:
+        stmt = stmt.where(Finding.escalated.is_(True))
+    if q:
+        stmt = stmt.where(Finding.recommendation.contains(q, autoescape=True) | Finding.text.contains(q, autoescape=True)
+                          | _UNIT_AGENCY.name.contains(q, autoescape=True))
+    return stmt
+
+
+def recommendation_row(x: Finding, u: AuditUnit, on: date) -> dict:
+    return {"unit": u.agency.name, "unit_id": u.id, "agency_id": u.agency_id, "finding_id": x.id,
+            "text": x.recommendation, "finding": x.text, "area": x.area, "grade": x.grade, "status": x.status,
+            "status_label": FINDING_STATUS.get(x.status, x.status), "plan": u.plan.name, "year": u.plan.year,
+            "due": x.due, "overdue": bool(x.due and x.due < on and x.status in OPEN_FINDING),
+            "escalated": x.escalated}
+
+
+def page_recommendations(session: Session, actor: Actor, *, on: date | None = None, sort: str = "",
+                         page: PageParams | None = None, **filters) -> Page[dict]:
+    """One page of the recommendations (open ones, earliest deadline first, unless told), with the total."""
     on = on or today()
-    out = []
-    for p in list_plans(session, actor):
-        for u in units_of(session, p):
-            for x in findings_of(session, u):
-                if x.status in ("open", "planned", "reported"):
-                    out.append({"unit": u.agency.name, "unit_id": u.id, "agency_id": u.agency_id,
-                                "finding_id": x.id, "text": x.recommendation,
-                                "due": x.due, "overdue": bool(x.due and x.due < on), "escalated": x.escalated})
-    out.sort(key=lambda d: (not d["overdue"], d["due"] or date.max))
-    return out
+    p = page_of(session, _recommendations_query(session, actor, **filters), page, sort=REC_SORT, sort_value=sort)
+    p.items = [recommendation_row(x, u, on) for x, u in p.items]
+    return p
+
+
+def iter_recommendations(session: Session, actor: Actor, *, on: date | None = None, sort: str = "",
+                         **filters) -> Iterator[dict]:
+    on = on or today()
+    for x, u in iter_all(session, _recommendations_query(session, actor, **filters), sort=REC_SORT, sort_value=sort):
+        yield recommendation_row(x, u, on)
+
+
+def open_recommendations(session: Session, actor: Actor, *, on: date | None = None) -> list[dict]:
+    """For the leader dashboard: every recommendation not closed, overdue first."""
+    return list(iter_recommendations(session, actor, on=on))
 

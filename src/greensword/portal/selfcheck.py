@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..core import audit
@@ -159,31 +159,40 @@ def completion(session: Session, actor: Actor, day: date | None = None) -> list[
     out = {a.id: Completion(a.id, a.name) for a in session.execute(counties.order_by(Agency.division_code)).scalars()}
     if not out:
         return []
-    # columns only, and one schedule look-up per kind of firm: a province has tens of thousands
-    ents = session.execute(select(Enterprise.id, Enterprise.agency_id, Enterprise.industry_code,
-                                  Enterprise.key_polluter, Enterprise.positive_list)
-                           .where(Enterprise.agency_id.in_(out))).all()
+    # counted per county and kind of firm in the database, one schedule look-up per kind: a
+    # province has tens of thousands of firms but a few hundred (county, kind) groups
+    groups = session.execute(select(Enterprise.agency_id, Enterprise.industry_code, Enterprise.key_polluter,
+                                    Enterprise.positive_list, func.count())
+                             .where(Enterprise.agency_id.in_(out))
+                             .group_by(Enterprise.agency_id, Enterprise.industry_code, Enterprise.key_polluter,
+                                       Enterprise.positive_list)).all()
     schedule, kinds = rules.selfcheck(), {}
-    starts = {}
-    for e in ents:
-        kind = (e.industry_code or "", bool(e.key_polluter), bool(e.positive_list))
+
+    def start_of(industry, key_polluter, positive) -> date:
+        kind = (industry or "", bool(key_polluter), bool(positive))
         if kind not in kinds:
             kinds[kind] = _period(schedule, *kind, day)[0]
-        starts[e.id] = kinds[kind]
-    done: dict[int, SelfCheck] = {}
-    if ents:
-        lo = min(starts.values())
-        for sc in session.execute(select(SelfCheck).where(SelfCheck.agency_id.in_(out),
-                                                          SelfCheck.period_start >= lo)).scalars():
-            if starts.get(sc.enterprise_id) == sc.period_start:
-                done[sc.enterprise_id] = sc
-    for e in ents:
-        c = out[e.agency_id]
-        c.due += 1
-        sc = done.get(e.id)
-        if sc is not None:
-            c.done += 1
-            c.with_problems += any(v["result"] == "problem" for v in sc.items.values())
-            c.contradicting += sc.contradicts_data
-    return list(out.values())
+        return kinds[kind]
 
+    for agency_id, industry, key_polluter, positive, n in groups:
+        start_of(industry, key_polluter, positive)
+        out[agency_id].due += n
+    if not groups:
+        return list(out.values())
+    # the self-checks of the firms' current periods (the latest one per firm counts)
+    done: dict[int, tuple] = {}
+    for row in session.execute(select(SelfCheck.enterprise_id, SelfCheck.period_start, SelfCheck.items,
+                                      SelfCheck.contradicts_data, Enterprise.agency_id, Enterprise.industry_code,
+                                      Enterprise.key_polluter, Enterprise.positive_list)
+                               .join(Enterprise, Enterprise.id == SelfCheck.enterprise_id)
+                               .where(SelfCheck.agency_id.in_(out), Enterprise.agency_id.in_(out),
+                                      SelfCheck.period_start >= min(kinds.values()))
+                               .order_by(SelfCheck.id)):
+        if start_of(*row[5:8]) == row.period_start:
+            done[row.enterprise_id] = row
+    for row in done.values():
+        c = out[row.agency_id]
+        c.done += 1
+        c.with_problems += any(v["result"] == "problem" for v in (row.items or {}).values())
+        c.contradicting += row.contradicts_data
+    return list(out.values())

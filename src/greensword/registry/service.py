@@ -451,16 +451,15 @@ def set_point_password(session: Session, actor: Actor, mn: str, pw: str | None =
 def limits_table(session: Session, mns: Iterable[str] | None = None) -> list[dict[str, Any]]:
     """Flat (mn, factor, limit, limit_min, unit, ref_o2, corrected, standard) rows: what the
     off-site detectors and the limits.csv of ad-hoc screening carry."""
-    stmt = select(MonitoringPoint.mn, MonitoringPoint.ref_o2_pct, PointFactor).join(
-        PointFactor, PointFactor.point_id == MonitoringPoint.id)
+    f = PointFactor
+    stmt = select(MonitoringPoint.mn, MonitoringPoint.ref_o2_pct, f.factor_code, f.limit_value, f.limit_min, f.unit,
+                  f.corrected, f.standard).join(f, f.point_id == MonitoringPoint.id)
     if mns is not None:
         stmt = stmt.where(MonitoringPoint.mn.in_(list(mns)))
-    rows = []
-    for mn, ref_o2, f in session.execute(stmt.order_by(MonitoringPoint.mn, PointFactor.factor_code)):
-        rows.append({"mn": mn, "factor": f.factor_code, "limit": f.limit_value, "limit_min": f.limit_min,
-                     "unit": f.unit, "ref_o2": ref_o2 if f.corrected else None, "corrected": f.corrected,
-                     "standard": f.standard})
-    return rows
+    return [{"mn": mn, "factor": code, "limit": limit, "limit_min": limit_min, "unit": unit,
+             "ref_o2": ref_o2 if corrected else None, "corrected": corrected, "standard": standard}
+            for mn, ref_o2, code, limit, limit_min, unit, corrected, standard
+            in session.execute(stmt.order_by(MonitoringPoint.mn, f.factor_code))]
 
 
 POWER_ROLES = {"production": "生产设施用电", "treatment": "治污设施用电"}

@@ -3,6 +3,7 @@ entry criteria per level checked against the system's own records."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from ..core import audit
 from ..core.auth import Actor, check_agency, require_role, scope
 from ..core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from ..core.pagination import Page, PageParams, Sort, iter_all, page_of
 from ..core.timeutil import now
 from ..registry.models import Agency, Officer
 from . import rules
@@ -64,15 +66,56 @@ def get_course(session: Session, actor: Actor, course_id: int) -> Course:
     return c
 
 
-def list_courses(session: Session, actor: Actor, *, year: int | None = None, limit: int = 500) -> list[Course]:
+#: Sort keys of the course list (latest first by default).
+COURSE_SORT = Sort(
+    keys={"start": [Course.start_on], "title": [Course.title], "agency": [Agency.division_code],
+          "level": [Course.level], "topic": [Course.topic], "hours": [Course.hours]},
+    default="-start", tiebreak=[Course.id.desc()],
+    labels={"start": "日期", "title": "课程", "agency": "主办单位", "level": "级别", "topic": "专题", "hours": "学时"})
+
+
+def _courses_query(session: Session, actor: Actor, *, year: int | None = None, q: str = "", level: str = "",
+                   topic: str = "", agency_id: int | None = None):
+    """The courses open to the actor: its own unit's and those of the units above it (a provincial
+    course is open to counties), narrowed by the list's filters (unknown level or topic: 422)."""
+    from ..registry import service as registry
+
     stmt = select(Course).join(Agency, Course.agency_id == Agency.id)
-    if actor.agency_path not in (None, "/"):
-        # one's own unit's courses and those of the units above it (a provincial course is open to counties)
+    if actor.agency_path is None:
+        stmt = stmt.where(False)
+    elif actor.agency_path != "/":
         ups = [p for p in _prefixes(actor.agency_path)]
         stmt = stmt.where(Agency.path.startswith(actor.agency_path, autoescape=True) | Agency.path.in_(ups))
+    if agency_id:
+        stmt = registry.within_agency(session, stmt, agency_id)
     if year:
         stmt = stmt.where(Course.start_on >= date(year, 1, 1), Course.start_on <= date(year, 12, 31))
-    return list(session.execute(stmt.order_by(Course.start_on.desc(), Course.id.desc()).limit(limit)).scalars())
+    if level:
+        if level not in rules.LEVEL_NAMES:
+            raise ValidationFailed(f"未知的培训级别“{level[:20]}”", code="training.bad_level")
+        stmt = stmt.where(Course.level == level)
+    if topic:
+        if topic not in TOPICS:
+            raise ValidationFailed(f"未知的培训专题“{topic[:20]}”", code="training.bad_topic")
+        stmt = stmt.where(Course.topic == topic)
+    if q:
+        stmt = stmt.where(Course.title.contains(q, autoescape=True) | Agency.name.contains(q, autoescape=True))
+    return stmt
+
+
+def page_courses(session: Session, actor: Actor, *, sort: str = "", page: PageParams | None = None,
+                 **filters) -> Page[Course]:
+    """One page of the courses open to the actor (latest first unless ``sort``), with the total."""
+    return page_of(session, _courses_query(session, actor, **filters), page, sort=COURSE_SORT, sort_value=sort)
+
+
+def iter_courses(session: Session, actor: Actor, *, sort: str = "", **filters) -> Iterator[Course]:
+    return iter_all(session, _courses_query(session, actor, **filters), sort=COURSE_SORT, sort_value=sort)
+
+
+def list_courses(session: Session, actor: Actor, *, year: int | None = None) -> list[Course]:
+    """Every course open to the actor (of ``year``), latest first."""
+    return list(iter_courses(session, actor, year=year))
 
 
 def _prefixes(path: str) -> list[str]:

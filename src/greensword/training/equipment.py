@@ -3,6 +3,7 @@ be linked to the inspection task it served (read through inspection.service) and
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from ..core import audit
 from ..core.auth import Actor, check_agency, require_role, scope
 from ..core.errors import Conflict, NotFound, ValidationFailed
+from ..core.pagination import Page, PageParams, Sort, iter_all, page_of
 from ..core.timeutil import aware, now
 from ..registry.models import Agency, Officer
 from .models import Equipment, EquipmentUse
@@ -104,12 +106,49 @@ def uses(session: Session, equipment_id: int, limit: int = 200) -> list[Equipmen
                                 .order_by(EquipmentUse.started_at.desc()).limit(limit)).scalars())
 
 
-def list_equipment(session: Session, actor: Actor, *, kind: str = "", limit: int = 1000) -> list[Equipment]:
+#: Sort keys of the equipment list (by unit, kind and serial by default).
+EQUIPMENT_SORT = Sort(
+    keys={"agency": [Agency.division_code, Equipment.kind, Equipment.serial], "kind": [Equipment.kind],
+          "model": [Equipment.model], "serial": [Equipment.serial], "acquired": [Equipment.acquired_on],
+          "status": [Equipment.status]},
+    default="agency", tiebreak=[Equipment.id],
+    labels={"agency": "单位", "kind": "类别", "model": "型号", "serial": "编号", "acquired": "购置日期",
+            "status": "状态"})
+
+
+def _equipment_query(session: Session, actor: Actor, *, kind: str = "", status: str = "", q: str = "",
+                     agency_id: int | None = None):
+    from ..registry import service as registry
+
     stmt = scope(select(Equipment).join(Agency, Equipment.agency_id == Agency.id), actor, Agency.path)
+    if agency_id:
+        stmt = registry.within_agency(session, stmt, agency_id)
     if kind:
+        if kind not in KINDS:
+            raise ValidationFailed(f"未知的装备类别“{kind[:20]}”", code="training.bad_equipment_kind")
         stmt = stmt.where(Equipment.kind == kind)
-    return list(session.execute(stmt.order_by(Equipment.agency_id, Equipment.kind, Equipment.serial)
-                                .limit(limit)).scalars())
+    if status:
+        if status not in STATUSES:
+            raise ValidationFailed(f"未知的装备状态“{status[:20]}”", code="training.bad_equipment_status")
+        stmt = stmt.where(Equipment.status == status)
+    if q:
+        stmt = stmt.where(Equipment.serial.contains(q, autoescape=True) | Equipment.model.contains(q, autoescape=True)
+                          | Agency.name.contains(q, autoescape=True))
+    return stmt
+
+
+def page_equipment(session: Session, actor: Actor, *, sort: str = "", page: PageParams | None = None,
+                   **filters) -> Page[Equipment]:
+    return page_of(session, _equipment_query(session, actor, **filters), page, sort=EQUIPMENT_SORT, sort_value=sort)
+
+
+def iter_equipment(session: Session, actor: Actor, *, sort: str = "", **filters) -> Iterator[Equipment]:
+    return iter_all(session, _equipment_query(session, actor, **filters), sort=EQUIPMENT_SORT, sort_value=sort)
+
+
+def list_equipment(session: Session, actor: Actor, *, kind: str = "") -> list[Equipment]:
+    """Every piece of equipment the actor may see (of ``kind``), by unit, kind and serial."""
+    return list(iter_equipment(session, actor, kind=kind))
 
 
 def counts(session: Session, agency_path: str = "/", *, year: int | None = None) -> dict[str, dict[str, int]]:

@@ -1,13 +1,16 @@
 """培训考试 / 技能比武 / 资格与装备 console pages."""
 
 from datetime import date, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from ..core.errors import DomainError
+from ..core.errors import DomainError, ValidationFailed
+from ..core.pagination import PageParams
 from ..core.timeutil import now
 from ..webkit.deps import DB, CurrentActor, FormFields
+from ..webkit.listing import List, csv_response, xlsx_response
 from ..webkit.templating import NavItem, add_nav, render
 from . import bank, competitions, courses, equipment, exams, quals, rules
 
@@ -25,7 +28,8 @@ def home(request: Request, db: DB, actor: CurrentActor):
         for e in exams.list_exams(db, actor):
             a = next((x for x in exams.results(db, e.id) if x.officer_id == actor.officer_id), None)
             mine.append((e, a))
-    ctx = {"mine": mine, "today": today, "courses": courses.list_courses(db, actor, year=today.year)[:20],
+    this_year = courses.page_courses(db, actor, year=today.year, page=PageParams(size=20))
+    ctx = {"mine": mine, "today": today, "courses": this_year.items, "courses_total": this_year.total,
            "competitions": competitions.list_competitions(db)[:10], "levels": rules.LEVEL_NAMES,
            "reminders": quals.reminders(db, actor, today) if actor.has(*STAFF) else [],
            "bank": bank.summary(), "staff": actor.has(*STAFF)}
@@ -148,13 +152,127 @@ def sheet_submit(request: Request, round_id: int, db: DB, actor: CurrentActor, f
     return RedirectResponse(f"/training/competitions/{r.competition_id}", status_code=303)
 
 
+def _export(request: Request, fmt: str, name: str, header: list[str], rows, total: int):
+    if fmt == "csv":
+        return csv_response(request, f"{name}-{now():%Y%m%d}.csv", header, rows, total)
+    if fmt == "xlsx":
+        return xlsx_response(request, f"{name}-{now():%Y%m%d}.xlsx", name, header, rows, total)
+    raise ValidationFailed("导出格式应为 csv 或 xlsx", code="list.export_format")
+
+
+def _units(db, actor) -> list:
+    from ..registry import service as registry
+
+    return [a for a in registry.list_agencies(db, actor) if a.level in ("province", "city", "county")]
+
+
+Year = Annotated[int | None, Query(ge=1949, le=2100)]
+
+
+def _course_filters(args, year, level, topic, agency_id) -> dict:
+    return {"q": args.q, "year": year, "level": level, "topic": topic, "agency_id": agency_id}
+
+
+@router.get("/courses")
+def courses_page(request: Request, db: DB, actor: CurrentActor, args: List, year: Year = None, level: str = "",
+                 topic: str = "", agency_id: int | None = None):
+    p = courses.page_courses(db, actor, **_course_filters(args, year, level, topic, agency_id), sort=args.sort,
+                             page=args.params)
+    return render(request, "training/courses.html", {
+        "p": p, "q": args.q, "year": year, "level": level, "topic": topic, "agency_id": agency_id,
+        "levels": rules.LEVEL_NAMES, "topics": courses.TOPICS, "units": _units(db, actor)})
+
+
+COURSE_HEADER = ["课程编号", "课程", "主办单位", "级别", "专题", "开始日期", "结束日期", "学时"]
+
+
+@router.get("/courses.{fmt}")
+def courses_export(request: Request, fmt: str, db: DB, actor: CurrentActor, args: List, year: Year = None,
+                   level: str = "", topic: str = "", agency_id: int | None = None):
+    filters = _course_filters(args, year, level, topic, agency_id)
+    total = courses.page_courses(db, actor, **filters, sort=args.sort, page=PageParams(size=1)).total
+
+    def rows(session):
+        for c in courses.iter_courses(session, actor, sort=args.sort, **filters):
+            yield [c.id, c.title, c.agency.name, rules.LEVEL_NAMES.get(c.level, c.level), c.topic,
+                   c.start_on.isoformat(), c.end_on.isoformat(), c.hours]
+
+    return _export(request, fmt, "培训课程", COURSE_HEADER, rows, total)
+
+
+def _equipment_filters(args, kind, status, agency_id) -> dict:
+    return {"q": args.q, "kind": kind, "status": status, "agency_id": agency_id}
+
+
 @router.get("/equipment")
-def equipment_page(request: Request, db: DB, actor: CurrentActor, kind: str = ""):
-    items = equipment.list_equipment(db, actor, kind=kind)
+def equipment_page(request: Request, db: DB, actor: CurrentActor, args: List, kind: str = "", status: str = "",
+                   agency_id: int | None = None):
+    p = equipment.page_equipment(db, actor, **_equipment_filters(args, kind, status, agency_id), sort=args.sort,
+                                 page=args.params)
     root = actor.agency_path or "/"
-    return render(request, "training/equipment.html", {"items": items, "kinds": equipment.KINDS, "kind": kind,
-                                                       "statuses": equipment.STATUSES,
-                                                       "counts": equipment.counts(db, root, year=now().year)})
+    return render(request, "training/equipment.html", {
+        "p": p, "items": p.items, "kinds": equipment.KINDS, "kind": kind, "status": status, "q": args.q,
+        "agency_id": agency_id, "units": _units(db, actor), "statuses": equipment.STATUSES,
+        "counts": equipment.counts(db, root, year=now().year)})
+
+
+EQUIPMENT_HEADER = ["单位", "类别", "型号", "编号", "购置日期", "状态"]
+
+
+@router.get("/equipment.{fmt}")
+def equipment_export(request: Request, fmt: str, db: DB, actor: CurrentActor, args: List, kind: str = "",
+                     status: str = "", agency_id: int | None = None):
+    filters = _equipment_filters(args, kind, status, agency_id)
+    total = equipment.page_equipment(db, actor, **filters, sort=args.sort, page=PageParams(size=1)).total
+
+    def rows(session):
+        for e in equipment.iter_equipment(session, actor, sort=args.sort, **filters):
+            yield [e.agency.name, equipment.KINDS.get(e.kind, e.kind), e.model, e.serial, e.acquired_on.isoformat(),
+                   equipment.STATUSES.get(e.status, e.status)]
+
+    return _export(request, fmt, "执法装备", EQUIPMENT_HEADER, rows, total)
+
+
+def _qual_filters(args, kind, state, agency_id) -> dict:
+    return {"q": args.q, "kind": kind, "state": state, "agency_id": agency_id, "on": now().date()}
+
+
+@router.get("/qualifications")
+def quals_page(request: Request, db: DB, actor: CurrentActor, args: List, kind: str = "", state: str = "",
+               agency_id: int | None = None):
+    from ..core.auth import require_role
+
+    require_role(actor, *STAFF)
+    p = quals.page_qualifications(db, actor, **_qual_filters(args, kind, state, agency_id), sort=args.sort,
+                                  page=args.params)
+    return render(request, "training/qualifications.html", {
+        "p": p, "q": args.q, "kind": kind, "state": state, "agency_id": agency_id, "units": _units(db, actor),
+        "kinds": {k: v.name for k, v in rules.qualifications().kinds.items()}, "states": quals.QUAL_STATES,
+        "state_on": quals.state_on, "today": now().date()})
+
+
+QUAL_HEADER = ["人员", "单位", "资格", "证号", "发证机关", "发证日期", "有效期至", "状态", "注销日期", "注销原因"]
+
+
+@router.get("/qualifications.{fmt}")
+def quals_export(request: Request, fmt: str, db: DB, actor: CurrentActor, args: List, kind: str = "",
+                 state: str = "", agency_id: int | None = None):
+    from ..core.auth import require_role
+
+    require_role(actor, *STAFF)
+    filters = _qual_filters(args, kind, state, agency_id)
+    total = quals.page_qualifications(db, actor, **filters, sort=args.sort, page=PageParams(size=1)).total
+    names = {k: v.name for k, v in rules.qualifications().kinds.items()}
+    day = now().date()
+
+    def rows(session):
+        for q in quals.iter_qualifications(session, actor, sort=args.sort, **filters):
+            yield [q.officer.name, q.officer.agency.name, names.get(q.kind, q.kind), q.number, q.issuer,
+                   q.issued_on.isoformat(), q.expires_on.isoformat() if q.expires_on else "长期",
+                   quals.QUAL_STATES[quals.state_on(q, day)], q.revoked_on.isoformat() if q.revoked_on else "",
+                   q.revoke_reason]
+
+    return _export(request, fmt, "执法资格", QUAL_HEADER, rows, total)
 
 
 @router.get("/pools")
@@ -189,7 +307,6 @@ def _run(db, fn, ok: str, anchor: str):
 @router.get("/manage")
 def manage(request: Request, db: DB, actor: CurrentActor, ok: str = "", error: str = ""):
     from ..core.auth import require_role
-    from ..core.pagination import PageParams
     from ..registry import service as registry
 
     require_role(actor, *STAFF)
@@ -197,8 +314,8 @@ def manage(request: Request, db: DB, actor: CurrentActor, ok: str = "", error: s
     units = [a for a in registry.list_agencies(db, actor) if a.level in ("province", "city", "county")]
     return render(request, "training/manage.html", {
         "ok": ok, "error": error, "officers": officers, "units": units, "levels": rules.LEVEL_NAMES,
-        "courses": courses.list_courses(db, actor)[:50], "exams": exams.list_exams(db, actor)[:50],
-        "competitions": competitions.list_competitions(db)[:20], "equipment": equipment.list_equipment(db, actor)[:300],
+        "courses": courses.page_courses(db, actor, page=PageParams(size=50)).items, "exams": exams.list_exams(db, actor)[:50],
+        "competitions": competitions.list_competitions(db)[:20], "equipment": equipment.page_equipment(db, actor, page=PageParams(size=500)).items,
         "kinds": equipment.KINDS, "laws": bank.laws(), "topics": courses.TOPICS, "today": now().date(),
         "qual_kinds": {k: v.name for k, v in rules.qualifications().kinds.items()}})
 

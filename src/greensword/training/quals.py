@@ -4,15 +4,17 @@ signs a 法制审核 opinion."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from ..core import audit
 from ..core.auth import Actor, check_agency, require_role, scope
 from ..core.errors import Conflict, NotFound, ValidationFailed
+from ..core.pagination import Page, PageParams, Sort, iter_all, page_of
 from ..core.timeutil import now
 from ..registry.models import Agency, Officer
 from . import rules
@@ -105,13 +107,76 @@ def of_officer(session: Session, officer_id: int) -> list[Qualification]:
                                 .order_by(Qualification.kind, Qualification.issued_on)).scalars())
 
 
-def list_qualifications(session: Session, actor: Actor, *, kind: str = "", limit: int = 500) -> list[Qualification]:
+#: What a certificate is on a day, for the list's filter.
+QUAL_STATES = {"valid": "有效", "expiring": "即将到期", "expired": "已过期", "revoked": "已注销"}
+
+#: Sort keys of the qualification list (soonest expiry first by default).
+QUAL_SORT = Sort(
+    keys={"expires": [Qualification.expires_on], "issued": [Qualification.issued_on], "officer": [Officer.name],
+          "agency": [Agency.division_code], "kind": [Qualification.kind], "number": [Qualification.number]},
+    default="expires", tiebreak=[Qualification.id],
+    labels={"expires": "有效期至", "issued": "发证日期", "officer": "人员", "agency": "单位", "kind": "资格",
+            "number": "证号"})
+
+
+def _quals_query(session: Session, actor: Actor, *, kind: str = "", state: str = "", q: str = "",
+                 agency_id: int | None = None, on: date | None = None):
+    """The certificates of the officers in the actor's jurisdiction, narrowed by the list's filters;
+    ``state`` is judged on ``on`` (expiring = within the kind's reminder window from the rules)."""
+    from ..registry import service as registry
+
     stmt = (select(Qualification).join(Officer, Qualification.officer_id == Officer.id)
             .join(Agency, Officer.agency_id == Agency.id))
     stmt = scope(stmt, actor, Agency.path)
+    if agency_id:
+        stmt = registry.within_agency(session, stmt, agency_id)
+    spec = rules.qualifications().kinds
     if kind:
+        if kind not in spec:
+            raise ValidationFailed(f"未知的资格类别“{kind[:20]}”", code="training.bad_kind")
         stmt = stmt.where(Qualification.kind == kind)
-    return list(session.execute(stmt.order_by(Qualification.expires_on, Qualification.id).limit(limit)).scalars())
+    if state:
+        day = on or now().date()
+        live = Qualification.revoked_on.is_(None)
+        if state == "revoked":
+            stmt = stmt.where(Qualification.revoked_on.is_not(None))
+        elif state == "expired":
+            stmt = stmt.where(live, Qualification.expires_on < day)
+        elif state == "valid":
+            stmt = stmt.where(live, Qualification.expires_on.is_(None) | (Qualification.expires_on >= day))
+        elif state == "expiring":
+            windows = [(Qualification.kind == k) & (Qualification.expires_on <= day + timedelta(days=v.remind_days))
+                       for k, v in spec.items()]
+            stmt = stmt.where(live, Qualification.expires_on >= day, or_(*windows))
+        else:
+            raise ValidationFailed(f"未知的资格状态“{state[:20]}”", code="training.bad_state")
+    if q:
+        stmt = stmt.where(Officer.name.contains(q, autoescape=True) | Qualification.number.contains(q, autoescape=True))
+    return stmt
+
+
+def page_qualifications(session: Session, actor: Actor, *, sort: str = "", page: PageParams | None = None,
+                        **filters) -> Page[Qualification]:
+    return page_of(session, _quals_query(session, actor, **filters), page, sort=QUAL_SORT, sort_value=sort)
+
+
+def iter_qualifications(session: Session, actor: Actor, *, sort: str = "", **filters) -> Iterator[Qualification]:
+    return iter_all(session, _quals_query(session, actor, **filters), sort=QUAL_SORT, sort_value=sort)
+
+
+def state_on(q: Qualification, day: date) -> str:
+    if q.revoked_on is not None:
+        return "revoked"
+    if q.expires_on is not None and q.expires_on < day:
+        return "expired"
+    spec = rules.qualifications().kinds.get(q.kind)
+    if q.expires_on is not None and spec is not None and q.expires_on <= day + timedelta(days=spec.remind_days):
+        return "expiring"
+    return "valid"
+
+
+def list_qualifications(session: Session, actor: Actor, *, kind: str = "") -> list[Qualification]:
+    return list(iter_qualifications(session, actor, kind=kind))
 
 
 @dataclass
@@ -133,18 +198,34 @@ class Reminder:
 
 def reminders(session: Session, actor: Actor, on: date) -> list[Reminder]:
     """Certificates expiring within their kind's reminder window (or already expired while the
-    officer holds no newer valid one of the same kind)."""
+    officer holds no newer valid one of the same kind). Two reads: the certificates in their
+    windows (columns, not objects), then every certificate of those officers for the renewal check."""
     spec = rules.qualifications().kinds
+    q = Qualification
+    windows = [and_(q.kind == kind, q.expires_on <= on + timedelta(days=k.remind_days)) for kind, k in spec.items()]
+    if not windows:
+        return []
+    stmt = (select(q.id, q.officer_id, Officer.name, Agency.name, q.kind, q.number, q.expires_on)
+            .join(Officer, q.officer_id == Officer.id).join(Agency, Officer.agency_id == Agency.id)
+            .where(q.expires_on.is_not(None), q.revoked_on.is_(None), or_(*windows)))
+    due = session.execute(scope(stmt, actor, Agency.path).order_by(q.expires_on, q.id)).all()
+    held: dict[tuple[int, str], list[tuple]] = {}
+    officer_ids = sorted({r[1] for r in due})
+    for i in range(0, len(officer_ids), 500):
+        for oid, kind, issued, expires, revoked in session.execute(
+                select(q.officer_id, q.kind, q.issued_on, q.expires_on, q.revoked_on)
+                .where(q.officer_id.in_(officer_ids[i:i + 500]))):
+            held.setdefault((oid, kind), []).append((issued, expires, revoked))
+
+    def renewed(officer_id: int, kind: str, day: date) -> bool:       # what ``holds`` answers, from memory
+        return any(issued <= day and (revoked is None or revoked > day) and (expires is None or day <= expires)
+                   for issued, expires, revoked in held.get((officer_id, kind), ()))
+
     out = []
-    for q in list_qualifications(session, actor, limit=100000):
-        if q.expires_on is None or q.revoked_on is not None:
-            continue
-        days = (q.expires_on - on).days
-        if days > spec[q.kind].remind_days:
-            continue
-        if holds(session, q.officer_id, q.kind, q.expires_on + timedelta(days=1)):
+    for qid, officer_id, officer, agency, kind, number, expires_on in due:
+        if renewed(officer_id, kind, expires_on + timedelta(days=1)):
             continue                        # already renewed
-        out.append(Reminder(q.id, q.officer_id, q.officer.name, q.officer.agency.name, q.kind, spec[q.kind].name,
-                            q.number, q.expires_on, days))
+        out.append(Reminder(qid, officer_id, officer, agency, kind, spec[kind].name, number, expires_on,
+                            (expires_on - on).days))
     out.sort(key=lambda r: (r.days_left, r.officer_id))
     return out

@@ -1,8 +1,11 @@
 """Transfer JSON API: follow-ups, their clocks and persons (masked by role), statistics."""
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
 
 from ..webkit.deps import DB, CurrentActor
+from ..webkit.listing import ApiList, PageOf, api_page
 from . import service
 from .schemas import StepIn, TransferOut
 
@@ -10,8 +13,15 @@ router = APIRouter(prefix="/transfer", tags=["transfer"])
 
 
 @router.get("")
-def index(db: DB, actor: CurrentActor, status: str | None = None, year: int | None = None) -> list[TransferOut]:
-    return [TransferOut.of(t) for t in service.list_transfers(db, actor, status=status, year=year)]
+def index(response: Response, db: DB, actor: CurrentActor, args: ApiList, status: str | None = None,
+          kind: str | None = None, year: Annotated[int | None, Query(ge=1949, le=2100)] = None,
+          agency_id: int | None = None, outcome: str = "") -> PageOf[TransferOut]:
+    """One page of the transfers the caller may see (latest approval first unless ``sort``:
+    approved, sent, case, enterprise, kind, receiver, status, agency), with the total (also
+    ``X-Total-Count``); ``q`` searches case number, enterprise and receiver."""
+    p = service.page_transfers(db, actor, status=status, kind=kind, year=year, agency_id=agency_id,
+                               outcome=outcome, q=args.q, sort=args.sort, page=args.params)
+    return api_page(response, p, TransferOut.of)
 
 
 @router.get("/stats")

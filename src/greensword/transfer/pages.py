@@ -2,12 +2,18 @@
 transfer page with its actions, and statistics per unit."""
 
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
+from sqlalchemy import select
 
+from ..core.errors import ValidationFailed
+from ..core.pagination import PageParams
 from ..core.timeutil import today
+from ..registry.models import Agency
 from ..webkit.deps import DB, CurrentActor
+from ..webkit.listing import List, csv_response, xlsx_response
 from ..webkit.templating import NavItem, add_nav, render
 from . import service
 
@@ -15,12 +21,61 @@ router = APIRouter(include_in_schema=False)
 add_nav(NavItem("行刑衔接", "/transfer", roles=("officer", "leader", "admin"), order=42))
 
 
+Year = Annotated[int | None, Query(ge=1949, le=2100)]
+
+
+def _filters(args, status, kind, year, agency_id, outcome) -> dict:
+    return {"q": args.q, "status": status or None, "kind": kind or None, "year": year, "agency_id": agency_id,
+            "outcome": outcome}
+
+
+def _agencies(db, actor) -> list[Agency]:
+    return [a for a in db.execute(select(Agency).where(Agency.level.in_(("province", "city", "county")))
+                                  .order_by(Agency.division_code)).scalars() if actor.covers(a.path)]
+
+
 @router.get("/transfer")
-def index(request: Request, db: DB, actor: CurrentActor, status: str = ""):
+def index(request: Request, db: DB, actor: CurrentActor, args: List, status: str = "", kind: str = "",
+          year: Year = None, agency_id: int | None = None, outcome: str = ""):
+    p = service.page_transfers(db, actor, **_filters(args, status, kind, year, agency_id, outcome), sort=args.sort,
+                               page=args.params)
     return render(request, "transfer/list.html", {
-        "items": service.list_transfers(db, actor, status=status or None), "status": status,
-        "statuses": service.STATUSES, "kinds": service.KINDS, "untracked": service.untracked(db, actor, limit=50),
-        "dues": service.dues, "today": today()})
+        "p": p, "items": p.items, "status": status, "kind": kind, "year": year, "agency_id": agency_id,
+        "outcome": outcome, "q": args.q, "statuses": service.STATUSES, "kinds": service.KINDS,
+        "outcomes": service.OUTCOMES, "agencies": _agencies(db, actor),
+        "untracked": service.untracked(db, actor, limit=50), "dues": service.dues, "today": today()})
+
+
+HEADER = ["案件编号", "当事人", "统一社会信用代码", "移送单位", "类型", "接收机关", "批准移送日期", "移送日期", "签收日期",
+          "受理/立案日期", "不予受理日期", "状态", "挂牌督办", "办理结果", "结果日期", "逾期环节"]
+
+
+@router.get("/transfer.{fmt}")
+def export(request: Request, fmt: str, db: DB, actor: CurrentActor, args: List, status: str = "", kind: str = "",
+           year: Year = None, agency_id: int | None = None, outcome: str = ""):
+    """Every transfer of the list's filters, in its order, streamed (CSV or Excel); persons under
+    measures are not in it (their names are masked by role on the transfer page)."""
+    if fmt not in ("csv", "xlsx"):
+        raise ValidationFailed("导出格式应为 csv 或 xlsx", code="list.export_format")
+    filters = _filters(args, status, kind, year, agency_id, outcome)
+    total = service.page_transfers(db, actor, **filters, sort=args.sort, page=PageParams(size=1)).total
+    day = today()
+
+    def iso(d):
+        return d.isoformat() if d else ""
+
+    def rows(session):
+        for t in service.iter_transfers(session, actor, sort=args.sort, **filters):
+            late = [d.label for d in service.dues(t) if d.done_on is None and t.status != "closed" and d.overdue(day)]
+            yield [t.case_number, t.enterprise.name, t.enterprise.uscc, t.agency.name, service.KINDS.get(t.kind, t.kind),
+                   t.receiver, iso(t.approved_on), iso(t.sent_on), iso(t.received_on), iso(t.accepted_on),
+                   iso(t.refused_on), service.STATUSES.get(t.status, t.status), t.joint_supervision,
+                   service.OUTCOMES.get(t.outcome, "") if t.outcome else "", iso(t.outcome_on), "、".join(late)]
+
+    name = f"行刑衔接移送-{day:%Y%m%d}"
+    if fmt == "csv":
+        return csv_response(request, f"{name}.csv", HEADER, rows, total)
+    return xlsx_response(request, f"{name}.xlsx", "移送跟踪", HEADER, rows, total)
 
 
 @router.post("/transfer")

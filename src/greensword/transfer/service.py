@@ -8,6 +8,7 @@ court outcome. Clocks per 国务院令第310号 and 公治〔2014〕853号 (rule
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,9 +21,10 @@ from ..core import audit
 from ..core.auth import Actor, check_agency, require_role, scope
 from ..core.calendar import add_days
 from ..core.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
+from ..core.pagination import Page, PageParams, Sort, iter_all, page_of
 from ..core.rules import Dated, Version, load
 from ..core.timeutil import now, today
-from ..registry.models import Agency
+from ..registry.models import Agency, Enterprise
 from .models import Transfer, TransferEvent, TransferPerson
 
 KINDS = {"criminal": "移送涉嫌犯罪案件", "detention": "移送适用行政拘留", "department": "移送其他部门"}
@@ -154,18 +156,64 @@ def get(session: Session, actor: Actor, transfer_id: int) -> Transfer:
     return t
 
 
-def list_transfers(session: Session, actor: Actor, *, status: str | None = None, kind: str | None = None,
-                   year: int | None = None, limit: int = 500) -> list[Transfer]:
+#: Sort keys of the transfer list (latest approval first by default).
+TRANSFER_SORT = Sort(
+    keys={"approved": [Transfer.approved_on], "sent": [Transfer.sent_on], "case": [Transfer.case_number],
+          "enterprise": [Enterprise.name], "kind": [Transfer.kind], "receiver": [Transfer.receiver],
+          "status": [Transfer.status], "agency": [Agency.division_code]},
+    default="-approved", tiebreak=[Transfer.id.desc()],
+    labels={"approved": "批准日期", "sent": "移送日期", "case": "案件", "enterprise": "企业", "kind": "类型",
+            "receiver": "接收机关", "status": "状态", "agency": "移送单位"})
+
+
+def _transfers_query(session: Session, actor: Actor, *, status: str | None = None, kind: str | None = None,
+                     year: int | None = None, q: str = "", agency_id: int | None = None, outcome: str = ""):
+    """The transfers the actor may see (never an enterprise's), narrowed by the list's filters; an
+    unknown status, kind or outcome is a 422 naming it."""
+    from ..registry import service as registry
+
     if actor.is_enterprise:
-        return []
-    stmt = scope(select(Transfer).join(Agency, Transfer.agency_id == Agency.id), actor, Agency.path)
+        raise PermissionDenied("企业用户不能查看移送案件", code="transfer.forbidden")
+    stmt = scope(select(Transfer).join(Agency, Transfer.agency_id == Agency.id)
+                 .join(Enterprise, Transfer.enterprise_id == Enterprise.id), actor, Agency.path)
+    if agency_id:
+        stmt = registry.within_agency(session, stmt, agency_id)
     if status:
+        if status not in STATUSES:
+            raise ValidationFailed(f"未知的移送状态“{status[:20]}”", code="transfer.bad_status")
         stmt = stmt.where(Transfer.status == status)
     if kind:
+        if kind not in KINDS:
+            raise ValidationFailed(f"未知的移送类型“{kind[:20]}”", code="transfer.bad_kind")
         stmt = stmt.where(Transfer.kind == kind)
+    if outcome:
+        if outcome not in OUTCOMES:
+            raise ValidationFailed(f"未知的办理结果“{outcome[:20]}”", code="transfer.bad_outcome")
+        stmt = stmt.where(Transfer.outcome == outcome)
     if year:
         stmt = stmt.where(Transfer.approved_on >= date(year, 1, 1), Transfer.approved_on <= date(year, 12, 31))
-    return list(session.execute(stmt.order_by(Transfer.approved_on.desc(), Transfer.id.desc()).limit(limit)).scalars())
+    if q:
+        stmt = stmt.where(Transfer.case_number.contains(q, autoescape=True) | Enterprise.name.contains(q, autoescape=True)
+                          | Enterprise.uscc.contains(q, autoescape=True) | Transfer.receiver.contains(q, autoescape=True))
+    return stmt
+
+
+def page_transfers(session: Session, actor: Actor, *, sort: str = "", page: PageParams | None = None,
+                   **filters) -> Page[Transfer]:
+    """One page of the transfers the actor may see (latest approval first unless ``sort``), with the total."""
+    return page_of(session, _transfers_query(session, actor, **filters), page, sort=TRANSFER_SORT, sort_value=sort)
+
+
+def iter_transfers(session: Session, actor: Actor, *, sort: str = "", **filters) -> Iterator[Transfer]:
+    """Every transfer of the list's filters in the list's order, read in batches (exports, statistics)."""
+    return iter_all(session, _transfers_query(session, actor, **filters), sort=TRANSFER_SORT, sort_value=sort)
+
+
+def list_transfers(session: Session, actor: Actor, **filters) -> list[Transfer]:
+    """Every transfer of the filters (an enterprise user sees none)."""
+    if actor.is_enterprise:
+        return []
+    return list(iter_transfers(session, actor, **filters))
 
 
 def untracked(session: Session, actor: Actor, limit: int = 100) -> list[dict]:
@@ -410,7 +458,7 @@ STAT_LABELS = {"criminal": "移送涉嫌犯罪（件）", "criminal_persons": "�
 def statistics(session: Session, actor: Actor, *, year: int, on: date | None = None) -> list[dict]:
     """Per unit, as the seeds report: transfers (cases) and persons by kind, outcomes, overdue steps."""
     on = on or today()
-    ts = list_transfers(session, actor, year=year, limit=1_000_000)
+    ts = list_transfers(session, actor, year=year)
     counts = dict(session.execute(select(TransferPerson.transfer_id, func.count()).where(
         TransferPerson.transfer_id.in_([t.id for t in ts] or [0])).group_by(TransferPerson.transfer_id)).all())
     rows: dict[int, dict] = {}

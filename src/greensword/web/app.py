@@ -7,6 +7,7 @@ Each domain in greensword.DOMAINS may provide ``api.router`` (mounted under /api
 import importlib
 import importlib.util
 import logging
+from contextlib import asynccontextmanager
 from html import escape
 from urllib.parse import quote
 
@@ -63,8 +64,20 @@ def _error_page(request: Request, err: DomainError):
         return HTMLResponse(f"<h1>出错了</h1><p>{escape(err.message)}</p>", status_code=err.status)
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI):
+    from ..core import heap, rules
+    from ..webkit import templating
+
+    rules.warm()                    # parsed and compiled before the first request, not during it
+    templating.warm()
+    heap.settle()                   # what start-up built is never scanned by the collector again
+    yield
+
+
 def create_app(engine: Engine | None = None) -> FastAPI:
     app = FastAPI(
+        lifespan=_lifespan,
         title="GreenSword 绿剑 生态环境执法平台",
         version=__version__,
         openapi_url="/api/v1/openapi.json",
@@ -119,9 +132,10 @@ def create_app(engine: Engine | None = None) -> FastAPI:
             return JSONResponse(err.to_problem(), status_code=500, media_type=PROBLEM)
         return _error_page(request, err)
 
-    from . import core_pages
+    from . import core_pages, export_pages
 
     app.include_router(core_pages.router)
+    app.include_router(export_pages.router)
     app.include_router(core_pages.api_router, prefix="/api/v1")
     for domain in DOMAINS:
         for module, prefix in (("api", "/api/v1"), ("pages", "")):

@@ -61,7 +61,7 @@ def _secret(request: Request) -> tuple[str | None, str]:
 #: What an enterprise user may open: its home page, the enterprise portal, public pages, its own
 #: account, and the API parts that scope to its own enterprise. Every other page is internal to
 #: the agencies (cases, plans, leads, reviews, rankings) and answers 403 instead of failing.
-ENTERPRISE_PATHS = ("/portal", "/account", "/public", "/logout", "/api/v1/me", "/api/v1/auth", "/api/v1/registry",
+ENTERPRISE_PATHS = ("/portal", "/account", "/public", "/logout", "/exports", "/api/v1/me", "/api/v1/auth", "/api/v1/registry",
                     "/api/v1/portal")
 
 

@@ -9,15 +9,18 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from pathlib import Path
+from typing import Annotated, Any, Generic, TypeVar
+from urllib.parse import urlencode
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from ..core.db import session_scope
-from ..core.pagination import MAX_PAGE, PageParams
+from ..core.pagination import MAX_PAGE, Page, PageParams
+from . import exports
 
 #: Excel would run a cell that starts with one of these as a formula (CSV injection)
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -44,6 +47,51 @@ def _list_args(page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
 
 List = Annotated[ListArgs, Depends(_list_args)]
 
+#: Largest page the JSON API hands out (a client wanting everything walks the pages or uses an export).
+API_MAX_PAGE_SIZE = 500
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ApiArgs:
+    page: int = 1
+    page_size: int = 50
+    sort: str = ""
+    q: str = ""
+
+    @property
+    def params(self) -> PageParams:
+        return PageParams(page=self.page, size=self.page_size)
+
+
+def _api_args(page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="页码，从 1 开始")] = 1,
+              page_size: Annotated[int, Query(ge=1, le=API_MAX_PAGE_SIZE, description="每页条数（1–500）")] = 50,
+              sort: Annotated[str, Query(max_length=40, description="排序键，前加 - 为降序")] = "",
+              q: Annotated[str, Query(max_length=100, description="搜索（% 与 _ 按字面匹配）")] = "") -> ApiArgs:
+    return ApiArgs(page=page, page_size=page_size, sort=sort.strip(), q=q.strip())
+
+
+#: ``page``/``page_size``/``sort``/``q`` of a JSON list; bad values answer 422 problem JSON.
+ApiList = Annotated[ApiArgs, Depends(_api_args)]
+
+
+class PageOf(BaseModel, Generic[T]):
+    """One page of a JSON list: the rows, the total of the whole list and where this page is."""
+
+    items: list[T]
+    total: int
+    page: int
+    page_size: int
+    pages: int
+
+
+def api_page(response: Response, p: Page, out: Callable[[Any], Any] = lambda x: x) -> dict:
+    """A page for the JSON API: ``items`` (each through ``out``), ``total`` (also in ``X-Total-Count``)."""
+    response.headers["X-Total-Count"] = str(p.total)
+    return {"items": [out(x) for x in p.items], "total": p.total, "page": p.page, "page_size": p.size,
+            "pages": p.pages}
+
 
 def url_with(request: Request, **changes: Any) -> str:
     """This page's query string with some arguments changed (None/"" removes one). A new sort or
@@ -60,11 +108,6 @@ def safe_cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(_FORMULA):
         return "'" + value
     return value
-
-
-def _disposition(filename: str) -> str:
-    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "")
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
 Rows = Callable[[Session], Iterable[Sequence[Any]]]
@@ -85,44 +128,73 @@ def _csv_chunks(engine, header: Sequence[str], rows: Rows, batch: int = 500) -> 
     yield buf.getvalue().encode("utf-8")
 
 
-def csv_response(request: Request, filename: str, header: Sequence[str], rows: Rows,
-                 total: int | None = None) -> StreamingResponse:
-    """Every row as CSV, sent while it is read (the download starts at once and the browser shows
-    its progress); ``total`` goes into ``X-Total-Count``."""
-    headers = {"Content-Disposition": _disposition(filename)}
+def _csv_file(header: Sequence[str]) -> exports.Writer:
+    def write(path: Path, rows: Iterable[Sequence[Any]]) -> None:
+        with open(path, "w", encoding="utf-8-sig", newline="") as fh:     # with the BOM, as streamed
+            w = csv.writer(fh)
+            w.writerow(header)
+            for row in rows:
+                w.writerow([safe_cell(v) for v in row])
+    return write
+
+
+def _headers(filename: str, total: int | None) -> dict[str, str]:
+    headers = {"Content-Disposition": exports.disposition(filename)}
     if total is not None:
         headers["X-Total-Count"] = str(total)
+    return headers
+
+
+def csv_response(request: Request, filename: str, header: Sequence[str], rows: Rows,
+                 total: int | None = None) -> Response:
+    """Every row as CSV, sent while it is read (the download starts at once and the browser shows
+    its progress); ``total`` goes into ``X-Total-Count``. A long one asked for from the console
+    runs as an export job with its progress page instead (``webkit.exports``)."""
+    if exports.wants_job(request, total):
+        return exports.start(request, filename=filename, fmt="csv", media_type=CSV, total=total or 0, rows=rows,
+                             write=_csv_file(header))
     return StreamingResponse(_csv_chunks(request.app.state.engine, header, rows),
-                             media_type="text/csv; charset=utf-8", headers=headers)
+                             media_type=CSV, headers=_headers(filename, total))
 
 
+CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _xlsx_chunks(engine, title: str, header: Sequence[str], rows: Rows) -> Iterator[bytes]:
-    from openpyxl import Workbook
+def _xlsx_file(title: str, header: Sequence[str]) -> exports.Writer:
+    def write(path: Path, rows: Iterable[Sequence[Any]]) -> None:
+        from openpyxl import Workbook
 
-    fd, path = tempfile.mkstemp(suffix=".xlsx")
-    os.close(fd)
-    try:
         wb = Workbook(write_only=True)          # rows go to a temporary file, not to memory
         ws = wb.create_sheet(title[:31])
         ws.append(list(header))
+        for row in rows:
+            ws.append([safe_cell(v) for v in row])
+        with open(path, "wb") as fh:
+            wb.save(fh)
+    return write
+
+
+def _xlsx_chunks(engine, title: str, header: Sequence[str], rows: Rows) -> Iterator[bytes]:
+    fd, name = tempfile.mkstemp(suffix=".xlsx")
+    os.close(fd)
+    path = Path(name)
+    try:
         with session_scope(engine) as session:
-            for row in rows(session):
-                ws.append([safe_cell(v) for v in row])
-        wb.save(path)
+            _xlsx_file(title, header)(path, rows(session))
         with open(path, "rb") as f:
             while chunk := f.read(1 << 16):
                 yield chunk
     finally:
-        os.unlink(path)
+        path.unlink(missing_ok=True)
 
 
 def xlsx_response(request: Request, filename: str, title: str, header: Sequence[str], rows: Rows,
-                  total: int | None = None) -> StreamingResponse:
-    headers = {"Content-Disposition": _disposition(filename)}
-    if total is not None:
-        headers["X-Total-Count"] = str(total)
+                  total: int | None = None) -> Response:
+    """Every row as an Excel sheet. The format is built whole before its first byte, so a long one
+    asked for from the console runs as an export job with its progress page (``webkit.exports``)."""
+    if exports.wants_job(request, total):
+        return exports.start(request, filename=filename, fmt="xlsx", media_type=XLSX, total=total or 0, rows=rows,
+                             write=_xlsx_file(title, header))
     return StreamingResponse(_xlsx_chunks(request.app.state.engine, title, header, rows),
-                             media_type=XLSX, headers=headers)
+                             media_type=XLSX, headers=_headers(filename, total))

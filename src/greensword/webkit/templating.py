@@ -45,6 +45,15 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     return templates.TemplateResponse(request, template, ctx, status_code=status_code)
 
 
+def warm() -> int:
+    """Compile every console template now (a server worker does it before its first request;
+    a page's first rendering otherwise spends ≈50 ms per template compiling). Returns how many."""
+    names = [n for n in templates.env.list_templates() if n.endswith(".html")]
+    for name in names:
+        templates.env.get_template(name)
+    return len(names)
+
+
 def _fmt_dt(value) -> str:
     if value is None:
         return ""
