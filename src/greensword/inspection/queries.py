@@ -90,32 +90,31 @@ def county_sums(session: Session, start: date, end: date, upload_on_time_hours: 
     hi = datetime.combine(end + timedelta(days=1), time(0), TZ)
     period = and_(Record.status == "submitted", Record.checked_at >= lo, Record.checked_at < hi)
     joined = lambda *cols: select(Task.agency_id, *cols).join(Record, Record.task_id == Task.id).where(period)  # noqa: E731
-    # inspections, findings and the firms covered by routine checks in one pass, in SQL
-    for agency_id, n, findings, covered in session.execute(joined(
-            func.count(), func.sum(case((Record.violation.is_(True), 1), else_=0)),
-            func.count(func.distinct(case((Task.source == "routine", Task.enterprise_id), else_=None))))
-            .group_by(Task.agency_id)):
-        s = sums[agency_id]
-        s["inspections"] += n
-        s["findings"] += findings or 0
-        if covered:
-            s["covered"] += covered
     # uploads on time (submitted within the rule's hours of the check): counted in SQL well inside
     # the limit; the few within a second of it are compared exactly here (SQLite's julianday
     # arithmetic is a float)
     limit = timedelta(hours=upload_on_time_hours)
     if session.get_bind().dialect.name == "sqlite":
-        hours = (func.julianday(Record.submitted_at) - func.julianday(Record.checked_at)) * 86400.0
-        inside, band = hours <= limit.total_seconds() - 1, and_(hours > limit.total_seconds() - 1,
-                                                                 hours < limit.total_seconds() + 1)
-        for agency_id, checked, submitted in session.execute(joined(Record.checked_at, Record.submitted_at)
-                                                              .where(band)):
+        secs = (func.julianday(Record.submitted_at) - func.julianday(Record.checked_at)) * 86400.0
+        inside = secs <= limit.total_seconds() - 1
+        for agency_id, checked, submitted in session.execute(joined(Record.checked_at, Record.submitted_at).where(
+                secs > limit.total_seconds() - 1, secs < limit.total_seconds() + 1)):
             if checked and submitted and submitted - checked <= limit:
                 sums[agency_id]["uploads_on_time"] += 1
     else:
         inside = Record.submitted_at - Record.checked_at <= limit
-    for agency_id, n in session.execute(joined(func.count()).where(inside).group_by(Task.agency_id)):
-        sums[agency_id]["uploads_on_time"] += n
+    # inspections, findings, uploads on time and the firms covered by routine checks in one pass
+    for agency_id, n, findings, on_time, covered in session.execute(joined(
+            func.count(), func.sum(case((Record.violation.is_(True), 1), else_=0)),
+            func.sum(case((inside, 1), else_=0)),
+            func.count(func.distinct(case((Task.source == "routine", Task.enterprise_id), else_=None))))
+            .group_by(Task.agency_id)):
+        s = sums[agency_id]
+        s["inspections"] += n
+        s["findings"] += findings or 0
+        s["uploads_on_time"] += on_time or 0
+        if covered:
+            s["covered"] += covered
     for agency_id, n in session.execute(select(Task.agency_id, func.count()).where(
             Task.source == "routine", between(Task.due_date)).group_by(Task.agency_id)):
         sums[agency_id]["routine_planned"] += float(n or 0)
