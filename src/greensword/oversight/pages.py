@@ -12,7 +12,7 @@ from ..core.errors import ValidationFailed
 from ..core.pagination import PageParams
 from ..core.timeutil import today
 from ..registry.models import Agency
-from ..webkit.deps import DB, CurrentActor
+from ..webkit.deps import DB, CurrentActor, FormFields
 from ..webkit.listing import List, csv_response, xlsx_response
 from ..webkit.templating import NavItem, add_nav, render
 from . import service
@@ -143,8 +143,7 @@ def pull(unit_id: int, db: DB, actor: CurrentActor):
 
 
 @router.post("/oversight/files/{file_id}")
-async def check_file(request: Request, file_id: int, db: DB, actor: CurrentActor):
-    form = await request.form()
+def check_file(request: Request, file_id: int, db: DB, actor: CurrentActor, form: FormFields):
     deductions = {k[2:]: float(v) for k, v in form.items() if k.startswith("d_") and str(v).strip()}
     vetoes = form.getlist("veto")
     f = service.check_file(db, actor, file_id, deductions=deductions, vetoes=[str(v) for v in vetoes],
