@@ -5,6 +5,7 @@ progress collectives by the largest improvement, individuals, and the results no
 
 from __future__ import annotations
 
+import copy
 import io
 from dataclasses import dataclass, field
 from datetime import date
@@ -68,8 +69,9 @@ def enter(session: Session, actor: Actor, *, year: int, agency_id: int, indicato
 
 
 def _entries(session: Session, year: int, subject: str = "agency") -> dict[tuple[int, str], float]:
-    return {(e.subject_id, e.indicator): e.value for e in session.execute(
-        select(Entry).where(Entry.year == year, Entry.subject == subject)).scalars()}
+    return {(subject_id, indicator): value for subject_id, indicator, value in session.execute(
+        select(Entry.subject_id, Entry.indicator, Entry.value).where(Entry.year == year, Entry.subject == subject)
+        .order_by(Entry.id))}
 
 
 def _officers(session: Session) -> dict[int, int]:
@@ -108,7 +110,19 @@ def evaluate(session: Session, *, year: int, level: str, start: date | None = No
     """Score and rank every unit of a level for a year (or a half-year with start/end). Kept
     between requests until the next audited write (core.cache)."""
     return cache.cached(session, "evaluation.evaluate", (year, level, start, end, previous),
-                        lambda: _evaluate(session, year=year, level=level, start=start, end=end, previous=previous))
+                        lambda: _evaluate(session, year=year, level=level, start=start, end=end, previous=previous),
+                        copier=_copy_cards)
+
+
+def _copy_cards(cards: list[Card]) -> list[Card]:
+    """A caller's own copy of cached cards: new cards and line dicts (their values are plain
+    numbers and text), far cheaper than a deep copy of ≈2,800 county cards."""
+    out = []
+    for c in cards:
+        n = copy.copy(c)
+        n.lines = [dict(line) for line in c.lines]
+        out.append(n)
+    return out
 
 
 def _evaluate(session: Session, *, year: int, level: str, start: date | None = None, end: date | None = None,

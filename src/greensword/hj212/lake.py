@@ -77,7 +77,7 @@ def _frozen(value: Any) -> Any:
 def query(files: Sequence[str], sql: str, params: Sequence[Any] = ()) -> list[tuple]:
     """Rows of ``sql`` (DuckDB) whose ``{src}`` stands for these Parquet files; the same query
     over unchanged files answers from memory. The rows are shared: read them, do not change them."""
-    import duckdb
+    from ..core import duck
 
     sig = tuple((f, st.st_mtime_ns, st.st_size) for f in files for st in (os.stat(f),))
     key = (sql, _frozen(list(params)), sig)
@@ -86,11 +86,7 @@ def query(files: Sequence[str], sql: str, params: Sequence[Any] = ()) -> list[tu
         if rows is not None:
             _MEMO.move_to_end(key)
             return rows
-    con = duckdb.connect()
-    try:
-        rows = con.execute(sql.format(src=read_parquet(files)), list(params)).fetchall()
-    finally:
-        con.close()
+    rows = duck.connection().execute(sql.format(src=read_parquet(files)), list(params)).fetchall()
     with _memo_lock:
         _MEMO[key] = rows
         while len(_MEMO) > _MEMO_MAX:

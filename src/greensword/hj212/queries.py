@@ -107,8 +107,7 @@ def recent_hours(mn: str, factors: list[str], *, hours: int = 48) -> dict[str, l
     factor, from the minute and real-time partitions of the lake: {factor: [(\"MM-DD HH:00\", mean)]}."""
     from datetime import timedelta
 
-    import duckdb
-
+    from ..core import duck
     from ..core.timeutil import now
     from ..settings import get_settings
     from .console import _src
@@ -122,7 +121,7 @@ def recent_hours(mn: str, factors: list[str], *, hours: int = 48) -> dict[str, l
     src = _src(get_settings().lake_path, "minute", days) or _src(get_settings().lake_path, "rtd", days)
     if src is None:
         return out
-    rows = duckdb.connect().execute(
+    rows = duck.connection().execute(
         f"select factor, strftime(date_trunc('hour', data_time), '%m-%d %H:00') h, avg(coalesce(zs_value, value)) "
         f"from {src} where mn = ? and factor in (select unnest(?)) and data_time >= ? "
         f"group by factor, h order by factor, h", [mn, factors, t - timedelta(hours=hours)]).fetchall()
