@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = 2 * 1024 * 1024
     #: Largest body for upload routes (imports, evidence, documents), in bytes.
     max_upload_bytes: int = 50 * 1024 * 1024
+    #: A console export of more rows than this runs as a job with a progress page (已导出 N / 共 M
+    #: 行) instead of streaming; the xlsx format is built whole before its first byte (≈4 s for
+    #: 20,000 rows), so without it the browser shows nothing meanwhile.
+    export_job_rows: int = 5000
+    #: How long an export job's file is kept for its owner to download, in seconds.
+    export_keep_s: int = 3600
     #: Secret used to derive CSRF tokens; empty means a random key kept in data_dir/secret_key
     #: (shared by every worker on the host; set it explicitly when several hosts serve the app).
     secret_key: str = ""

@@ -16,7 +16,7 @@ def test_review_api_round_score_publish(client, db, world):
     rnd = client.post("/api/v1/review/rounds", json=body).json()
     assert rnd["verified"] is True and len(rnd["files"]) == 4           # min 2 per unit
     assert {f["case_id"] for f in rnd["files"]} <= {c.id for c in cases}
-    assert [r["id"] for r in client.get("/api/v1/review/rounds").json()] == [rnd["id"]]
+    assert [r["id"] for r in client.get("/api/v1/review/rounds").json()["items"]] == [rnd["id"]]
     r = client.post(f"/api/v1/review/rounds/{rnd['id']}/publish")
     assert r.status_code == 409 and r.json()["code"] == "review.unfinished"
     for f in rnd["files"]:

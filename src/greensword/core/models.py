@@ -113,3 +113,31 @@ class RateLimitHit(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(240))
     expires: Mapped[float] = mapped_column(Float, index=True)
+
+
+class ExportJob(Base):
+    """A long list export written in the background (``webkit.exports``): who asked (only they may
+    see or download it), what file, how far it is. Kept in the database so whichever worker
+    process answers the progress polls reads the same state; removed with its file after
+    ``export_keep_s``."""
+
+    __tablename__ = "export_job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The job's name in its URLs (random, so job pages cannot be enumerated).
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    fmt: Mapped[str] = mapped_column(String(8))
+    media_type: Mapped[str] = mapped_column(String(100))
+    #: The list URL (path and filters) the export was started from.
+    source: Mapped[str] = mapped_column(String(500), default="")
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    #: queued, running, packing (rows written, the file being finished), done, failed
+    state: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str] = mapped_column(Text, default="")
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(TZDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(TZDateTime)

@@ -353,8 +353,15 @@ class Builder:
 
     def _record(self, rng, tid: int, cid: int, day: date, hours: int) -> dict:
         checked = self.at(day, rng.uniform(8.5, 17))
-        late = rng.random() < 0.12
-        submitted = checked + timedelta(hours=rng.uniform(hours + 1, hours * 3) if late else rng.uniform(0.2, hours))
+        roll = rng.random()
+        if roll < 0.01:                      # exactly at the limit (still on time)
+            submitted = checked + timedelta(hours=hours)
+        elif roll < 0.02:                    # a moment too late
+            submitted = checked + timedelta(hours=hours, seconds=rng.uniform(0.001, 0.9))
+        elif roll < 0.14:
+            submitted = checked + timedelta(hours=rng.uniform(hours + 1, hours * 3))
+        else:
+            submitted = checked + timedelta(hours=rng.uniform(0.2, hours))
         violation = rng.random() < 0.18
         rid = tid
         if violation:
@@ -530,6 +537,9 @@ class Builder:
             if not on:
                 continue
             c["served_on"] = on
+            if c["outcome"] == "penalty" and rng.random() < 0.005:     # revoked on reconsideration
+                c["outcome"] = "revoked"
+                continue
             if c["outcome"] == "penalty":
                 if discovered + timedelta(days=offset + 5) <= self.today and rng.random() < 0.95:
                     c["published_on"] = discovered + timedelta(days=offset + 5)

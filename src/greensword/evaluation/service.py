@@ -5,11 +5,12 @@ progress collectives by the largest improvement, individuals, and the results no
 
 from __future__ import annotations
 
+import copy
 import io
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..core import audit, cache
@@ -68,23 +69,22 @@ def enter(session: Session, actor: Actor, *, year: int, agency_id: int, indicato
 
 
 def _entries(session: Session, year: int, subject: str = "agency") -> dict[tuple[int, str], float]:
-    return {(e.subject_id, e.indicator): e.value for e in session.execute(
-        select(Entry).where(Entry.year == year, Entry.subject == subject)).scalars()}
+    return {(subject_id, indicator): value for subject_id, indicator, value in session.execute(
+        select(Entry.subject_id, Entry.indicator, Entry.value).where(Entry.year == year, Entry.subject == subject)
+        .order_by(Entry.id))}
 
 
 def _officers(session: Session) -> dict[int, int]:
     """Active certified officers per agency subtree (normaliser for volume indicators)."""
-    agencies = list(session.execute(select(Agency)).scalars())
-    counts: dict[int, int] = {a.id: 0 for a in agencies}
-    rows = session.execute(select(Officer.agency_id).where(Officer.active.is_(True), Officer.cert_no.is_not(None),
-                                                           Officer.cert_no != "")).scalars().all()
-    by_id = {a.id: a for a in agencies}
-    for aid in rows:
-        a = by_id.get(aid)
-        if a is None:
+    paths = dict(session.execute(select(Agency.id, Agency.path)).all())
+    counts: dict[int, int] = dict.fromkeys(paths, 0)
+    for aid, n in session.execute(select(Officer.agency_id, func.count()).where(
+            Officer.active.is_(True), Officer.cert_no.is_not(None), Officer.cert_no != "").group_by(Officer.agency_id)):
+        path = paths.get(aid)
+        if path is None:
             continue
-        for anc in (int(x) for x in a.path.strip("/").split("/") if x):
-            counts[anc] = counts.get(anc, 0) + 1
+        for anc in (int(x) for x in path.strip("/").split("/") if x):
+            counts[anc] = counts.get(anc, 0) + n
     return counts
 
 
@@ -110,7 +110,19 @@ def evaluate(session: Session, *, year: int, level: str, start: date | None = No
     """Score and rank every unit of a level for a year (or a half-year with start/end). Kept
     between requests until the next audited write (core.cache)."""
     return cache.cached(session, "evaluation.evaluate", (year, level, start, end, previous),
-                        lambda: _evaluate(session, year=year, level=level, start=start, end=end, previous=previous))
+                        lambda: _evaluate(session, year=year, level=level, start=start, end=end, previous=previous),
+                        copier=_copy_cards)
+
+
+def _copy_cards(cards: list[Card]) -> list[Card]:
+    """A caller's own copy of cached cards: new cards and line dicts (their values are plain
+    numbers and text), far cheaper than a deep copy of ≈2,800 county cards."""
+    out = []
+    for c in cards:
+        n = copy.copy(c)
+        n.lines = [dict(line) for line in c.lines]
+        out.append(n)
+    return out
 
 
 def _evaluate(session: Session, *, year: int, level: str, start: date | None = None, end: date | None = None,
@@ -127,13 +139,23 @@ def _evaluate(session: Session, *, year: int, level: str, start: date | None = N
     officers = _officers(session)
     quality = quality_by_unit(session, year)
     # review quality of a city/province = mean of its counties' averages
-    paths = {a.id: a.path for a in session.execute(select(Agency)).scalars()}
+    paths = dict(session.execute(select(Agency.id, Agency.path)).all())
+
+    def by_ancestor(values: dict[int, float]) -> dict[int, list[float]]:
+        """Each unit's value listed under the unit and every ancestor (in the values' order)."""
+        out: dict[int, list[float]] = {}
+        for uid, v in values.items():
+            for anc in (int(x) for x in paths.get(uid, "").strip("/").split("/") if x):
+                out.setdefault(anc, []).append(v)
+        return out
+
+    quality_below = by_ancestor(quality)
 
     def review_value(u: Agency) -> float | None:
-        vals = [v for uid, v in quality.items() if paths.get(uid, "").startswith(u.path)]
+        vals = quality_below.get(u.id)
         return sum(vals) / len(vals) if vals else None
 
-    audited: dict[int, float] | None = None
+    audited: dict[int, list[float]] | None = None
 
     def oversight_value(u: Agency) -> float | None:
         """The unit audit's result (oversight.service.indicator, 0–100; mean over audited units
@@ -142,8 +164,8 @@ def _evaluate(session: Session, *, year: int, level: str, start: date | None = N
         if audited is None:
             from ..oversight.service import indicator
 
-            audited = indicator(session, year=year, on=end)
-        vals = [v for uid, v in audited.items() if paths.get(uid, "").startswith(u.path)]
+            audited = by_ancestor(indicator(session, year=year, on=end))
+        vals = audited.get(u.id)
         return sum(vals) / len(vals) if vals else None
 
     raw: dict[int, dict[str, float | None]] = {}

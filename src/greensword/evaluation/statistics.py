@@ -169,7 +169,7 @@ def _county_sums(session: Session, f: Filters, cases_only: bool = False) -> dict
     if f.tag is None and f.violation_code is None and not cases_only:
         for agency_id, n in offsite.leads_by_agency(session, f.start, f.end).items():
             sums[agency_id]["leads"] += float(n)
-        for agency_id, n in offsite.converted_by_agency(session, f.start, f.end, cases.filed_lead_ids(session)).items():
+        for agency_id, n in offsite.converted_by_agency(session, f.start, f.end, cases.filed_lead_ids_select()).items():
             sums[agency_id]["leads_converted"] += float(n)
         merge(inspection.county_sums(session, f.start, f.end, inspection_service.sampling(f.end).upload_on_time_hours))
         merge(portal.county_sums(session, f.start, f.end))
@@ -179,10 +179,25 @@ def _county_sums(session: Session, f: Filters, cases_only: bool = False) -> dict
         for agency_id, n in portal_positive.counts(session, f.start, f.end).items():
             sums[agency_id]["positive_listed"] += float(n["listed"])
             sums[agency_id]["positive_removed"] += float(n["removed"])
-        for agency_id, n in session.execute(select(Enterprise.agency_id, func.count()).where(
-                Enterprise.positive_list.is_(False)).group_by(Enterprise.agency_id)):
+        for agency_id, n in _population(session).items():
             sums[agency_id]["population"] += float(n or 0)
     return sums
+
+
+def _population(session: Session) -> dict[int, int]:
+    """Enterprises not on the positive list per county (the coverage rate's denominator; the same
+    for every period, so kept once per data version rather than once per period)."""
+    return cache.cached(session, "statistics.population", (), lambda: dict(session.execute(
+        select(Enterprise.agency_id, func.count()).where(Enterprise.positive_list.is_(False))
+        .group_by(Enterprise.agency_id)).all()), copier=dict)
+
+
+def _agencies(session: Session) -> list[tuple[int, str, str, str, tuple[int, ...]]]:
+    """Every agency: id, name, code, level and the ids on its path (itself last), once per data version."""
+    return cache.cached(session, "statistics.agencies", (), lambda: [
+        (a.id, a.name, a.division_code, a.level, tuple(int(x) for x in a.path.strip("/").split("/") if x))
+        for a in session.execute(select(Agency.id, Agency.name, Agency.division_code, Agency.level, Agency.path))],
+        fresh_copy=False)
 
 
 def compute(session: Session, f: Filters, cases_only: bool = False) -> dict[int, Figures]:
@@ -199,18 +214,19 @@ def _copy_figures(figs: dict[int, Figures]) -> dict[int, Figures]:
 
 
 def _compute(session: Session, f: Filters, cases_only: bool) -> dict[int, Figures]:
-    agencies = list(session.execute(select(Agency)).scalars())
-    by_id = {a.id: a for a in agencies}
-    out = {a.id: Figures(a.id, a.name, a.division_code, a.level) for a in agencies}
+    agencies = _agencies(session)
+    out = {aid: Figures(aid, name, code, level) for aid, name, code, level, _ in agencies}
+    chains = {aid: chain for aid, _, _, _, chain in agencies}
     for agency_id, sums in _county_sums(session, f, cases_only).items():
-        a = by_id.get(agency_id)
-        if a is None:
+        chain = chains.get(agency_id)
+        if chain is None:
             continue
-        chain = [int(x) for x in a.path.strip("/").split("/") if x]
+        items = list(sums.items())
         for anc in chain:
             if anc in out:
-                for k, v in sums.items():
-                    out[anc].values[k] += v
+                values = out[anc].values
+                for k, v in items:
+                    values[k] += v
     return out
 
 
@@ -287,7 +303,13 @@ def change(cur: float | None, prev: float | None) -> float | None:
 
 
 def monthly(session: Session, agency: Agency, year: int, keys=("cases_filed", "decisions", "fines_yuan")) -> dict:
-    """Month-by-month figures of one unit (dashboard charts)."""
+    """Month-by-month figures of one unit (dashboard charts). Case counts, decisions and fines come
+    from one grouped query per date column over the unit's subtree (the same figures as the
+    month's ``compute``, without twelve of them); other figures month by month."""
+    keys = tuple(keys)
+    if set(keys) <= set(cases.MONTHLY):
+        return cache.cached(session, "statistics.monthly", (agency.id, year, keys),
+                            lambda: _monthly_cases(session, agency, year, keys))
     out = {k: [] for k in keys}
     for m in range(1, 13):
         start = date(year, m, 1)
@@ -296,3 +318,8 @@ def monthly(session: Session, agency: Agency, year: int, keys=("cases_filed", "d
         for k in keys:
             out[k].append(figs.get(k))
     return out
+
+
+def _monthly_cases(session: Session, agency: Agency, year: int, keys: tuple[str, ...]) -> dict:
+    by_month = cases.monthly_sums(session, year, agency.path, keys)
+    return {k: [by_month.get(m, {}).get(k, 0.0) for m in range(1, 13)] for k in keys}

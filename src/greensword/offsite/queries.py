@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from ..core.timeutil import TZ
@@ -31,19 +31,24 @@ def lead_for_task(session: Session, task_id: int | None) -> int | None:
     return session.execute(select(func.min(Lead.id)).where(Lead.task_id == task_id)).scalar_one_or_none()
 
 
-def converted_by_agency(session: Session, start: date, end: date, lead_ids: set[int]) -> dict[int, int]:
+def converted_by_agency(session: Session, start: date, end: date, lead_ids) -> dict[int, int]:
     """Leads created from ``start`` to ``end`` that are among ``lead_ids`` (the leads a case was
-    filed for), per agency id: the numerator of the lead-to-case rate, never above the leads."""
-    if not lead_ids:
-        return {}
+    filed for: a set of ids, or a select of them, e.g. ``cases.queries.filed_lead_ids_select()``,
+    which the database matches in one pass), per agency id: the numerator of the lead-to-case
+    rate, never above the leads."""
     lo_ = datetime.combine(start, time(0), TZ)
     hi_ = datetime.combine(end + timedelta(days=1), time(0), TZ)
+    period = (Lead.created_at >= lo_, Lead.created_at < hi_, Lead.agency_id.is_not(None))
+    if isinstance(lead_ids, Select):
+        return {agency_id: n for agency_id, n in session.execute(select(Lead.agency_id, func.count()).where(
+            *period, Lead.id.in_(lead_ids)).group_by(Lead.agency_id))}
+    if not lead_ids:
+        return {}
     out: dict[int, int] = {}
     ids = sorted(lead_ids)
     for i in range(0, len(ids), 5000):              # bounded IN lists
         for agency_id, n in session.execute(select(Lead.agency_id, func.count()).where(
-                Lead.created_at >= lo_, Lead.created_at < hi_, Lead.agency_id.is_not(None),
-                Lead.id.in_(ids[i:i + 5000])).group_by(Lead.agency_id)):
+                *period, Lead.id.in_(ids[i:i + 5000])).group_by(Lead.agency_id)):
             out[agency_id] = out.get(agency_id, 0) + n
     return out
 

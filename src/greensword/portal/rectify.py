@@ -6,6 +6,7 @@ Every write is audited."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from ..cases import queries as cases
 from ..core import audit
 from ..core.auth import Actor, get_in_scope, require_role, scope
 from ..core.errors import IllegalTransition, PermissionDenied, ValidationFailed
+from ..core.pagination import Page, PageParams, Sort, iter_all, page_of
 from ..core.timeutil import now
 from ..inspection import queries as inspection
 from ..registry.models import Agency, Enterprise
@@ -58,22 +60,65 @@ def get_item(session: Session, actor: Actor, item_id: int) -> Rectification:
                         path=lambda r: r.agency.path, enterprise=lambda r: r.enterprise_id)
 
 
-def list_items(session: Session, actor: Actor, *, status: str = "", overdue_only: bool = False,
-               agency_id: int | None = None, limit: int = 200) -> list[Rectification]:
-    stmt = scope(select(Rectification).join(Agency, Rectification.agency_id == Agency.id), actor, Agency.path,
+#: Sort keys of the rectification list: open items by deadline first (the default), or one column.
+ITEM_SORT = Sort(
+    keys={"due": lambda desc: [Rectification.status == "closed",
+                               Rectification.due_on.desc() if desc else Rectification.due_on.asc()],
+          "created": [Rectification.created_at], "enterprise": [Enterprise.name], "status": [Rectification.status],
+          "source": [Rectification.source]},
+    default="due", tiebreak=[Rectification.id],
+    labels={"due": "期限", "created": "下达时间", "enterprise": "企业", "status": "状态", "source": "来源"})
+
+
+def _items_query(session: Session, actor: Actor, *, status: str = "", overdue_only: bool = False,
+                 agency_id: int | None = None, source: str = "", kind: str = "", escalated: bool = False,
+                 q: str = ""):
+    from ..registry import service as registry
+
+    stmt = scope(select(Rectification).join(Agency, Rectification.agency_id == Agency.id)
+                 .join(Enterprise, Rectification.enterprise_id == Enterprise.id), actor, Agency.path,
                  Rectification.enterprise_id)
     if agency_id:
-        a = session.get(Agency, agency_id)
-        if a is not None:
-            stmt = stmt.where(Agency.path.startswith(a.path, autoescape=True))
+        stmt = registry.within_agency(session, stmt, agency_id)
     if status == "open":
         stmt = stmt.where(Rectification.status != "closed")
     elif status:
+        if status not in STATUS:
+            raise ValidationFailed(f"未知的整改状态“{status[:20]}”", code="portal.bad_status")
         stmt = stmt.where(Rectification.status == status)
+    if source:
+        if source not in SOURCES:
+            raise ValidationFailed(f"未知的整改来源“{source[:20]}”", code="portal.bad_source")
+        stmt = stmt.where(Rectification.source == source)
+    if kind:
+        if kind not in KINDS:
+            raise ValidationFailed(f"未知的整改类别“{kind[:20]}”", code="portal.bad_kind")
+        stmt = stmt.where(Rectification.kind == kind)
     if overdue_only:
         stmt = stmt.where(Rectification.status != "closed", Rectification.due_on < now().date())
-    return list(session.execute(stmt.order_by(Rectification.status == "closed", Rectification.due_on,
-                                              Rectification.id).limit(limit)).scalars())
+    if escalated:
+        stmt = stmt.where(Rectification.escalated.is_(True))
+    if q:
+        stmt = stmt.where(Rectification.title.contains(q, autoescape=True) | Enterprise.name.contains(q, autoescape=True)
+                          | Enterprise.uscc.contains(q, autoescape=True))
+    return stmt
+
+
+def page_items(session: Session, actor: Actor, *, sort: str = "", page: PageParams | None = None,
+               **filters) -> Page[Rectification]:
+    """One page of the rectification items the actor may see (open ones by deadline unless ``sort``)."""
+    return page_of(session, _items_query(session, actor, **filters), page, sort=ITEM_SORT, sort_value=sort)
+
+
+def iter_items(session: Session, actor: Actor, *, sort: str = "", **filters) -> Iterator[Rectification]:
+    return iter_all(session, _items_query(session, actor, **filters), sort=ITEM_SORT, sort_value=sort)
+
+
+def list_items(session: Session, actor: Actor, *, status: str = "", overdue_only: bool = False,
+               agency_id: int | None = None, limit: int = 200) -> list[Rectification]:
+    """The first ``limit`` items of the filters (panels; the list page pages)."""
+    return page_items(session, actor, status=status, overdue_only=overdue_only, agency_id=agency_id,
+                      page=PageParams(size=max(1, min(limit, 500)))).items
 
 
 def is_overdue(r: Rectification, today: date | None = None) -> bool:

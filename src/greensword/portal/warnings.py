@@ -7,6 +7,7 @@ on-site inspection (inspection.service.task_from_lead). Every write is audited."
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -15,11 +16,12 @@ from sqlalchemy.orm import Session
 from ..core import audit
 from ..core.auth import Actor, get_in_scope, require_role, scope
 from ..core.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
+from ..core.pagination import Page, PageParams, Sort, iter_all, page_of
 from ..core.timeutil import aware, now
 from ..hj212 import queries as hj212
 from ..inspection import service as inspection
 from ..offsite import service as offsite
-from ..registry.models import Agency
+from ..registry.models import Agency, Enterprise
 from . import rectify, rules, uploads
 from .models.warnings import PortalWarning
 from .notify import notify
@@ -82,16 +84,54 @@ def for_lead(session: Session, actor: Actor, lead_id: int) -> PortalWarning:
     return get_warning(session, actor, wid)
 
 
-def list_warnings(session: Session, actor: Actor, *, status: str = "", limit: int = 200) -> list[PortalWarning]:
-    stmt = scope(select(PortalWarning).join(Agency, PortalWarning.agency_id == Agency.id), actor, Agency.path,
+_OPEN = ("sent", "answered")
+
+#: Sort keys of the warning list: open ones first, latest deadline first (the default), or one column.
+WARNING_SORT = Sort(
+    keys={"open": lambda desc: [PortalWarning.status.notin_(_OPEN),
+                                PortalWarning.due_at.desc() if desc else PortalWarning.due_at.asc()],
+          "sent": [PortalWarning.sent_at], "due": [PortalWarning.due_at], "status": [PortalWarning.status],
+          "enterprise": [Enterprise.name]},
+    default="-open", tiebreak=[PortalWarning.id.desc()],
+    labels={"open": "待处理优先", "sent": "发送时间", "due": "答复期限", "status": "状态", "enterprise": "企业"})
+
+
+def _warnings_query(session: Session, actor: Actor, *, status: str = "", q: str = "", agency_id: int | None = None,
+                    overdue_at: datetime | None = None):
+    from ..registry import service as registry
+
+    stmt = scope(select(PortalWarning).join(Agency, PortalWarning.agency_id == Agency.id)
+                 .join(Enterprise, PortalWarning.enterprise_id == Enterprise.id), actor, Agency.path,
                  PortalWarning.enterprise_id)
+    if agency_id:
+        stmt = registry.within_agency(session, stmt, agency_id)
     if status == "open":
-        stmt = stmt.where(PortalWarning.status.in_(("sent", "answered")))
+        stmt = stmt.where(PortalWarning.status.in_(_OPEN))
     elif status:
+        if status not in STATUS:
+            raise ValidationFailed(f"未知的预警状态“{status[:20]}”", code="portal.bad_status")
         stmt = stmt.where(PortalWarning.status == status)
-    return list(session.execute(stmt.order_by(PortalWarning.status.notin_(("sent", "answered")),
-                                              PortalWarning.due_at.desc(), PortalWarning.id.desc())
-                                .limit(limit)).scalars())
+    if overdue_at is not None:
+        stmt = stmt.where(PortalWarning.status == "sent", PortalWarning.due_at < overdue_at)
+    if q:
+        stmt = stmt.where(PortalWarning.title.contains(q, autoescape=True) | Enterprise.name.contains(q, autoescape=True)
+                          | Enterprise.uscc.contains(q, autoescape=True))
+    return stmt
+
+
+def page_warnings(session: Session, actor: Actor, *, sort: str = "", page: PageParams | None = None,
+                  **filters) -> Page[PortalWarning]:
+    """One page of the warnings the actor may see (open ones first unless ``sort``), with the total."""
+    return page_of(session, _warnings_query(session, actor, **filters), page, sort=WARNING_SORT, sort_value=sort)
+
+
+def iter_warnings(session: Session, actor: Actor, *, sort: str = "", **filters) -> Iterator[PortalWarning]:
+    return iter_all(session, _warnings_query(session, actor, **filters), sort=WARNING_SORT, sort_value=sort)
+
+
+def list_warnings(session: Session, actor: Actor, *, status: str = "", limit: int = 200) -> list[PortalWarning]:
+    """The first ``limit`` warnings of a status, open ones first (panels; the list page pages)."""
+    return page_warnings(session, actor, status=status, page=PageParams(size=max(1, min(limit, 500)))).items
 
 
 def overdue(w: PortalWarning, at: datetime | None = None) -> bool:

@@ -541,11 +541,18 @@ def export_iter(session: Session, actor: Actor, entity: str, filters: dict | Non
                    "是" if o.active else "否"]
 
     def enterprises():
-        for e in iter_all(session, service.enterprises_query(session, actor, **f).order_by(Enterprise.id)):
-            yield [e.uscc, e.name, e.address, e.agency.division_code, e.industry_code,
-                   cls["key_polluter_categories"].get(e.key_polluter, {}).get("name", e.key_polluter),
-                   e.permit_no or "", e.permit_valid_until.isoformat() if e.permit_valid_until else "",
-                   cls["credit_classes"][e.credit_class]["name"], "是" if e.positive_list else "否"]
+        # the exported columns only (the list's query joins the agency already): a province's
+        # 20,500 firms as objects with their agencies took most of the export's time
+        e = Enterprise
+        stmt = service.enterprises_query(session, actor, **f).with_only_columns(
+            e.uscc, e.name, e.address, Agency.division_code, e.industry_code, e.key_polluter, e.permit_no,
+            e.permit_valid_until, e.credit_class, e.positive_list).order_by(e.id)
+        kinds, credit = cls["key_polluter_categories"], cls["credit_classes"]
+        for (uscc, name, address, division, industry, key_polluter, permit_no, permit_until, credit_class,
+             positive) in session.execute(stmt.execution_options(yield_per=1000)):
+            yield [uscc, name, address, division, industry, kinds.get(key_polluter, {}).get("name", key_polluter),
+                   permit_no or "", permit_until.isoformat() if permit_until else "",
+                   credit[credit_class]["name"], "是" if positive else "否"]
 
     def points():
         page = 1

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import Base, TZDateTime
@@ -43,6 +43,10 @@ class Officer(Base):
 
 class Enterprise(Base):
     __tablename__ = "enterprise"
+    #: the portal's self-check completion counts firms per county and kind of firm from this index
+    #: alone (migration 0711_registry_enterprise_kind)
+    __table_args__ = (Index("ix_enterprise_agency_kind", "agency_id", "industry_code", "key_polluter",
+                            "positive_list"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uscc: Mapped[str] = mapped_column(String(18), unique=True)

@@ -1,9 +1,12 @@
 """Case-file review through the API: rounds (draw, read with the verification and per-unit
 results, publish), scoring, appeals and their decision (the same services as the console)."""
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
 
 from ..webkit.deps import DB, CurrentActor
+from ..webkit.listing import ApiList, PageOf, api_page
 from . import service
 from .schemas import AppealIn, FileOut, RoundDetail, RoundIn, RoundOut, ScoreIn
 
@@ -17,8 +20,14 @@ def _detail(db, rnd) -> RoundDetail:
 
 
 @router.get("/rounds")
-def list_rounds(db: DB, actor: CurrentActor) -> list[RoundOut]:
-    return [RoundOut.model_validate(r) for r in service.list_rounds(db)]
+def list_rounds(response: Response, db: DB, actor: CurrentActor, args: ApiList,
+                year: Annotated[int | None, Query(ge=1949, le=2100)] = None, published: str = "",
+                agency_id: int | None = None) -> PageOf[RoundOut]:
+    """One page of the rounds of the reviewing agencies in the caller's jurisdiction (newest first
+    unless ``sort``: created, name, agency, period, published), with the total (also ``X-Total-Count``)."""
+    p = service.page_rounds(db, actor, q=args.q, year=year, published=published, agency_id=agency_id,
+                            sort=args.sort, page=args.params)
+    return api_page(response, p, RoundOut.model_validate)
 
 
 @router.post("/rounds")

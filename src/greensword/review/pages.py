@@ -2,8 +2,9 @@
 per-unit results."""
 
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
@@ -12,7 +13,8 @@ from ..core.auth import check_agency, require_agency_user
 from ..core.errors import DomainError, ValidationFailed
 from ..core.timeutil import now
 from ..registry.models import Agency
-from ..webkit.deps import DB, CurrentActor
+from ..webkit.deps import DB, CurrentActor, FormFields
+from ..webkit.listing import List
 from ..webkit.templating import NavItem, add_nav, render
 from . import service
 from .models import ReviewFile, ReviewRound
@@ -40,14 +42,18 @@ def _file_access(db, actor, f: ReviewFile) -> None:
 
 
 @router.get("/review")
-def rounds(request: Request, db: DB, actor: CurrentActor):
+def rounds(request: Request, db: DB, actor: CurrentActor, args: List,
+           year: Annotated[int | None, Query(ge=1949, le=2100)] = None, published: str = "",
+           agency_id: int | None = None):
     require_agency_user(actor, "案卷评查")
-    items = [r for r in service.list_rounds(db) if r.agency is not None and actor.covers(r.agency.path)]
+    p = service.page_rounds(db, actor, q=args.q, year=year, published=published, agency_id=agency_id,
+                            sort=args.sort, page=args.params)
     mine = service.my_files(db, actor)
-    agencies = [a for a in db.execute(select(Agency).where(Agency.level.in_(("province", "city")))).scalars()
-                if actor.covers(a.path)]
-    return render(request, "review/rounds.html", {"rounds": items, "mine": mine, "agencies": agencies,
-                                                  "today": now().date()})
+    agencies = [a for a in db.execute(select(Agency).where(Agency.level.in_(("province", "city")))
+                                      .order_by(Agency.division_code)).scalars() if actor.covers(a.path)]
+    return render(request, "review/rounds.html", {"p": p, "rounds": p.items, "mine": mine, "agencies": agencies,
+                                                  "today": now().date(), "q": args.q, "year": year,
+                                                  "published": published, "agency_id": agency_id})
 
 
 @router.post("/review")
@@ -120,8 +126,7 @@ def _redo(request, db, file_id, fn, form=None):
 
 
 @router.post("/review/files/{file_id}/score")
-async def score(request: Request, file_id: int, db: DB, actor: CurrentActor):
-    form = await request.form()
+def score(request: Request, file_id: int, db: DB, actor: CurrentActor, form: FormFields):
 
     def act():
         ded, vetoes, why = _scores(form)
@@ -136,8 +141,7 @@ def appeal(request: Request, file_id: int, db: DB, actor: CurrentActor, reason: 
 
 
 @router.post("/review/files/{file_id}/decide")
-async def decide(request: Request, file_id: int, db: DB, actor: CurrentActor):
-    form = await request.form()
+def decide(request: Request, file_id: int, db: DB, actor: CurrentActor, form: FormFields):
 
     def act():
         ded, vetoes, why = _scores(form)

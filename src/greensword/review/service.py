@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session
 
 from ..cases import queries as case_queries
 from ..core import audit
-from ..core.auth import Actor, require_role
+from ..core.auth import Actor, require_role, scope
 from ..core.calendar import add_days
 from ..core.canonical import sha256_hex
 from ..core.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
 from ..core.lottery import ticket
 from ..core.models import User
+from ..core.pagination import Page, PageParams, Sort, page_of
 from ..core.timeutil import now
 from ..registry.models import Agency
 from .models import ReviewFile, ReviewRound
@@ -107,6 +108,43 @@ def create_round(session: Session, actor: Actor, *, agency_id: int, name: str, s
 
 def list_rounds(session: Session) -> list[ReviewRound]:
     return list(session.execute(select(ReviewRound).order_by(ReviewRound.id.desc())).scalars())
+
+
+#: Sort keys of the round list (newest first by default).
+ROUND_SORT = Sort(
+    keys={"created": [ReviewRound.id], "name": [ReviewRound.name], "agency": [Agency.division_code],
+          "period": [ReviewRound.period_start], "published": [ReviewRound.published_on]},
+    default="-created", tiebreak=[ReviewRound.id.desc()],
+    labels={"created": "创建时间", "name": "批次", "agency": "组织机构", "period": "结案期间", "published": "公布日期"})
+
+
+def _rounds_query(session: Session, actor: Actor, *, q: str = "", year: int | None = None, published: str = "",
+                  agency_id: int | None = None):
+    """The rounds of the reviewing agencies in the actor's jurisdiction (never an enterprise's)."""
+    from ..registry import service as registry
+
+    if actor.is_enterprise:
+        raise PermissionDenied("企业用户不能查看案卷评查", code="review.forbidden")
+    stmt = scope(select(ReviewRound).join(Agency, ReviewRound.agency_id == Agency.id), actor, Agency.path)
+    if agency_id:
+        stmt = registry.within_agency(session, stmt, agency_id)
+    if year:
+        stmt = stmt.where(ReviewRound.period_start <= date(year, 12, 31), ReviewRound.period_end >= date(year, 1, 1))
+    if published == "yes":
+        stmt = stmt.where(ReviewRound.published_on.is_not(None))
+    elif published == "no":
+        stmt = stmt.where(ReviewRound.published_on.is_(None))
+    elif published:
+        raise ValidationFailed("公布状态应为“已公布”或“未公布”", code="review.bad_published")
+    if q:
+        stmt = stmt.where(ReviewRound.name.contains(q, autoescape=True) | Agency.name.contains(q, autoescape=True))
+    return stmt
+
+
+def page_rounds(session: Session, actor: Actor, *, sort: str = "", page: PageParams | None = None,
+                **filters) -> Page[ReviewRound]:
+    """One page of the rounds the actor may see (newest first unless ``sort``), with the total."""
+    return page_of(session, _rounds_query(session, actor, **filters), page, sort=ROUND_SORT, sort_value=sort)
 
 
 def get_round(session: Session, round_id: int) -> ReviewRound:

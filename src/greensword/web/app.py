@@ -132,9 +132,10 @@ def create_app(engine: Engine | None = None) -> FastAPI:
             return JSONResponse(err.to_problem(), status_code=500, media_type=PROBLEM)
         return _error_page(request, err)
 
-    from . import core_pages
+    from . import core_pages, export_pages
 
     app.include_router(core_pages.router)
+    app.include_router(export_pages.router)
     app.include_router(core_pages.api_router, prefix="/api/v1")
     for domain in DOMAINS:
         for module, prefix in (("api", "/api/v1"), ("pages", "")):

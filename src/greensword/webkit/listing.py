@@ -9,8 +9,9 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any, Generic, TypeVar
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from ..core.db import session_scope
 from ..core.pagination import MAX_PAGE, Page, PageParams
+from . import exports
 
 #: Excel would run a cell that starts with one of these as a formula (CSV injection)
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -108,11 +110,6 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
-def _disposition(filename: str) -> str:
-    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "")
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
-
-
 Rows = Callable[[Session], Iterable[Sequence[Any]]]
 
 
@@ -131,44 +128,73 @@ def _csv_chunks(engine, header: Sequence[str], rows: Rows, batch: int = 500) -> 
     yield buf.getvalue().encode("utf-8")
 
 
-def csv_response(request: Request, filename: str, header: Sequence[str], rows: Rows,
-                 total: int | None = None) -> StreamingResponse:
-    """Every row as CSV, sent while it is read (the download starts at once and the browser shows
-    its progress); ``total`` goes into ``X-Total-Count``."""
-    headers = {"Content-Disposition": _disposition(filename)}
+def _csv_file(header: Sequence[str]) -> exports.Writer:
+    def write(path: Path, rows: Iterable[Sequence[Any]]) -> None:
+        with open(path, "w", encoding="utf-8-sig", newline="") as fh:     # with the BOM, as streamed
+            w = csv.writer(fh)
+            w.writerow(header)
+            for row in rows:
+                w.writerow([safe_cell(v) for v in row])
+    return write
+
+
+def _headers(filename: str, total: int | None) -> dict[str, str]:
+    headers = {"Content-Disposition": exports.disposition(filename)}
     if total is not None:
         headers["X-Total-Count"] = str(total)
+    return headers
+
+
+def csv_response(request: Request, filename: str, header: Sequence[str], rows: Rows,
+                 total: int | None = None) -> Response:
+    """Every row as CSV, sent while it is read (the download starts at once and the browser shows
+    its progress); ``total`` goes into ``X-Total-Count``. A long one asked for from the console
+    runs as an export job with its progress page instead (``webkit.exports``)."""
+    if exports.wants_job(request, total):
+        return exports.start(request, filename=filename, fmt="csv", media_type=CSV, total=total or 0, rows=rows,
+                             write=_csv_file(header))
     return StreamingResponse(_csv_chunks(request.app.state.engine, header, rows),
-                             media_type="text/csv; charset=utf-8", headers=headers)
+                             media_type=CSV, headers=_headers(filename, total))
 
 
+CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _xlsx_chunks(engine, title: str, header: Sequence[str], rows: Rows) -> Iterator[bytes]:
-    from openpyxl import Workbook
+def _xlsx_file(title: str, header: Sequence[str]) -> exports.Writer:
+    def write(path: Path, rows: Iterable[Sequence[Any]]) -> None:
+        from openpyxl import Workbook
 
-    fd, path = tempfile.mkstemp(suffix=".xlsx")
-    os.close(fd)
-    try:
         wb = Workbook(write_only=True)          # rows go to a temporary file, not to memory
         ws = wb.create_sheet(title[:31])
         ws.append(list(header))
+        for row in rows:
+            ws.append([safe_cell(v) for v in row])
+        with open(path, "wb") as fh:
+            wb.save(fh)
+    return write
+
+
+def _xlsx_chunks(engine, title: str, header: Sequence[str], rows: Rows) -> Iterator[bytes]:
+    fd, name = tempfile.mkstemp(suffix=".xlsx")
+    os.close(fd)
+    path = Path(name)
+    try:
         with session_scope(engine) as session:
-            for row in rows(session):
-                ws.append([safe_cell(v) for v in row])
-        wb.save(path)
+            _xlsx_file(title, header)(path, rows(session))
         with open(path, "rb") as f:
             while chunk := f.read(1 << 16):
                 yield chunk
     finally:
-        os.unlink(path)
+        path.unlink(missing_ok=True)
 
 
 def xlsx_response(request: Request, filename: str, title: str, header: Sequence[str], rows: Rows,
-                  total: int | None = None) -> StreamingResponse:
-    headers = {"Content-Disposition": _disposition(filename)}
-    if total is not None:
-        headers["X-Total-Count"] = str(total)
+                  total: int | None = None) -> Response:
+    """Every row as an Excel sheet. The format is built whole before its first byte, so a long one
+    asked for from the console runs as an export job with its progress page (``webkit.exports``)."""
+    if exports.wants_job(request, total):
+        return exports.start(request, filename=filename, fmt="xlsx", media_type=XLSX, total=total or 0, rows=rows,
+                             write=_xlsx_file(title, header))
     return StreamingResponse(_xlsx_chunks(request.app.state.engine, title, header, rows),
-                             media_type=XLSX, headers=headers)
+                             media_type=XLSX, headers=_headers(filename, total))
