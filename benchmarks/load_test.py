@@ -431,6 +431,7 @@ def main() -> None:  # noqa: PLR0915 - one linear script: start, run, report, st
     ap.add_argument("--workers", type=int, default=0, help="server workers (default: serve's own, one per core)")
     ap.add_argument("--reuse", type=Path, help="directory with a saved demo cluster; built and saved there if empty")
     ap.add_argument("--database-url", default="", help="an existing database instead (not reset, not stopped)")
+    ap.add_argument("--read-only", action="store_true", help="leave the writes out of the mix (to compare)")
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory (logs, cluster copy)")
     args = ap.parse_args()
@@ -441,6 +442,9 @@ def main() -> None:  # noqa: PLR0915 - one linear script: start, run, report, st
     if args.users < 1:
         raise SystemExit("--users must be at least 1")
     signal.signal(signal.SIGTERM, _sigterm)
+    if args.read_only:
+        for role in MIX:
+            MIX[role] = [(k, w) for k, w in MIX[role] if not k.startswith("w:")]
 
     tmp = Path(tempfile.mkdtemp(prefix="gs-load-"))
     tmp.chmod(0o755)                                   # the postgres user runs the cluster in it
@@ -525,9 +529,13 @@ def main() -> None:  # noqa: PLR0915 - one linear script: start, run, report, st
         print(f"  sign-ins     audit token.issue.session {actions['token.issue.session']}")
         r = subprocess.run([*cli, "audit", "verify"], env=env, cwd=ROOT, capture_output=True, text=True)
         print("  audit chain:", (r.stdout or r.stderr).strip().splitlines()[-1] if (r.stdout or r.stderr) else r.returncode)
-        errors = [ln for ln in (tmp / "server.log").read_text(errors="replace").splitlines()
-                  if "Traceback" in ln or " 500 " in ln]
-        print(f"  server log: {len(errors)} tracebacks/500 lines ({tmp / 'server.log'})")
+        lines = (tmp / "server.log").read_text(errors="replace").splitlines()
+        tracebacks = [i for i, ln in enumerate(lines) if ln.startswith("Traceback")]
+        print(f"  server log: {len(tracebacks)} tracebacks, {sum(' 500 ' in ln for ln in lines)} answers 500")
+        if tracebacks:                                  # the first one, the rest are usually alike
+            end = next((j for j in range(tracebacks[0] + 1, len(lines)) if lines[j] and not lines[j][0].isspace()
+                        and not lines[j].startswith(("Traceback", "During", "The above"))), len(lines) - 1)
+            print("\n".join("    " + ln for ln in lines[tracebacks[0]:end + 1][-25:]))
     except (KeyboardInterrupt, Stop):
         print("\ninterrupted: stopping the server and the cluster", flush=True)
     finally:

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from ..core.errors import DomainError, ValidationFailed
 from ..core.pagination import PageParams
 from ..core.timeutil import now
-from ..webkit.deps import DB, CurrentActor
+from ..webkit.deps import DB, CurrentActor, FormFields
 from ..webkit.listing import List, csv_response, xlsx_response
 from ..webkit.templating import NavItem, add_nav, render
 from . import deadlines, discretion, queries, service, workflow
@@ -123,8 +123,7 @@ def _redo(request, db, actor, case_id, fn):
 
 
 @router.post("/cases/{case_id}/act/{action}")
-async def case_act(request: Request, case_id: int, action: str, db: DB, actor: CurrentActor):
-    form = await request.form()
+def case_act(request: Request, case_id: int, action: str, db: DB, actor: CurrentActor, form: FormFields):
     on = date.fromisoformat(str(form.get("on") or now().date().isoformat()))
     data: dict = {}
     for f in FIELDS.get(action, []):
@@ -143,8 +142,7 @@ async def case_act(request: Request, case_id: int, action: str, db: DB, actor: C
 
 
 @router.post("/cases/{case_id}/facts")
-async def case_facts(request: Request, case_id: int, db: DB, actor: CurrentActor):
-    form = await request.form()
+def case_facts(request: Request, case_id: int, db: DB, actor: CurrentActor, form: FormFields):
     c = service.get_case(db, actor, case_id)
     return _redo(request, db, actor, case_id, lambda: service.update_facts(
         db, actor, c, facts=str(form.get("facts", c.facts)), violation_code=str(form.get("violation_code") or "") or None,
@@ -152,8 +150,7 @@ async def case_facts(request: Request, case_id: int, db: DB, actor: CurrentActor
 
 
 @router.post("/cases/{case_id}/discretion")
-async def case_discretion(request: Request, case_id: int, db: DB, actor: CurrentActor):
-    form = await request.form()
+def case_discretion(request: Request, case_id: int, db: DB, actor: CurrentActor, form: FormFields):
     c = service.get_case(db, actor, case_id)
     answers = {k[7:]: str(v) for k, v in form.items() if k.startswith("factor-") and v}
     modifiers = [m for m in ("lighter", "heavier", "mitigated") if form.get(f"mod-{m}") == "1"]
@@ -183,8 +180,7 @@ def case_document(case_id: int, doc_id: int, db: DB, actor: CurrentActor):
 
 
 @router.post("/cases/{case_id}/measures")
-async def case_measure(request: Request, case_id: int, db: DB, actor: CurrentActor):
-    form = await request.form()
+def case_measure(request: Request, case_id: int, db: DB, actor: CurrentActor, form: FormFields):
     c = service.get_case(db, actor, case_id)
     data = {k: str(v) for k, v in form.items() if k in ("receiver", "reason", "reinspected_on") and v}
     on = date.fromisoformat(str(form.get("on") or now().date().isoformat()))
@@ -203,8 +199,7 @@ def case_measure_extend(request: Request, case_id: int, measure_id: int, db: DB,
 # --- 回避, 暂缓/分期, transfers, publication ------------------------------------------------------
 
 @router.post("/cases/{case_id}/recusals")
-async def case_recusal(request: Request, case_id: int, db: DB, actor: CurrentActor):
-    form = await request.form()
+def case_recusal(request: Request, case_id: int, db: DB, actor: CurrentActor, form: FormFields):
     c = service.get_case(db, actor, case_id)
     on = date.fromisoformat(str(form.get("on") or now().date().isoformat()))
     return _redo(request, db, actor, case_id, lambda: service.apply_recusal(
@@ -212,8 +207,7 @@ async def case_recusal(request: Request, case_id: int, db: DB, actor: CurrentAct
 
 
 @router.post("/cases/{case_id}/recusals/{recusal_id}/decide")
-async def case_recusal_decide(request: Request, case_id: int, recusal_id: int, db: DB, actor: CurrentActor):
-    form = await request.form()
+def case_recusal_decide(request: Request, case_id: int, recusal_id: int, db: DB, actor: CurrentActor, form: FormFields):
     service.get_case(db, actor, case_id)
     r = next((x for x in service.recusals(db, service.get_case(db, actor, case_id)) if x.id == recusal_id), None)
     if r is None:
@@ -226,8 +220,7 @@ async def case_recusal_decide(request: Request, case_id: int, recusal_id: int, d
 
 
 @router.post("/cases/{case_id}/payment-plan")
-async def case_payment_plan(request: Request, case_id: int, db: DB, actor: CurrentActor):
-    form = await request.form()
+def case_payment_plan(request: Request, case_id: int, db: DB, actor: CurrentActor, form: FormFields):
     c = service.get_case(db, actor, case_id)
     on = date.fromisoformat(str(form.get("on") or now().date().isoformat()))
     kind = str(form.get("kind", ""))
@@ -245,13 +238,12 @@ async def case_payment_plan(request: Request, case_id: int, db: DB, actor: Curre
 
 
 @router.post("/cases/{case_id}/transfers/{measure_id}/{step}")
-async def case_transfer_step(request: Request, case_id: int, measure_id: int, step: str, db: DB,
-                             actor: CurrentActor):
+def case_transfer_step(request: Request, case_id: int, measure_id: int, step: str, db: DB,
+                       actor: CurrentActor, form: FormFields):
     from datetime import datetime
 
     from ..core.timeutil import TZ
 
-    form = await request.form()
     c = service.get_case(db, actor, case_id)
     m = db.get(Measure, measure_id)
     if m is None or m.case_id != c.id:
@@ -276,8 +268,7 @@ async def case_transfer_step(request: Request, case_id: int, measure_id: int, st
 
 
 @router.post("/cases/{case_id}/publish")
-async def case_publish(request: Request, case_id: int, db: DB, actor: CurrentActor):
-    form = await request.form()
+def case_publish(request: Request, case_id: int, db: DB, actor: CurrentActor, form: FormFields):
     c = service.get_case(db, actor, case_id)
     on = date.fromisoformat(str(form.get("on") or now().date().isoformat()))
     return _redo(request, db, actor, case_id, lambda: service.mark_published(db, actor, c, on))

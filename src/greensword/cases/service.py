@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from ..core import audit
 from ..core.auth import Actor, get_in_scope, require_role, scope
@@ -695,7 +695,8 @@ def page_cases(session: Session, actor: Actor, *, stage: str | None = None, q: s
                source: str | None = None, violation: str | None = None, sort: str = "",
                page: PageParams | None = None) -> Page[Case]:
     """One page of the cases the actor may see (newest first unless ``sort``), with the total."""
-    return page_of(session, _cases_query(actor, stage, q, source, violation), page, sort=CASE_SORT, sort_value=sort)
+    return page_of(session, _cases_query(actor, stage, q, source, violation).options(*_LIST_DEFER), page,
+                   sort=CASE_SORT, sort_value=sort)
 
 
 def iter_cases(session: Session, actor: Actor, *, stage: str | None = None, q: str | None = None,
@@ -712,8 +713,14 @@ def overdue(session: Session, actor: Actor, today: date, limit: int = 50) -> lis
     found = cache.cached(session, "cases.overdue",
                          (actor.is_enterprise, actor.enterprise_id, actor.agency_path, today, limit),
                          lambda: _overdue(session, actor, today, limit))
-    by_id = {c.id: c for c in session.execute(select(Case).where(Case.id.in_([i for i, _ in found]))).scalars()}
+    by_id = {c.id: c for c in session.execute(select(Case).where(Case.id.in_([i for i, _ in found]))
+                                              .options(*_LIST_DEFER)).scalars()}
     return [(by_id[i], d) for i, d in found if i in by_id]
+
+
+#: what lists and deadline scans leave unread (loaded if a page does use it): the discretion
+#: worksheet is 2.5 KB of JSON a case, and decoding it was most of /cases' time for a province
+_LIST_DEFER = (defer(Case.discretion), defer(Case.facts), defer(Case.departure_reason))
 
 
 def _overdue(session: Session, actor: Actor, today: date, limit: int) -> list[tuple[int, deadlines.Due]]:
@@ -721,8 +728,8 @@ def _overdue(session: Session, actor: Actor, today: date, limit: int) -> list[tu
 
     out = []
     stmt = (_cases_query(actor, None, None).where(Case.stage.not_in(("archived", "suspended")))
-            .order_by(Case.discovered_on.desc(), Case.id.desc()).options(lazyload(Case.agency),
-                                                                         lazyload(Case.enterprise)))
+            .order_by(Case.discovered_on.desc(), Case.id.desc())
+            .options(*_LIST_DEFER, lazyload(Case.agency), lazyload(Case.enterprise)))
     # the 5,000 most recent open cases, read 500 at a time until ``limit`` overdue ones are found
     # (the deadlines read the case's own dates, not its agency or enterprise)
     for offset in range(0, 5000, 500):

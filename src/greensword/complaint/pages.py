@@ -37,10 +37,10 @@ def public_form(request: Request, db: DB):
 
 
 @router.post("/public/complaint")
-async def public_submit(request: Request, db: DB, agency_id: int = Form(...), enterprise_name: str = Form(""),
-                        address: str = Form(""), matter: str = Form(...), content: str = Form(...),
-                        anonymous: bool = Form(False), name: str = Form(""), phone: str = Form(""),
-                        files: list[UploadFile] | None = None):
+def public_submit(request: Request, db: DB, agency_id: int = Form(...), enterprise_name: str = Form(""),
+                  address: str = Form(""), matter: str = Form(...), content: str = Form(...),
+                  anonymous: bool = Form(False), name: str = Form(""), phone: str = Form(""),
+                  files: list[UploadFile] | None = None):
     form = {"agency_id": agency_id, "enterprise_name": enterprise_name, "address": address, "matter": matter,
             "content": content, "anonymous": anonymous, "name": name, "phone": phone}
     try:
@@ -50,7 +50,7 @@ async def public_submit(request: Request, db: DB, agency_id: int = Form(...), en
         for f in files or []:
             if not f.filename:
                 continue
-            data = await f.read(limit + 1)
+            data = f.file.read(limit + 1)
             attachments.append(service.Attachment(f.filename, f.content_type or "", data))
         c = service.submit_public(db, agency_id=agency_id, enterprise_name=enterprise_name, address=address,
                                   matter=matter, content=content, anonymous=anonymous, name=name, phone=phone,

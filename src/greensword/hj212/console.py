@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import duckdb
-
+from ..core import duck
 from ..core.timeutil import now
 from . import lake, protocol
 
@@ -56,7 +55,7 @@ def point_status(root: Path, mns: list[str], *, today: date | None = None,
     out = {mn: PointStatus(mn) for mn in mns}
     if not mns:
         return out
-    con = duckdb.connect()
+    con = duck.connection()
     current = now().replace(tzinfo=None)
     floor_s = protocol.rules().offline_after_minutes * 60
     step: dict[str, float] = {}
@@ -89,7 +88,7 @@ def point_status(root: Path, mns: list[str], *, today: date | None = None,
 
 def completeness(root: Path, mn: str, day: date) -> dict:
     """Per factor: minute records per hour (24 numbers) and the day's hour records."""
-    con = duckdb.connect()
+    con = duck.connection()
     rules = protocol.rules().completeness
     result: dict = {"day": day, "hours": {}, "hour_records": {}, "valid_hour": rules["minutes_per_hour_valid"],
                     "valid_day": rules["hours_per_day_valid"]}

@@ -56,15 +56,14 @@ def series(root, mn: str, *, end, hours: int = 24, max_points: int = 720) -> dic
     import math
     from datetime import timedelta
 
-    import duckdb
-
+    from ..core import duck
     from . import lake
 
     end = end.replace(tzinfo=None, microsecond=0)
     start = end - timedelta(hours=hours)
     out: dict = {"kind": None, "bucket_s": None, "start": start, "end": end, "factors": {}}
     days = [start.date() + timedelta(days=i) for i in range((end.date() - start.date()).days + 1)]
-    con = duckdb.connect()
+    con = duck.connection()
     for kind in ("minute", "hour", "rtd"):
         files = [str(p) for d in days for p in lake.partition_dir(root, kind, d).glob("*.parquet")]
         if not files:
@@ -101,8 +100,7 @@ def recent_hours(mn: str, factors: list[str], *, hours: int = 48) -> dict[str, l
     factor, from the minute and real-time partitions of the lake: {factor: [(\"MM-DD HH:00\", mean)]}."""
     from datetime import timedelta
 
-    import duckdb
-
+    from ..core import duck
     from ..core.timeutil import now
     from ..settings import get_settings
     from .console import _src
@@ -116,7 +114,7 @@ def recent_hours(mn: str, factors: list[str], *, hours: int = 48) -> dict[str, l
     src = _src(get_settings().lake_path, "minute", days) or _src(get_settings().lake_path, "rtd", days)
     if src is None:
         return out
-    rows = duckdb.connect().execute(
+    rows = duck.connection().execute(
         f"select factor, strftime(date_trunc('hour', data_time), '%m-%d %H:00') h, avg(coalesce(zs_value, value)) "
         f"from {src} where mn = ? and factor in (select unnest(?)) and data_time >= ? "
         f"group by factor, h order by factor, h", [mn, factors, t - timedelta(hours=hours)]).fetchall()

@@ -3,10 +3,10 @@ the targeted task a confirmed off-site lead becomes."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
 
-from ..webkit.deps import DB, CurrentActor
+from ..webkit.deps import DB, CurrentActor, RawBody
 from . import service
 from .models import Snapshot
 from .schemas import TaskFromLead, TaskOut, UploadStart
@@ -23,12 +23,11 @@ def start_upload(task_id: int, body: UploadStart, db: DB, actor: CurrentActor) -
 
 
 @router.put("/uploads/{upload_id}")
-async def put_chunk(upload_id: Annotated[str, PathParam(pattern="^[0-9a-f]{32}$")],
-                    offset: Annotated[int, Query(ge=0, le=512 * 1024 * 1024)],
-                    request: Request, db: DB, actor: CurrentActor) -> dict:
+def put_chunk(upload_id: Annotated[str, PathParam(pattern="^[0-9a-f]{32}$")],
+              offset: Annotated[int, Query(ge=0, le=512 * 1024 * 1024)],
+              db: DB, actor: CurrentActor, data: RawBody) -> dict:
     """Append a chunk at ``offset`` (bytes already received are skipped, so re-sending is safe).
     The body is bounded by the request-size limit (web.security) before it is read."""
-    data = await request.body()
     return service.put_chunk(db, actor, upload_id, offset, data)
 
 

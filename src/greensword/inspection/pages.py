@@ -15,7 +15,7 @@ from ..core.pagination import PageParams
 from ..core.timeutil import now
 from ..registry import service as registry
 from ..registry.models import Officer
-from ..webkit.deps import DB, CurrentActor
+from ..webkit.deps import DB, CurrentActor, FormFields
 from ..webkit.flash import error_query
 from ..webkit.listing import List, csv_response, xlsx_response
 from ..webkit.templating import NavItem, add_nav, render
@@ -80,9 +80,8 @@ def plans_export(request: Request, fmt: str, db: DB, actor: CurrentActor, args: 
 
 
 @router.post("/inspection/leads/{lead_id}/task")
-async def task_from_lead(request: Request, lead_id: int, db: DB, actor: CurrentActor):
+def task_from_lead(request: Request, lead_id: int, db: DB, actor: CurrentActor, form: FormFields):
     """“转现场核查” on the lead page: the inspection domain opens the task and marks the lead."""
-    form = await request.form()
     officers = [int(v) for k, v in form.multi_items() if k == "officer"]
     try:
         service.task_from_lead(db, actor, lead_id, officer_ids=officers)
@@ -212,8 +211,7 @@ def _back(request: Request, db, actor, task_id: int, action, typed=None, done=""
 
 
 @router.post("/inspection/tasks/{task_id}/record")
-async def task_save(request: Request, task_id: int, db: DB, actor: CurrentActor):
-    form = await request.form()
+def task_save(request: Request, task_id: int, db: DB, actor: CurrentActor, form: FormFields):
     checklist = {k[5:]: v for k, v in form.items() if k.startswith("item-") and v}
 
     def act(t):
@@ -225,9 +223,9 @@ async def task_save(request: Request, task_id: int, db: DB, actor: CurrentActor)
 
 
 @router.post("/inspection/tasks/{task_id}/sign")
-async def task_sign(request: Request, task_id: int, db: DB, actor: CurrentActor, role: str = Form(...),
-                    name: str = Form(""), png: UploadFile | None = None):
-    data = await png.read(service.field.SIGNATURE_MAX_BYTES + 1) if png is not None else b""
+def task_sign(request: Request, task_id: int, db: DB, actor: CurrentActor, role: str = Form(...),
+              name: str = Form(""), png: UploadFile | None = None):
+    data = png.file.read(service.field.SIGNATURE_MAX_BYTES + 1) if png is not None else b""
 
     def act(t):
         return service.sign(db, actor, t, role=role, name=name, png=data, officer_names=_names(db, t.officer_ids))

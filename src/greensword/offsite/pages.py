@@ -16,7 +16,7 @@ from ..hj212 import queries as hj212
 from ..registry import service as registry
 from ..registry.models import Officer
 from ..settings import get_settings
-from ..webkit.deps import DB, CurrentActor
+from ..webkit.deps import DB, CurrentActor, FormFields
 from ..webkit.flash import verified
 from ..webkit.listing import List, csv_response, xlsx_response
 from ..webkit.templating import NavItem, add_nav, fmt_num, render
@@ -142,8 +142,7 @@ def _lead_page(request: Request, lead_id: int, db, actor, error: str = "", statu
 
 
 @router.post("/offsite/leads/{lead_id}/act/{action}")
-async def lead_act(request: Request, lead_id: int, action: str, db: DB, actor: CurrentActor):
-    form = await request.form()
+def lead_act(request: Request, lead_id: int, action: str, db: DB, actor: CurrentActor, form: FormFields):
     try:
         service.act(db, actor, lead_id, action, reason=str(form.get("reason", "")))
     except DomainError as exc:

@@ -12,7 +12,7 @@ from ..core.errors import ValidationFailed
 from ..core.pagination import PageParams
 from ..core.timeutil import today
 from ..registry.models import Agency
-from ..webkit.deps import DB, CurrentActor
+from ..webkit.deps import DB, CurrentActor, FormFields
 from ..webkit.listing import List, csv_response, xlsx_response
 from ..webkit.templating import NavItem, add_nav, render
 from . import service
@@ -22,12 +22,14 @@ add_nav(NavItem("执法稽查", "/oversight", roles=("leader", "admin", "reviewe
 
 
 @router.get("/oversight")
-def index(request: Request, db: DB, actor: CurrentActor):
+def index(request: Request, db: DB, actor: CurrentActor, args: List,
+          year: Annotated[int | None, Query(ge=1949, le=2100)] = None):
     agencies = [a for a in db.execute(select(Agency).where(Agency.level.in_(("province", "city")))
                                       .order_by(Agency.division_code)).scalars() if actor.covers(a.path)]
     first = service.page_recommendations(db, actor, page=PageParams(size=20))
+    p = service.page_plans(db, actor, year=year, q=args.q, sort=args.sort, page=args.params)
     return render(request, "oversight/plans.html", {
-        "plans": service.list_plans(db, actor), "agencies": agencies, "year": today().year,
+        "p": p, "plans": p.items, "agencies": agencies, "year": today().year, "filter_year": year, "q": args.q,
         "open": first.items, "open_total": first.total})
 
 
@@ -141,8 +143,7 @@ def pull(unit_id: int, db: DB, actor: CurrentActor):
 
 
 @router.post("/oversight/files/{file_id}")
-async def check_file(request: Request, file_id: int, db: DB, actor: CurrentActor):
-    form = await request.form()
+def check_file(request: Request, file_id: int, db: DB, actor: CurrentActor, form: FormFields):
     deductions = {k[2:]: float(v) for k, v in form.items() if k.startswith("d_") and str(v).strip()}
     vetoes = form.getlist("veto")
     f = service.check_file(db, actor, file_id, deductions=deductions, vetoes=[str(v) for v in vetoes],

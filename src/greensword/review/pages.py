@@ -13,7 +13,7 @@ from ..core.auth import check_agency, require_agency_user
 from ..core.errors import DomainError, ValidationFailed
 from ..core.timeutil import now
 from ..registry.models import Agency
-from ..webkit.deps import DB, CurrentActor
+from ..webkit.deps import DB, CurrentActor, FormFields
 from ..webkit.listing import List
 from ..webkit.templating import NavItem, add_nav, render
 from . import service
@@ -126,8 +126,7 @@ def _redo(request, db, file_id, fn, form=None):
 
 
 @router.post("/review/files/{file_id}/score")
-async def score(request: Request, file_id: int, db: DB, actor: CurrentActor):
-    form = await request.form()
+def score(request: Request, file_id: int, db: DB, actor: CurrentActor, form: FormFields):
 
     def act():
         ded, vetoes, why = _scores(form)
@@ -142,8 +141,7 @@ def appeal(request: Request, file_id: int, db: DB, actor: CurrentActor, reason: 
 
 
 @router.post("/review/files/{file_id}/decide")
-async def decide(request: Request, file_id: int, db: DB, actor: CurrentActor):
-    form = await request.form()
+def decide(request: Request, file_id: int, db: DB, actor: CurrentActor, form: FormFields):
 
     def act():
         ded, vetoes, why = _scores(form)

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from ..core.errors import DomainError, ValidationFailed
 from ..core.pagination import PageParams
 from ..core.timeutil import now
-from ..webkit.deps import DB, CurrentActor
+from ..webkit.deps import DB, CurrentActor, FormFields
 from ..webkit.listing import List, csv_response, xlsx_response
 from ..webkit.templating import NavItem, add_nav, render
 from . import bank, competitions, courses, equipment, exams, quals, rules
@@ -55,8 +55,7 @@ def attempt_page(request: Request, attempt_id: int, db: DB, actor: CurrentActor)
 
 
 @router.post("/attempts/{attempt_id}/submit")
-async def attempt_submit(request: Request, attempt_id: int, db: DB, actor: CurrentActor):
-    form = await request.form()
+def attempt_submit(request: Request, attempt_id: int, db: DB, actor: CurrentActor, form: FormFields):
     answers = {k[2:]: "".join(form.getlist(k)) for k in form if k.startswith("q_")}
     exams.submit(db, actor, attempt_id, {k: v for k, v in answers.items() if v})
     return RedirectResponse(f"/training/attempts/{attempt_id}", status_code=303)
@@ -142,9 +141,8 @@ def marks_submit(round_id: int, db: DB, actor: CurrentActor, marks: str = Form("
 
 
 @router.post("/rounds/{round_id}/sheet")
-async def sheet_submit(request: Request, round_id: int, db: DB, actor: CurrentActor):
+def sheet_submit(request: Request, round_id: int, db: DB, actor: CurrentActor, form: FormFields):
     r = competitions._round(db, round_id)
-    form = await request.form()
     items = {k[5:]: float(v) for k, v in form.items() if k.startswith("item_") and str(v).strip()}
     try:
         competitions.score_sheet(db, actor, round_id, int(form["contestant_id"]), items)

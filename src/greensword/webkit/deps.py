@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from ..core.auth import Actor, resolve_token
 from ..core.db import session_scope
@@ -22,6 +23,27 @@ def get_db(request: Request) -> Iterator[Session]:
 
 
 DB = Annotated[Session, Depends(get_db, scope="function")]
+
+
+async def _form(request: Request) -> FormData:
+    """The request's form (fields and uploaded files), read on the event loop so the endpoint that
+    uses it can be a plain ``def``, which FastAPI runs in its thread pool. An ``async def``
+    endpoint that works with the database blocks its worker's event loop while it waits, and
+    when it waits for a row lock (the audit chain's head) held by a request whose commit needs
+    that same loop to be scheduled, the whole worker stops: seen under load as every request of
+    the worker timing out. Uploaded files are read in the endpoint with ``f.file.read()``."""
+    return await request.form()
+
+
+FormFields = Annotated[FormData, Depends(_form)]
+
+
+async def _body(request: Request) -> bytes:
+    """The raw request body, read on the event loop for a plain ``def`` endpoint (see ``_form``)."""
+    return await request.body()
+
+
+RawBody = Annotated[bytes, Depends(_body)]
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

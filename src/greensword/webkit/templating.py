@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import Undefined
 
 from ..core.numbers import fmt_num
 from .listing import url_with
@@ -68,9 +69,15 @@ def role_names(roles) -> str:
     return "、".join(ROLES.get(r, r) for r in (roles or []))
 
 
+def fmt_number(value, digits: int = 2) -> str:
+    """``num``: a value the data does not have (a field missing from stored evidence) shows as —
+    instead of failing the page."""
+    return fmt_num(None if isinstance(value, Undefined) else value, digits)
+
+
 def fmt_money(value) -> str:
     """Money in 元, or in 万元 from ten thousand up (1,234 元; 91.56 万元)."""
-    if value is None or value == "":
+    if value is None or value == "" or isinstance(value, Undefined):
         return "—"
     v = float(value)
     if abs(v) >= 10_000:
@@ -81,5 +88,5 @@ def fmt_money(value) -> str:
 templates.env.filters["dt"] = _fmt_dt
 templates.env.filters["role_names"] = role_names
 templates.env.globals["url_with"] = url_with
-templates.env.filters["num"] = fmt_num
+templates.env.filters["num"] = fmt_number
 templates.env.filters["money"] = fmt_money

@@ -15,11 +15,13 @@ from ...webkit.listing import csv_response, xlsx_response
 from ..uploads import Upload
 
 
-async def files_of(form, field: str = "files") -> list[Upload]:
+def files_of(form, field: str = "files") -> list[Upload]:
+    """Read in the endpoint's thread (endpoints that use the database are plain ``def``)."""
     out = []
     for f in form.getlist(field):
         if isinstance(f, UploadFile):
-            data = await f.read()
+            f.file.seek(0)
+            data = f.file.read()
             if f.filename or data:
                 out.append(Upload(f.filename or "", data))
     return out

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from ...core.errors import DomainError
-from ...webkit.deps import DB, CurrentActor
+from ...webkit.deps import DB, CurrentActor, FormFields
 from ...webkit.templating import NavItem, add_nav, render
 from .. import credit
 from ..uploads import Upload, read
@@ -29,9 +29,8 @@ def credit_page(request: Request, db: DB, actor: CurrentActor):
 
 
 @router.post("/portal/credit/{case_id}/apply")
-async def credit_apply(request: Request, case_id: int, db: DB, actor: CurrentActor):
-    form = await request.form()
-    uploads = [Upload(f.filename or "", await f.read())
+def credit_apply(request: Request, case_id: int, db: DB, actor: CurrentActor, form: FormFields):
+    uploads = [Upload(f.filename or "", f.file.read())
                for f in form.getlist("files") if isinstance(f, UploadFile) or hasattr(f, "read")]
     try:
         credit.apply(db, actor, case_id, explanation=str(form.get("explanation", "")),
@@ -56,8 +55,7 @@ def credit_reviews(request: Request, db: DB, actor: CurrentActor):
 
 
 @router.post("/portal/credit/reviews/{repair_id}")
-async def credit_review(request: Request, repair_id: int, db: DB, actor: CurrentActor):
-    form = await request.form()
+def credit_review(request: Request, repair_id: int, db: DB, actor: CurrentActor, form: FormFields):
     try:
         credit.review(db, actor, repair_id, approve=form.get("approve") == "1", reason=str(form.get("reason", "")))
     except DomainError as exc:

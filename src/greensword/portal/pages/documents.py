@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from ...core.errors import DomainError
 from ...core.timeutil import now
-from ...webkit.deps import DB, CurrentActor
+from ...webkit.deps import DB, CurrentActor, FormFields
 from ...webkit.templating import NavItem, add_nav, render
 from .. import delivery
 
@@ -44,16 +44,14 @@ def _do(request, db, actor, fn, back="/portal/documents"):
 
 
 @router.post("/portal/documents/consent")
-async def consent(request: Request, db: DB, actor: CurrentActor):
-    form = await request.form()
+def consent(request: Request, db: DB, actor: CurrentActor, form: FormFields):
     return _do(request, db, actor, lambda: delivery.give_consent(
         db, actor, signer_name=str(form.get("signer_name", "")), signer_role=str(form.get("signer_role", "")),
         documents=[str(x) for x in form.getlist("documents")], notify_mobile=str(form.get("notify_mobile", ""))))
 
 
 @router.post("/portal/documents/consent/withdraw")
-async def withdraw(request: Request, db: DB, actor: CurrentActor):
-    form = await request.form()
+def withdraw(request: Request, db: DB, actor: CurrentActor, form: FormFields):
     return _do(request, db, actor, lambda: delivery.withdraw_consent(db, actor, reason=str(form.get("reason", ""))))
 
 
@@ -94,8 +92,7 @@ def service_list(request: Request, db: DB, actor: CurrentActor):
 
 
 @router.post("/portal/service/{case_id}/send")
-async def send(request: Request, case_id: int, db: DB, actor: CurrentActor):
-    form = await request.form()
+def send(request: Request, case_id: int, db: DB, actor: CurrentActor, form: FormFields):
     on = date.fromisoformat(str(form.get("on") or now().date().isoformat()))
     try:
         delivery.send(db, actor, case_id, on=on)

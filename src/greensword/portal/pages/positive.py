@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse
 from ...core.errors import DomainError, NotFound
 from ...core.timeutil import now
 from ...registry import service as registry
-from ...webkit.deps import DB, CurrentActor
+from ...webkit.deps import DB, CurrentActor, FormFields
 from ...webkit.templating import NavItem, add_nav, render
 from .. import positive
 from ..uploads import Upload
@@ -32,9 +32,8 @@ def firm_page(request: Request, db: DB, actor: CurrentActor):
 
 
 @router.post("/portal/positive/apply")
-async def firm_apply(request: Request, db: DB, actor: CurrentActor):
-    form = await request.form()
-    files = [Upload(f.filename or "", await f.read()) for f in form.getlist("files") if hasattr(f, "read")]
+def firm_apply(request: Request, db: DB, actor: CurrentActor, form: FormFields):
+    files = [Upload(f.filename or "", f.file.read()) for f in form.getlist("files") if hasattr(f, "read")]
     try:
         positive.apply(db, actor, statement=str(form.get("statement", "")), files=files)
     except DomainError as exc:
@@ -72,8 +71,7 @@ def _act(request, db, actor, fn):
 
 
 @router.post("/portal/positive/propose")
-async def propose(request: Request, db: DB, actor: CurrentActor):
-    form = await request.form()
+def propose(request: Request, db: DB, actor: CurrentActor, form: FormFields):
 
     def run():
         e = registry.enterprise_by_uscc(db, str(form.get("uscc", "")).strip())
@@ -84,8 +82,7 @@ async def propose(request: Request, db: DB, actor: CurrentActor):
 
 
 @router.post("/portal/positive/{listing_id}/{step}")
-async def step(request: Request, listing_id: int, step: str, db: DB, actor: CurrentActor):
-    form = await request.form()
+def step(request: Request, listing_id: int, step: str, db: DB, actor: CurrentActor, form: FormFields):
     reason = str(form.get("reason", ""))
     steps = {
         "approve": lambda: positive.decide(db, actor, listing_id, approve=True, reason=reason),

@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse
 from ...core.errors import DomainError, NotFound
 from ...core.pagination import PageParams
 from ...core.timeutil import now
-from ...webkit.deps import DB, CurrentActor
+from ...webkit.deps import DB, CurrentActor, FormFields
 from ...webkit.listing import List
 from ...webkit.templating import NavItem, add_nav, render
 from .. import rectify as service
@@ -74,11 +74,10 @@ def item(request: Request, item_id: int, db: DB, actor: CurrentActor):
 
 
 @router.post("/portal/rectifications/{item_id}/report")
-async def report(request: Request, item_id: int, db: DB, actor: CurrentActor):
-    form = await request.form()
+def report(request: Request, item_id: int, db: DB, actor: CurrentActor, form: FormFields):
     text = str(form.get("text", ""))
     try:
-        service.report(db, actor, item_id, text, await files_of(form))
+        service.report(db, actor, item_id, text, files_of(form))
     except DomainError as exc:
         db.rollback()
         return _page(request, db, actor, item_id, error=exc.message, form={"text": text}, status_code=exc.status)
@@ -86,8 +85,7 @@ async def report(request: Request, item_id: int, db: DB, actor: CurrentActor):
 
 
 @router.post("/portal/rectifications/{item_id}/verify")
-async def verify(request: Request, item_id: int, db: DB, actor: CurrentActor):
-    form = await request.form()
+def verify(request: Request, item_id: int, db: DB, actor: CurrentActor, form: FormFields):
     note = str(form.get("note", ""))
     try:
         service.verify(db, actor, item_id, close=form.get("decision") == "close", note=note)

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
 from ...core.errors import DomainError
-from ...webkit.deps import DB, CurrentActor
+from ...webkit.deps import DB, CurrentActor, FormFields
 from ...webkit.templating import NavItem, add_nav, render
 from .. import selfcheck as service
 from ._forms import download, files_of
@@ -33,13 +33,12 @@ def selfchecks(request: Request, db: DB, actor: CurrentActor):
 
 
 @router.post("/portal/selfchecks")
-async def submit(request: Request, db: DB, actor: CurrentActor):
-    form = await request.form()
+def submit(request: Request, db: DB, actor: CurrentActor, form: FormFields):
     results = {k[7:]: str(v) for k, v in form.items() if k.startswith("result_")}
     notes = {k[5:]: str(v) for k, v in form.items() if k.startswith("note_")}
     try:
         sc = service.submit(db, actor, results=results, notes=notes, note=str(form.get("note", "")),
-                            files=await files_of(form))
+                            files=files_of(form))
     except DomainError as exc:
         db.rollback()
         return _page(request, db, actor, error=exc.message, form={"results": results, "notes": notes},

@@ -6,7 +6,7 @@ from fastapi.responses import RedirectResponse
 
 from ...core import lawbank
 from ...core.errors import DomainError
-from ...webkit.deps import DB, CurrentActor
+from ...webkit.deps import DB, CurrentActor, FormFields
 from ...webkit.templating import NavItem, add_nav, render
 from .. import study
 
@@ -29,8 +29,7 @@ def page(request: Request, db: DB, actor: CurrentActor, round: int = 0):
 
 
 @router.post("/portal/study")
-async def submit(request: Request, db: DB, actor: CurrentActor):
-    form = await request.form()
+def submit(request: Request, db: DB, actor: CurrentActor, form: FormFields):
     answers = {k[2:]: str(v) for k, v in form.items() if k.startswith("q-") and v}
     round_no = int(str(form.get("round") or 0)) if str(form.get("round") or "0").isdigit() else 0
     if not answers:

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 from ...core.errors import DomainError
 from ...core.pagination import PageParams
 from ...core.timeutil import now
-from ...webkit.deps import DB, CurrentActor
+from ...webkit.deps import DB, CurrentActor, FormFields
 from ...webkit.flash import error_query
 from ...webkit.listing import List
 from ...webkit.templating import NavItem, add_nav, render
@@ -21,8 +21,7 @@ add_nav(NavItem("预警提醒", "/portal/warnings", roles=("enterprise",), order
 
 
 @router.post("/portal/leads/{lead_id}/remind")
-async def remind(request: Request, lead_id: int, db: DB, actor: CurrentActor):
-    form = await request.form()
+def remind(request: Request, lead_id: int, db: DB, actor: CurrentActor, form: FormFields):
     try:
         service.remind(db, actor, lead_id, note=str(form.get("reason", "")))
     except DomainError as exc:
@@ -86,8 +85,7 @@ def warning(request: Request, warning_id: int, db: DB, actor: CurrentActor):
 
 
 @router.post("/portal/warnings/{warning_id}/answer")
-async def answer(request: Request, warning_id: int, db: DB, actor: CurrentActor):
-    form = await request.form()
+def answer(request: Request, warning_id: int, db: DB, actor: CurrentActor, form: FormFields):
     kind, text, by = str(form.get("kind", "")), str(form.get("text", "")), str(form.get("rectify_by", "")).strip()
     try:
         try:
@@ -96,7 +94,7 @@ async def answer(request: Request, warning_id: int, db: DB, actor: CurrentActor)
             from ...core.errors import ValidationFailed
 
             raise ValidationFailed(f"整改完成日期“{by}”不是有效日期（格式 YYYY-MM-DD）", code="portal.bad_date") from None
-        service.answer(db, actor, warning_id, kind=kind, text=text, files=await files_of(form), rectify_by=rectify_by)
+        service.answer(db, actor, warning_id, kind=kind, text=text, files=files_of(form), rectify_by=rectify_by)
     except DomainError as exc:
         db.rollback()
         return _page(request, db, actor, warning_id, error=exc.message, form={"kind": kind, "text": text,
@@ -106,8 +104,7 @@ async def answer(request: Request, warning_id: int, db: DB, actor: CurrentActor)
 
 
 @router.post("/portal/warnings/{warning_id}/decide")
-async def decide(request: Request, warning_id: int, db: DB, actor: CurrentActor):
-    form = await request.form()
+def decide(request: Request, warning_id: int, db: DB, actor: CurrentActor, form: FormFields):
     officers = [int(v) for k, v in form.multi_items() if k == "officer" and str(v).isdigit()]
     try:
         service.decide(db, actor, warning_id, decision=str(form.get("decision", "")), note=str(form.get("note", "")),
