@@ -761,17 +761,25 @@ _LIST_DEFER = (defer(Case.discretion), defer(Case.facts), defer(Case.departure_r
 
 
 def _overdue(session: Session, actor: Actor, today: date, limit: int) -> list[tuple[int, deadlines.Due]]:
+    from sqlalchemy.orm import lazyload
+
     out = []
     stmt = (_cases_query(actor, None, None).where(Case.stage.not_in(("archived", "suspended")))
-            .options(*_LIST_DEFER))
-    found = list(session.execute(stmt.order_by(Case.discovered_on.desc(), Case.id.desc()).limit(5000)).scalars())
-    pauses_of = pauses_by_case(session, [c.id for c in found])
-    for c in found:
-        for d in open_dues(session, c, today, pauses_of):
-            if d.overdue(today):
-                out.append((c.id, d))
-                break
-        if len(out) >= limit:
+            .order_by(Case.discovered_on.desc(), Case.id.desc())
+            .options(*_LIST_DEFER, lazyload(Case.agency), lazyload(Case.enterprise)))
+    # the 5,000 most recent open cases, read 500 at a time until ``limit`` overdue ones are found
+    # (the deadlines read the case's own dates, not its agency or enterprise)
+    for offset in range(0, 5000, 500):
+        found = list(session.execute(stmt.offset(offset).limit(500)).scalars())
+        pauses_of = pauses_by_case(session, [c.id for c in found])
+        for c in found:
+            for d in open_dues(session, c, today, pauses_of):
+                if d.overdue(today):
+                    out.append((c.id, d))
+                    break
+            if len(out) >= limit:
+                return out
+        if len(found) < 500:
             break
     return out
 
