@@ -30,11 +30,13 @@ def stats_page(request: Request, db: DB, actor: CurrentActor, agency_id: int | N
     unit = service.unit_for(db, actor, agency_id)
     f = service.period_filters(year, start, end, tag, violation)
     rep = statistics.report(db, unit, f)
-    units = [a for a in db.execute(select(Agency).where(Agency.level.in_(("province", "city", "county")))
-                                   .order_by(Agency.division_code)).scalars()
+    units = [a for a in db.execute(select(Agency.id, Agency.name, Agency.division_code, Agency.path)
+                                   .where(Agency.level.in_(("province", "city", "county")))
+                                   .order_by(Agency.division_code))
              if actor.covers(a.path)]
     return render(request, "evaluation/statistics.html", {
-        "rep": rep, "unit": unit, "f": f, "units": units, "tags": SPECIAL_ACTIONS, "tag": tag,
+        "rep": rep, "unit": unit, "f": f, "units": units, "unit_ids": {a.division_code: a.id for a in units},
+        "tags": SPECIAL_ACTIONS, "tag": tag,
         "violations": drules().violations, "violation": violation, "labels": statistics.LABELS,
         "rates": statistics.RATES, "rate_notes": statistics.RATE_NOTES, "query": str(request.url.query)})
 
