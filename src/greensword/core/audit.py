@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from .canonical import sha256_hex
@@ -27,9 +27,20 @@ def digest(value: Any) -> str:
 
 
 def _entry_hash(e: AuditEntry) -> str:
-    at = e.at.astimezone(UTC).isoformat(timespec="microseconds")
-    fields = [str(e.seq), e.prev_hash, e.actor, e.action, e.entity_type, e.entity_id, e.state_digest, at, e.note]
+    return _hash_fields(e.seq, e.prev_hash, e.actor, e.action, e.entity_type, e.entity_id, e.state_digest, e.at,
+                        e.note)
+
+
+def _hash_fields(seq: int, prev_hash: str, actor: str, action: str, entity_type: str, entity_id: str,
+                 state_digest: str, at, note: str) -> str:
+    stamp = at.astimezone(UTC).isoformat(timespec="microseconds")
+    fields = [str(seq), prev_hash, actor, action, entity_type, entity_id, state_digest, stamp, note]
     return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
+
+
+#: from this many entries on, one call writes its entries with one multi-row INSERT (bulk
+#: imports, the demo) instead of as ORM objects in the next flush
+BULK_ENTRIES = 50
 
 
 def actor_name(actor: Any) -> str:
@@ -51,44 +62,39 @@ def record(
     note: str = "",
     *,
     changes_data: bool = True,
-) -> AuditEntry:
+) -> None:
     """Append one entry. ``state`` is the entity's new state (a dict), digested, not stored.
     ``changes_data=False`` for events that change no figure (sign-in, sign-out, tokens, a logged
     read): they are in the chain but leave the data head — and so every cached figure — alone."""
-    return record_many(session, actor, action, [(entity_type, entity_id, state)], note, changes_data=changes_data)[0]
+    record_many(session, actor, action, [(entity_type, entity_id, state)], note, changes_data=changes_data)
 
 
 def record_many(session: Session, actor: Any, action: str, items: list[tuple[str, Any, Any]],
-                note: str = "", *, changes_data: bool = True) -> list[AuditEntry]:
+                note: str = "", *, changes_data: bool = True) -> None:
     """Append one entry per (entity_type, entity_id, state). The chain's head is locked once per
     transaction and kept in the session, and the entries are written with the transaction's next
     flush (a case step writes its event, its entry and its changes in one go; bulk imports and
     the demo write tens of thousands of entries). Data-changing entries also move the data head
     (``DataHead``, what ``core.cache`` keys cached figures to)."""
     if not items:
-        return []
+        return
     head = _head(session)
-    name, at, entries = actor_name(actor), now(), []
+    name, at, note = actor_name(actor), now(), note or ""
+    seq, prev, rows = head.seq, head.entry_hash, []
     for entity_type, entity_id, state in items:
-        entry = AuditEntry(
-            seq=head.seq + 1,
-            prev_hash=head.entry_hash,
-            actor=name,
-            action=action,
-            entity_type=entity_type,
-            entity_id=str(entity_id),
-            state_digest=digest(state),
-            at=at,
-            note=note or "",
-        )
-        entry.entry_hash = _entry_hash(entry)
-        head.seq, head.entry_hash = entry.seq, entry.entry_hash
-        entries.append(entry)
-    session.add_all(entries)
+        seq += 1
+        row = {"seq": seq, "prev_hash": prev, "actor": name, "action": action, "entity_type": entity_type,
+               "entity_id": str(entity_id), "state_digest": digest(state), "at": at, "note": note}
+        prev = row["entry_hash"] = _hash_fields(**row)
+        rows.append(row)
+    if len(rows) >= BULK_ENTRIES:
+        session.execute(insert(AuditEntry), rows)
+    else:
+        session.add_all([AuditEntry(**row) for row in rows])
+    head.seq, head.entry_hash = seq, prev
     if changes_data:
         data = _data_head(session)
         data.seq, data.entry_hash = head.seq, head.entry_hash
-    return entries
 
 
 def _head(session: Session) -> AuditHead:
