@@ -10,8 +10,8 @@ from greensword.inspection.draw import _matches
 from greensword.inspection.models import Record, Task
 from greensword.inspection.service import rules as inspection_rules
 from greensword.inspection.service import stats
-from greensword.registry.models import Enterprise
 from greensword.registry import service as registry
+from greensword.registry.models import Enterprise
 from greensword.registry.schemas import EnterpriseIn
 from tests.factories import SYSTEM, make_uscc
 
