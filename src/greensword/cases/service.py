@@ -767,20 +767,21 @@ def _overdue(session: Session, actor: Actor, today: date, limit: int) -> list[tu
     stmt = (_cases_query(actor, None, None).where(Case.stage.not_in(("archived", "suspended")))
             .order_by(Case.discovered_on.desc(), Case.id.desc())
             .options(*_LIST_DEFER, lazyload(Case.agency), lazyload(Case.enterprise)))
-    # the 5,000 most recent open cases, read 500 at a time until ``limit`` overdue ones are found
-    # (the deadlines read the case's own dates, not its agency or enterprise)
-    for offset in range(0, 5000, 500):
-        found = list(session.execute(stmt.offset(offset).limit(500)).scalars())
-        pauses_of = pauses_by_case(session, [c.id for c in found])
-        for c in found:
-            for d in open_dues(session, c, today, pauses_of):
-                if d.overdue(today):
-                    out.append((c.id, d))
-                    break
-            if len(out) >= limit:
-                return out
-        if len(found) < 500:
-            break
+    # the 5,000 most recent open cases, streamed 500 at a time until ``limit`` overdue ones are
+    # found (the deadlines read the case's own dates, not its agency or enterprise)
+    result = session.execute(stmt.limit(5000).execution_options(yield_per=500)).scalars()
+    try:
+        for found in result.partitions():
+            pauses_of = pauses_by_case(session, [c.id for c in found])
+            for c in found:
+                for d in open_dues(session, c, today, pauses_of):
+                    if d.overdue(today):
+                        out.append((c.id, d))
+                        break
+                if len(out) >= limit:
+                    return out
+    finally:
+        result.close()
     return out
 
 
