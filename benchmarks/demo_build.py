@@ -32,7 +32,8 @@ from pathlib import Path
 
 #: columns left out: the audit chain's hashes (they cover each entry's clock time) and values
 #: random by design (complaint query codes, monitoring-point passwords, password hashes' salts)
-SKIPPED = {"audit_entry": {"prev_hash", "entry_hash"}, "audit_head": {"entry_hash"}, "complaint": {"code"},
+SKIPPED = {"audit_entry": {"prev_hash", "entry_hash"}, "audit_head": {"entry_hash"}, "data_head": {"entry_hash"},
+           "complaint": {"code"},
            "monitoring_point": {"pw"}, "user_account": {"password_hash"}}
 #: audit entries whose state holds one of those random values or a stored file's hash
 RANDOM_STATES = re.compile(r"^(complaint\.|cases\.document$|oversight\.unit\.|portal\.(credit|positive)\.)")

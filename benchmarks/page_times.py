@@ -12,6 +12,7 @@ network), so the time is the server's.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import time
@@ -109,16 +110,20 @@ def pages_for(client: TestClient) -> list[str]:
     return out
 
 
-def time_page(client: TestClient, url: str, reps: int) -> tuple[int, float, list[float]]:
+def time_page(client: TestClient, url: str, reps: int) -> tuple[int, float, list[float], list[float]]:
+    """Status, the cold time, then each repeat's wall time and CPU time (the process's CPU seconds
+    over the request: the app runs in this process, so this is the server's work, whatever else
+    the machine is doing — on a loaded machine the wall time mostly measures the wait for a core)."""
     t = time.perf_counter()
     r = client.get(url)
     cold = FIRST.get(url, (time.perf_counter() - t) * 1000)
-    times = []
+    times, cpu = [], []
     for _ in range(reps):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         client.get(url)
         times.append((time.perf_counter() - t) * 1000)
-    return r.status_code, cold, times
+        cpu.append((time.process_time() - c) * 1000)
+    return r.status_code, cold, times, cpu
 
 
 def pct(xs: list[float], p: float) -> float:
@@ -144,14 +149,15 @@ def main() -> None:
             for url in pages_for(client):
                 if args.only and args.only not in url or args.no_exports and url.endswith((".csv", ".xlsx")):
                     continue
-                code, cold, times = time_page(client, url, args.reps)
+                code, cold, times, cpu = time_page(client, url, args.reps)
                 p50, p95 = statistics.median(times), pct(times, 95)
                 flag = " !" if p95 > GOAL_MS else ""
                 slow += bool(flag)
                 rows.append((role, url, code, cold, p50, p95, flag))
-                print(f"{role:16} {url[:58]:58} {code:4} cold {cold:7.0f} ms  p50 {p50:7.0f}  p95 {p95:7.0f}{flag}",
-                      flush=True)
-    print(f"\n{len(rows)} page×role timings, {args.reps} requests each after the first (cold: this role's first "
+                print(f"{role:16} {url[:58]:58} {code:4} cold {cold:7.0f} ms  p50 {p50:7.0f}  p95 {p95:7.0f}"
+                      f"  cpu p50 {statistics.median(cpu):6.0f}{flag}", flush=True)
+    print(f"\nload average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"{len(rows)} page×role timings, {args.reps} requests each after the first (cold: this role's first "
           f"request to the page in this process; caches are per process and shared by roles); "
           f"{slow} over {GOAL_MS:.0f} ms at p95 (marked !)")
     worst = sorted(rows, key=lambda r: -r[5])[:10]

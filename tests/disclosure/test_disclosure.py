@@ -127,7 +127,7 @@ def test_published_draw_rerun_by_independent_script(db, county, client, tmp_path
                                   period_end=date(2026, 6, 30), teams=3)
     inspection.draw(db, SYSTEM, plan.id, "2026-04-01 上证指数收盘 3210.55")
     db.commit()
-    listed = client.get("/api/v1/disclosure/draws").json()
+    listed = client.get("/api/v1/disclosure/draws").json()["items"]
     assert [d["plan_id"] for d in listed] == [plan.id] and "name" not in json.dumps(listed[0]["seed"])
     folder = tmp_path / "draw"
     folder.mkdir()

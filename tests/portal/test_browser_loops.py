@@ -68,7 +68,7 @@ def test_warning_answered_with_photo_and_selfcheck_to_closed_item(app, db, world
         page.wait_for_load_state()
         assert "排污许可证副本未按期更新" in page.inner_text("main")
         page.goto(f"{base}/portal/rectifications")
-        page.click("#items a")
+        page.click("#items tbody a")
         page.wait_for_load_state()
         item_url = page.url
         page.fill("#report-form textarea[name=text]", "已更新许可证副本并张贴")

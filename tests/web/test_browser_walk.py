@@ -11,6 +11,11 @@ from greensword.inspection import service as inspection
 from tests.browser import browser_page, live_server, login
 from tests.evaluation.test_review_and_ranking import _closed_cases
 from tests.factories import actor
+from tests.oversight import test_recommendations_list as recommendations
+from tests.portal import test_lists as portal_lists
+from tests.review import test_round_list as round_list
+from tests.training import test_lists as training_lists
+from tests.web import test_lists_intake as lists_intake
 
 pytestmark = pytest.mark.browser
 
@@ -88,4 +93,55 @@ def test_every_page_for_every_role(app, busy_world):
                 label = f"{username}@{device['viewport']['width']}"
                 assert visited >= 1, label
                 failures += [f"{label}: {b}" for b in bad + errors]
+    assert not failures, "\n".join(failures)
+
+
+# --- every list page of the one list pattern, with rows, as the roles that see it -----------------
+
+#: the list fixtures of each area's list tests (hundreds of rows each, so every list has pages)
+complaints, transfers = lists_intake.complaints, lists_intake.transfers
+inbox, findings, many, rounds = portal_lists.inbox, recommendations.findings, training_lists.many, round_list.rounds
+AGENCY_LISTS = ["/complaint", "/transfer", "/training/courses", "/training/equipment", "/portal/warnings",
+                "/portal/rectifications", "/disclosure/draws"]
+LIST_PAGES = {
+    "officer-330102": AGENCY_LISTS,
+    "leader-330100": AGENCY_LISTS + ["/training/qualifications", "/oversight", "/oversight/recommendations", "/review"],
+    "reviewer-330000": ["/training/courses", "/oversight/recommendations", "/review"],
+    "ent-330102-key": ["/portal/warnings", "/portal/rectifications", "/disclosure/draws"],
+}
+
+
+def _visit_list(page, base: str, path: str, bad: list[str]) -> None:
+    page.goto(base + path)
+    page.wait_for_load_state("networkidle")
+    assert page.locator("nav.pager").count() == 1, f"{path}: no pager"
+    hrefs = page.eval_on_selector_all(
+        "a.sort, nav.pager a[rel=next], .exports a", "els => els.map(e => e.getAttribute('href'))")
+    sort = [h for h in hrefs if "sort=" in h][:1]
+    nxt = [h for h in hrefs if "page=" in h and "sort=" not in h][:1]
+    for h in sort + nxt:                                  # a sorted view and the next page, in the browser
+        page.goto(base + path + h if h.startswith("?") else base + h)
+        page.wait_for_load_state("networkidle")
+    for h in hrefs:                                       # the exports, fetched (downloads, not pages)
+        if ".csv" in h or ".xlsx" in h:
+            r = page.request.get(base + h)
+            if r.status >= 400 or not r.headers.get("x-total-count"):
+                bad.append(f"{r.status} {h} (X-Total-Count {r.headers.get('x-total-count')})")
+
+
+@pytest.mark.usefixtures("complaints", "transfers", "inbox", "findings", "many", "rounds")
+def test_every_list_page_sorts_pages_and_exports_in_the_browser(app, world):
+    failures = []
+    with live_server(app) as base:
+        for username, paths in LIST_PAGES.items():
+            with browser_page(**DESKTOP) as page:
+                bad, errors = [], []
+                page.on("response", lambda r, bad=bad: bad.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+                page.on("console", lambda m, errors=errors: errors.append(f"{m.type}: {m.text}")
+                        if m.type == "error" else None)
+                page.on("pageerror", lambda e, errors=errors: errors.append(f"pageerror: {e}"))
+                login(page, base, username)
+                for path in paths:
+                    _visit_list(page, base, path, bad)
+                failures += [f"{username}: {b}" for b in bad + errors]
     assert not failures, "\n".join(failures)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from functools import cached_property
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
@@ -262,16 +263,52 @@ def recusals(session: Session, c: Case) -> list[Recusal]:
     return list(session.execute(select(Recusal).where(Recusal.case_id == c.id).order_by(Recusal.id)).scalars())
 
 
+class _StepCtx(workflow.Ctx):
+    """A step's context as the state machine sees it, each part read from the database the first
+    time a check asks for it (a step's checks need one or two of them, not all eight queries).
+    The checks run before the step's effects, so every part shows the case as it was."""
+
+    def __init__(self, session: Session, actor: Actor, c: Case, on: date, data: dict):
+        self.on, self.data, self.username, self.officer_id = on, data, actor.username, actor.officer_id
+        self.division_code = c.agency.division_code if c.agency else ""
+        self._session, self._case = session, c
+
+    @cached_property
+    def evidence_count(self) -> int:
+        return len(evidence_list(self._session, self._case))
+
+    @cached_property
+    def signed_kinds(self) -> frozenset[str]:
+        return frozenset(self._session.execute(select(CaseDocument.kind).where(
+            CaseDocument.case_id == self._case.id, CaseDocument.signed.is_(True))).scalars())
+
+    @cached_property
+    def investigators(self) -> frozenset[str]:
+        return investigators(self._session, self._case)
+
+    @cached_property
+    def _recusals(self) -> list[Recusal]:
+        return recusals(self._session, self._case)
+
+    @cached_property
+    def recused(self) -> frozenset[str]:
+        return frozenset(r.person for r in self._recusals if r.status == "granted")
+
+    @cached_property
+    def recusal_pending(self) -> frozenset[str]:
+        return frozenset(r.person for r in self._recusals if r.status == "pending")
+
+    @cached_property
+    def pauses(self) -> list[Pause]:
+        return pauses(self._session, self._case)
+
+    @cached_property
+    def payments(self) -> list[Payment]:
+        return payments(self._session, self._case)
+
+
 def _ctx(session: Session, actor: Actor, c: Case, on: date, data: dict) -> workflow.Ctx:
-    signed = frozenset(session.execute(select(CaseDocument.kind).where(
-        CaseDocument.case_id == c.id, CaseDocument.signed.is_(True))).scalars())
-    rec = recusals(session, c)
-    return workflow.Ctx(on=on, data=data, evidence_count=len(evidence_list(session, c)), signed_kinds=signed,
-                        username=actor.username, officer_id=actor.officer_id, investigators=investigators(session, c),
-                        recused=frozenset(r.person for r in rec if r.status == "granted"),
-                        recusal_pending=frozenset(r.person for r in rec if r.status == "pending"),
-                        pauses=pauses(session, c), division_code=c.agency.division_code if c.agency else "",
-                        payments=payments(session, c))
+    return _StepCtx(session, actor, c, on, data)
 
 
 def due_list(session: Session, c: Case, today: date) -> list[deadlines.Due]:
@@ -724,18 +761,27 @@ _LIST_DEFER = (defer(Case.discretion), defer(Case.facts), defer(Case.departure_r
 
 
 def _overdue(session: Session, actor: Actor, today: date, limit: int) -> list[tuple[int, deadlines.Due]]:
+    from sqlalchemy.orm import lazyload
+
     out = []
     stmt = (_cases_query(actor, None, None).where(Case.stage.not_in(("archived", "suspended")))
-            .options(*_LIST_DEFER))
-    found = list(session.execute(stmt.order_by(Case.discovered_on.desc(), Case.id.desc()).limit(5000)).scalars())
-    pauses_of = pauses_by_case(session, [c.id for c in found])
-    for c in found:
-        for d in open_dues(session, c, today, pauses_of):
-            if d.overdue(today):
-                out.append((c.id, d))
-                break
-        if len(out) >= limit:
-            break
+            .order_by(Case.discovered_on.desc(), Case.id.desc())
+            .options(*_LIST_DEFER, lazyload(Case.agency), lazyload(Case.enterprise)))
+    # the 5,000 most recent open cases, streamed 500 at a time until ``limit`` overdue ones are
+    # found (the deadlines read the case's own dates, not its agency or enterprise)
+    result = session.execute(stmt.limit(5000).execution_options(yield_per=500)).scalars()
+    try:
+        for found in result.partitions():
+            pauses_of = pauses_by_case(session, [c.id for c in found])
+            for c in found:
+                for d in open_dues(session, c, today, pauses_of):
+                    if d.overdue(today):
+                        out.append((c.id, d))
+                        break
+                if len(out) >= limit:
+                    return out
+    finally:
+        result.close()
     return out
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
 from .canonical import sha256_hex
@@ -27,9 +27,20 @@ def digest(value: Any) -> str:
 
 
 def _entry_hash(e: AuditEntry) -> str:
-    at = e.at.astimezone(UTC).isoformat(timespec="microseconds")
-    fields = [str(e.seq), e.prev_hash, e.actor, e.action, e.entity_type, e.entity_id, e.state_digest, at, e.note]
+    return _hash_fields(e.seq, e.prev_hash, e.actor, e.action, e.entity_type, e.entity_id, e.state_digest, e.at,
+                        e.note)
+
+
+def _hash_fields(seq: int, prev_hash: str, actor: str, action: str, entity_type: str, entity_id: str,
+                 state_digest: str, at, note: str) -> str:
+    stamp = at.astimezone(UTC).isoformat(timespec="microseconds")
+    fields = [str(seq), prev_hash, actor, action, entity_type, entity_id, state_digest, stamp, note]
     return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
+
+
+#: from this many entries on, one call writes its entries with one multi-row INSERT (bulk
+#: imports, the demo) instead of as ORM objects in the next flush
+BULK_ENTRIES = 50
 
 
 def actor_name(actor: Any) -> str:
@@ -51,45 +62,67 @@ def record(
     note: str = "",
     *,
     changes_data: bool = True,
-) -> AuditEntry:
+) -> None:
     """Append one entry. ``state`` is the entity's new state (a dict), digested, not stored.
     ``changes_data=False`` for events that change no figure (sign-in, sign-out, tokens, a logged
     read): they are in the chain but leave the data head — and so every cached figure — alone."""
-    return record_many(session, actor, action, [(entity_type, entity_id, state)], note, changes_data=changes_data)[0]
+    record_many(session, actor, action, [(entity_type, entity_id, state)], note, changes_data=changes_data)
 
 
 def record_many(session: Session, actor: Any, action: str, items: list[tuple[str, Any, Any]],
-                note: str = "", *, changes_data: bool = True) -> list[AuditEntry]:
-    """Append one entry per (entity_type, entity_id, state). The entries join the session at once
-    and are linked into the chain at the transaction's next flush (:func:`_link`, usually the
-    commit's): the chain's head is locked there, right before the entries and the heads are
-    written, not here — a request that recorded its entry early and then went on (more queries,
-    rendering) held the lock all that time, while every other writer and every sign-in waited
-    for it (20 sessions on average in that queue under the 200-officer load test). Data-changing
-    entries also move the data head (``DataHead``, what ``core.cache`` keys cached figures to)."""
+                note: str = "", *, changes_data: bool = True) -> None:
+    """Append one entry per (entity_type, entity_id, state).
+
+    A few entries (a request's write) join the session at once and are linked into the chain at
+    the transaction's next flush (:func:`_link`, usually the commit's): the chain's head is locked
+    there, right before the entries and the heads are written — not here, where a request that
+    went on after recording (more queries, rendering) held the lock all that time while every
+    other writer and every sign-in waited (20 sessions on average in that queue under the
+    200-officer load test). From ``BULK_ENTRIES`` on (bulk imports, the demo) the head is locked
+    now and the entries go in one multi-row INSERT. Data-changing entries also move the data head
+    (``DataHead``, what ``core.cache`` keys cached figures to)."""
     if not items:
-        return []
+        return
+    name, at, note = actor_name(actor), now(), note or ""
+    if len(items) >= BULK_ENTRIES:
+        _link_pending(session)               # what this transaction recorded before comes first
+        head = _head(session)
+        seq, prev, rows = head.seq, head.entry_hash, []
+        for entity_type, entity_id, state in items:
+            seq += 1
+            row = {"seq": seq, "prev_hash": prev, "actor": name, "action": action, "entity_type": entity_type,
+                   "entity_id": str(entity_id), "state_digest": digest(state), "at": at, "note": note}
+            prev = row["entry_hash"] = _hash_fields(**row)
+            rows.append(row)
+        session.execute(insert(AuditEntry), rows)
+        head.seq, head.entry_hash = seq, prev
+        if changes_data:
+            data = _data_head(session)
+            data.seq, data.entry_hash = head.seq, head.entry_hash
+        return
     session.connection()                     # begin the transaction, so it can be told apart
     tx = session.get_transaction()
     pending = session.info.get("audit_pending")
     if pending is None or pending[0] is not tx:
         pending = session.info["audit_pending"] = (tx, [])
-    name, at, entries = actor_name(actor), now(), []
-    for entity_type, entity_id, state in items:
-        entries.append(AuditEntry(actor=name, action=action, entity_type=entity_type, entity_id=str(entity_id),
-                                  state_digest=digest(state), at=at, note=note or ""))
+    entries = [AuditEntry(actor=name, action=action, entity_type=entity_type, entity_id=str(entity_id),
+                          state_digest=digest(state), at=at, note=note) for entity_type, entity_id, state in items]
     pending[1].extend((e, changes_data) for e in entries)
     if changes_data:
         session.info["data_head_tx"] = tx    # core.cache: this transaction writes data
     session.add_all(entries)
-    return entries
 
 
 @event.listens_for(Session, "before_flush")
 def _link(session: Session, _flush_context, _instances) -> None:
+    """The flush writes the transaction's pending entries: chain them first."""
+    _link_pending(session)
+
+
+def _link_pending(session: Session) -> None:
     """Chain the transaction's pending entries, in the order they were recorded, and move the
-    heads; this flush writes them. Entries of a rolled-back transaction left the session with it
-    (and their pending list belongs to that transaction only)."""
+    heads. Entries of a rolled-back transaction left the session with it (and their pending list
+    belongs to that transaction only)."""
     pending = session.info.get("audit_pending")
     if not pending or not pending[1] or pending[0] is not session.get_transaction():
         return
@@ -140,6 +173,7 @@ def _data_head(session: Session) -> DataHead:
         data = DataHead(id=1, seq=0, entry_hash=GENESIS)
         session.add(data)
     session.info["data_head"], session.info["data_head_row_tx"] = data, tx
+    session.info["data_head_tx"] = tx        # core.cache: this transaction writes data
     return data
 
 

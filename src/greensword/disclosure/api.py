@@ -2,9 +2,13 @@
 decisions, coverage, draws and their files. Bulk files are under the console routes
 (/disclosure/download/...)."""
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Query, Response
 
+from ..core.pagination import MAX_PAGE, PageParams
 from ..webkit.deps import DB
+from ..webkit.listing import API_MAX_PAGE_SIZE, PageOf, api_page
 from . import service
 from .ratelimit import downloads_limit, requests_limit
 
@@ -12,10 +16,15 @@ router = APIRouter(prefix="/disclosure", tags=["disclosure"], dependencies=[Depe
 
 
 @router.get("/facilities")
-def facilities(db: DB, q: str = Query("", max_length=5000), region: str = Query("", max_length=12),
+def facilities(response: Response, db: DB, q: str = Query("", max_length=5000), region: str = Query("", max_length=12),
                industry: str = Query("", max_length=10), credit_class: str = Query("", max_length=16),
-               page: int = 1, size: int = 20) -> dict:
-    return service.search(db, q=q, region=region, industry=industry, credit_class=credit_class, page=page, size=size)
+               page: Annotated[int, Query(ge=1, le=10000)] = 1, size: Annotated[int, Query(ge=1, le=100)] = 20,
+               page_size: Annotated[int | None, Query(ge=1, le=100, description="每页条数（同 size）")] = None) -> dict:
+    """One page of facilities with the total (also ``X-Total-Count``)."""
+    res = service.search(db, q=q, region=region, industry=industry, credit_class=credit_class, page=page,
+                         size=page_size or size)
+    response.headers["X-Total-Count"] = str(res["total"])
+    return {**res, "page_size": res["size"]}
 
 
 @router.get("/facilities/{key}")
@@ -24,11 +33,16 @@ def facility(key: str, db: DB) -> dict:
 
 
 @router.get("/decisions")
-def decisions(db: DB, uscc: str = Query("", max_length=18), page: int = 1, size: int = 50) -> dict:
+def decisions(response: Response, db: DB, uscc: str = Query("", max_length=18),
+              page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1, size: Annotated[int, Query(ge=1, le=100)] = 50,
+              page_size: Annotated[int | None, Query(ge=1, le=100, description="每页条数（同 size）")] = None) -> dict:
+    """One page of the published penalty decisions with the total (also ``X-Total-Count``)."""
     rows = service.dataset(db, "decisions", uscc=uscc or None)
-    size = min(max(size, 1), 100)
-    start = (max(page, 1) - 1) * size
-    return {"page": page, "size": size, "total": len(rows), "items": rows[start:start + size]}
+    size = page_size or size
+    start = (page - 1) * size
+    response.headers["X-Total-Count"] = str(len(rows))
+    return {"page": page, "size": size, "page_size": size, "total": len(rows), "pages": max(1, -(-len(rows) // size)),
+            "items": rows[start:start + size]}
 
 
 @router.get("/coverage")
@@ -37,10 +51,12 @@ def coverage(db: DB) -> dict:
 
 
 @router.get("/draws")
-def draws(db: DB) -> list[dict]:
+def draws(response: Response, db: DB, page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+          page_size: Annotated[int, Query(ge=1, le=API_MAX_PAGE_SIZE)] = 50) -> PageOf[dict]:
+    """One page of the published draws (latest first) with the total (also ``X-Total-Count``)."""
     from . import sources
 
-    return sources.draws(db)
+    return api_page(response, sources.draws(db, PageParams(page=page, size=page_size)))
 
 
 @router.get("/draws/{plan_id}/{name}", dependencies=[Depends(downloads_limit)])

@@ -5,6 +5,7 @@ from fastapi.responses import Response
 
 from ..core.errors import DomainError, NotFound
 from ..webkit.deps import DB
+from ..webkit.listing import List
 from ..webkit.templating import render
 from . import service, sources
 from .ratelimit import downloads_limit, requests_limit
@@ -59,5 +60,6 @@ def about(request: Request, db: DB):
 
 
 @router.get("/draws")
-def draws_page(request: Request, db: DB):
-    return render(request, "disclosure/draws.html", {"draws": sources.draws(db), "files": service.DRAW_FILES})
+def draws_page(request: Request, db: DB, args: List):
+    p = sources.draws(db, args.params)
+    return render(request, "disclosure/draws.html", {"p": p, "draws": p.items, "files": service.DRAW_FILES})

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from ..core.canonical import canonical_bytes
 from ..core.errors import NotFound, ValidationFailed
+from ..core.pagination import PageParams
 from ..core.timeutil import now
 from . import sources
 from .rules import rules
@@ -162,7 +163,7 @@ def coverage(session: Session) -> dict:
     fac = sources.search_enterprises(session, page=1, size=1)
     insp = sources.inspections(session, limit=1_000_000)
     dec = sources.decisions(session)
-    drw = sources.draws(session)
+    drw = sources.draws(session, PageParams(size=1))           # the total and the latest draw
     r = rules()
     return {"generated_at": now().isoformat(timespec="seconds"),
             "regions": len(regions), "facilities": fac.total,
@@ -171,7 +172,7 @@ def coverage(session: Session) -> dict:
             "withdrawn": sum(1 for d in dec if d["status"] == "已撤回"),
             "credit_repaired": sum(1 for d in dec if d["status"] == "已信用修复"),
             "latest_decision": max((d["decided_on"] for d in dec), default=None),
-            "draws": len(drw), "latest_draw": max((d["drawn_at"] for d in drw if d["drawn_at"]), default=None),
+            "draws": drw.total, "latest_draw": drw.items[0]["drawn_at"] if drw.items else None,
             "publication": r.publication.on(now().date()), "withdrawal": r.withdrawal.on(now().date()),
             "limits": r.limits}
 

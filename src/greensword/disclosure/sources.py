@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 
 from ..core.auth import Actor
-from ..core.pagination import PageParams
+from ..core.pagination import Page, PageParams
 from ..registry import service as registry
 from .rules import rules
 
@@ -54,10 +54,11 @@ def inspections(session: Session, *, enterprise_id: int | None = None, limit: in
     return inspection.published_results(session, enterprise_id=enterprise_id, limit=limit)
 
 
-def draws(session: Session) -> list[dict]:
+def draws(session: Session, page: PageParams | None = None) -> Page[dict]:
+    """One page of the published draws (latest first) with the total."""
     from ..inspection import queries as inspection
 
-    return inspection.drawn_plans(session)
+    return inspection.drawn_plans(session, page)
 
 
 def draw_inputs(session: Session, plan_id: int) -> dict:

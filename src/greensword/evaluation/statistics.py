@@ -216,17 +216,18 @@ def _copy_figures(figs: dict[int, Figures]) -> dict[int, Figures]:
 def _compute(session: Session, f: Filters, cases_only: bool) -> dict[int, Figures]:
     agencies = _agencies(session)
     out = {aid: Figures(aid, name, code, level) for aid, name, code, level, _ in agencies}
-    chains = {aid: chain for aid, _, _, _, chain in agencies}
     for agency_id, sums in _county_sums(session, f, cases_only).items():
-        chain = chains.get(agency_id)
-        if chain is None:
-            continue
-        items = list(sums.items())
-        for anc in chain:
-            if anc in out:
-                values = out[anc].values
-                for k, v in items:
-                    values[k] += v
+        if agency_id in out:
+            values = out[agency_id].values
+            for k, v in sums.items():
+                values[k] += v
+    # roll up deepest first, each unit into its parent once (every figure is a sum of whole
+    # numbers, so the order of addition cannot change a total)
+    for aid, _, _, _, chain in sorted(agencies, key=lambda a: -len(a[4])):
+        if len(chain) > 1 and chain[-2] in out:
+            parent = out[chain[-2]].values
+            for k, v in out[aid].values.items():
+                parent[k] += v
     return out
 
 

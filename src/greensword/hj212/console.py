@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from ..core import duck
 from ..core.timeutil import now
 from . import lake, protocol
 
@@ -55,19 +54,18 @@ def point_status(root: Path, mns: list[str], *, today: date | None = None,
     out = {mn: PointStatus(mn) for mn in mns}
     if not mns:
         return out
-    con = duck.connection()
     current = now().replace(tzinfo=None)
     floor_s = protocol.rules().offline_after_minutes * 60
     step: dict[str, float] = {}
     for kind in ("hour", "minute", "rtd"):       # rtd last so it wins where several exist
-        src = _src(root, kind, days)
-        if src is None:
+        files = lake.files_of(root, kind, days)
+        if not files:
             continue
-        rows = con.execute(
-            f"select mn, factor, arg_max(value, data_time), arg_max(zs_value, data_time), "
-            f"arg_max(flag, data_time), max(data_time), max(received_at), min(data_time), "
-            f"count(distinct data_time) from {src} "
-            f"where mn in (select unnest(?)) group by mn, factor", [mns]).fetchall()
+        rows = lake.query(
+            files, "select mn, factor, arg_max(value, data_time), arg_max(zs_value, data_time), "
+            "arg_max(flag, data_time), max(data_time), max(received_at), min(data_time), "
+            "count(distinct data_time) from {src} "
+            "where mn in (select unnest(?)) group by mn, factor", [mns])
         for mn, factor, value, zs, flag, dt, rec, first, n in rows:
             st = out[mn]
             st.latest[factor] = {"value": value, "zs_value": zs, "flag": flag, "data_time": dt, "kind": kind}
@@ -88,19 +86,18 @@ def point_status(root: Path, mns: list[str], *, today: date | None = None,
 
 def completeness(root: Path, mn: str, day: date) -> dict:
     """Per factor: minute records per hour (24 numbers) and the day's hour records."""
-    con = duck.connection()
     rules = protocol.rules().completeness
     result: dict = {"day": day, "hours": {}, "hour_records": {}, "valid_hour": rules["minutes_per_hour_valid"],
                     "valid_day": rules["hours_per_day_valid"]}
-    src = _src(root, "minute", [day])
-    if src is not None:
-        for factor, hour, n in con.execute(
-                f"select factor, hour(data_time), count(distinct data_time) from {src} where mn = ? "
-                f"group by all order by all", [mn]).fetchall():
+    files = lake.files_of(root, "minute", [day])
+    if files:
+        for factor, hour, n in lake.query(
+                files, "select factor, hour(data_time), count(distinct data_time) from {src} where mn = ? "
+                "group by all order by all", [mn]):
             result["hours"].setdefault(factor, [0] * 24)[hour] = n
-    src = _src(root, "hour", [day])
-    if src is not None:
-        for factor, n in con.execute(f"select factor, count(distinct data_time) from {src} where mn = ? "
-                                     f"group by all order by all", [mn]).fetchall():
+    files = lake.files_of(root, "hour", [day])
+    if files:
+        for factor, n in lake.query(files, "select factor, count(distinct data_time) from {src} where mn = ? "
+                                    "group by all order by all", [mn]):
             result["hour_records"][factor] = n
     return result

@@ -6,10 +6,14 @@ Times are Asia/Shanghai wall-clock without offset (as HJ 212 DataTime is), so Du
 read identical values whatever their session time zone.
 """
 
+import os
+import threading
 import uuid
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -45,6 +49,49 @@ SCHEMA = pa.schema([
 
 def partition_dir(root: Path, kind: str, day: date) -> Path:
     return Path(root) / kind / f"date={day.isoformat()}"
+
+
+def files_of(root: Path, kind: str, days: Iterable[date]) -> list[str]:
+    """The Parquet files of ``kind`` for those days (each day's partition, if any)."""
+    return [str(p) for d in days for p in sorted(partition_dir(root, kind, d).glob("*.parquet"))]
+
+
+def read_parquet(files: Sequence[str]) -> str:
+    """DuckDB's table expression over exactly these files."""
+    return "read_parquet([" + ",".join("'" + f.replace("'", "''") + "'" for f in files) + "])"
+
+
+#: Results of console reads (latest values, series, completeness), by query and the exact files
+#: read with their sizes and modification times. Files are never rewritten (``write_rows`` adds
+#: new ones), so an answer is reused only while it would be the same; a new upload adds a file
+#: and the next read queries again. Per process, bounded; each read costs a stat per file.
+_MEMO: OrderedDict[tuple, list] = OrderedDict()
+_MEMO_MAX = 256
+_memo_lock = threading.Lock()
+
+
+def _frozen(value: Any) -> Any:
+    return tuple(_frozen(v) for v in value) if isinstance(value, (list, tuple)) else value
+
+
+def query(files: Sequence[str], sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    """Rows of ``sql`` (DuckDB) whose ``{src}`` stands for these Parquet files; the same query
+    over unchanged files answers from memory. The rows are shared: read them, do not change them."""
+    from ..core import duck
+
+    sig = tuple((f, st.st_mtime_ns, st.st_size) for f in files for st in (os.stat(f),))
+    key = (sql, _frozen(list(params)), sig)
+    with _memo_lock:
+        rows = _MEMO.get(key)
+        if rows is not None:
+            _MEMO.move_to_end(key)
+            return rows
+    rows = duck.connection().execute(sql.format(src=read_parquet(files)), list(params)).fetchall()
+    with _memo_lock:
+        _MEMO[key] = rows
+        while len(_MEMO) > _MEMO_MAX:
+            _MEMO.popitem(last=False)
+    return rows
 
 
 def write_rows(root: Path, rows: Iterable[dict] | pa.Table, *, prefix: str = "part") -> list[Path]:

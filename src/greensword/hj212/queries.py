@@ -56,24 +56,21 @@ def series(root, mn: str, *, end, hours: int = 24, max_points: int = 720) -> dic
     import math
     from datetime import timedelta
 
-    from ..core import duck
     from . import lake
 
     end = end.replace(tzinfo=None, microsecond=0)
     start = end - timedelta(hours=hours)
     out: dict = {"kind": None, "bucket_s": None, "start": start, "end": end, "factors": {}}
     days = [start.date() + timedelta(days=i) for i in range((end.date() - start.date()).days + 1)]
-    con = duck.connection()
     for kind in ("minute", "hour", "rtd"):
-        files = [str(p) for d in days for p in lake.partition_dir(root, kind, d).glob("*.parquet")]
+        files = lake.files_of(root, kind, days)
         if not files:
             continue
-        src = "read_parquet([" + ",".join("'" + f.replace("'", "''") + "'" for f in files) + "])"
         bucket = max(lake.KIND_STEP_S[kind], math.ceil(hours * 3600 / max_points / 60) * 60)
-        rows = con.execute(
-            f"select factor, time_bucket(to_seconds(?::bigint), data_time) as t, avg(value), avg(zs_value) "
-            f"from {src} where mn = ? and data_time > ? and data_time <= ? group by all order by factor, t",
-            [bucket, mn, start, end]).fetchall()
+        rows = lake.query(
+            files, "select factor, time_bucket(to_seconds(?::bigint), data_time) as t, avg(value), avg(zs_value) "
+            "from {src} where mn = ? and data_time > ? and data_time <= ? group by all order by factor, t",
+            [bucket, mn, start, end])
         if not rows:
             continue
         out["kind"], out["bucket_s"] = kind, bucket
@@ -84,6 +81,16 @@ def series(root, mn: str, *, end, hours: int = 24, max_points: int = 720) -> dic
             f["zs"].append(None if zs is None else round(zs, 4))
         break
     return out
+
+
+def lake_rows(kind: str, days, sql: str, params=()) -> list[tuple]:
+    """Rows of a DuckDB ``sql`` over the lake's ``kind`` partitions of those days (``{src}`` in the
+    query); the same query over unchanged files answers from memory (hj212.lake.query)."""
+    from ..settings import get_settings
+    from . import lake
+
+    files = lake.files_of(get_settings().lake_path, kind, days)
+    return lake.query(files, sql, params) if files else []
 
 
 def point_status(mns: list[str], *, seen: dict | None = None) -> dict:

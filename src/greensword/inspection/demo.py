@@ -5,8 +5,9 @@ a few plans' tasks left undone), plus targeted checks from complaints and leads.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from types import SimpleNamespace
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from ..core import audit
 from ..core.timeutil import TZ
@@ -22,16 +23,14 @@ def _name(rng) -> str:
     return rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.6 else "")
 
 
-def _quarters(today: date) -> list[tuple[date, date]]:
-    q = (today.month - 1) // 3 + 1
+def _quarters(start: date, today: date) -> list[tuple[date, date]]:
+    """The quarters from the one holding ``start`` to the one holding ``today``."""
     out = []
-    y = today.year
-    for _ in range(4):
+    y, q = start.year, (start.month - 1) // 3 + 1
+    while (y, q) <= (today.year, (today.month - 1) // 3 + 1):
         out.append(service.quarter_bounds(y, q))
-        q -= 1
-        if q == 0:
-            q, y = 4, y - 1
-    return list(reversed(out))
+        y, q = (y + 1, 1) if q == 4 else (y, q + 1)
+    return out
 
 
 def generate(session, ctx) -> None:
@@ -39,9 +38,9 @@ def generate(session, ctx) -> None:
     counties = list(session.execute(select(Agency).where(Agency.level == "county").order_by(Agency.division_code))
                     .scalars())
     officer_names = dict(session.execute(select(Officer.id, Officer.name)).all())
-    quarters = _quarters(ctx.today)
+    quarters = _quarters(ctx.start, ctx.today)
     bar = ctx.task("双随机抽查计划与检查记录", len(counties) * len(quarters))
-    submitted: list[tuple[str, int, dict]] = []
+    submitted: list[tuple[dict, int]] = []
     for county in counties:
         n_off = sum(1 for _ in session.execute(select(Officer.id).where(
             Officer.agency_id == county.id, Officer.cert_no.is_not(None), Officer.cert_no != "",
@@ -71,12 +70,27 @@ def generate(session, ctx) -> None:
             bar.advance()
         for k in range(rng.randrange(1, 4)):               # targeted checks: complaints, leads
             submitted.extend(_targeted(session, ctx, county, rng, officer_names, k))
+    _write(session, ctx, submitted)
+
+
+def _write(session, ctx, submitted: list[tuple[dict, int]]) -> None:
+    """The submitted records in creation order with multi-row INSERTs, then the referrals of
+    those with a violation and one audit entry each."""
+    session.flush()
+    ids = session.execute(insert(Record).returning(Record.id, sort_by_parameter_order=True),
+                          [row for row, _ in submitted]).scalars().all()
+    referrals = [{"record_id": rid, "enterprise_id": ent_id, "status": "pending", "created_at": row["submitted_at"]}
+                 for (row, ent_id), rid in zip(submitted, ids, strict=True) if row["violation"]]
+    if referrals:
+        session.execute(insert(CaseReferral), referrals)
     audit.record_many(session, ctx.actor, "inspection.record.submit",
-                      [("inspection_record", rid, state) for _, rid, state in submitted], note="演示数据")
+                      [("inspection_record", rid, {"record_hash": row["record_hash"], "violation": row["violation"]})
+                       for (row, _), rid in zip(submitted, ids, strict=True)], note="演示数据")
     session.flush()
 
 
-def _record(session, t: Task, checked: datetime, submitted_at: datetime, rng, names) -> tuple[str, int, dict]:
+def _record(session, t: Task, checked: datetime, submitted_at: datetime, rng, names) -> tuple[dict, int]:
+    """A submitted record of task ``t`` (a row to insert, with its hash) and the enterprise."""
     items = service.checklist_for(t.enterprise.industry_code).items
     risk = {"red": 0.25, "yellow": 0.12}.get(t.enterprise.credit_class, 0.05)
     violation = rng.random() < risk
@@ -88,20 +102,17 @@ def _record(session, t: Task, checked: datetime, submitted_at: datetime, rng, na
         findings = f"{bad.text}存在问题：{rng.choice(['台账记录不完整', '设施未正常运行', '危险废物贮存不规范', '超标排放'])}。"
     sigs = [{"role": "officer", "name": names.get(o, str(o)), "at": submitted_at.isoformat()} for o in t.officer_ids]
     sigs.append({"role": "enterprise", "name": _name(rng), "at": submitted_at.isoformat()})
-    r = Record(task_id=t.id, checklist=checklist, findings=findings, violation=violation, location=t.enterprise.address,
-               checked_at=checked, signatures=sigs, status="submitted", submitted_at=submitted_at,
-               submitted_by="demo")
-    session.add(r)
-    session.flush()
-    r.record_hash = service.record_hash(r, [])
+    row = {"task_id": t.id, "checklist": checklist, "findings": findings, "violation": violation,
+           "location": t.enterprise.address, "checked_at": checked, "signatures": sigs, "status": "submitted",
+           "submitted_at": submitted_at, "submitted_by": "demo", "gps_lat": None, "gps_lon": None,
+           "gps_accuracy_m": None, "gps_captured_at": None, "saved_at": None}
+    row["record_hash"] = service.record_hash(SimpleNamespace(**row), [])
     t.status = "submitted"
-    if violation:
-        session.add(CaseReferral(record_id=r.id, enterprise_id=t.enterprise_id, status="pending",
-                                 created_at=submitted_at))
-    return ("inspection_record", r.id, {"record_hash": r.record_hash, "violation": violation})
+    return row, t.enterprise_id
 
 
-def _targeted(session, ctx, county, rng, names, k) -> list[tuple[str, int, dict]]:
+def _targeted(session, ctx, county, rng, names, k) -> list[tuple[dict, int]]:
+    from ..offsite import service as offsite
     from ..registry.models import Enterprise
 
     ents = session.execute(select(Enterprise.id).where(Enterprise.agency_id == county.id)).scalars().all()
@@ -110,12 +121,25 @@ def _targeted(session, ctx, county, rng, names, k) -> list[tuple[str, int, dict]
     if not ents or len(offs) < 2:
         return []
     source = rng.choice(["complaint", "lead", "transfer"])
-    day = ctx.today - timedelta(days=rng.randrange(10, 330))
-    t = Task(agency_id=county.id, enterprise_id=rng.choice(ents), source=source,
-             source_ref=f"{service.SOURCES[source]} {day.strftime('%Y%m%d')}-{k + 1:03d}",
+    day = ctx.today - timedelta(days=rng.randrange(10, ctx.span_days - 20))
+    enterprise_id, ref, lead_id = rng.choice(ents), f"{service.SOURCES[source]} {day.strftime('%Y%m%d')}-{k + 1:03d}", None
+    if source == "lead":
+        # the check of a confirmed off-site lead of this county raised before the check's day
+        pool = [x for x in ctx.shared.get("lead_pool", {}).get(county.id, []) if x[2] < day]
+        if not pool:
+            return []
+        lead_id, enterprise_id, _ = pool[-1]
+        ctx.shared["lead_pool"][county.id].remove(pool[-1])
+        ref = f"线索 {lead_id}（{offsite.DETECTOR_NAMES[offsite.lead_detector(session, lead_id)]}）"
+    t = Task(agency_id=county.id, enterprise_id=enterprise_id, source=source, source_ref=ref,
              officer_ids=rng.sample(list(offs), 2), due_date=day + timedelta(days=7), status="open",
              created_at=datetime.combine(day, time(9), TZ))
     session.add(t)
     session.flush()
+    if lead_id is not None:                      # as task_from_lead records it on the lead
+        offsite.act(session, ctx.actor, lead_id, "request_inspection", task_id=t.id)
     checked = datetime.combine(day + timedelta(days=1), time(10), TZ)
-    return [_record(session, t, checked, checked + timedelta(hours=2), rng, names)]
+    done = _record(session, t, checked, checked + timedelta(hours=2), rng, names)
+    if lead_id is not None and not done[0]["violation"]:
+        offsite.act(session, ctx.actor, lead_id, "close", reason="现场核查未发现环境违法问题，办结")
+    return [done]

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from ..core.auth import Actor, scope
 from ..core.errors import NotFound
+from ..core.pagination import Page, PageParams, page_of
 from ..core.timeutil import TZ
 from ..registry.models import Agency, Enterprise
 from .models import CaseReferral, Evidence, Plan, Record, Snapshot, Task
@@ -142,17 +143,21 @@ def inspections_by_officer(session: Session, start: date | None = None, end: dat
 
 # --- publication of draws (read by the disclosure domain) -----------------------------------
 
-def drawn_plans(session: Session, *, limit: int = 500) -> list[dict]:
-    """Every drawn plan's public summary (no personal data): for the disclosure of draws."""
-    out = []
-    for p in session.execute(select(Plan).where(Plan.status == "drawn")
-                             .order_by(Plan.drawn_at.desc(), Plan.id.desc()).limit(limit)).scalars():
-        out.append({"plan_id": p.id, "name": p.name, "agency": p.agency.name, "agency_code": p.agency.division_code,
-                    "period_start": p.period_start, "period_end": p.period_end, "mode": p.mode,
-                    "drawn_at": p.drawn_at, "seed": p.seed, "enterprises_hash": p.enterprises_hash,
-                    "officers_hash": p.officers_hash, "params_hash": p.params_hash, "result_hash": p.result_hash,
-                    "drawn": len((p.result or {}).get("items", [])), "redraws": len(p.redraws or [])})
-    return out
+def _drawn(p: Plan) -> dict:
+    return {"plan_id": p.id, "name": p.name, "agency": p.agency.name, "agency_code": p.agency.division_code,
+            "period_start": p.period_start, "period_end": p.period_end, "mode": p.mode,
+            "drawn_at": p.drawn_at, "seed": p.seed, "enterprises_hash": p.enterprises_hash,
+            "officers_hash": p.officers_hash, "params_hash": p.params_hash, "result_hash": p.result_hash,
+            "drawn": len((p.result or {}).get("items", [])), "redraws": len(p.redraws or [])}
+
+
+def drawn_plans(session: Session, page: PageParams | None = None) -> Page[dict]:
+    """One page of the drawn plans' public summaries (no personal data), latest draw first, with
+    the total: for the disclosure of draws."""
+    stmt = select(Plan).where(Plan.status == "drawn").order_by(Plan.drawn_at.desc(), Plan.id.desc())
+    pg = page_of(session, stmt, page)
+    pg.items = [_drawn(p) for p in pg.items]
+    return pg
 
 
 def draw_inputs(session: Session, plan_id: int) -> dict:

@@ -15,7 +15,6 @@ from ..core.timeutil import aware, now
 from ..hj212 import queries as hj212
 from ..registry import service as registry
 from ..registry.models import Officer
-from ..settings import get_settings
 from ..webkit.deps import DB, CurrentActor, FormFields
 from ..webkit.flash import verified
 from ..webkit.listing import List, csv_response, xlsx_response
@@ -89,28 +88,19 @@ def leads_export(request: Request, fmt: str, db: DB, actor: CurrentActor, args: 
 
 def _series(lead: Lead) -> dict:
     """Minute series of the lead's factor around its span (the plot), via DuckDB over the lake."""
-    import duckdb
-
-    root = get_settings().lake_path
     lo = (aware(lead.start) - timedelta(hours=12)).replace(tzinfo=None)
     hi = (aware(lead.end) + timedelta(hours=12)).replace(tzinfo=None)
-    days = {(lo + timedelta(days=i)).date().isoformat() for i in range((hi - lo).days + 2)}
-    files = [str(p) for day in sorted(days) for p in (root / "minute" / f"date={day}").glob("*.parquet")]
-    if not files:
-        return {"factor": lead.factor, "points": [], "flags": []}
+    days = sorted({(lo + timedelta(days=i)).date() for i in range((hi - lo).days + 2)})
     factor = lead.factor
-    con = duckdb.connect()
-    listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-    src = f"read_parquet([{listing}], hive_partitioning = false)"
     if factor == "*":
-        row = con.execute(f"SELECT factor FROM {src} WHERE mn = ? AND factor NOT LIKE 'e1%' "
-                          "AND factor NOT IN ('a19001', 'a00000', 'w00000', 'w01001') LIMIT 1", [lead.mn]).fetchone()
-        factor = row[0] if row else None
+        row = hj212.lake_rows("minute", days, "SELECT factor FROM {src} WHERE mn = ? AND factor NOT LIKE 'e1%' "
+                              "AND factor NOT IN ('a19001', 'a00000', 'w00000', 'w01001') LIMIT 1", [lead.mn])
+        factor = row[0][0] if row else None
     if factor is None:
         return {"factor": lead.factor, "points": [], "flags": []}
-    rows = con.execute(f"SELECT strftime(data_time, '%Y-%m-%d %H:%M'), coalesce(zs_value, value), flag FROM {src} "
-                       "WHERE mn = ? AND factor = ? AND data_time >= ? AND data_time < ? ORDER BY data_time",
-                       [lead.mn, factor, lo, hi]).fetchall()
+    rows = hj212.lake_rows("minute", days, "SELECT strftime(data_time, '%Y-%m-%d %H:%M'), coalesce(zs_value, value), "
+                           "flag FROM {src} WHERE mn = ? AND factor = ? AND data_time >= ? AND data_time < ? "
+                           "ORDER BY data_time", [lead.mn, factor, lo, hi])
     return {"factor": factor, "points": [[t, v] for t, v, _ in rows],
             "flags": [[t, v, f] for t, v, f in rows if f and f != "N"]}
 

@@ -22,12 +22,14 @@ add_nav(NavItem("执法稽查", "/oversight", roles=("leader", "admin", "reviewe
 
 
 @router.get("/oversight")
-def index(request: Request, db: DB, actor: CurrentActor):
+def index(request: Request, db: DB, actor: CurrentActor, args: List,
+          year: Annotated[int | None, Query(ge=1949, le=2100)] = None):
     agencies = [a for a in db.execute(select(Agency).where(Agency.level.in_(("province", "city")))
                                       .order_by(Agency.division_code)).scalars() if actor.covers(a.path)]
     first = service.page_recommendations(db, actor, page=PageParams(size=20))
+    p = service.page_plans(db, actor, year=year, q=args.q, sort=args.sort, page=args.params)
     return render(request, "oversight/plans.html", {
-        "plans": service.list_plans(db, actor), "agencies": agencies, "year": today().year,
+        "p": p, "plans": p.items, "agencies": agencies, "year": today().year, "filter_year": year, "q": args.q,
         "open": first.items, "open_total": first.total})
 
 

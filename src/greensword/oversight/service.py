@@ -37,6 +37,9 @@ from ..review import service as review
 from ..transfer import service as transfers
 from .models import AuditPlan, AuditUnit, FilePull, Finding
 
+_UNIT_AGENCY = aliased(Agency, name="unit_agency")     # the audited unit
+_PLAN_AGENCY = aliased(Agency, name="plan_agency")     # the auditing agency (the plan's)
+
 GRADE_POINTS = {"meets": 0, "attention": 4, "improvement": 10}
 FINDING_STATUS = {"none": "无需整改", "open": "待制定整改方案", "planned": "整改中", "reported": "已报告待回头看",
                   "closed": "已销号"}
@@ -129,6 +132,25 @@ def get_plan(session: Session, actor: Actor, plan_id: int) -> AuditPlan:
     if not actor.covers(p.agency.path):
         raise PermissionDenied("该稽查计划不在您的管辖范围内", code="auth.out_of_jurisdiction")
     return p
+
+
+#: Sort keys of the audit plan list (latest year first by default).
+PLAN_SORT = Sort(keys={"year": [AuditPlan.year], "name": [AuditPlan.name], "agency": [_PLAN_AGENCY.division_code],
+                       "status": [AuditPlan.status]},
+                 default="-year", tiebreak=[AuditPlan.id.desc()],
+                 labels={"year": "年度", "name": "计划", "agency": "稽查机关", "status": "状态"})
+
+
+def page_plans(session: Session, actor: Actor, *, year: int | None = None, q: str = "", sort: str = "",
+               page: PageParams | None = None) -> Page[AuditPlan]:
+    """One page of the audit plans of agencies in the actor's jurisdiction, with the total."""
+    stmt = scope(select(AuditPlan).join(_PLAN_AGENCY, AuditPlan.agency_id == _PLAN_AGENCY.id), actor,
+                 _PLAN_AGENCY.path)
+    if year:
+        stmt = stmt.where(AuditPlan.year == year)
+    if q:
+        stmt = stmt.where(AuditPlan.name.contains(q, autoescape=True) | _PLAN_AGENCY.name.contains(q, autoescape=True))
+    return page_of(session, stmt, page, sort=PLAN_SORT, sort_value=sort)
 
 
 def list_plans(session: Session, actor: Actor) -> list[AuditPlan]:
@@ -603,9 +625,6 @@ def _flows_by_unit(session: Session, actor: Actor, *, year: int, on: date | None
 
 #: What the recommendation list can show: the open ones (the default) or one status.
 OPEN_FINDING = ("open", "planned", "reported")
-
-_UNIT_AGENCY = aliased(Agency, name="unit_agency")     # the audited unit
-_PLAN_AGENCY = aliased(Agency, name="plan_agency")     # the auditing agency (the plan's)
 
 #: Sort keys of the recommendation list (earliest deadline first, so overdue ones lead).
 REC_SORT = Sort(

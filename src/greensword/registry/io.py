@@ -12,11 +12,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ..core.audit import record_many
@@ -306,8 +307,13 @@ def _validate_agency(session, actor, rows, errors):
     return valid
 
 
+def _agencies_by_code(session) -> dict[str, Agency]:
+    return {a.division_code: a for a in session.execute(select(Agency)).scalars()}
+
+
 def _validate_officer(session, actor, rows, errors):
     _dupes(rows, "cert_no", errors, "执法证号")
+    agencies = _agencies_by_code(session)
     valid = []
     for line, values in rows:
         values.setdefault("roles", ["officer"])
@@ -319,7 +325,7 @@ def _validate_officer(session, actor, rows, errors):
         if data is None:
             continue
         found: list = []
-        agency = service._check_officer_fields(session, data, found)
+        agency = service._check_officer_fields(session, data, found, agencies)
         if _collect(line, found, errors) and _in_jurisdiction(actor, agency, line, "agency_code", errors):
             valid.append((line, data))
     return valid
@@ -334,13 +340,14 @@ def _validate_enterprise(session, actor, rows, errors):
         if v.get("credit_class") in (None, ""):
             v.pop("credit_class", None)
     _dupes(rows, "uscc", errors, "统一社会信用代码")
+    agencies = _agencies_by_code(session)
     valid = []
     for line, values in rows:
         data = _model(EnterpriseIn, line, values, errors)
         if data is None:
             continue
         found: list = []
-        agency = service._check_enterprise_fields(session, data, found)
+        agency = service._check_enterprise_fields(session, data, found, agencies)
         if _collect(line, found, errors) and _in_jurisdiction(actor, agency, line, "agency_code", errors):
             valid.append((line, data))
     return valid
@@ -353,6 +360,7 @@ def _validate_points(session, actor, rows, errors):
             errors.append({"line": line, "column": "mn", "reason": "必填"})
             continue
         groups.setdefault(values["mn"], []).append((line, values))
+    enterprises = _by_uscc(session, {str(v.get("enterprise_uscc") or "").strip().upper() for _, v in rows})
     valid = []
     for mn, group in groups.items():
         first_line, first = group[0]
@@ -376,7 +384,7 @@ def _validate_points(session, actor, rows, errors):
         if data is None:
             continue
         found: list = []
-        ent = service._check_point_fields(session, data, found)
+        ent = service._check_point_fields(session, data, found, enterprises)
         factor_lines = {f.factor_code: ln for ln, f in factors}
         for column, reason in found:
             line = next((ln for code, ln in factor_lines.items() if f"因子{code}" in reason or f"“{code}”" in reason),
@@ -422,54 +430,86 @@ def _write_officers(session, actor, valid) -> ImportResult:
     return ImportResult("officers", created, updated)
 
 
-def _write_enterprises(session, actor, valid) -> ImportResult:
-    agencies = {a.division_code: a for a in session.execute(select(Agency).where(Agency.level == "county")).scalars()}
-    usccs = [d.uscc for _, d in valid]
-    existing = {}
+def _by_uscc(session, usccs) -> dict[str, Enterprise]:
+    usccs, out = sorted(usccs), {}
     for i in range(0, len(usccs), 900):
         for e in session.execute(select(Enterprise).where(Enterprise.uscc.in_(usccs[i:i + 900]))).scalars():
-            existing[e.uscc] = e
-    created, updated, audit = 0, 0, []
+            out[e.uscc] = e
+    return out
+
+
+def _insert(session, model, rows: list[dict]) -> list[int]:
+    """New rows written with multi-row INSERTs (not one ORM object each); their ids in order."""
+    if not rows:
+        return []
+    stmt = insert(model).returning(model.id, sort_by_parameter_order=True)
+    return list(session.execute(stmt, rows).scalars())
+
+
+ENTERPRISE_FIELDS = ("uscc", "name", "address", "industry_code", "key_polluter", "permit_no", "permit_valid_until",
+                     "credit_class", "positive_list")
+
+
+def _write_enterprises(session, actor, valid) -> ImportResult:
+    agencies = {a.division_code: a for a in session.execute(select(Agency).where(Agency.level == "county")).scalars()}
+    existing = _by_uscc(session, [d.uscc for _, d in valid])
     stamp = now()
+    new, states = [], []                 # states: (row dict of a new enterprise | existing enterprise)
     for _, d in valid:
+        values = {f: getattr(d, f) for f in ENTERPRISE_FIELDS}
+        values["agency_id"], values["updated_at"] = agencies[d.agency_code].id, stamp
         e = existing.get(d.uscc)
         if e is None:
-            e = Enterprise(updated_at=stamp)
-            session.add(e)
-            created += 1
+            new.append(values)
+            states.append(values)
         else:
-            updated += 1
-        for field in ("uscc", "name", "address", "industry_code", "key_polluter", "permit_no", "permit_valid_until",
-                      "credit_class", "positive_list"):
-            setattr(e, field, getattr(d, field))
-        e.agency_id, e.updated_at = agencies[d.agency_code].id, stamp
-        audit.append(e)
+            for field, value in values.items():
+                setattr(e, field, value)
+            states.append(e)
     session.flush()
-    record_many(session, actor, "enterprise.import", [("enterprise", e.id, service.enterprise_state(e)) for e in audit])
-    return ImportResult("enterprises", created, updated)
+    for values, new_id in zip(new, _insert(session, Enterprise, new), strict=True):
+        values["id"] = new_id
+    record_many(session, actor, "enterprise.import", [
+        ("enterprise", x["id"], service.enterprise_state(SimpleNamespace(**x))) if isinstance(x, dict)
+        else ("enterprise", x.id, service.enterprise_state(x)) for x in states])
+    return ImportResult("enterprises", len(new), len(valid) - len(new))
 
 
 def _write_points(session, actor, valid) -> ImportResult:
-    created, updated, audit = 0, 0, []
     stamp = now()
-    ents = {}
+    ents = _by_uscc(session, {d.enterprise_uscc for _, d in valid})
+    existing = {}
+    mns = sorted({d.mn for _, d in valid})
+    for i in range(0, len(mns), 900):
+        for p in session.execute(select(MonitoringPoint).where(MonitoringPoint.mn.in_(mns[i:i + 900]))).scalars():
+            existing[p.mn] = p
+    new, states = [], []
     for _, d in valid:
-        ents.setdefault(d.enterprise_uscc, service.enterprise_by_uscc(session, d.enterprise_uscc))
-    for _, d in valid:
-        p = service.point_by_mn(session, d.mn)
+        values = {"mn": d.mn, "enterprise_id": ents[d.enterprise_uscc].id, "name": d.name, "kind": d.kind,
+                  "ref_o2_pct": d.ref_o2_pct, "active": d.active, "updated_at": stamp}
+        factors = [{"position": i, **f.model_dump()} for i, f in enumerate(d.factors)]
+        p = existing.get(d.mn)
         if p is None:
-            p = MonitoringPoint(updated_at=stamp, pw=d.pw or new_device_password())
-            session.add(p)
-            created += 1
+            values["pw"] = d.pw or new_device_password()
+            new.append((values, factors))
+            states.append((values, factors))
         else:
-            updated += 1
-        p.mn, p.enterprise_id, p.name, p.kind = d.mn, ents[d.enterprise_uscc].id, d.name, d.kind
-        p.ref_o2_pct, p.active, p.updated_at = d.ref_o2_pct, d.active, stamp
-        p.factors = [PointFactor(position=i, **f.model_dump()) for i, f in enumerate(d.factors)]
-        audit.append(p)
+            for field, value in values.items():
+                setattr(p, field, value)
+            p.factors = [PointFactor(**f) for f in factors]
+            states.append(p)
     session.flush()
-    record_many(session, actor, "point.import", [("point", p.id, service.point_state(p)) for p in audit])
-    return ImportResult("points", created, updated)
+    ids = _insert(session, MonitoringPoint, [values for values, _ in new])
+    rows = []
+    for (values, factors), new_id in zip(new, ids, strict=True):
+        values["id"] = new_id
+        rows += [{"point_id": new_id, **f} for f in factors]
+    if rows:
+        session.execute(insert(PointFactor), rows)
+    record_many(session, actor, "point.import", [
+        ("point", x[0]["id"], service.point_state(SimpleNamespace(**x[0], factors=[SimpleNamespace(**f) for f in x[1]])))
+        if isinstance(x, tuple) else ("point", x.id, service.point_state(x)) for x in states])
+    return ImportResult("points", len(new), len(valid) - len(new))
 
 
 # --- export --------------------------------------------------------------------------------------

@@ -24,12 +24,17 @@ from .schemas import AgencyIn, EnterpriseIn, OfficerIn, PointIn
 OFFICER_ROLES = {"officer", "reviewer", "leader", "admin", "evaluator"}
 
 
+_CLASSES: list = [None, None]          # [typed rules object, its dict form]
+
+
 def classes() -> dict[str, dict[str, dict]]:
     """{'credit_classes': {'green': {...}}, 'key_polluter_categories': {...}, ...} from the typed
-    rules file (registry/rules.py)."""
+    rules file (registry/rules.py); built once per version of the file (read-only)."""
     typed = rules.classes()
-    return {name: {v.code: v.model_dump() for v in getattr(typed, name).values}
-            for name in type(typed).model_fields}
+    if _CLASSES[0] is not typed:
+        _CLASSES[:] = [typed, {name: {v.code: v.model_dump() for v in getattr(typed, name).values}
+                               for name in type(typed).model_fields}]
+    return _CLASSES[1]
 
 
 def label(kind: str, code: str) -> str:
@@ -139,8 +144,9 @@ def create_agency(session: Session, actor: Actor, data: AgencyIn) -> Agency:
 
 # --- officers ------------------------------------------------------------------------------------
 
-def _check_officer_fields(session: Session, data: OfficerIn, errors: list) -> Agency | None:
-    agency = agency_by_code(session, data.agency_code)
+def _check_officer_fields(session: Session, data: OfficerIn, errors: list,
+                          agencies: dict[str, Agency] | None = None) -> Agency | None:
+    agency = agencies.get(data.agency_code) if agencies is not None else agency_by_code(session, data.agency_code)
     if agency is None:
         errors.append(("agency_code", f"所属机构“{data.agency_code}”不存在"))
     bad = [r for r in data.roles if r not in OFFICER_ROLES]
@@ -222,7 +228,10 @@ def save_officer(session: Session, actor: Actor, data: OfficerIn, officer_id: in
 
 # --- enterprises ---------------------------------------------------------------------------------
 
-def _check_enterprise_fields(session: Session, data: EnterpriseIn, errors: list) -> Agency | None:
+def _check_enterprise_fields(session: Session, data: EnterpriseIn, errors: list,
+                             agencies: dict[str, Agency] | None = None) -> Agency | None:
+    """The field checks of one enterprise; ``agencies`` (division code → agency) spares a bulk
+    import a query per row."""
     try:
         data.uscc = validators.uscc(data.uscc)
     except ValidationFailed as e:
@@ -238,7 +247,7 @@ def _check_enterprise_fields(session: Session, data: EnterpriseIn, errors: list)
         errors.append(("key_polluter", f"重点排污单位类别“{data.key_polluter}”无效"))
     if data.permit_valid_until is not None and not data.permit_no:
         errors.append(("permit_no", "填写了排污许可有效期但缺少许可证编号"))
-    agency = agency_by_code(session, data.agency_code)
+    agency = agencies.get(data.agency_code) if agencies is not None else agency_by_code(session, data.agency_code)
     if agency is None:
         errors.append(("agency_code", f"所属区县“{data.agency_code}”不存在"))
     elif agency.level != "county":
@@ -340,7 +349,10 @@ def set_positive_list(session: Session, actor: Actor, enterprise_id: int, on_lis
 
 # --- monitoring points ---------------------------------------------------------------------------
 
-def _check_point_fields(session: Session, data: PointIn, errors: list) -> Enterprise | None:
+def _check_point_fields(session: Session, data: PointIn, errors: list,
+                        enterprises: dict[str, Enterprise] | None = None) -> Enterprise | None:
+    """The field checks of one point; ``enterprises`` (USCC → enterprise) spares a bulk import a
+    query per point."""
     try:
         data.mn = validators.mn(data.mn)
     except ValidationFailed as e:
@@ -366,7 +378,8 @@ def _check_point_fields(session: Session, data: PointIn, errors: list) -> Enterp
             errors.append(("corrected", f"因子{f.factor_code}按折算值判定，但监测点未设置基准氧含量"))
     ent = None
     try:
-        ent = enterprise_by_uscc(session, validators.uscc(data.enterprise_uscc))
+        code = validators.uscc(data.enterprise_uscc)
+        ent = enterprises.get(code) if enterprises is not None else enterprise_by_uscc(session, code)
         if ent is None:
             errors.append(("enterprise_uscc", f"企业“{data.enterprise_uscc}”未登记"))
     except ValidationFailed as e:
