@@ -10,7 +10,9 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from ..registry.models import Enterprise, Officer
+from ..complaint import service as complaints
+from ..offsite import service as offsite
+from ..registry.models import Officer
 from . import discretion, service
 
 
@@ -27,23 +29,43 @@ def generate(session, ctx) -> None:
         c = service.open_from_referral(session, ctx.actor, ref_id)
         _progress(session, ctx, rng, c, rules, today)
         bar.advance()
-    for ent_id, officers, discovered, source in leads:
+    for ent_id, officers, discovered, source, origin in leads:
+        ref = f"线索 {origin}" if source == "lead" else f"{service.SOURCES[source]} {discovered:%Y%m%d}"
         c = service.open_case(session, ctx.actor, enterprise_id=ent_id, title="自动监测数据异常线索核查发现违法"
                               if source == "lead" else "群众举报环境违法", facts="", source=source,
-                              source_ref=f"{service.SOURCES[source]} {discovered:%Y%m%d}", discovered_on=discovered,
-                              officer_ids=officers)
+                              source_ref=ref, discovered_on=discovered, officer_ids=officers,
+                              lead_id=origin if source == "lead" else None)
+        if source == "lead":                       # the lead is closed by the case opened on it
+            offsite.act(session, ctx.actor, origin, "close", reason=f"已立案查处（{c.number}）")
+        elif origin is not None:                   # the complaint learns its case, as a referral's does
+            complaints.link_case(session, ctx.actor, origin, c.number)
         title = "自动监测数据报表及异常分析" if source == "lead" else "举报材料及现场照片"
         service.add_evidence_document(session, ctx.actor, c, title,
                                       f"{title}\n{c.number}\n{discovered.isoformat()}\n".encode())
         _progress(session, ctx, rng, c, rules, today)
         bar.advance()
-    _summary_cases(session, ctx, rng, leads[:3])
+    _summary_cases(session, ctx, ctx.rng("cases.summary"))
+    for _, items in sorted(ctx.shared.get("lead_pool", {}).items()):
+        for lead_id, _, _ in items:               # confirmed leads no case or check was needed for
+            offsite.act(session, ctx.actor, lead_id, "close", reason="企业已整改，复核数据正常，办结")
 
 
-def _summary_cases(session, ctx, rng, sources) -> None:
-    """A few on-the-spot decisions (简易程序): a warning or a small fine, reported to the agency."""
+def _summary_cases(session, ctx, rng) -> None:
+    """A few on-the-spot decisions (简易程序) at key dischargers during the last year: a warning
+    or a small fine, reported to the agency."""
+    from ..registry.models import Enterprise
+
     officer = _people()["officer"]
-    for ent_id, officers, discovered, _ in sources:
+    ents = session.execute(select(Enterprise.id, Enterprise.agency_id).where(Enterprise.key_polluter != "")
+                           .order_by(Enterprise.id)).all()
+    sources = []
+    for ent_id, agency_id in rng.sample(ents, min(3, len(ents))):
+        offs = session.execute(select(Officer.id).where(
+            Officer.agency_id == agency_id, Officer.cert_no.is_not(None), Officer.cert_no != "",
+            Officer.active.is_(True)).order_by(Officer.id)).scalars().all()
+        if len(offs) >= 2:
+            sources.append((ent_id, rng.sample(list(offs), 2), ctx.today - timedelta(days=rng.randrange(3, 360))))
+    for ent_id, officers, discovered in sources:
         on = discovered + timedelta(days=1)
         c = service.summary_decision(session, officer, enterprise_id=ent_id, facts="危险废物贮存场所未按规定设置识别标志",
                                      basis="《中华人民共和国固体废物污染环境防治法》第一百一十二条", place="企业危废贮存间",
@@ -53,16 +75,33 @@ def _summary_cases(session, ctx, rng, sources) -> None:
 
 
 def _lead_sources(session, ctx, rng, n):
-    ents = session.execute(select(Enterprise.id, Enterprise.agency_id).where(Enterprise.key_polluter != "")).all()
+    """Cases opened straight from a source (no on-site record of ours): (enterprise, officers,
+    discovered, source, origin) — an off-site lead confirmed earlier (origin: the lead, taken from
+    the offsite stage's pool; the case is discovered a few days after the lead was raised) or a
+    substantiated complaint (origin: the complaint, when it named a registered firm)."""
+    pool = sorted((lead_id, ent_id, agency_id, created) for agency_id, items in ctx.shared.get("lead_pool", {}).items()
+                  for lead_id, ent_id, created in items)
+    substantiated = complaints.firms_of(session, ctx.shared.get("complaints_substantiated", []))
     out = []
-    for ent_id, agency_id in rng.sample(ents, min(n, len(ents))):
+    for _ in range(n):
+        source = rng.choice(["lead", "lead", "complaint"])
+        if source == "lead" and pool:
+            lead_id, ent_id, agency_id, created = pool.pop(rng.randrange(len(pool)))
+            ctx.shared["lead_pool"][agency_id].remove((lead_id, ent_id, created))
+            origin, discovered = lead_id, created + timedelta(days=rng.randrange(2, 10))
+        elif source == "complaint" and substantiated:
+            origin, ent_id, agency_id, concluded = substantiated.pop(rng.randrange(len(substantiated)))
+            discovered = concluded
+        else:
+            continue
+        if discovered > ctx.today - timedelta(days=1):
+            continue
         offs = session.execute(select(Officer.id).where(
             Officer.agency_id == agency_id, Officer.cert_no.is_not(None), Officer.cert_no != "",
-            Officer.active.is_(True))).scalars().all()
+            Officer.active.is_(True)).order_by(Officer.id)).scalars().all()
         if len(offs) < 2:
             continue
-        out.append((ent_id, rng.sample(list(offs), 2), ctx.today - timedelta(days=rng.randrange(3, 360)),
-                    rng.choice(["lead", "lead", "complaint"])))
+        out.append((ent_id, rng.sample(list(offs), 2), discovered, source, origin))
     return out
 
 

@@ -32,10 +32,10 @@ def generate(session, ctx) -> None:
         if not ents or handler is None:
             bar.advance()
             continue
-        for _ in range(rng.randrange(4, 12)):
+        for _ in range(round(rng.randrange(4, 12) * ctx.span_days / 365)):     # 4–11 a year
             e = rng.choice(ents)
             matter = rng.choice(list(TEXTS))
-            day = ctx.today - timedelta(days=rng.randrange(5, 360))
+            day = ctx.today - timedelta(days=rng.randrange(5, ctx.span_days))
             anonymous = rng.random() < 0.3
             channel = rng.choice(["web", "hotline", "hotline", "wechat", "letter"])
             c = service.record_call(session, ctx.actor, agency_id=county.id, channel=channel, enterprise_name=e.name,

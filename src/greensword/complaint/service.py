@@ -585,6 +585,17 @@ def award(session: Session, actor: Actor, complaint_id: int, yuan: int) -> Compl
     return c
 
 
+def firms_of(session: Session, complaint_ids: list[int]) -> list[tuple[int, int, int, date]]:
+    """(complaint id, enterprise id, handling agency id, concluded on) of those complaints that
+    name a registered enterprise and are concluded, by id."""
+    if not complaint_ids:
+        return []
+    return [tuple(r) for r in session.execute(
+        select(Complaint.id, Complaint.enterprise_id, Complaint.agency_id, Complaint.concluded_on).where(
+            Complaint.id.in_(complaint_ids), Complaint.enterprise_id.is_not(None),
+            Complaint.concluded_on.is_not(None)).order_by(Complaint.id))]
+
+
 def complaint_for_task(session: Session, task_id: int | None) -> int | None:
     """The complaint whose on-site check is task ``task_id`` (None when there is none)."""
     if task_id is None:

@@ -106,3 +106,9 @@ def iter_all(session: Session, stmt, *, batch: int = 1000, sort: Sort | None = N
         stmt = stmt.order_by(None).order_by(*sort.order_by(sort_value))
     result = session.execute(stmt.execution_options(yield_per=batch))
     yield from (result.scalars() if len(stmt.column_descriptions) == 1 else result)
+
+
+def page_list(items: list[T], page: PageParams | None = None) -> Page[T]:
+    """One page of a list computed in Python (a ranking), with its total."""
+    page = page or PageParams()
+    return Page(items[page.offset:page.offset + page.size], len(items), page.page, page.size)

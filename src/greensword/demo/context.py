@@ -24,7 +24,7 @@ SCALES = {
 class DemoContext:
     seed: int
     scale: str
-    #: The demo's "current" year: stages generate a year of history ending at ``today``.
+    #: The demo's "current" day: stages generate history from ``start`` (1 January of last year) to it.
     today: date
     progress: Progress | None = None
     actor: Actor = field(default_factory=lambda: Actor.system("demo"))
@@ -38,6 +38,17 @@ class DemoContext:
         wall, cpu = time.perf_counter(), time.process_time()
         yield
         self.timings.append((stage, time.perf_counter() - wall, time.process_time() - cpu))
+
+    @property
+    def start(self) -> date:
+        """The first day of the demo's history: 1 January of last year, so this year's figures have
+        the same period last year to compare with (同比)."""
+        return date(self.today.year - 1, 1, 1)
+
+    @property
+    def span_days(self) -> int:
+        """Days from ``start`` to ``today``."""
+        return (self.today - self.start).days
 
     @property
     def size(self) -> dict[str, int]:

@@ -8,9 +8,11 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
 from ..core.errors import DomainError
+from ..core.pagination import page_list
 from ..core.timeutil import now
 from ..registry.models import Agency
 from ..webkit.deps import DB, CurrentActor
+from ..webkit.listing import List
 from ..webkit.templating import NavItem, add_nav, render
 from . import service, statistics
 
@@ -54,7 +56,7 @@ PERIODS = {"year": "全年", "h1": "上半年（效能评估）", "h2": "下半�
 
 
 @router.get("/evaluation")
-def ranking(request: Request, db: DB, actor: CurrentActor,
+def ranking(request: Request, db: DB, actor: CurrentActor, args: List,
             level: Literal["province", "city", "county", "individual"] = "county", year: int | None = None,
             period: str = "year"):
     seen = service.visible_units(db, actor)
@@ -66,13 +68,14 @@ def ranking(request: Request, db: DB, actor: CurrentActor,
     y = year or now().year
     start, end = {"h1": (date(y, 1, 1), date(y, 6, 30)), "h2": (date(y, 7, 1), date(y, 12, 31))}.get(
         period, (date(y, 1, 1), date(y, 12, 31)))
-    people = []
-    if level == "individual":
+    people = page_list([])
+    if level == "individual":            # every officer of the unit, ranked, a page at a time
         cards = []
-        people = service.individuals(db, year=y, agency=service.unit_for(db, actor, None))
+        people = page_list(service.individuals(db, year=y, agency=service.unit_for(db, actor, None)), args.params)
     else:
         cards = [c for c in service.evaluate(db, year=y, level=level, start=start, end=end) if c.agency_id in seen]
-    return render(request, "evaluation/ranking.html", {"cards": cards, "people": people, "level": level, "year": y,
+    return render(request, "evaluation/ranking.html", {"cards": cards, "people": people.items, "p": people,
+                                                       "level": level, "year": y,
                                                        "period": period, "periods": PERIODS,
                                                        "scheme": service.scheme(y), "rank_label": service.rank_label,
                                                        "can_notice": can_notice})

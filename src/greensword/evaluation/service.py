@@ -243,7 +243,7 @@ def _evaluate(session: Session, *, year: int, level: str, start: date | None = N
     return cards
 
 
-def individuals(session: Session, *, year: int, agency: Agency, limit: int = 50) -> list[dict]:
+def individuals(session: Session, *, year: int, agency: Agency, limit: int | None = None) -> list[dict]:
     """Officers of a unit scored on cases handled, inspections and entered awards (ranked, ties shared)."""
     from ..cases import queries as case_queries
     from ..inspection import queries as inspection_queries
@@ -273,7 +273,7 @@ def individuals(session: Session, *, year: int, agency: Agency, limit: int = 50)
         cards.append(c)
     rank_with_ties(cards)
     return [{"officer_id": c.agency_id, "name": c.name, "total": c.total, "rank": c.rank, "tied": c.tied,
-             "lines": c.lines} for c in cards[:limit]]
+             "lines": c.lines} for c in (cards if limit is None else cards[:limit])]
 
 
 def card_for(session: Session, *, year: int, agency_id: int) -> Card:

@@ -23,16 +23,14 @@ def _name(rng) -> str:
     return rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.6 else "")
 
 
-def _quarters(today: date) -> list[tuple[date, date]]:
-    q = (today.month - 1) // 3 + 1
+def _quarters(start: date, today: date) -> list[tuple[date, date]]:
+    """The quarters from the one holding ``start`` to the one holding ``today``."""
     out = []
-    y = today.year
-    for _ in range(4):
+    y, q = start.year, (start.month - 1) // 3 + 1
+    while (y, q) <= (today.year, (today.month - 1) // 3 + 1):
         out.append(service.quarter_bounds(y, q))
-        q -= 1
-        if q == 0:
-            q, y = 4, y - 1
-    return list(reversed(out))
+        y, q = (y + 1, 1) if q == 4 else (y, q + 1)
+    return out
 
 
 def generate(session, ctx) -> None:
@@ -40,7 +38,7 @@ def generate(session, ctx) -> None:
     counties = list(session.execute(select(Agency).where(Agency.level == "county").order_by(Agency.division_code))
                     .scalars())
     officer_names = dict(session.execute(select(Officer.id, Officer.name)).all())
-    quarters = _quarters(ctx.today)
+    quarters = _quarters(ctx.start, ctx.today)
     bar = ctx.task("双随机抽查计划与检查记录", len(counties) * len(quarters))
     submitted: list[tuple[dict, int]] = []
     for county in counties:
@@ -114,6 +112,7 @@ def _record(session, t: Task, checked: datetime, submitted_at: datetime, rng, na
 
 
 def _targeted(session, ctx, county, rng, names, k) -> list[tuple[dict, int]]:
+    from ..offsite import service as offsite
     from ..registry.models import Enterprise
 
     ents = session.execute(select(Enterprise.id).where(Enterprise.agency_id == county.id)).scalars().all()
@@ -122,12 +121,25 @@ def _targeted(session, ctx, county, rng, names, k) -> list[tuple[dict, int]]:
     if not ents or len(offs) < 2:
         return []
     source = rng.choice(["complaint", "lead", "transfer"])
-    day = ctx.today - timedelta(days=rng.randrange(10, 330))
-    t = Task(agency_id=county.id, enterprise_id=rng.choice(ents), source=source,
-             source_ref=f"{service.SOURCES[source]} {day.strftime('%Y%m%d')}-{k + 1:03d}",
+    day = ctx.today - timedelta(days=rng.randrange(10, ctx.span_days - 20))
+    enterprise_id, ref, lead_id = rng.choice(ents), f"{service.SOURCES[source]} {day.strftime('%Y%m%d')}-{k + 1:03d}", None
+    if source == "lead":
+        # the check of a confirmed off-site lead of this county raised before the check's day
+        pool = [x for x in ctx.shared.get("lead_pool", {}).get(county.id, []) if x[2] < day]
+        if not pool:
+            return []
+        lead_id, enterprise_id, _ = pool[-1]
+        ctx.shared["lead_pool"][county.id].remove(pool[-1])
+        ref = f"线索 {lead_id}（{offsite.DETECTOR_NAMES[offsite.lead_detector(session, lead_id)]}）"
+    t = Task(agency_id=county.id, enterprise_id=enterprise_id, source=source, source_ref=ref,
              officer_ids=rng.sample(list(offs), 2), due_date=day + timedelta(days=7), status="open",
              created_at=datetime.combine(day, time(9), TZ))
     session.add(t)
     session.flush()
+    if lead_id is not None:                      # as task_from_lead records it on the lead
+        offsite.act(session, ctx.actor, lead_id, "request_inspection", task_id=t.id)
     checked = datetime.combine(day + timedelta(days=1), time(10), TZ)
-    return [_record(session, t, checked, checked + timedelta(hours=2), rng, names)]
+    done = _record(session, t, checked, checked + timedelta(hours=2), rng, names)
+    if lead_id is not None and not done[0]["violation"]:
+        offsite.act(session, ctx.actor, lead_id, "close", reason="现场核查未发现环境违法问题，办结")
+    return [done]

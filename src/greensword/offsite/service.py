@@ -146,6 +146,11 @@ TRANSITIONS = {"confirm": ("new",), "dismiss": ("new",), "remind": ("screened",)
                "close": ("screened", "reminded", "inspection")}
 
 
+def lead_detector(session: Session, lead_id: int) -> str:
+    """The detector that raised lead ``lead_id``."""
+    return session.execute(select(Lead.detector).where(Lead.id == lead_id)).scalar_one()
+
+
 def check_action(lead: Lead, action: str) -> None:
     """Refuse an unknown action or one the lead's status does not allow."""
     if action not in TRANSITIONS:

@@ -2,10 +2,10 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from pydantic import BaseModel
 
-from ..core.pagination import PageParams
+from ..core.pagination import MAX_PAGE, PageParams
 from ..core.timeutil import now
 from ..webkit.deps import DB, CurrentActor
 from ..webkit.listing import csv_response, xlsx_response
@@ -28,7 +28,10 @@ router = APIRouter(prefix="/registry", tags=["registry"])
 class PageOut(BaseModel):
     total: int
     page: int
+    #: rows per page (``size`` is the older name of the same value)
+    page_size: int
     size: int
+    pages: int
 
 
 class OfficerPage(PageOut):
@@ -50,8 +53,12 @@ class ImportOut(BaseModel):
     message: str
 
 
-def _page(p, out):
-    return out(items=p.items, total=p.total, page=p.page, size=p.size)
+def _page(p, out, response: Response):
+    response.headers["X-Total-Count"] = str(p.total)
+    return out(items=p.items, total=p.total, page=p.page, page_size=p.size, size=p.size, pages=p.pages)
+
+
+PageSize = Annotated[int | None, Query(ge=1, le=500, description="每页条数（1–500；同 size）")]
 
 
 @router.get("/agencies", response_model=list[AgencyOut])
@@ -70,11 +77,11 @@ def agency(agency_id: int, db: DB, actor: CurrentActor):
 
 
 @router.get("/officers", response_model=OfficerPage)
-def officers(db: DB, actor: CurrentActor, agency_id: int | None = None, q: str | None = None,
-             active: bool | None = None, page: Annotated[int, Query(ge=1)] = 1,
-             size: Annotated[int, Query(ge=1, le=500)] = 50):
+def officers(response: Response, db: DB, actor: CurrentActor, agency_id: int | None = None, q: str | None = None,
+             active: bool | None = None, page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+             size: Annotated[int, Query(ge=1, le=500)] = 50, page_size: PageSize = None):
     return _page(service.list_officers(db, actor, agency_id=agency_id, q=q, active=active,
-                                       page=PageParams(page=page, size=size)), OfficerPage)
+                                       page=PageParams(page=page, size=page_size or size)), OfficerPage, response)
 
 
 @router.post("/officers", response_model=OfficerOut, status_code=201)
@@ -93,13 +100,13 @@ def update_officer(officer_id: int, body: OfficerIn, db: DB, actor: CurrentActor
 
 
 @router.get("/enterprises", response_model=EnterprisePage)
-def enterprises(db: DB, actor: CurrentActor, agency_id: int | None = None, q: str | None = None,
+def enterprises(response: Response, db: DB, actor: CurrentActor, agency_id: int | None = None, q: str | None = None,
                 credit_class: str | None = None, key_polluter: str | None = None,
-                positive_list: bool | None = None, page: Annotated[int, Query(ge=1)] = 1,
-                size: Annotated[int, Query(ge=1, le=500)] = 50):
+                positive_list: bool | None = None, page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+                size: Annotated[int, Query(ge=1, le=500)] = 50, page_size: PageSize = None):
     return _page(service.list_enterprises(db, actor, agency_id=agency_id, q=q, credit_class=credit_class,
                                           key_polluter=key_polluter, positive_list=positive_list,
-                                          page=PageParams(page=page, size=size)), EnterprisePage)
+                                          page=PageParams(page=page, size=page_size or size)), EnterprisePage, response)
 
 
 @router.post("/enterprises", response_model=EnterpriseOut, status_code=201)
@@ -118,11 +125,11 @@ def update_enterprise(enterprise_id: int, body: EnterpriseIn, db: DB, actor: Cur
 
 
 @router.get("/points", response_model=PointPage)
-def points(db: DB, actor: CurrentActor, agency_id: int | None = None, enterprise_id: int | None = None,
-           kind: str | None = None, q: str | None = None, page: Annotated[int, Query(ge=1)] = 1,
-           size: Annotated[int, Query(ge=1, le=500)] = 50):
+def points(response: Response, db: DB, actor: CurrentActor, agency_id: int | None = None, enterprise_id: int | None = None,
+           kind: str | None = None, q: str | None = None, page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+           size: Annotated[int, Query(ge=1, le=500)] = 50, page_size: PageSize = None):
     return _page(service.list_points(db, actor, agency_id=agency_id, enterprise_id=enterprise_id, kind=kind, q=q,
-                                     page=PageParams(page=page, size=size)), PointPage)
+                                     page=PageParams(page=page, size=page_size or size)), PointPage, response)
 
 
 @router.post("/points", response_model=PointOut, status_code=201)
