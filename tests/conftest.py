@@ -22,11 +22,14 @@ hypothesis_settings.load_profile("greensword")
 @pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path, monkeypatch):
     """Every test gets its own data dir (lake, evidence, rules overrides) and fresh settings."""
+    from greensword.core import cache
     from greensword.settings import get_settings
 
     monkeypatch.setenv("GREENSWORD_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("GREENSWORD_DATABASE_URL", raising=False)
     get_settings.cache_clear()
+    cache.wait_refreshed(60)
+    cache.clear()                      # figures of another test's database are never served, even stale
     yield
     get_settings.cache_clear()
 

@@ -146,3 +146,44 @@ def test_a_sign_in_in_another_worker_process_keeps_the_figure(engine, db, world,
                        env={"PYTHONPATH": SRC, "PATH": "/usr/bin"}, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr[-1500:]
     assert _filed(db, world) == 1 and len(calls) == 1
+
+
+def test_a_slow_figure_is_served_from_before_a_write_while_it_is_recomputed(engine, db, world, monkeypatch):
+    """A figure that took ≥ cache_stale_after_s to compute (here: any) is served at once from the
+    previous data head, marked with its time, and recomputed in the background on its own session."""
+    from greensword.core import cache
+
+    monkeypatch.setattr(cache, "_stale_after_s", lambda: 0.0)
+    _file_case(db, world, date(2026, 3, 2))
+    db.commit()
+    calls = _counting(monkeypatch)
+    first = session_factory(engine)()
+    assert _filed(first, world) == 1 and cache.stale_since(first) is None
+    first.close()
+    _file_case(db, world, date(2026, 3, 3))
+    db.commit()
+    second = session_factory(engine)()
+    assert _filed(second, world) == 1                               # the previous figure, at once …
+    assert cache.stale_since(second) is not None                    # … marked as such
+    second.close()
+    assert cache.wait_refreshed(60)
+    assert len(calls) == 2                                          # recomputed once, in the background
+    third = session_factory(engine)()
+    assert _filed(third, world) == 2 and cache.stale_since(third) is None
+    assert len(calls) == 2                                          # … and that result is what is served
+    third.close()
+
+
+def test_the_console_names_the_time_of_figures_served_stale(app, client, db, world, monkeypatch):
+    from greensword.core import cache
+    from tests.conftest import login_as
+
+    monkeypatch.setattr(cache, "_stale_after_s", lambda: 0.0)
+    login_as(client, "leader-330100")
+    assert "stale-figures" not in client.get("/statistics").text
+    _file_case(db, world, date(2026, 3, 3))
+    db.commit()
+    page = client.get("/statistics")
+    assert page.status_code == 200 and 'id="stale-figures"' in page.text and "后台计算" in page.text
+    assert cache.wait_refreshed(60)
+    assert "stale-figures" not in client.get("/statistics").text

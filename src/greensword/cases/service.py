@@ -749,7 +749,7 @@ def overdue(session: Session, actor: Actor, today: date, limit: int = 50) -> lis
 
     found = cache.cached(session, "cases.overdue",
                          (actor.is_enterprise, actor.enterprise_id, actor.agency_path, today, limit),
-                         lambda: _overdue(session, actor, today, limit))
+                         refresh=lambda s: _overdue(s, actor, today, limit))
     by_id = {c.id: c for c in session.execute(select(Case).where(Case.id.in_([i for i, _ in found]))
                                               .options(*_LIST_DEFER)).scalars()}
     return [(by_id[i], d) for i, d in found if i in by_id]

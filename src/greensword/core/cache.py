@@ -14,30 +14,43 @@ shared head is what keeps workers consistent.
 
 A transaction that has written (its own audit entries or pending changes) neither reads nor
 stores cached values: it must see its own writes, and what it computed may yet be rolled back.
+
+Slow figures (a national statistics table or ranking takes seconds to compute): a caller that
+passes ``refresh`` — the computation as a function of a session — allows the previous value to be
+served after a write or the ttl when computing it last took at least ``cache_stale_after_s``
+(setting, 0.5 s): the request gets the previous figures at once, marked with the time they were
+computed (``stale_since``; the console shows it in a banner), and one background thread per
+worker recomputes them on its own session. Figures that compute faster are never served stale.
 """
 
 from __future__ import annotations
 
 import copy
+import logging
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .models import DataHead
+from .timeutil import now
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 MAX_ENTRIES = 512
 DEFAULT_TTL_S = 300.0
 
-_store: OrderedDict[tuple, tuple[tuple[int, str], float, object]] = OrderedDict()
+#: (name, key) → (data head, monotonic time, value, seconds the computation took, wall-clock time)
+_store: OrderedDict[tuple, tuple[tuple[int, str], float, object, float, datetime]] = OrderedDict()
 _lock = threading.Lock()
-stats = {"hits": 0, "misses": 0, "bypass": 0}
+_refreshing: set[tuple] = set()
+stats = {"hits": 0, "misses": 0, "bypass": 0, "stale": 0, "refreshed": 0}
 
 
 def generation(session: Session) -> tuple[int, str]:
@@ -61,13 +74,20 @@ def _writing(session: Session) -> bool:
                 and session.info.get("data_head_tx") is session.get_transaction())
 
 
-def cached(session: Session, name: str, key: Hashable, compute: Callable[[], T], *, ttl_s: float = DEFAULT_TTL_S,
-           fresh_copy: bool = True, copier: Callable[[T], T] = copy.deepcopy) -> T:
+def cached(session: Session, name: str, key: Hashable, compute: Callable[[], T] | None = None, *,
+           ttl_s: float = DEFAULT_TTL_S, fresh_copy: bool = True, copier: Callable[[T], T] = copy.deepcopy,
+           refresh: Callable[[Session], T] | None = None) -> T:
     """``compute()``'s value for (name, key) — e.g. ("statistics.compute", (start, end, …)) — from
     the cache when it was computed at the current data head within ``ttl_s``. The value must not
     hold database objects (they would outlive their session): plain data only. Each caller gets
     its own copy (``fresh_copy``; ``copier``, a deep copy unless the caller knows a cheaper one), so
-    one request changing what it got cannot change another's."""
+    one request changing what it got cannot change another's. ``refresh(session)`` computes the
+    value on a given session (``compute`` defaults to it on this one) and lets a slow figure be
+    served from the previous data head while it is recomputed in the background (module doc)."""
+    if compute is None:
+        if refresh is None:
+            raise TypeError("cached() needs compute or refresh")
+        compute = lambda: refresh(session)  # noqa: E731
     if _writing(session):
         stats["bypass"] += 1
         return compute()
@@ -81,14 +101,78 @@ def cached(session: Session, name: str, key: Hashable, compute: Callable[[], T],
             stats["hits"] += 1
             value = hit[2]
             return copier(value) if fresh_copy else value  # type: ignore[return-value]
+        # stale only for a slow figure of this or an earlier head of this database (never a higher sequence)
+        if hit is not None and refresh is not None and hit[0][0] <= gen[0] and hit[3] >= _stale_after_s():
+            stats["stale"] += 1
+            value = hit[2]
+            tx = session.get_transaction()
+            seen = session.info.get("stale_figures")
+            if seen is None or seen[0] is not tx:
+                session.info["stale_figures"] = seen = (tx, [])
+            seen[1].append(hit[4])
+            if k not in _refreshing:
+                _refreshing.add(k)
+                threading.Thread(target=_refresh, args=(session.get_bind(), k, refresh), daemon=True,
+                                 name=f"cache-refresh {name}").start()
+            return copier(value) if fresh_copy else value  # type: ignore[return-value]
     stats["misses"] += 1
+    started = time.perf_counter()
     value = compute()
+    _put(k, gen, t, value, time.perf_counter() - started)
+    return copier(value) if fresh_copy else value
+
+
+def stale_since(session: Session) -> datetime | None:
+    """When the oldest figure this session was served from a previous data head was computed
+    (None: every figure it read is current)."""
+    seen = session.info.get("stale_figures")
+    return min(seen[1]) if seen and seen[0] is session.get_transaction() and seen[1] else None
+
+
+def _put(k: tuple, gen: tuple[int, str], t: float, value, cost: float) -> None:
     with _lock:
-        _store[k] = (gen, t, value)
+        _store[k] = (gen, t, value, cost, now())
         _store.move_to_end(k)
         while len(_store) > MAX_ENTRIES:
             _store.popitem(last=False)
-    return copier(value) if fresh_copy else value
+
+
+def _refresh(bind, k: tuple, refresh: Callable[[Session], object]) -> None:
+    """Recompute one figure on a session of its own (a read-only transaction, rolled back)."""
+    from .db import session_factory
+
+    session = session_factory(getattr(bind, "engine", bind))()
+    try:
+        gen = generation(session)
+        t = time.monotonic()
+        started = time.perf_counter()
+        value = refresh(session)
+        _put(k, gen, t, value, time.perf_counter() - started)
+        stats["refreshed"] += 1
+    except Exception:                                  # the old value stays; the next request retries
+        log.exception("background refresh of %s failed", k[0])
+    finally:
+        session.rollback()
+        session.close()
+        with _lock:
+            _refreshing.discard(k)
+
+
+def wait_refreshed(timeout_s: float = 30.0) -> bool:
+    """Block until no background refresh is running (tests, benchmarks); False on timeout."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with _lock:
+            if not _refreshing:
+                return True
+        time.sleep(0.01)
+    return False
+
+
+def _stale_after_s() -> float:
+    from ..settings import get_settings
+
+    return get_settings().cache_stale_after_s
 
 
 def clear() -> None:

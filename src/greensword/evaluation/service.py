@@ -110,7 +110,8 @@ def evaluate(session: Session, *, year: int, level: str, start: date | None = No
     """Score and rank every unit of a level for a year (or a half-year with start/end). Kept
     between requests until the next audited write (core.cache)."""
     return cache.cached(session, "evaluation.evaluate", (year, level, start, end, previous),
-                        lambda: _evaluate(session, year=year, level=level, start=start, end=end, previous=previous),
+                        refresh=lambda s: _evaluate(s, year=year, level=level, start=start, end=end,
+                                                    previous=previous),
                         copier=_copy_cards)
 
 

@@ -205,7 +205,7 @@ def compute(session: Session, f: Filters, cases_only: bool = False) -> dict[int,
     Kept between requests until the next audited write (core.cache): every user's statistics,
     dashboard and evaluation read the same per-agency table."""
     return cache.cached(session, "statistics.compute", (f.start, f.end, f.tag, f.violation_code, cases_only),
-                        lambda: _compute(session, f, cases_only), copier=_copy_figures)
+                        refresh=lambda s: _compute(s, f, cases_only), copier=_copy_figures)
 
 
 def _copy_figures(figs: dict[int, Figures]) -> dict[int, Figures]:

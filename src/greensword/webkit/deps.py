@@ -19,6 +19,7 @@ COOKIE = "gs_session"
 
 def get_db(request: Request) -> Iterator[Session]:
     with session_scope(request.app.state.engine) as session:
+        request.state.db = session            # render() asks it whether figures were served stale
         yield session
 
 

@@ -8,6 +8,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import Undefined
 
+from ..core import cache
 from ..core.numbers import fmt_num
 from .listing import url_with
 
@@ -39,8 +40,10 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     actor = getattr(request.state, "actor", None)
     nav = [n for n in NAV if actor is not None and (not n.roles or actor.has(*n.roles))]
     # The CSRF token is computed per request by web.security's middleware.
+    db = getattr(request.state, "db", None)
     ctx = {"actor": actor, "nav": nav, "path": request.url.path,
-           "csrf_token": getattr(request.state, "csrf_token", "")}
+           "csrf_token": getattr(request.state, "csrf_token", ""),
+           "stale_since": cache.stale_since(db) if db is not None else None}
     ctx.update(context or {})
     return templates.TemplateResponse(request, template, ctx, status_code=status_code)
 
