@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .canonical import sha256_hex
@@ -88,7 +88,8 @@ def record_many(session: Session, actor: Any, action: str, items: list[tuple[str
         prev = row["entry_hash"] = _hash_fields(**row)
         rows.append(row)
     if len(rows) >= BULK_ENTRIES:
-        session.execute(insert(AuditEntry), rows)
+        session.flush()
+        session.connection().execute(AuditEntry.__table__.insert(), rows)
     else:
         session.add_all([AuditEntry(**row) for row in rows])
     head.seq, head.entry_hash = seq, prev
