@@ -48,6 +48,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -114,6 +115,7 @@ def pct(xs: list[float], p: float) -> float:
 class Stats:
     window: tuple[float, float] = (0.0, 0.0)          # timed window (monotonic), set by drive()
     samples: list[tuple[str, float, float]] = field(default_factory=list)     # kind, at, ms
+    db_samples: list = field(default_factory=list)
     errors: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     client: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     writes_ok: Counter = field(default_factory=Counter)
@@ -341,6 +343,31 @@ def audit_counts(url: str, after_seq: int) -> tuple[int, Counter]:
     return head, Counter({a: n for a, n in rows})
 
 
+SAMPLE_SQL = """
+SELECT count(*) FILTER (WHERE state = 'active'), count(*) FILTER (WHERE state LIKE 'idle in transaction%'),
+       count(*) FILTER (WHERE wait_event_type = 'Lock'),
+       count(*) FILTER (WHERE wait_event_type = 'Lock' AND query ILIKE '%audit_head%'), count(*)
+FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"""
+SAMPLE_NAMES = ("running queries", "idle in transaction", "waiting for a lock", "of them on the audit head",
+                "connections")
+
+
+def sample_db(url: str, stop: threading.Event, out: list) -> None:
+    """Every 2 s: what the server's database sessions are doing (lock waits show serialization)."""
+    from sqlalchemy import create_engine, text
+
+    eng = create_engine(url, pool_size=1)
+    try:
+        with eng.connect() as db:
+            while not stop.wait(2.0):
+                out.append((time.monotonic(), tuple(db.execute(text(SAMPLE_SQL)).one())))
+                db.rollback()
+    except Exception as exc:  # noqa: BLE001 - sampling is a side show; the run goes on
+        print(f"  (database sampling stopped: {exc})")
+    finally:
+        eng.dispose()
+
+
 async def drive(base: str, users, seconds: float, ramp: float, think: float, seed: int, stats: Stats) -> None:
     rng = random.Random(seed)
     t0 = time.monotonic() + 0.5
@@ -405,6 +432,11 @@ def report(stats: Stats, seconds: float) -> None:
     print("-" * len(head))
     line("all", every, all_e, all_c)
     print("(errors and 4xx are counted over the whole run, ramp included)")
+    timed_db = [v for at, v in stats.db_samples if lo <= at <= hi]
+    if timed_db:
+        print("database sessions in the timed window (sampled every 2 s), mean / max: " + "; ".join(
+            f"{name} {sum(v[i] for v in timed_db) / len(timed_db):.1f} / {max(v[i] for v in timed_db)}"
+            for i, name in enumerate(SAMPLE_NAMES)))
     for s in stats.examples:
         print("  error:", s)
 
@@ -514,7 +546,14 @@ def main() -> None:  # noqa: PLR0915 - one linear script: start, run, report, st
         print(f"\n{args.users} users, ramp {ramp:.0f} s, then {args.seconds:.0f} s timed, think {args.think} s; "
               f"server {workers} workers on {base}; load average before {loadavg()}", flush=True)
         stats = Stats()
-        asyncio.run(drive(base, users, args.seconds, ramp, args.think, args.seed, stats))
+        halt = threading.Event()
+        sampler = threading.Thread(target=sample_db, args=(url, halt, stats.db_samples), daemon=True)
+        sampler.start()
+        try:
+            asyncio.run(drive(base, users, args.seconds, ramp, args.think, args.seed, stats))
+        finally:
+            halt.set()
+            sampler.join(10)
         after = loadavg()
         report(stats, args.seconds)
         print(f"\nload average after {after}")

@@ -133,7 +133,7 @@ def serve(host: str | None = None, port: int | None = None,
     try:
         # an import string and a factory: each worker process builds its own app and engine
         uvicorn.run("greensword.web.app:create_app", factory=True, host=host or s.host, port=port or s.port,
-                    workers=n, log_level="info")
+                    workers=n, log_level="info", timeout_keep_alive=s.keep_alive_s)
     finally:
         if stop is not None:
             stop()

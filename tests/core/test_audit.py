@@ -107,3 +107,38 @@ def test_chain_stays_valid_when_long_lived_sessions_interleave(engine):
     a.close()
     b.close()
     assert result.ok and result.checked == 3, result.message()
+
+
+def test_head_is_locked_at_the_flush_not_when_the_entry_is_recorded(engine):
+    """The chain's head is read (and locked, on PostgreSQL) when the transaction writes its
+    entries, not when a service records one: a request that goes on after recording (queries,
+    rendering) no longer holds every other writer and every sign-in behind it."""
+    from sqlalchemy import event
+
+    from greensword.core import audit
+    from greensword.core.db import session_factory
+
+    seen: list[str] = []
+
+    def spy(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", spy)
+    a, b = session_factory(engine)(), session_factory(engine)()
+    try:
+        audit.record(a, "a", "t.slow", "thing", 1, {"n": 1})
+        assert not [s for s in seen if "audit_head" in s]
+        audit.record(b, "b", "t.fast", "thing", 2, {"n": 2})   # another request writes meanwhile
+        b.commit()
+        a.commit()
+        assert any("audit_head" in s for s in seen)
+        assert a.execute(select(AuditEntry.seq).where(AuditEntry.action == "t.slow")).scalar_one() == 2
+        result = audit.verify(a)
+        assert result.ok and result.checked == 2, result.message()
+        audit.record(a, "a", "t.gone", "thing", 3, {"n": 3})
+        a.rollback()
+        assert audit.verify(a).checked == 2
+    finally:
+        event.remove(engine, "before_cursor_execute", spy)
+        a.close()
+        b.close()

@@ -86,6 +86,8 @@ def test_credit_repair_applied_with_evidence_and_approved(app, db, world, flow, 
         row.locator("input[name=reason]").fill("已履行处罚决定并完成整改，予以修复")
         row.locator("button").click()
         page.wait_for_load_state()
+        assert c.number not in page.locator("#pending").inner_text()           # no longer waiting
+        page.goto(f"{base}/portal/credit/reviews?status=approved")
         assert "已信用修复" in page.locator("#done").inner_text()
 
         login(page, base, "ent-330102-key")

@@ -72,3 +72,36 @@ def test_an_enterprise_sees_only_its_own(client, world, inbox):
     assert len(_csv_rows(r)) - 1 == sum(1 for i in range(230) if i % 3 == 0) == int(r.headers["x-total-count"])
     r = client.get("/portal/rectifications?status=all")
     assert f"共 {sum(1 for i in range(230) if i % 3 == 0)} 条" in r.text
+
+
+def _case(db, world, code):
+    from greensword.cases import service as cases
+    from tests.factories import actor
+
+    return cases.open_case(db, actor(db, world, f"officer-{code}"), enterprise_id=world.enterprises[f"{code}-key"].id,
+                           title="废气超标", facts="监测超标", source="inspection", discovered_on=date(2026, 1, 5),
+                           officer_ids=[world.officers[f"{code}-0"].id, world.officers[f"{code}-1"].id])
+
+
+def test_credit_reviews_filter_jurisdiction_before_paging(client, db, world):
+    """The old list took the 200 oldest applications of the province, then dropped other counties':
+    a county whose application was the 201st saw nothing."""
+    from greensword.portal.models.credit import CreditRepair
+
+    cases = {code: _case(db, world, code) for code in ("330102", "330106")}
+    for i in range(211):
+        code = "330106" if i < 210 else "330102"
+        c = cases[code]
+        db.add(CreditRepair(enterprise_id=c.enterprise_id, case_id=c.id, agency_id=c.agency_id, severity="general",
+                            explanation="已整改", commitment="承诺", evidence=[], applied_by="t",
+                            applied_on=date(2026, 2, 1) + timedelta(days=i // 10), applied_at=T0,
+                            review_due=date(2026, 3, 1), status="pending" if i % 2 or i == 210 else "approved"))
+    db.commit()
+    login_as(client, "leader-330102")
+    r = client.get("/portal/credit/reviews")
+    assert "共 1 条" in r.text and cases["330102"].number in r.text
+    login_as(client, "leader-330100")
+    assert f"共 {105 + 1} 条，第 1/3 页" in client.get("/portal/credit/reviews").text
+    assert "共 211 条" in client.get("/portal/credit/reviews?status=all").text
+    assert "共 105 条" in client.get("/portal/credit/reviews?status=approved").text
+    _bad_params(client, "/portal/credit/reviews", "status=x", "sort=explanation")

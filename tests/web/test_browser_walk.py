@@ -102,7 +102,7 @@ def test_every_page_for_every_role(app, busy_world):
 complaints, transfers = lists_intake.complaints, lists_intake.transfers
 inbox, findings, many, rounds = portal_lists.inbox, recommendations.findings, training_lists.many, round_list.rounds
 AGENCY_LISTS = ["/complaint", "/transfer", "/training/courses", "/training/equipment", "/portal/warnings",
-                "/portal/rectifications", "/disclosure/draws"]
+                "/portal/rectifications", "/portal/credit/reviews", "/disclosure/draws"]
 LIST_PAGES = {
     "officer-330102": AGENCY_LISTS,
     "leader-330100": AGENCY_LISTS + ["/training/qualifications", "/oversight", "/oversight/recommendations", "/review"],

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
 from .canonical import sha256_hex
@@ -71,31 +71,74 @@ def record(
 
 def record_many(session: Session, actor: Any, action: str, items: list[tuple[str, Any, Any]],
                 note: str = "", *, changes_data: bool = True) -> None:
-    """Append one entry per (entity_type, entity_id, state). The chain's head is locked once per
-    transaction and kept in the session, and the entries are written with the transaction's next
-    flush (a case step writes its event, its entry and its changes in one go; bulk imports and
-    the demo write tens of thousands of entries). Data-changing entries also move the data head
+    """Append one entry per (entity_type, entity_id, state).
+
+    A few entries (a request's write) join the session at once and are linked into the chain at
+    the transaction's next flush (:func:`_link`, usually the commit's): the chain's head is locked
+    there, right before the entries and the heads are written — not here, where a request that
+    went on after recording (more queries, rendering) held the lock all that time while every
+    other writer and every sign-in waited (20 sessions on average in that queue under the
+    200-officer load test). From ``BULK_ENTRIES`` on (bulk imports, the demo) the head is locked
+    now and the entries go in one multi-row INSERT. Data-changing entries also move the data head
     (``DataHead``, what ``core.cache`` keys cached figures to)."""
     if not items:
         return
-    head = _head(session)
     name, at, note = actor_name(actor), now(), note or ""
-    seq, prev, rows = head.seq, head.entry_hash, []
-    for entity_type, entity_id, state in items:
-        seq += 1
-        row = {"seq": seq, "prev_hash": prev, "actor": name, "action": action, "entity_type": entity_type,
-               "entity_id": str(entity_id), "state_digest": digest(state), "at": at, "note": note}
-        prev = row["entry_hash"] = _hash_fields(**row)
-        rows.append(row)
-    if len(rows) >= BULK_ENTRIES:
-        session.flush()
-        session.connection().execute(AuditEntry.__table__.insert(), rows)
-    else:
-        session.add_all([AuditEntry(**row) for row in rows])
-    head.seq, head.entry_hash = seq, prev
+    if len(items) >= BULK_ENTRIES:
+        _link_pending(session)               # what this transaction recorded before comes first
+        head = _head(session)
+        seq, prev, rows = head.seq, head.entry_hash, []
+        for entity_type, entity_id, state in items:
+            seq += 1
+            row = {"seq": seq, "prev_hash": prev, "actor": name, "action": action, "entity_type": entity_type,
+                   "entity_id": str(entity_id), "state_digest": digest(state), "at": at, "note": note}
+            prev = row["entry_hash"] = _hash_fields(**row)
+            rows.append(row)
+        session.execute(insert(AuditEntry), rows)
+        head.seq, head.entry_hash = seq, prev
+        if changes_data:
+            data = _data_head(session)
+            data.seq, data.entry_hash = head.seq, head.entry_hash
+        return
+    session.connection()                     # begin the transaction, so it can be told apart
+    tx = session.get_transaction()
+    pending = session.info.get("audit_pending")
+    if pending is None or pending[0] is not tx:
+        pending = session.info["audit_pending"] = (tx, [])
+    entries = [AuditEntry(actor=name, action=action, entity_type=entity_type, entity_id=str(entity_id),
+                          state_digest=digest(state), at=at, note=note) for entity_type, entity_id, state in items]
+    pending[1].extend((e, changes_data) for e in entries)
     if changes_data:
-        data = _data_head(session)
-        data.seq, data.entry_hash = head.seq, head.entry_hash
+        session.info["data_head_tx"] = tx    # core.cache: this transaction writes data
+    session.add_all(entries)
+
+
+@event.listens_for(Session, "before_flush")
+def _link(session: Session, _flush_context, _instances) -> None:
+    """The flush writes the transaction's pending entries: chain them first."""
+    _link_pending(session)
+
+
+def _link_pending(session: Session) -> None:
+    """Chain the transaction's pending entries, in the order they were recorded, and move the
+    heads. Entries of a rolled-back transaction left the session with it (and their pending list
+    belongs to that transaction only)."""
+    pending = session.info.get("audit_pending")
+    if not pending or not pending[1] or pending[0] is not session.get_transaction():
+        return
+    items = [(e, c) for e, c in pending[1] if e in session]
+    pending[1].clear()
+    if not items:
+        return
+    head = _head(session)
+    data = None
+    for entry, changes_data in items:
+        entry.seq, entry.prev_hash = head.seq + 1, head.entry_hash
+        entry.entry_hash = _entry_hash(entry)
+        head.seq, head.entry_hash = entry.seq, entry.entry_hash
+        if changes_data:
+            data = data or _data_head(session)
+            data.seq, data.entry_hash = head.seq, head.entry_hash
 
 
 def _head(session: Session) -> AuditHead:
@@ -122,14 +165,15 @@ def _data_head(session: Session) -> DataHead:
     locks in one order) and kept in the session for the rest of the transaction."""
     tx = session.get_transaction()
     data = session.info.get("data_head")
-    if data is not None and session.info.get("data_head_tx") is tx and data in session:
+    if data is not None and session.info.get("data_head_row_tx") is tx and data in session:
         return data
     data = session.execute(select(DataHead).where(DataHead.id == 1).with_for_update()
                            .execution_options(populate_existing=True)).scalar_one_or_none()
     if data is None:
         data = DataHead(id=1, seq=0, entry_hash=GENESIS)
         session.add(data)
-    session.info["data_head"], session.info["data_head_tx"] = data, tx
+    session.info["data_head"], session.info["data_head_row_tx"] = data, tx
+    session.info["data_head_tx"] = tx        # core.cache: this transaction writes data
     return data
 
 

@@ -6,14 +6,28 @@ took 366 ms in the middle of an ordinary request (``/cases``, 222 ms without it)
 most pages' occasional slow answers came from. ``settle()`` — called when the app starts serving —
 collects once and then freezes what is alive (``gc.freeze``): those objects are never scanned
 again, so a later full collection walks only what requests created since.
+
+Once per process: frozen objects are never collected, so freezing again later (a test run starts
+an app per test) would keep every earlier app's cyclic garbage alive for good.
 """
 
 from __future__ import annotations
 
 import gc
+import threading
+
+_done = False
+_lock = threading.Lock()
 
 
-def settle() -> None:
-    """Collect, then move every object alive now out of the collector's generations."""
-    gc.collect()
-    gc.freeze()
+def settle() -> bool:
+    """Collect, then move every object alive now out of the collector's generations — the first
+    time it is called in this process (True then)."""
+    global _done
+    with _lock:
+        if _done:
+            return False
+        gc.collect()
+        gc.freeze()
+        _done = True
+        return True

@@ -19,12 +19,14 @@ from sqlalchemy.orm import Session
 from ..cases import queries as case_queries
 from ..cases import service as cases
 from ..core import audit
-from ..core.auth import Actor, require_role
+from ..core.auth import Actor, require_role, scope
 from ..core.calendar import add_days, add_months
 from ..core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from ..core.pagination import Page, PageParams, Sort, page_of
 from ..core.rules import Dated, Source, Version, load, register
 from ..core.timeutil import now
 from ..registry import service as registry
+from ..registry.models import Agency, Enterprise
 from . import rectify
 from . import uploads as files
 from .models.credit import CreditRepair
@@ -240,20 +242,43 @@ def review(session: Session, actor: Actor, repair_id: int, *, approve: bool, rea
     return r
 
 
-def reviews(session: Session, actor: Actor, *, status: str | None = "pending", limit: int = 200) -> list[dict]:
-    """Applications to the actor's agency (and those below it), oldest first, with the case."""
+#: Sort keys of the review list (oldest application first by default: the review clock runs).
+REPAIR_SORT = Sort(
+    keys={"applied": [CreditRepair.applied_on], "due": [CreditRepair.review_due], "enterprise": [Enterprise.name],
+          "status": [CreditRepair.status], "reviewed": [CreditRepair.reviewed_on]},
+    default="applied", tiebreak=[CreditRepair.id],
+    labels={"applied": "申请日期", "due": "审核期限", "enterprise": "企业", "status": "状态", "reviewed": "审核日期"})
+
+
+def page_reviews(session: Session, actor: Actor, *, status: str = "pending", q: str = "",
+                 agency_id: int | None = None, sort: str = "", page: PageParams | None = None) -> Page[dict]:
+    """One page of the applications to agencies in the actor's jurisdiction (the deciding agency's
+    subtree — filtered in the query, so none is hidden behind another county's), each with its case."""
     require_role(actor, "leader", "officer", "admin")
-    stmt = select(CreditRepair).order_by(CreditRepair.applied_on, CreditRepair.id).limit(limit)
+    stmt = scope(select(CreditRepair).join(Agency, CreditRepair.agency_id == Agency.id)
+                 .join(Enterprise, CreditRepair.enterprise_id == Enterprise.id), actor, Agency.path)
+    if agency_id:
+        stmt = registry.within_agency(session, stmt, agency_id)
     if status:
+        if status not in STATUS:
+            raise ValidationFailed(f"未知的申请状态“{status[:20]}”", code="portal.bad_status")
         stmt = stmt.where(CreditRepair.status == status)
-    out = []
-    for r in session.execute(stmt).scalars():
+    if q:
+        stmt = stmt.where(Enterprise.name.contains(q, autoescape=True) | Enterprise.uscc.contains(q, autoescape=True))
+    p = page_of(session, stmt, page, sort=REPAIR_SORT, sort_value=sort)
+    rows = []
+    for r in p.items:
         try:
-            c = cases.get_case(session, actor, r.case_id)
+            rows.append({"repair": r, "case": cases.get_case(session, actor, r.case_id)})
         except (NotFound, PermissionDenied):
-            continue
-        out.append({"repair": r, "case": c})
-    return out
+            rows.append({"repair": r, "case": None})
+    p.items = rows
+    return p
+
+
+def reviews(session: Session, actor: Actor, *, status: str | None = "pending", limit: int = 200) -> list[dict]:
+    """The first ``limit`` applications of a status (oldest first), with the case."""
+    return page_reviews(session, actor, status=status or "", page=PageParams(size=max(1, min(limit, 500)))).items
 
 
 def repaired_cases(session: Session, case_ids: list[int]) -> dict[int, date]:

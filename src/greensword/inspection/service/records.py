@@ -24,9 +24,17 @@ SIGNER_ROLES = {"officer": "执法人员", "enterprise": "企业代表", "witnes
 def record_for(session: Session, actor: Actor, task: Task) -> Record:
     r = session.execute(select(Record).where(Record.task_id == task.id)).scalar_one_or_none()
     if r is None:
-        r = Record(task_id=task.id, checklist={}, findings="", violation=False, signatures=[], status="draft")
-        session.add(r)
-        session.flush()
+        # the two officers of a task may save its first draft at the same moment (seen under the
+        # load test as a unique-key 500): the second insert waits for the first and does nothing,
+        # and both work on the one record
+        if session.get_bind().dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        session.execute(insert(Record).values(task_id=task.id, checklist={}, findings="", violation=False,
+                                              signatures=[], status="draft")
+                        .on_conflict_do_nothing(index_elements=["task_id"]))
+        r = session.execute(select(Record).where(Record.task_id == task.id)).scalar_one()
     return r
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from ...core import cache
@@ -151,24 +151,25 @@ def _coverage_by_stratum(session: Session, actor: Actor, *, year: int) -> list[d
     from ..draw import _matches
 
     rules = sampling(date(year, 12, 31))
-    stmt = select(Enterprise.id, Enterprise.key_polluter, Enterprise.credit_class).join(
-        Agency, Enterprise.agency_id == Agency.id).where(Enterprise.positive_list.is_(False))
-    stmt = scope(stmt, actor, Agency.path)
-    ents = session.execute(stmt).all()
     lo, hi = datetime(year, 1, 1, tzinfo=now().tzinfo), datetime(year + 1, 1, 1, tzinfo=now().tzinfo)
-    inspected = set(session.execute(select(Task.enterprise_id).join(Record, Record.task_id == Task.id).where(
+    inspected = select(Task.enterprise_id).join(Record, Record.task_id == Task.id).where(
         Task.source == "routine", Record.status == "submitted", Record.checked_at >= lo, Record.checked_at < hi)
-    ).scalars())
-    remaining = [{"id": e.id, "key_polluter": e.key_polluter, "credit_class": e.credit_class} for e in ents]
+    # a stratum matches on the firm's key-polluter kind and credit class only, so the firms are
+    # counted per (kind, class) in the database — with how many were inspected — instead of
+    # matching a province's 20,000 firms one by one
+    stmt = select(Enterprise.key_polluter, Enterprise.credit_class, func.count(),
+                  func.sum(case((Enterprise.id.in_(inspected), 1), else_=0))).join(
+        Agency, Enterprise.agency_id == Agency.id).where(Enterprise.positive_list.is_(False))
+    stmt = scope(stmt, actor, Agency.path).group_by(Enterprise.key_polluter, Enterprise.credit_class)
+    remaining = [({"key_polluter": kp, "credit_class": cc}, n, int(done or 0)) for kp, cc, n, done in session.execute(stmt)]
     out = []
     for st in rules.strata:
-        members = [e for e in remaining if _matches(e, st.match)]
-        ids = {e["id"] for e in members}
-        remaining = [e for e in remaining if e["id"] not in ids]
-        done = len(ids & inspected)
+        members = [g for g in remaining if _matches(g[0], st.match)]       # each firm in its first stratum
+        remaining = [g for g in remaining if not _matches(g[0], st.match)]
+        population, done = sum(g[1] for g in members), sum(g[2] for g in members)
         minimum = rules.annual_minimum.get(st.code)
-        rate = _rate(done, len(ids))
-        out.append({"code": st.code, "name": st.name, "population": len(ids), "inspected": done, "rate": rate,
+        rate = _rate(done, population)
+        out.append({"code": st.code, "name": st.name, "population": population, "inspected": done, "rate": rate,
                     "minimum": minimum, "met": rate is not None and minimum is not None and rate >= minimum})
     return out
 

@@ -6,9 +6,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from ...core.errors import DomainError
 from ...webkit.deps import DB, CurrentActor, FormFields
+from ...webkit.listing import List, ListArgs
 from ...webkit.templating import NavItem, add_nav, render
 from .. import credit
 from ..uploads import Upload, read
+from ._forms import units_of
 
 router = APIRouter(include_in_schema=False)
 add_nav(NavItem("信用记录", "/portal/credit", roles=("enterprise",), order=34),
@@ -41,17 +43,23 @@ def credit_apply(request: Request, case_id: int, db: DB, actor: CurrentActor, fo
     return RedirectResponse("/portal/credit", status_code=303)
 
 
-def _reviews(request, db, actor, error: str = "", status_code: int = 200):
+def _reviews(request, db, actor, error: str = "", status_code: int = 200, args=None, status: str = "pending",
+             agency_id: int | None = None):
     from ...core.timeutil import now
 
+    args = args or ListArgs()
+    p = credit.page_reviews(db, actor, status="" if status == "all" else status, q=args.q, agency_id=agency_id,
+                            sort=args.sort, page=args.params)
     return render(request, "portal/credit_reviews.html", {
-        "pending": credit.reviews(db, actor), "done": credit.reviews(db, actor, status=None)[-50:],
-        "status": credit.STATUS, "today": now().date(), "error": error}, status_code=status_code)
+        "p": p, "rows": p.items, "status": credit.STATUS, "filter_status": status, "q": args.q,
+        "agency_id": agency_id, "units": units_of(db, actor), "today": now().date(), "error": error},
+        status_code=status_code)
 
 
 @router.get("/portal/credit/reviews")
-def credit_reviews(request: Request, db: DB, actor: CurrentActor):
-    return _reviews(request, db, actor)
+def credit_reviews(request: Request, db: DB, actor: CurrentActor, args: List, status: str = "pending",
+                   agency_id: int | None = None):
+    return _reviews(request, db, actor, args=args, status=status, agency_id=agency_id)
 
 
 @router.post("/portal/credit/reviews/{repair_id}")
