@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from ..core import audit
 from ..core.timeutil import TZ
@@ -77,12 +77,14 @@ def _write(session, ctx, submitted: list[tuple[dict, int]]) -> None:
     """The submitted records in creation order with multi-row INSERTs, then the referrals of
     those with a violation and one audit entry each."""
     session.flush()
-    ids = session.execute(insert(Record).returning(Record.id, sort_by_parameter_order=True),
-                          [row for row, _ in submitted]).scalars().all()
+    conn = session.connection()
+    conn.execute(Record.__table__.insert(), [row for row, _ in submitted])      # one executemany
+    by_task = dict(session.execute(select(Record.task_id, Record.id)).all())
+    ids = [by_task[row["task_id"]] for row, _ in submitted]
     referrals = [{"record_id": rid, "enterprise_id": ent_id, "status": "pending", "created_at": row["submitted_at"]}
                  for (row, ent_id), rid in zip(submitted, ids, strict=True) if row["violation"]]
     if referrals:
-        session.execute(insert(CaseReferral), referrals)
+        conn.execute(CaseReferral.__table__.insert(), referrals)
     audit.record_many(session, ctx.actor, "inspection.record.submit",
                       [("inspection_record", rid, {"record_hash": row["record_hash"], "violation": row["violation"]})
                        for (row, _), rid in zip(submitted, ids, strict=True)], note="演示数据")

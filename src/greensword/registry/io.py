@@ -17,7 +17,7 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core.audit import record_many
@@ -438,12 +438,17 @@ def _by_uscc(session, usccs) -> dict[str, Enterprise]:
     return out
 
 
-def _insert(session, model, rows: list[dict]) -> list[int]:
-    """New rows written with multi-row INSERTs (not one ORM object each); their ids in order."""
+def _insert(session, model, rows: list[dict], key: str) -> list[int]:
+    """New rows written in one executemany (not one ORM object and statement each — RETURNING in
+    parameter order would fall back to a statement per row on SQLite); their ids in order, read
+    back by the unique ``key``."""
     if not rows:
         return []
-    stmt = insert(model).returning(model.id, sort_by_parameter_order=True)
-    return list(session.execute(stmt, rows).scalars())
+    session.connection().execute(model.__table__.insert(), rows)
+    keys, col, ids = [r[key] for r in rows], getattr(model, key), {}
+    for i in range(0, len(keys), 900):
+        ids.update(session.execute(select(col, model.id).where(col.in_(keys[i:i + 900]))).all())
+    return [ids[k] for k in keys]
 
 
 ENTERPRISE_FIELDS = ("uscc", "name", "address", "industry_code", "key_polluter", "permit_no", "permit_valid_until",
@@ -467,7 +472,7 @@ def _write_enterprises(session, actor, valid) -> ImportResult:
                 setattr(e, field, value)
             states.append(e)
     session.flush()
-    for values, new_id in zip(new, _insert(session, Enterprise, new), strict=True):
+    for values, new_id in zip(new, _insert(session, Enterprise, new, "uscc"), strict=True):
         values["id"] = new_id
     record_many(session, actor, "enterprise.import", [
         ("enterprise", x["id"], service.enterprise_state(SimpleNamespace(**x))) if isinstance(x, dict)
@@ -499,13 +504,13 @@ def _write_points(session, actor, valid) -> ImportResult:
             p.factors = [PointFactor(**f) for f in factors]
             states.append(p)
     session.flush()
-    ids = _insert(session, MonitoringPoint, [values for values, _ in new])
+    ids = _insert(session, MonitoringPoint, [values for values, _ in new], "mn")
     rows = []
     for (values, factors), new_id in zip(new, ids, strict=True):
         values["id"] = new_id
         rows += [{"point_id": new_id, **f} for f in factors]
     if rows:
-        session.execute(insert(PointFactor), rows)
+        session.connection().execute(PointFactor.__table__.insert(), rows)
     record_many(session, actor, "point.import", [
         ("point", x[0]["id"], service.point_state(SimpleNamespace(**x[0], factors=[SimpleNamespace(**f) for f in x[1]])))
         if isinstance(x, tuple) else ("point", x.id, service.point_state(x)) for x in states])
