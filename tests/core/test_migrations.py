@@ -54,3 +54,15 @@ def test_upgrade_is_idempotent(fresh_url):
     upgrade(fresh_url)
     upgrade(fresh_url)
     assert current_heads(fresh_url)
+
+
+def test_a_database_listing_a_revision_its_merge_point_includes_still_upgrades(fresh_url):
+    """0731_portal_figures became the merge of the portal chains after databases had recorded it
+    beside 0501_portal; Alembic refuses such overlapping rows, the upgrade drops the covered one."""
+    upgrade(fresh_url)
+    engine = make_engine(fresh_url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO alembic_version (version_num) VALUES ('0501_portal')"))
+    upgrade(fresh_url)
+    assert "0501_portal" not in current_heads(fresh_url) and "0731_portal_figures" in current_heads(fresh_url)
+    engine.dispose()

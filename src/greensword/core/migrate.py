@@ -21,7 +21,34 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def upgrade(url: str | None = None, revision: str = "heads") -> None:
-    command.upgrade(alembic_config(url), revision)
+    cfg = alembic_config(url)
+    _drop_covered_versions(cfg)
+    command.upgrade(cfg, revision)
+
+
+def _drop_covered_versions(cfg: Config) -> None:
+    """Forget a recorded revision that another recorded one already includes. A migration that
+    later became a merge point (0731_portal_figures now joins the portal chains) leaves databases
+    migrated before the change listing both it and its new parent, which Alembic refuses as
+    overlapping; the schema is the same, only the bookkeeping row is redundant."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import text
+
+    from .db import make_engine
+
+    script = ScriptDirectory.from_config(cfg)
+    engine = make_engine(cfg.get_main_option("sqlalchemy.url").replace("%%", "%"))
+    try:
+        with engine.begin() as conn:
+            current = set(MigrationContext.configure(conn).get_current_heads())
+            known = current & {s.revision for s in script.walk_revisions()}
+            covered = {a.revision for r in known for a in script.iterate_revisions(r, "base")
+                       if a.revision != r} & current
+            for rev in covered:
+                conn.execute(text("DELETE FROM alembic_version WHERE version_num = :v"), {"v": rev})
+    finally:
+        engine.dispose()
 
 
 def downgrade(url: str | None = None, revision: str = "base") -> None:

@@ -3,13 +3,13 @@ period from an index that also holds the county and the columns it counts, inste
 wide rows (national data set: the statistics and ranking pages cold in < 2 s)
 
 Revision ID: 0731_portal_figures
-Revises: 0604_portal_study
+Revises: 0501_portal, 0604_portal_study (merges the two portal chains: the tables are 0501's)
 """
 
 from alembic import op
 
 revision = "0731_portal_figures"
-down_revision = "0604_portal_study"
+down_revision = ("0501_portal", "0604_portal_study")   # joins the portal chains: it indexes 0501's tables
 branch_labels = None
 depends_on = None
 
