@@ -27,6 +27,9 @@ def _isolated_settings(tmp_path, monkeypatch):
 
     monkeypatch.setenv("GREENSWORD_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("GREENSWORD_DATABASE_URL", raising=False)
+    # figures are always fresh in tests, however loaded the machine (serving slow figures stale
+    # while they are recomputed is tested on its own in tests/core/test_cache.py)
+    monkeypatch.setenv("GREENSWORD_CACHE_STALE_AFTER_S", "1e9")
     get_settings.cache_clear()
     cache.wait_refreshed(60)
     cache.clear()                      # figures of another test's database are never served, even stale
