@@ -7,7 +7,9 @@ The database must hold the national set (``greensword demo --scale national``; `
 builds it first at fraction F when the database is empty). Requests go through the whole ASGI app
 in this process (no network), so the time is the server's. "Cold" is the first request after the
 aggregates cache (core.cache) is emptied — what the first user sees after any audited write;
-"warm" is the median of the next ``--reps`` requests. The goal is < 2 s cold. The cold request's
+"warm" is the median of the next ``--reps`` requests; "after a write" is the next request after an
+audited data write (slow figures are then served from before it, marked, while a background thread
+recomputes them — core.cache). The goal is < 2 s. The cold request's
 CPU time of this process (the app and SQLite run in it) is printed too: on a shared machine it says
 what the wall time would be without the other load.
 """
@@ -53,6 +55,17 @@ def roles() -> dict[str, str]:
             "city leader": f"leader-{city}"}
 
 
+def touch() -> None:
+    """One audited, data-changing write (an enterprise's record saved unchanged): it moves the data
+    head as any officer's save does, so every cached figure is from before it."""
+    from greensword.core import audit
+    from greensword.registry.models import Enterprise
+
+    with session_scope() as s:
+        e = s.execute(select(Enterprise).order_by(Enterprise.id).limit(1)).scalar_one()
+        audit.record(s, None, "enterprise.update", "enterprise", e.id, {"name": e.name}, "基准测试：原样保存")
+
+
 def clear() -> None:
     with cache._lock:
         cache._store.clear()
@@ -94,13 +107,21 @@ def main() -> None:
                     client.get(url)
                     warm.append((time.perf_counter() - t) * 1000)
                 w = statistics.median(warm) if warm else float("nan")
-                flag = " !" if cold > GOAL_MS else ""
-                rows.append((label, url, r.status_code, cold, w))
+                touch()                              # an audited data write: every cached figure is outdated
+                t = time.perf_counter()
+                r2 = client.get(url)
+                after = (time.perf_counter() - t) * 1000
+                stale = "stale-figures" in r2.text
+                cache.wait_refreshed(600)            # the background recomputation, before the next page
+                flag = " !" if after > GOAL_MS else ""
+                rows.append((label, url, r.status_code, cold, w, after))
                 print(f"{label:34} {url[:44]:44} {r.status_code:4} cold {cold:7.0f} ms (cpu {cpu:6.0f})  "
-                      f"warm p50 {w:6.0f} ms  {len(r.content) / 1024:6.0f} KB{flag}", flush=True)
+                      f"warm p50 {w:6.0f} ms  after a write {after:6.0f} ms{' (stale)' if stale else ''}  "
+                      f"{len(r.content) / 1024:6.0f} KB{flag}", flush=True)
     over = [r for r in rows if r[3] > GOAL_MS]
-    print(f"\n{len(rows)} timings; {len(over)} over {GOAL_MS:.0f} ms cold; load average after: "
-          f"{os.getloadavg()[0]:.2f}")
+    late = [r for r in rows if r[5] > GOAL_MS]
+    print(f"\n{len(rows)} timings; {len(over)} over {GOAL_MS:.0f} ms cold (first request of a server), "
+          f"{len(late)} over {GOAL_MS:.0f} ms after a write; load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":
