@@ -30,6 +30,7 @@ def _isolated_settings(tmp_path, monkeypatch):
     # figures are always fresh in tests, however loaded the machine (serving slow figures stale
     # while they are recomputed is tested on its own in tests/core/test_cache.py)
     monkeypatch.setenv("GREENSWORD_CACHE_STALE_AFTER_S", "1e9")
+    monkeypatch.setenv("GREENSWORD_PREWARM_FIGURES", "0")   # tested on its own (tests/evaluation)
     get_settings.cache_clear()
     cache.wait_refreshed(60)
     cache.clear()                      # figures of another test's database are never served, even stale

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     #: table, a ranking of ≈2,800 counties) is served from before the latest write, with its time
     #: shown, while it is recomputed in the background (core.cache); faster ones never are.
     cache_stale_after_s: float = 0.5
+    #: Compute the figures the statistics and ranking pages open with when a worker starts, in the
+    #: background (national scale: seconds each), instead of on its first visitors' requests.
+    prewarm_figures: bool = True
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 9212
     #: Demo only (``make run`` turns it on): every registered point uploads a minute record a

@@ -424,3 +424,18 @@ def notice_docx(session: Session, *, year: int, level: str, issuer: str) -> byte
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
+
+
+def prewarm(session: Session) -> None:
+    """Compute the figures the statistics and ranking pages open with (this year, every level, and
+    the 同比/环比 periods the report compares) so a worker's first visitors do not wait for them: on
+    the national data set each takes 1–3 s (core.cache keeps them per worker)."""
+    root = session.execute(select(Agency).order_by(func.length(Agency.path), Agency.id).limit(1)).scalar_one_or_none()
+    if root is None:
+        return
+    f = period_filters(None, None, None, "", "")
+    statistics.report(session, root, f)
+    y = f.start.year
+    for level in ("county", "city", "province"):
+        evaluate(session, year=y, level=level, start=date(y, 1, 1), end=date(y, 12, 31))
+

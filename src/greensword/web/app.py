@@ -7,6 +7,7 @@ Each domain in greensword.DOMAINS may provide ``api.router`` (mounted under /api
 import importlib
 import importlib.util
 import logging
+import threading
 from contextlib import asynccontextmanager
 from html import escape
 from urllib.parse import quote
@@ -77,7 +78,28 @@ async def _lifespan(app: FastAPI):
         except ImportError:
             pass
     heap.settle()                   # what start-up built is never scanned by the collector again
+    if get_settings().prewarm_figures:
+        app.state.prewarm = threading.Thread(target=_prewarm, args=(app.state.engine,), daemon=True,
+                                             name="prewarm figures")
+        app.state.prewarm.start()
     yield
+
+
+def _prewarm(engine: Engine) -> None:
+    """The statistics and ranking figures the pages open with, computed in the background as the
+    worker starts (evaluation.service.prewarm): read-only, rolled back; a failure only costs the
+    first visitor the wait."""
+    from ..core.db import session_factory
+    from ..evaluation import service as evaluation
+
+    session = session_factory(engine)()
+    try:
+        evaluation.prewarm(session)
+    except Exception:  # noqa: BLE001 - never take the worker down
+        log.exception("pre-computing figures failed")
+    finally:
+        session.rollback()
+        session.close()
 
 
 def create_app(engine: Engine | None = None) -> FastAPI:
