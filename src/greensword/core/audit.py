@@ -145,36 +145,32 @@ def _head(session: Session) -> AuditHead:
     """The chain's head row, locked (SELECT … FOR UPDATE) by the first entry of the transaction;
     later entries of the same transaction reuse it without another round trip."""
     session.connection()                     # begin the transaction, so it can be told apart
-    tx = session.get_transaction()
-    head = session.info.get("audit_head")
-    if head is not None and session.info.get("audit_head_tx") is tx and head in session:
-        return head
-    # populate_existing: a session kept across commits holds the head as it was then; another
-    # session may have moved the chain on since
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()
-                           .execution_options(populate_existing=True)).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(id=1, seq=0, entry_hash=GENESIS)
-        session.add(head)
-    session.info["audit_head"], session.info["audit_head_tx"] = head, tx
-    return head
+    return _locked_row(session, AuditHead, "audit_head")
 
 
 def _data_head(session: Session) -> DataHead:
     """The data head row, locked like the chain's head (always after it, so writers take the two
     locks in one order) and kept in the session for the rest of the transaction."""
-    tx = session.get_transaction()
-    data = session.info.get("data_head")
-    if data is not None and session.info.get("data_head_row_tx") is tx and data in session:
-        return data
-    data = session.execute(select(DataHead).where(DataHead.id == 1).with_for_update()
-                           .execution_options(populate_existing=True)).scalar_one_or_none()
-    if data is None:
-        data = DataHead(id=1, seq=0, entry_hash=GENESIS)
-        session.add(data)
-    session.info["data_head"], session.info["data_head_row_tx"] = data, tx
-    session.info["data_head_tx"] = tx        # core.cache: this transaction writes data
+    data = _locked_row(session, DataHead, "data_head")
+    session.info["data_head_tx"] = session.get_transaction()   # core.cache: this transaction writes data
     return data
+
+
+def _locked_row(session: Session, model, key: str):
+    """Row 1 of a head table (``AuditHead``/``DataHead``), locked once per transaction and kept in
+    ``session.info[key]``. populate_existing: a session kept across commits holds the row as it
+    was then; another session may have moved it on since."""
+    tx = session.get_transaction()
+    row = session.info.get(key)
+    if row is not None and session.info.get(f"{key}_row_tx") is tx and row in session:
+        return row
+    row = session.execute(select(model).where(model.id == 1).with_for_update()
+                          .execution_options(populate_existing=True)).scalar_one_or_none()
+    if row is None:
+        row = model(id=1, seq=0, entry_hash=GENESIS)
+        session.add(row)
+    session.info[key], session.info[f"{key}_row_tx"] = row, tx
+    return row
 
 
 @dataclass
