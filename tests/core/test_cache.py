@@ -187,3 +187,15 @@ def test_the_console_names_the_time_of_figures_served_stale(app, client, db, wor
     assert page.status_code == 200 and 'id="stale-figures"' in page.text and "后台计算" in page.text
     assert cache.wait_refreshed(60)
     assert "stale-figures" not in client.get("/statistics").text
+
+
+def test_a_late_background_refresh_does_not_replace_a_newer_figure():
+    """A refresh that started at an older data head and finishes after a request computed the
+    figure at a newer one keeps the newer figure."""
+    from greensword.core import cache
+
+    cache._put(("f", ()), (7, "newer"), 0.0, "new", 0.1)
+    cache._put(("f", ()), (5, "older"), 0.0, "old", 0.1, unless_newer=True)
+    assert cache._store[("f", ())][2] == "new"
+    cache._put(("f", ()), (8, "newest"), 0.0, "newest", 0.1, unless_newer=True)
+    assert cache._store[("f", ())][2] == "newest"

@@ -1,5 +1,6 @@
 """Figures that are expensive to compute (statistics, evaluation, dashboard aggregates) kept
-between requests, never served stale after an audited write.
+between requests, not served from before an audited write — unless computing them is slow, and
+then only marked as such (last paragraph).
 
 Every write through a service appends to the audit chain in the same transaction (core.audit),
 and a data-changing entry also moves the data head (``DataHead``: sequence and hash of the last
@@ -129,8 +130,11 @@ def stale_since(session: Session) -> datetime | None:
     return min(seen[1]) if seen and seen[0] is session.get_transaction() and seen[1] else None
 
 
-def _put(k: tuple, gen: tuple[int, str], t: float, value, cost: float) -> None:
+def _put(k: tuple, gen: tuple[int, str], t: float, value, cost: float, *, unless_newer: bool = False) -> None:
     with _lock:
+        held = _store.get(k)
+        if unless_newer and held is not None and held[0][0] > gen[0]:
+            return                           # a background refresh finishing after a newer computation
         _store[k] = (gen, t, value, cost, now())
         _store.move_to_end(k)
         while len(_store) > MAX_ENTRIES:
@@ -147,7 +151,7 @@ def _refresh(bind, k: tuple, refresh: Callable[[Session], object]) -> None:
         t = time.monotonic()
         started = time.perf_counter()
         value = refresh(session)
-        _put(k, gen, t, value, time.perf_counter() - started)
+        _put(k, gen, t, value, time.perf_counter() - started, unless_newer=True)
         stats["refreshed"] += 1
     except Exception:                                  # the old value stays; the next request retries
         log.exception("background refresh of %s failed", k[0])
