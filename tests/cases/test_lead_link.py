@@ -77,38 +77,32 @@ def test_case_from_a_leads_check_links_the_lead_and_counts_exactly(db, world):
 
 
 def test_case_from_a_complaints_check_is_linked_on_the_complaint(db, world):
-    leader = actor(db, world, "leader-330102")
-    officer = actor(db, world, "officer-330102")
-    c = complaints.submit_public(db, agency_id=world.agencies["330102"].id,
-                                 enterprise_name=world.enterprises["330102-key"].name, address="上城路1号",
-                                 matter="water", content="夜间有污水从暗管排入河道，河水发黑发臭", anonymous=False,
-                                 name="王先生", phone="13800001111")
-    complaints.decide(db, leader, c.id, decision="accept")
-    complaints.assign(db, leader, c.id, agency_id=world.agencies["330102"].id, handlers=["officer-330102"])
-    if c.enterprise_id is None:
-        complaints.link_enterprise(db, leader, c.id, world.enterprises["330102-key"].id)
-    task = task_from_complaint(db, leader, c.id, officer_ids=[world.officers["330102-0"].id,
-                                                              world.officers["330102-1"].id])
-    case = _referral_case(db, officer, task)
-    db.refresh(c)
+    c, case = _complaint_case(db, world, holder="330102", anonymous=False)
     assert c.case_ref == case.number and case.lead_id is None
 
 
 def test_a_county_officer_opens_the_case_of_a_complaint_the_city_holds(db, world):
     """The city keeps the complaint and sends county officers; the county officer who opens the
     case cannot see the city's complaint, and the link must not refuse the case for that."""
-    city = actor(db, world, "leader-330100")
+    c, case = _complaint_case(db, world, holder="330100", anonymous=True)
+    assert c.case_ref == case.number
+
+
+def _complaint_case(db, world, *, holder: str, anonymous: bool):
+    """A complaint about 330102-key kept by the ``holder`` unit, accepted, checked by two county
+    officers of 330102, and the case a county officer opens from the check's referral."""
+    leader = actor(db, world, f"leader-{holder}")
     officer = actor(db, world, "officer-330102")
-    c = complaints.submit_public(db, agency_id=world.agencies["330100"].id,
+    c = complaints.submit_public(db, agency_id=world.agencies[holder].id,
                                  enterprise_name=world.enterprises["330102-key"].name, address="上城路1号",
-                                 matter="water", content="夜间有污水从暗管排入河道，河水发黑发臭", anonymous=True,
-                                 name="", phone="")
-    complaints.decide(db, city, c.id, decision="accept")
-    complaints.assign(db, city, c.id, agency_id=world.agencies["330100"].id, handlers=["officer-330100"])
+                                 matter="water", content="夜间有污水从暗管排入河道，河水发黑发臭", anonymous=anonymous,
+                                 name="" if anonymous else "王先生", phone="" if anonymous else "13800001111")
+    complaints.decide(db, leader, c.id, decision="accept")
+    complaints.assign(db, leader, c.id, agency_id=world.agencies[holder].id, handlers=[f"officer-{holder}"])
     if c.enterprise_id is None:
-        complaints.link_enterprise(db, city, c.id, world.enterprises["330102-key"].id)
-    task = task_from_complaint(db, city, c.id, officer_ids=[world.officers["330102-0"].id,
-                                                            world.officers["330102-1"].id])
+        complaints.link_enterprise(db, leader, c.id, world.enterprises["330102-key"].id)
+    task = task_from_complaint(db, leader, c.id, officer_ids=[world.officers["330102-0"].id,
+                                                              world.officers["330102-1"].id])
     case = _referral_case(db, officer, task)
     db.refresh(c)
-    assert c.case_ref == case.number
+    return c, case
