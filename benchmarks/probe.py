@@ -46,7 +46,7 @@ def is_html_page(r: httpx.Response) -> bool:
     return r.headers.get("content-type", "").startswith("text/html") and "<html" in r.text[:400].lower()
 
 
-def first_enterprise_codes(leader: httpx.Client, n: int) -> list[str]:
+def last_enterprise_codes(leader: httpx.Client, n: int) -> list[str]:
     """The directory's last enterprises (the old login worked only for the first ≈3,700)."""
     r = leader.get("/api/v1/registry/enterprises", params={"size": 1})
     total = r.json()["total"]
@@ -67,7 +67,7 @@ def probe(base: str) -> None:
     county = session(base, officer_county)
 
     # --- broken pages for enterprises / login for every enterprise ---------------------------
-    codes = first_enterprise_codes(leader, 3)
+    codes = last_enterprise_codes(leader, 3)
     ent = session(base, f"ent-{codes[-1]}")
     check("企业账号：目录末尾企业 ent-<USCC> 能登录", True, f"ent-{codes[-1]} 登录 303 → 门户")
     statuses = {p: ent.get(p).status_code for p in ("/cases", "/offsite/leads", "/inspection/plans",
