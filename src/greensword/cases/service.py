@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, defer
 from ..core import audit
 from ..core.auth import Actor, get_in_scope, require_role, scope
 from ..core.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
+from ..core.locks import lock_row, relock
 from ..core.pagination import Page, PageParams, Sort, iter_all, page_of
 from ..core.storage import ContentStore
 from ..core.timeutil import now
@@ -39,9 +40,17 @@ def _number(session: Session, agency: Agency, on: date) -> str:
     return f"{agency.division_code}环罚〔{on.year}〕{n + 1}号"
 
 
-def get_case(session: Session, actor: Actor, case_id: int) -> Case:
+def get_case(session: Session, actor: Actor, case_id: int, *, lock: bool = False) -> Case:
+    """``lock=True`` before a state change: the case row is locked until the commit and read after
+    the lock (core.locks), so two officers acting at once are served one after the other."""
     return get_in_scope(session, actor, Case, case_id, what="案件", code="cases.not_found",
-                        enterprise=lambda c: c.enterprise_id)
+                        enterprise=lambda c: c.enterprise_id, lock=lock)
+
+
+def _locked_measure(session: Session, m: Measure) -> tuple[Measure, Case]:
+    """A measure and its case, locked in one order (case, then measure) and read after the locks."""
+    c = lock_row(session, Case, m.case_id)
+    return relock(session, m), c
 
 
 def open_case(session: Session, actor: Actor, *, enterprise_id: int, title: str, facts: str, source: str,
@@ -60,6 +69,7 @@ def open_case(session: Session, actor: Actor, *, enterprise_id: int, title: str,
     e = get_in_scope(session, actor, Enterprise, enterprise_id, what="企业", code="cases.enterprise_not_found")
     if violation_code:
         discretion.rules().violation(violation_code)
+    lock_row(session, Agency, e.agency_id)    # case numbers count the agency's cases: one at a time
     c = Case(number=_number(session, e.agency, discovered_on), agency_id=e.agency_id, enterprise_id=e.id,
              title=title, source=source, source_ref=source_ref, record_id=record_id, violation_code=violation_code,
              facts=facts, stage="clue", officer_ids=list(officer_ids or []), tags=list(tags or []), discretion={},
@@ -140,6 +150,7 @@ def update_facts(session: Session, actor: Actor, c: Case, *, facts: str | None =
                  violation_code: str | None = None, officer_ids: list[int] | None = None,
                  major: bool | None = None, tags: list[str] | None = None) -> Case:
     require_role(actor, "officer", "leader", "admin")
+    c = relock(session, c)
     if c.stage not in ("clue", "filed", "investigating"):
         raise IllegalTransition("案件已提交审查，事实、定性和承办人不能再修改（请退回补充调查）",
                                 code="cases.locked")
@@ -170,6 +181,7 @@ def apply_discretion(session: Session, actor: Actor, c: Case, *, answers: dict[s
     a case on the non-penalty list (or with a statutory non-penalty ground) is proposed for
     non-penalty. Going below the statutory minimum (减轻) needs a 行政处罚法第三十二条 ground."""
     require_role(actor, "officer", "leader", "admin")
+    c = relock(session, c)
     if c.stage not in ("filed", "investigating"):
         raise IllegalTransition("裁量只能在调查取证阶段确定", code="cases.locked")
     if not c.violation_code:
@@ -346,7 +358,7 @@ def act(session: Session, actor: Actor, case_id: int, action: str, *, on: date |
     if action in workflow.SERVICE_ONLY and not _own_step:
         raise IllegalTransition(f"“{workflow.TRANSITIONS[action].label}”须通过其专门功能办理（电子送达由企业端签收记录）",
                                 code="cases.service_only")
-    c = get_case(session, actor, case_id)
+    c = get_case(session, actor, case_id, lock=True)
     on = on or now().date()
     data = dict(data or {})
     ctx = _ctx(session, actor, c, on, data)
@@ -417,6 +429,7 @@ def _effects(session: Session, actor: Actor, c: Case, action: str, on: date, dat
         c.outcome = "penalty"
         c.decided_on = on
         if data.get("use_points"):
+            lock_row(session, Enterprise, c.enterprise_id)   # the points balance: one spender at a time
             bal = points_balance(session, c.enterprise_id)
             floor = discretion.rules().violation(c.violation_code).range[0] if c.violation_code else 0
             yuan, pts = discretion.study_offset(c.violation_code, fine, bal, major=c.major, floor=floor,
@@ -553,6 +566,7 @@ def case_documents(session: Session, c: Case) -> list[CaseDocument]:
 
 def add_evidence_document(session: Session, actor: Actor, c: Case, title: str, data: bytes) -> CaseDocument:
     require_role(actor, "officer", "leader", "admin")
+    c = relock(session, c)
     if c.stage not in ("clue", "filed", "investigating"):
         raise IllegalTransition("证据只能在调查取证阶段补充", code="cases.locked")
     sha = EVIDENCE_FILES.put(data)
@@ -571,6 +585,7 @@ def add_evidence_document(session: Session, actor: Actor, c: Case, title: str, d
 def add_measure(session: Session, actor: Actor, c: Case, kind: str, *, started_on: date, data: dict | None = None
                 ) -> Measure:
     require_role(actor, "leader", "admin")
+    c = relock(session, c)
     if kind not in MEASURES:
         raise ValidationFailed(f"措施类型应为 {'、'.join(MEASURES)}", code="cases.bad_measure")
     if c.stage in ("clue", "closed", "archived"):
@@ -608,6 +623,7 @@ def add_measure(session: Session, actor: Actor, c: Case, kind: str, *, started_o
 
 def extend_measure(session: Session, actor: Actor, m: Measure, reason: str) -> Measure:
     require_role(actor, "leader", "admin")
+    m, c = _locked_measure(session, m)
     if m.extended:
         raise Conflict(f"{MEASURES[m.kind]}已延长过一次", code="cases.measure_extended")
     period = _MEASURE_PERIOD.get(m.kind)
@@ -619,17 +635,16 @@ def extend_measure(session: Session, actor: Actor, m: Measure, reason: str) -> M
     m.ends_on = deadlines.period_end(period, m.started_on, extended=True)
     m.extended = True
     m.data = {**m.data, "extension_reason": reason}
-    c = session.get(Case, m.case_id)
     _event(session, actor, c, f"measure.{m.kind}.extend", now().date(), c.stage, c.stage, {"measure": m.id})
     return m
 
 
 def record_receipt(session: Session, actor: Actor, m: Measure, receipt_no: str, on: date) -> Measure:
     """The public security organ's receipt of a transfer (回执)."""
+    m, c = _locked_measure(session, m)
     if m.kind not in TRANSFERS:
         raise ValidationFailed("只有移送需要登记回执", code="cases.not_transfer")
     m.data = {**m.data, "receipt_no": receipt_no, "received_on": on.isoformat()}
-    c = session.get(Case, m.case_id)
     _event(session, actor, c, f"measure.{m.kind}.receipt", on, c.stage, c.stage, {"receipt_no": receipt_no})
     return m
 
@@ -662,6 +677,7 @@ def record_study(session: Session, actor: Actor, enterprise_id: int, earned: dic
         raise PermissionDenied("学法积分仅限本企业用户答题获得", code="cases.forbidden")
     if any(p <= 0 for p in earned.values()):
         raise ValidationFailed("积分须为正数", code="cases.bad_points")
+    lock_row(session, Enterprise, enterprise_id)   # the enterprise's points: one answer sheet at a time
     done = set(session.execute(select(StudyAnswer.question).where(
         StudyAnswer.enterprise_id == enterprise_id, StudyAnswer.question.in_(list(earned)))).scalars())
     new = {q: p for q, p in earned.items() if q not in done}
@@ -831,6 +847,7 @@ def approve_transfer(session: Session, actor: Actor, m: Measure, *, approved: bo
     """The head's decision on a criminal transfer report (310号第五条: within 3 days; a refusal
     records its reasons)."""
     require_role(actor, "leader")
+    m, c = _locked_measure(session, m)
     if m.kind != "criminal_transfer":
         raise ValidationFailed("只有涉嫌犯罪案件移送需要负责人审批", code="cases.not_criminal_transfer")
     if m.data.get("status") != "reported":
@@ -843,7 +860,6 @@ def approve_transfer(session: Session, actor: Actor, m: Measure, *, approved: bo
                                code="cases.no_reason")
     m.data = {**m.data, "status": "approved" if approved else "not_approved", "approved_at": at.isoformat(),
               "approval_reason": reason, "approved_by": actor.username}
-    c = session.get(Case, m.case_id)
     _event(session, actor, c, "measure.criminal_transfer.approve", at.date(), c.stage, c.stage,
            {"measure": m.id, "approved": approved, "reason": reason})
     return m
@@ -853,6 +869,7 @@ def send_transfer(session: Session, actor: Actor, m: Measure, *, at) -> Measure:
     """The case file handed to the police (criminal: within 24 hours of approval; detention:
     within 3 days of the decision). Late sending is recorded, and shows as overdue."""
     require_role(actor, "officer", "leader")
+    m, c = _locked_measure(session, m)
     if m.kind not in TRANSFERS:
         raise ValidationFailed("不是移送措施", code="cases.not_transfer")
     at = _as_dt(at)
@@ -863,12 +880,12 @@ def send_transfer(session: Session, actor: Actor, m: Measure, *, at) -> Measure:
     if at.date() < m.started_on:
         raise ValidationFailed("移送时间不能早于移送决定日期", code="cases.bad_date")
     m.data = {**m.data, "status": "sent", "sent_at": at.isoformat()}
-    c = session.get(Case, m.case_id)
     _event(session, actor, c, f"measure.{m.kind}.send", at.date(), c.stage, c.stage, {"measure": m.id})
     return m
 
 
 def record_police_decision(session: Session, actor: Actor, m: Measure, *, decision: str, on: date) -> Measure:
+    m, c = _locked_measure(session, m)
     if m.kind not in TRANSFERS:
         raise ValidationFailed("不是移送措施", code="cases.not_transfer")
     if decision not in ("filed", "not_filed", "detained", "returned"):
@@ -876,7 +893,6 @@ def record_police_decision(session: Session, actor: Actor, m: Measure, *, decisi
     if not m.data.get("received_on"):
         raise Conflict("须先登记公安机关接收回执", code="cases.no_receipt")
     m.data = {**m.data, "status": "decided", "police_decision": decision, "police_decided_on": on.isoformat()}
-    c = session.get(Case, m.case_id)
     _event(session, actor, c, f"measure.{m.kind}.police", on, c.stage, c.stage, {"decision": decision})
     return m
 
@@ -916,6 +932,7 @@ def apply_recusal(session: Session, actor: Actor, c: Case, *, person: str, reaso
                                code="cases.no_reason")
     if not person.strip():
         raise ValidationFailed("须写明申请回避的人员", code="cases.no_person")
+    c = relock(session, c)
     if c.stage in ("closed", "archived"):
         raise IllegalTransition("案件已结案，不能申请回避", code="cases.locked")
     r = Recusal(case_id=c.id, person=person.strip(), applicant=actor.username, reason=reason.strip(), applied_on=on,
@@ -929,6 +946,8 @@ def apply_recusal(session: Session, actor: Actor, c: Case, *, person: str, reaso
 def decide_recusal(session: Session, actor: Actor, r: Recusal, *, granted: bool, reason: str, on: date) -> Recusal:
     """The head decides (行政处罚法第四十三条: 执法人员的回避，由行政机关负责人决定)."""
     require_role(actor, "leader")
+    c = lock_row(session, Case, r.case_id)
+    r = relock(session, r)
     if r.status != "pending":
         raise Conflict("该回避申请已决定", code="cases.recusal_decided")
     if actor.username == r.person:
@@ -937,7 +956,6 @@ def decide_recusal(session: Session, actor: Actor, r: Recusal, *, granted: bool,
         raise ValidationFailed("回避决定须说明理由", code="cases.no_reason")
     r.status = "granted" if granted else "rejected"
     r.decided_by, r.decided_on, r.decision_reason = actor.username, on, reason.strip()
-    c = session.get(Case, r.case_id)
     if granted and r.person.isdigit() and int(r.person) in (c.officer_ids or []):
         c.officer_ids = [i for i in c.officer_ids if i != int(r.person)]
     _event(session, actor, c, "recusal.decide", on, c.stage, c.stage, {"recusal": r.id, "granted": granted})
@@ -949,6 +967,7 @@ def decide_recusal(session: Session, actor: Actor, r: Recusal, *, granted: bool,
 def approve_payment_plan(session: Session, actor: Actor, c: Case, *, kind: str, reason: str, on: date,
                          until: date | None = None, instalments: list[tuple[date, int]] | None = None) -> Case:
     require_role(actor, "leader")
+    c = relock(session, c)
     art = "行政处罚法第六十六条第二款"
     if c.stage != "served" or c.outcome != "penalty":
         raise IllegalTransition(f"只有已送达的罚款决定可以批准暂缓或分期缴纳（{art}）", code="cases.plan_stage")
@@ -1022,6 +1041,7 @@ def summary_decision(session: Session, actor: Actor, *, enterprise_id: int, fact
 def report_summary(session: Session, actor: Actor, c: Case, on: date) -> Case:
     """The on-the-spot decision reported to the agency (备案)."""
     require_role(actor, "officer", "leader")
+    c = relock(session, c)
     if not c.summary:
         raise ValidationFailed("不是简易程序案件", code="cases.not_summary")
     if c.filed_on:
@@ -1056,8 +1076,11 @@ def publishable_decisions(session: Session, actor: Actor, *, since: date | None 
 
 def mark_published(session: Session, actor: Actor, c: Case, on: date) -> Case:
     require_role(actor, "officer", "leader")
+    c = relock(session, c)
     if c.outcome != "penalty" or not c.decided_on:
         raise IllegalTransition("只有已作出的处罚决定可以公开", code="cases.not_publishable")
+    if c.published_on:
+        raise Conflict(f"该处罚决定已于 {c.published_on} 公开", code="cases.published")
     if on < c.decided_on:
         raise ValidationFailed("公开日期不能早于决定日期", code="cases.bad_date")
     c.published_on = on

@@ -23,6 +23,7 @@ from ..core import audit, filetypes, ratelimit
 from ..core.auth import Actor, check_agency, require_role, scope
 from ..core.calendar import add_days
 from ..core.errors import IllegalTransition, NotFound, PermissionDenied, ValidationFailed
+from ..core.locks import lock_row
 from ..core.models import User
 from ..core.pagination import Page, PageParams, Sort, iter_all, page_of
 from ..core.rules import Dated, Version, load
@@ -314,10 +315,12 @@ def record_call(session: Session, actor: Actor, *, agency_id: int, channel: str,
 
 # --- reading -------------------------------------------------------------------------------------
 
-def get(session: Session, actor: Actor, complaint_id: int) -> Complaint:
+def get(session: Session, actor: Actor, complaint_id: int, *, lock: bool = False) -> Complaint:
+    """``lock=True`` before a handling step: the row is locked until the commit and read after the
+    lock (core.locks), so two people handling the complaint at once are served one after the other."""
     if actor.is_enterprise:
         raise PermissionDenied("企业用户不能查看信访投诉", code="complaint.forbidden")
-    c = session.get(Complaint, complaint_id)
+    c = lock_row(session, Complaint, complaint_id) if lock else session.get(Complaint, complaint_id)
     if c is None:
         raise NotFound(f"投诉 {complaint_id} 不存在", code="complaint.not_found")
     check_agency(actor, c.agency.path if c.agency else None, "该投诉")
@@ -434,7 +437,7 @@ def decide(session: Session, actor: Actor, complaint_id: int, *, decision: str, 
            on: date | None = None) -> Complaint:
     """accept | reject (不予受理, with reasons) | forward (转送有权处理的机关)."""
     require_role(actor, "leader", "admin", "officer")
-    c = get(session, actor, complaint_id)
+    c = get(session, actor, complaint_id, lock=True)
     _need(c, ("received",), "作出受理决定")
     on = on or today()
     if on < c.received_on:
@@ -454,7 +457,7 @@ def decide(session: Session, actor: Actor, complaint_id: int, *, decision: str, 
 def assign(session: Session, actor: Actor, complaint_id: int, *, agency_id: int, handlers: list[str],
            on: date | None = None) -> Complaint:
     require_role(actor, "leader", "admin")
-    c = get(session, actor, complaint_id)
+    c = get(session, actor, complaint_id, lock=True)
     _need(c, ("accepted", "assigned"), "交办")
     a = session.get(Agency, agency_id)
     if a is None:
@@ -481,7 +484,7 @@ def assign(session: Session, actor: Actor, complaint_id: int, *, agency_id: int,
 
 def for_task(session: Session, actor: Actor, complaint_id: int) -> dict:
     """What the inspection domain needs to open a targeted task from a complaint."""
-    c = get(session, actor, complaint_id)
+    c = get(session, actor, complaint_id, lock=True)
     _need(c, ("assigned",), "生成定向检查任务")
     if c.enterprise_id is None:
         raise ValidationFailed("投诉尚未关联到登记的企业，请先关联企业", code="complaint.no_enterprise")
@@ -491,7 +494,7 @@ def for_task(session: Session, actor: Actor, complaint_id: int) -> dict:
 
 def link_enterprise(session: Session, actor: Actor, complaint_id: int, enterprise_id: int) -> Complaint:
     require_role(actor, "officer", "leader", "admin")
-    c = get(session, actor, complaint_id)
+    c = get(session, actor, complaint_id, lock=True)
     _need(c, ("received", "accepted", "assigned"), "关联企业")
     e = session.get(Enterprise, enterprise_id)
     if e is None:
@@ -503,7 +506,7 @@ def link_enterprise(session: Session, actor: Actor, complaint_id: int, enterpris
 
 
 def link_task(session: Session, actor: Actor, complaint_id: int, task_id: int, on: date | None = None) -> Complaint:
-    c = get(session, actor, complaint_id)
+    c = get(session, actor, complaint_id, lock=True)
     _need(c, ("assigned",), "关联检查任务")
     c.task_id, c.status = task_id, "investigating"
     _event(session, actor, c, "task", on or today(), f"定向检查任务 {task_id}")
@@ -512,7 +515,7 @@ def link_task(session: Session, actor: Actor, complaint_id: int, task_id: int, o
 
 def extend(session: Session, actor: Actor, complaint_id: int, *, days: int, reason: str) -> Complaint:
     require_role(actor, "leader", "admin")
-    c = get(session, actor, complaint_id)
+    c = get(session, actor, complaint_id, lock=True)
     _need(c, ("accepted", "assigned", "investigating"), "延期")
     limit = rules().handle.on(c.decided_on).max_extension
     if days <= 0 or c.extension_days + days > limit:
@@ -528,7 +531,7 @@ def extend(session: Session, actor: Actor, complaint_id: int, *, days: int, reas
 def conclude(session: Session, actor: Actor, complaint_id: int, *, substantiated: bool, findings: str,
              on: date | None = None, method: str | None = None) -> Complaint:
     """Close the handling: found true or not, how it was checked (a linked task means on site)."""
-    c = get(session, actor, complaint_id)
+    c = get(session, actor, complaint_id, lock=True)
     if not (actor.has("leader", "admin") or actor.username in c.handlers):
         raise PermissionDenied("只有承办人或负责人可以办结投诉", code="complaint.not_handler")
     _need(c, ("assigned", "investigating"), "办结")
@@ -546,7 +549,7 @@ def conclude(session: Session, actor: Actor, complaint_id: int, *, substantiated
 
 
 def reply(session: Session, actor: Actor, complaint_id: int, *, text: str, on: date | None = None) -> Complaint:
-    c = get(session, actor, complaint_id)
+    c = get(session, actor, complaint_id, lock=True)
     if not (actor.has("leader", "admin") or actor.username in c.handlers):
         raise PermissionDenied("只有承办人或负责人可以答复举报人", code="complaint.not_handler")
     _need(c, ("concluded",), "答复")
@@ -561,6 +564,9 @@ def reply(session: Session, actor: Actor, complaint_id: int, *, text: str, on: d
 
 def rate(session: Session, code: str, satisfaction: str) -> Complaint:
     """The complainant rates the reply with the tracking code (once)."""
+    known = session.execute(select(Complaint.id).where(Complaint.code == (code or "").strip().upper())).scalar()
+    if known is not None:
+        lock_row(session, Complaint, known)       # read after the lock: rated once
     view = public_view(session, code)
     if satisfaction not in SATISFACTION:
         raise ValidationFailed("评价应为满意、基本满意或不满意", code="complaint.bad_rating")
@@ -574,7 +580,7 @@ def rate(session: Session, code: str, satisfaction: str) -> Complaint:
 
 def award(session: Session, actor: Actor, complaint_id: int, yuan: int) -> Complaint:
     require_role(actor, "leader", "admin")
-    c = get(session, actor, complaint_id)
+    c = get(session, actor, complaint_id, lock=True)
     if not c.substantiated:
         raise IllegalTransition("只有经查属实的举报才能给予奖励", code="complaint.reward_unsubstantiated")
     r = rules().reward.on(c.received_on)
@@ -608,7 +614,7 @@ def link_case(session: Session, actor: Actor, complaint_id: int, case_ref: str) 
     checks (the referral's task, the officer's jurisdiction over it) are the authority here: a
     county officer opening the case may not see a complaint held by the city, and the link must
     not refuse the case for that."""
-    c = session.get(Complaint, complaint_id)
+    c = lock_row(session, Complaint, complaint_id)
     if c is None:
         raise NotFound(f"投诉 {complaint_id} 不存在", code="complaint.not_found")
     c.case_ref = case_ref[:60]

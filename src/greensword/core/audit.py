@@ -15,6 +15,7 @@ from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
 from .canonical import sha256_hex
+from .locks import write_lock
 from .models import AuditEntry, AuditHead, DataHead
 from .timeutil import now
 
@@ -164,6 +165,7 @@ def _locked_row(session: Session, model, key: str):
     row = session.info.get(key)
     if row is not None and session.info.get(f"{key}_row_tx") is tx and row in session:
         return row
+    write_lock(session)                      # SQLite: the head is read inside the write transaction
     row = session.execute(select(model).where(model.id == 1).with_for_update()
                           .execution_options(populate_existing=True)).scalar_one_or_none()
     if row is None:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from .audit import record
 from .errors import NotAuthenticated, NotFound, PermissionDenied, TooManyRequests, ValidationFailed
+from .locks import lock_row
 from .models import AuthToken, User
 from .timeutil import now
 
@@ -157,11 +158,12 @@ R = TypeVar("R")
 
 def get_in_scope(session: Session, actor: Actor, model: type[R], ident: Any, *, what: str, code: str,
                  path: Callable[[Any], str | None] = lambda row: row.agency.path,
-                 enterprise: Callable[[Any], int] | None = None) -> R:
+                 enterprise: Callable[[Any], int] | None = None, lock: bool = False) -> R:
     """The row ``ident`` of ``model``, or NotFound (``code``, "<what> <ident> 不存在"); then the
     jurisdiction check: the actor's agency subtree covers ``path(row)`` (and, when ``enterprise`` is
-    given, an enterprise user sees only the row whose ``enterprise(row)`` is its own)."""
-    row = session.get(model, ident)
+    given, an enterprise user sees only the row whose ``enterprise(row)`` is its own).
+    ``lock=True`` for a state change: the row is locked and read after the lock (core.locks)."""
+    row = lock_row(session, model, ident) if lock else session.get(model, ident)
     if row is None:
         raise NotFound(f"{what} {ident} 不存在", code=code)
     if enterprise is not None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from ..core import audit
 from ..core.auth import Actor, check_agency, require_role, scope
 from ..core.errors import IllegalTransition, NotFound, ValidationFailed
+from ..core.locks import lock_row
 from ..core.pagination import Page, PageParams, Sort, iter_all, page_of
 from ..core.timeutil import TZ, now
 from ..registry import service as registry
@@ -76,8 +77,10 @@ def rank_score(r, score: float, prior: int, key: bool) -> float:
     return round(score * (1 + r.rank_per_prior * min(prior, r.rank_prior_cap)) * (r.rank_key_factor if key else 1.0), 4)
 
 
-def get_lead(session: Session, actor: Actor, lead_id: int) -> Lead:
-    lead = session.get(Lead, lead_id)
+def get_lead(session: Session, actor: Actor, lead_id: int, *, lock: bool = False) -> Lead:
+    """``lock=True`` before acting on the lead (here, or in the domain that sends its warning or
+    its task first): the row is locked until the commit and read after the lock (core.locks)."""
+    lead = lock_row(session, Lead, lead_id) if lock else session.get(Lead, lead_id)
     if lead is None:
         raise NotFound(f"线索 {lead_id} 不存在", code="offsite.lead_not_found")
     if lead.agency_id:
@@ -166,7 +169,7 @@ def act(session: Session, actor: Actor, lead_id: int, action: str, *, reason: st
     ``remind`` by the enterprise portal (its warning service sends the warning the firm answers,
     then records it here with ``warning_id``), so no reminder goes out without a warning."""
     require_role(actor, "officer", "leader", "admin")
-    lead = get_lead(session, actor, lead_id)
+    lead = get_lead(session, actor, lead_id, lock=True)
     check_action(lead, action)
     if action in ("dismiss", "close") and not reason.strip():
         raise ValidationFailed("排除或办结线索须说明理由/结果", code="offsite.no_reason")

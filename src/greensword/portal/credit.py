@@ -22,6 +22,7 @@ from ..core import audit
 from ..core.auth import Actor, require_role, scope
 from ..core.calendar import add_days, add_months
 from ..core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from ..core.locks import lock_row
 from ..core.pagination import Page, PageParams, Sort, page_of
 from ..core.rules import Dated, Source, Version, load, register
 from ..core.timeutil import now
@@ -187,7 +188,8 @@ def apply(session: Session, actor: Actor, case_id: int, *, explanation: str, com
     found = case_queries.penalties(session, case_ids=[case_id])
     if not found or found[0].enterprise_id != actor.enterprise_id:
         raise NotFound("本企业没有该行政处罚记录", code="portal.penalty_not_found")
-    p = found[0]
+    cases.get_case(session, actor, case_id, lock=True)   # one application at a time: read what is pending after it
+    p = case_queries.penalties(session, case_ids=[case_id])[0]
     rectify.sync_orders(session, "system", [p.enterprise_id])
     e = _entry(p, _latest_repairs(session, [p.id]).get(p.id), on, _open_rectifications(session, [p.id]).get(p.id, 0))
     if e.missing:
@@ -213,8 +215,10 @@ def apply(session: Session, actor: Actor, case_id: int, *, explanation: str, com
     return rep
 
 
-def get_repair(session: Session, actor: Actor, repair_id: int) -> CreditRepair:
-    r = session.get(CreditRepair, repair_id)
+def get_repair(session: Session, actor: Actor, repair_id: int, *, lock: bool = False) -> CreditRepair:
+    """``lock=True`` before the review: the row is locked until the commit and read after the lock
+    (core.locks), so two reviewers deciding at once are served one after the other."""
+    r = lock_row(session, CreditRepair, repair_id) if lock else session.get(CreditRepair, repair_id)
     if r is None or (actor.is_enterprise and actor.enterprise_id != r.enterprise_id):
         raise NotFound(f"信用修复申请 {repair_id} 不存在", code="portal.repair_not_found")
     if not actor.is_enterprise:
@@ -226,7 +230,7 @@ def review(session: Session, actor: Actor, repair_id: int, *, approve: bool, rea
            on: date | None = None) -> CreditRepair:
     """The deciding agency's decision (谁认定、谁修复); a refusal states its reasons."""
     require_role(actor, "leader", "officer")
-    r = get_repair(session, actor, repair_id)
+    r = get_repair(session, actor, repair_id, lock=True)
     if r.status != "pending":
         raise Conflict("该申请已审核", code="portal.repair_decided")
     if actor.agency_id != r.agency_id:

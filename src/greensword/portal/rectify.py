@@ -55,9 +55,10 @@ def create(session: Session, actor: Actor | str, *, enterprise: Enterprise, sour
     return r
 
 
-def get_item(session: Session, actor: Actor, item_id: int) -> Rectification:
+def get_item(session: Session, actor: Actor, item_id: int, *, lock: bool = False) -> Rectification:
+    """``lock=True`` before a report or a check: locked until the commit, read after the lock (core.locks)."""
     return get_in_scope(session, actor, Rectification, item_id, what="整改事项", code="portal.rectification_not_found",
-                        path=lambda r: r.agency.path, enterprise=lambda r: r.enterprise_id)
+                        path=lambda r: r.agency.path, enterprise=lambda r: r.enterprise_id, lock=lock)
 
 
 #: Sort keys of the rectification list: open items by deadline first (the default), or one column.
@@ -133,7 +134,7 @@ def reports(session: Session, r: Rectification) -> list[RectificationReport]:
 def report(session: Session, actor: Actor, item_id: int, text: str, files: list[uploads.Upload], *,
            at: datetime | None = None) -> Rectification:
     """The firm reports progress (or completion) with evidence; the item waits for the officer."""
-    r = get_item(session, actor, item_id)
+    r = get_item(session, actor, item_id, lock=True)
     if not actor.is_enterprise:
         raise PermissionDenied("整改进展由企业用户报告", code="portal.enterprise_only")
     if r.status == "closed":
@@ -159,7 +160,7 @@ def verify(session: Session, actor: Actor, item_id: int, *, close: bool, note: s
            at: datetime | None = None) -> Rectification:
     """The officer closes the item (verified) or returns the report for more work."""
     require_role(actor, "officer", "leader", "admin")
-    r = get_item(session, actor, item_id)
+    r = get_item(session, actor, item_id, lock=True)
     if r.status != "reported":
         raise IllegalTransition(f"整改事项处于“{STATUS[r.status]}”状态，企业报告整改后才能核查",
                                 code="portal.rectification_not_reported")

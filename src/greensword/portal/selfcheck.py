@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from ..core import audit
 from ..core.auth import Actor, get_in_scope, scope
 from ..core.errors import Conflict, PermissionDenied, ValidationFailed
+from ..core.locks import lock_row
 from ..core.timeutil import TZ, now
 from ..inspection import service as inspection
 from ..offsite import service as offsite
@@ -71,6 +72,7 @@ def submit(session: Session, actor: Actor, *, results: dict[str, str], notes: di
     unexplained = [i.text for i in cl.items if results[i.code] == "problem" and not (notes.get(i.code) or "").strip()]
     if unexplained:
         raise ValidationFailed(f"存在问题的事项须说明问题：{'、'.join(unexplained)}", code="portal.selfcheck_no_note")
+    lock_row(session, Enterprise, ent.id)         # once per period, also when submitted twice at once
     if session.execute(select(SelfCheck.id).where(SelfCheck.enterprise_id == ent.id,
                                                   SelfCheck.period_start == start)).first():
         raise Conflict(f"本期（{start} 至 {end}）自查已提交", code="portal.selfcheck_done")

@@ -40,7 +40,7 @@ def remind(session: Session, actor: Actor, lead_id: int, note: str = "", *, at: 
            ) -> PortalWarning:
     """Send the firm a warning for a screened lead and mark the lead reminded."""
     require_role(actor, "officer", "leader", "admin")
-    lead = offsite.get_lead(session, actor, lead_id)
+    lead = offsite.get_lead(session, actor, lead_id, lock=True)
     offsite.check_action(lead, "remind")
     if lead.enterprise_id is None or lead.enterprise is None:
         raise ValidationFailed("该线索没有对应的企业，不能发送预警", code="portal.lead_no_enterprise")
@@ -72,9 +72,10 @@ def remind(session: Session, actor: Actor, lead_id: int, note: str = "", *, at: 
     return w
 
 
-def get_warning(session: Session, actor: Actor, warning_id: int) -> PortalWarning:
+def get_warning(session: Session, actor: Actor, warning_id: int, *, lock: bool = False) -> PortalWarning:
+    """``lock=True`` before an answer or a decision: locked until the commit, read after the lock (core.locks)."""
     return get_in_scope(session, actor, PortalWarning, warning_id, what="预警", code="portal.warning_not_found",
-                        path=lambda w: w.agency.path, enterprise=lambda w: w.enterprise_id)
+                        path=lambda w: w.agency.path, enterprise=lambda w: w.enterprise_id, lock=lock)
 
 
 def for_lead(session: Session, actor: Actor, lead_id: int) -> PortalWarning:
@@ -142,7 +143,7 @@ def overdue(w: PortalWarning, at: datetime | None = None) -> bool:
 def answer(session: Session, actor: Actor, warning_id: int, *, kind: str, text: str,
            files: list[uploads.Upload], rectify_by: date | None = None, at: datetime | None = None) -> PortalWarning:
     """The firm's answer. After the deadline it is still accepted, marked late."""
-    w = get_warning(session, actor, warning_id)
+    w = get_warning(session, actor, warning_id, lock=True)
     if not actor.is_enterprise:
         raise PermissionDenied("预警由企业用户答复", code="portal.enterprise_only")
     if w.status != "sent":
@@ -180,7 +181,7 @@ def decide(session: Session, actor: Actor, warning_id: int, *, decision: str, no
     """accept: the answer settles the lead (closed with the answer as its outcome); escalate: an
     on-site inspection task for the lead (also possible when the firm never answered)."""
     require_role(actor, "officer", "leader", "admin")
-    w = get_warning(session, actor, warning_id)
+    w = get_warning(session, actor, warning_id, lock=True)
     if decision == "accept":
         if w.status != "answered":
             raise IllegalTransition(f"该预警处于“{STATUS[w.status]}”状态，企业答复后才能采纳",

@@ -21,6 +21,7 @@ from ..core import audit
 from ..core.auth import Actor, check_agency, require_role, scope
 from ..core.calendar import add_days
 from ..core.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
+from ..core.locks import lock_row
 from ..core.pagination import Page, PageParams, Sort, iter_all, page_of
 from ..core.rules import Dated, Version, load
 from ..core.timeutil import now, today
@@ -146,10 +147,12 @@ def _text(value: str, what: str, required: bool = True, limit: int = 1000) -> st
 
 # --- reading -------------------------------------------------------------------------------------
 
-def get(session: Session, actor: Actor, transfer_id: int) -> Transfer:
+def get(session: Session, actor: Actor, transfer_id: int, *, lock: bool = False) -> Transfer:
+    """``lock=True`` before a step: the row is locked until the commit and read after the lock
+    (core.locks), so two officers recording the same step at once are served one after the other."""
     if actor.is_enterprise:
         raise PermissionDenied("企业用户不能查看移送案件", code="transfer.forbidden")
-    t = session.get(Transfer, transfer_id)
+    t = lock_row(session, Transfer, transfer_id) if lock else session.get(Transfer, transfer_id)
     if t is None:
         raise NotFound(f"移送 {transfer_id} 不存在", code="transfer.not_found")
     check_agency(actor, t.agency.path, "该移送")
@@ -259,7 +262,7 @@ def open_followup(session: Session, actor: Actor, *, case_id: int, measure_id: i
     """Start following a transfer. From a case's transfer measure (kind, receiver and date come from
     it), or a transfer to another department named here."""
     require_role(actor, "leader", "admin", "officer")
-    c = cases.get_case(session, actor, case_id)
+    c = cases.get_case(session, actor, case_id, lock=True)     # one follow-up per measure, even at once
     if measure_id is not None:
         m = next((m for m in cases.measures(session, c) if m.id == measure_id), None)
         if m is None or m.kind not in MEASURE_KINDS:
@@ -291,7 +294,7 @@ def open_followup(session: Session, actor: Actor, *, case_id: int, measure_id: i
 
 def receipt(session: Session, actor: Actor, transfer_id: int, *, on: date) -> Transfer:
     require_role(actor, "leader", "admin", "officer")
-    t = get(session, actor, transfer_id)
+    t = get(session, actor, transfer_id, lock=True)
     _need(t, ("sent",), "登记回执")
     _not_before(on, t.sent_on, "签收")
     t.received_on, t.status = on, "received"
@@ -302,7 +305,7 @@ def receipt(session: Session, actor: Actor, transfer_id: int, *, on: date) -> Tr
 def decide(session: Session, actor: Actor, transfer_id: int, *, accepted: bool, on: date, reason: str = "") -> Transfer:
     """The receiving authority's decision: 立案/受理, or 不予立案 with its reasons (notified on ``on``)."""
     require_role(actor, "leader", "admin", "officer")
-    t = get(session, actor, transfer_id)
+    t = get(session, actor, transfer_id, lock=True)
     _need(t, ("received",), "登记审查决定")
     _not_before(on, t.received_on, "审查决定")
     if accepted:
@@ -317,7 +320,7 @@ def decide(session: Session, actor: Actor, transfer_id: int, *, accepted: bool, 
 
 def request_reconsideration(session: Session, actor: Actor, transfer_id: int, *, on: date) -> Transfer:
     require_role(actor, "leader", "admin")
-    t = get(session, actor, transfer_id)
+    t = get(session, actor, transfer_id, lock=True)
     _need(t, ("refused",), "提请复议")
     if t.kind == "department":
         raise IllegalTransition("移送其他部门不适用提请复议", code="transfer.no_reconsideration")
@@ -334,7 +337,7 @@ def request_reconsideration(session: Session, actor: Actor, transfer_id: int, *,
 def reconsideration_result(session: Session, actor: Actor, transfer_id: int, *, accepted: bool, on: date,
                            reason: str = "") -> Transfer:
     require_role(actor, "leader", "admin", "officer")
-    t = get(session, actor, transfer_id)
+    t = get(session, actor, transfer_id, lock=True)
     _need(t, ("reconsidering",), "登记复议决定")
     _not_before(on, t.reconsideration_on, "复议决定")
     t.reconsideration_decided_on = on
@@ -349,7 +352,7 @@ def reconsideration_result(session: Session, actor: Actor, transfer_id: int, *, 
 
 def request_supervision(session: Session, actor: Actor, transfer_id: int, *, on: date) -> Transfer:
     require_role(actor, "leader", "admin")
-    t = get(session, actor, transfer_id)
+    t = get(session, actor, transfer_id, lock=True)
     _need(t, ("refused_final",), "建议检察院立案监督")
     _not_before(on, t.reconsideration_decided_on, "建议立案监督")
     due = add_days(t.reconsideration_decided_on, clock(t.kind, t.approved_on).supervision_request_days)
@@ -363,7 +366,7 @@ def request_supervision(session: Session, actor: Actor, transfer_id: int, *, on:
 def supervision_result(session: Session, actor: Actor, transfer_id: int, *, filed: bool, on: date,
                        note: str = "") -> Transfer:
     require_role(actor, "leader", "admin")
-    t = get(session, actor, transfer_id)
+    t = get(session, actor, transfer_id, lock=True)
     _need(t, ("supervising",), "登记检察监督结果")
     _not_before(on, t.supervision_on, "检察监督结果")
     if filed:
@@ -377,7 +380,7 @@ def supervision_result(session: Session, actor: Actor, transfer_id: int, *, file
 def add_person(session: Session, actor: Actor, transfer_id: int, *, name: str, role: str, measure: str,
                measure_on: date, id_number: str = "", days: int | None = None) -> TransferPerson:
     require_role(actor, "leader", "admin")
-    t = get(session, actor, transfer_id)
+    t = get(session, actor, transfer_id, lock=True)
     _need(t, ("accepted", "closed"), "登记涉案人员措施")
     name = _text(name, "姓名", limit=60)
     if role not in PERSON_ROLES:
@@ -403,7 +406,7 @@ def add_person(session: Session, actor: Actor, transfer_id: int, *, name: str, r
 def handover(session: Session, actor: Actor, transfer_id: int, *, on: date) -> Transfer:
     """Exhibits and case materials handed over to the police after the filing notice."""
     require_role(actor, "leader", "admin", "officer")
-    t = get(session, actor, transfer_id)
+    t = get(session, actor, transfer_id, lock=True)
     _need(t, ("accepted", "closed"), "登记移交涉案物品")
     if t.handover_on:
         raise IllegalTransition(f"已于 {t.handover_on} 移交涉案物品", code="transfer.handed_over")
@@ -416,7 +419,7 @@ def handover(session: Session, actor: Actor, transfer_id: int, *, on: date) -> T
 def joint_supervise(session: Session, actor: Actor, transfer_id: int, *, by: str, on: date) -> Transfer:
     """挂牌督办 by the agencies named (e.g. 省生态环境厅、省公安厅、省人民检察院)."""
     require_role(actor, "leader", "admin")
-    t = get(session, actor, transfer_id)
+    t = get(session, actor, transfer_id, lock=True)
     if t.status == "closed":
         raise IllegalTransition("已办结的移送不能挂牌督办", code="transfer.closed")
     t.joint_supervision = _text(by, "督办单位", limit=200)
@@ -427,14 +430,14 @@ def joint_supervise(session: Session, actor: Actor, transfer_id: int, *, by: str
 def meeting(session: Session, actor: Actor, transfer_id: int, *, on: date, note: str) -> Transfer:
     """A joint meeting (联席会议/会商) on the transfer."""
     require_role(actor, "leader", "admin", "officer")
-    t = get(session, actor, transfer_id)
+    t = get(session, actor, transfer_id, lock=True)
     _event(session, actor, t, "meeting", on, _text(note, "会商情况"))
     return t
 
 
 def close(session: Session, actor: Actor, transfer_id: int, *, outcome: str, on: date, note: str = "") -> Transfer:
     require_role(actor, "leader", "admin")
-    t = get(session, actor, transfer_id)
+    t = get(session, actor, transfer_id, lock=True)
     if outcome not in OUTCOMES:
         raise ValidationFailed(f"结果应为：{'、'.join(OUTCOMES.values())}", code="transfer.bad_outcome")
     if outcome == "withdrawn":

@@ -80,7 +80,7 @@ def task_from_lead(session: Session, actor: Actor, lead_id: int, *, officer_ids:
     from ...offsite import service as offsite
 
     require_role(actor, "officer", "leader", "admin")
-    lead = offsite.get_lead(session, actor, lead_id)
+    lead = offsite.get_lead(session, actor, lead_id, lock=True)
     offsite.check_action(lead, "request_inspection")
     if lead.enterprise_id is None:
         raise ValidationFailed("该线索没有对应的企业，不能派发现场核查", code="offsite.no_enterprise")
