@@ -5,7 +5,7 @@ for the page's scripts, and evidence served only to those who may see the record
 import hashlib
 import struct
 import zlib
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -258,6 +258,9 @@ def test_photo_previews_and_what_the_camera_recorded(client, db, world, county):
     login_as(client, "officer-330102")
     client.post(f"/inspection/tasks/{task.id}/record", headers=JSON, data={
         "findings": "现场", "gps_lat": "30.2741", "gps_lon": "120.1551", "gps_accuracy": "8", "gps_at": now().isoformat()})
+    rec = db.execute(select(Record).where(Record.task_id == task.id)).scalar_one()
+    rec.checked_at = datetime(2026, 3, 1, 18, 30, tzinfo=UTC)       # 3 月 2 日 02:30 in Beijing
+    db.commit()
     base = f"/inspection/tasks/{task.id}/evidence"
     r = client.get(f"{base}/{ids['近.jpg']}?thumb=1")
     assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg" and "no-store" in r.headers["cache-control"]
@@ -271,6 +274,11 @@ def test_photo_previews_and_what_the_camera_recorded(client, db, world, county):
     assert "拍摄于 2026-03-02 10:15" in items["近.jpg"] and "HUAWEI P60" in items["近.jpg"] and "3000×4000" in page
     assert "距检查定位 1" in items["近.jpg"] and "拍摄位置偏离" not in items["近.jpg"]
     assert "距检查定位 6" in items["远.jpg"] and "拍摄位置偏离" in items["远.jpg"]
+    assert "拍摄日期" not in items["近.jpg"]                   # same day in Beijing (a day before in UTC)
+    rec.checked_at = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
+    db.commit()
+    page = client.get(f"/inspection/tasks/{task.id}").text
+    assert "拍摄日期早于检查 3 天" in page.split(f"/evidence/{ids['近.jpg']}?thumb=1", 1)[1].split("</li>", 1)[0]
     assert "照片未记录拍摄时间" in items["无信息.jpg"] and "距检查定位" not in items["无信息.jpg"]
     # only those who may see the record get the preview too
     login_as(client, "officer-330106")

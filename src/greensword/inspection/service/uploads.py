@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -13,7 +13,7 @@ from ...core import audit, filetypes, thumbs
 from ...core.auth import Actor, require_role
 from ...core.errors import Conflict, NotFound, ValidationFailed
 from ...core.storage import ContentStore
-from ...core.timeutil import now
+from ...core.timeutil import TZ, aware, now
 from ..models import Evidence, Task, Upload
 from .records import _editable, record_for
 from .tasks import get_task
@@ -54,10 +54,14 @@ def photo_notes(ev: Evidence, record) -> dict | None:
     if f is None:
         return None
     out = {"taken_at": f.taken_at, "lat": f.lat, "lon": f.lon, "device": f.device, "size": f"{f.width}×{f.height}",
-           "distance_m": None, "far": False}
+           "distance_m": None, "far": False, "days_off": 0}
     if f.lat is not None and record is not None and record.gps_lat is not None:
         d = thumbs.distance_m(f.lat, f.lon, record.gps_lat, record.gps_lon)
         out["distance_m"], out["far"] = d, d > PHOTO_FAR_M
+    if f.taken_at and record is not None and record.checked_at is not None:
+        # the camera's clock is local time; a day either side allows for a wrong time zone setting
+        off = (date.fromisoformat(f.taken_at[:10]) - aware(record.checked_at).astimezone(TZ).date()).days
+        out["days_off"] = off if abs(off) > 1 else 0
     return out
 
 
