@@ -93,5 +93,5 @@ def selfcheck(request: Request, check_id: int, db: DB, actor: CurrentActor):
 
 
 @router.get("/portal/selfchecks/{check_id}/files/{sha}")
-def selfcheck_file(check_id: int, sha: str, db: DB, actor: CurrentActor):
-    return download(*service.evidence_file(db, actor, check_id, sha))
+def selfcheck_file(check_id: int, sha: str, db: DB, actor: CurrentActor, thumb: int = 0):
+    return download(*service.evidence_file(db, actor, check_id, sha), thumb)
