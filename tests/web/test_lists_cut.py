@@ -246,3 +246,122 @@ def test_notifications_page_filter_and_scope(client, world, notifications):
     login_as(client, "ent-330102-key")
     r = client.post(f"/portal/notifications/{old.id}/read", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/portal/warnings"
+
+
+# --- the case list's panels: overdue steps and pending referrals -----------------------------------
+
+@pytest.fixture
+def referrals(db, world):
+    from greensword.inspection.models import CaseReferral, Record, Task
+
+    made = []
+    for i in range(14):
+        county = "330106" if i % 5 == 0 else "330102"
+        ent = world.enterprises[f"{county}-key"]
+        t = Task(agency_id=ent.agency_id, enterprise_id=ent.id, source="complaint", due_date=date(2026, 1, 9),
+                 status="submitted", created_at=T0)
+        db.add(t)
+        db.flush()
+        rec = Record(task_id=t.id, findings="暗管_100%直排" if i == 3 else f"废气超标排放{i}", violation=True,
+                     checked_at=T0 + timedelta(hours=i))
+        db.add(rec)
+        db.flush()
+        ref = CaseReferral(record_id=rec.id, enterprise_id=ent.id, status="pending", created_at=T0)
+        db.add(ref)
+        made.append((county, ref))
+    db.commit()
+    return made
+
+
+def test_case_panels_link_to_the_full_lists(client, db, world, referrals):
+    from tests.cases.conftest import Flow
+
+    flow = Flow(db, world)
+    late = [flow.open(discovered=date(2026, 3, 2)) for _ in range(13)]   # never filed: overdue steps
+    db.commit()
+    login_as(client, "leader-330102")
+    r = client.get("/cases")
+    panel = r.text.split('id="overdue-panel"')[1].split("</section>")[0]
+    assert "逾期未办的法定环节（13）" in panel and panel.count('<li><a href="/cases/') == 10
+    assert '<a href="/cases?overdue=1">共 13 条，查看全部</a>' in panel
+    full = client.get("/cases?overdue=1&size=5")
+    assert "共 13 条，第 1/3 页" in full.text
+    rows = _csv_rows(client.get("/cases.csv?overdue=1"))
+    assert {x[0] for x in rows[1:]} == {c.number for c in late}
+    mine = [ref for county, ref in referrals if county == "330102"]
+    panel = r.text.split('id="referrals-panel"')[1].split("</section>")[0]
+    assert f"待立案的现场检查发现（{len(mine)}）" in panel and panel.count('id="open-ref-') == 10
+    assert f'<a href="/cases/referrals">共 {len(mine)} 条，查看全部</a>' in panel
+    seen = []
+    for page in (1, 2):
+        r = client.get(f"/cases/referrals?size=6&page={page}")
+        assert f"共 {len(mine)} 条，第 {page}/2 页" in r.text
+        seen += [int(x) for x in _rows(r.text, r'id="open-ref-(\d+)"')]
+    assert seen == sorted((ref.id for ref in mine), reverse=True)                   # newest first, 330106's not shown
+    hit = _rows(client.get("/cases/referrals?q=_100%25").text, r'id="open-ref-(\d+)"')
+    assert [int(x) for x in hit] == [referrals[3][1].id]
+    _bad_params(client, "/cases/referrals", "sort=findings", "page=0")
+    login_as(client, "ent-330102-key")
+    assert client.get("/cases/referrals").status_code == 403
+
+
+# --- the portal overview's panels and the training home's competitions ----------------------------
+
+from tests.portal.test_lists import inbox  # noqa: E402,F401  (230 warnings and rectification items)
+
+
+def test_portal_overview_panels_say_the_total_and_link_to_the_list(client, world, inbox):  # noqa: F811
+    login_as(client, "leader-330100")
+    r = client.get("/portal")
+    answered = sum(1 for i in range(230) if i % 3 == 1)
+    panel = r.text.split('id="answered"')[1].split("</section>")[0]
+    assert f"待审核的企业答复（{answered}）" in panel and panel.count("<li>") == 10
+    assert f'<a href="/portal/warnings?status=answered">共 {answered} 条，查看全部</a>' in panel
+    assert f"共 {answered} 条" in client.get("/portal/warnings?status=answered").text          # the same filter
+    late = sum(1 for i in range(230) if i % 3 == 0 and i < 100)
+    panel = r.text.split('id="unanswered"')[1].split("</section>")[0]
+    assert f'<a href="/portal/warnings?overdue=1">共 {late} 条，查看全部</a>' in panel
+    assert f"共 {late} 条" in client.get("/portal/warnings?overdue=1").text
+    reported = sum(1 for i in range(230) if i % 3 == 1)
+    panel = r.text.split('id="reported"')[1].split("</section>")[0]
+    assert f'<a href="/portal/rectifications?status=reported">共 {reported} 条，查看全部</a>' in panel
+    assert f"共 {reported} 条" in client.get("/portal/rectifications?status=reported").text
+    overdue = sum(1 for i in range(230) if i % 3 != 2 and i < 50)
+    panel = r.text.split('id="overdue-items"')[1].split("</section>")[0]
+    assert panel.count("<tr><td>") == 10 and f'<a href="/portal/rectifications?overdue=1">共 {overdue} 条，查看全部</a>' in panel
+    assert f"共 {overdue} 条" in client.get("/portal/rectifications?overdue=1").text
+
+
+@pytest.fixture
+def competitions(db, world):
+    from greensword.training.models import Competition
+
+    made = []
+    for i in range(13):
+        x = Competition(agency_id=world.agencies["330000" if i % 2 else "330100"].id, level="province" if i % 2 else "city",
+                        title="执法_100%大比武" if i == 4 else f"第{i}届执法技能比武", held_on=date(2020 + i % 6, 5, 1 + i),
+                        status="published" if i % 3 else "open", created_at=T0)
+        db.add(x)
+        made.append(x)
+    db.commit()
+    return made
+
+
+def test_training_home_links_to_the_paged_competitions(client, world, competitions):
+    login_as(client, "officer-330102")
+    r = client.get("/training")
+    panel = r.text.split('id="competitions"')[1]
+    assert panel.split("</ul>")[0].count("<li>") == 10 and '<a href="/training/competitions">共 13 条，查看全部</a>' in panel
+    ids = []
+    for page in (1, 2, 3):
+        r = client.get(f"/training/competitions?size=5&page={page}")
+        assert f"共 13 条，第 {page}/3 页" in r.text
+        ids += [int(x) for x in _rows(r.text, r'<td><a href="/training/competitions/(\d+)">')]
+    by_id = {x.id: x for x in competitions}
+    assert len(set(ids)) == 13 and [by_id[i].held_on for i in ids] == sorted((x.held_on for x in competitions), reverse=True)
+    r = client.get("/training/competitions?level=province&status=published&year=2021&size=100")
+    want = [x for x in competitions if x.level == "province" and x.status == "published" and x.held_on.year == 2021]
+    assert f"共 {len(want)} 条" in r.text and want
+    hit = _rows(client.get("/training/competitions?q=_100%25").text, r'<td><a href="/training/competitions/(\d+)">')
+    assert [int(x) for x in hit] == [competitions[4].id]
+    _bad_params(client, "/training/competitions", "level=x", "status=x", "year=0", "sort=created")
