@@ -4,7 +4,7 @@ sign-ins, sign-outs and token events (audited too, but changing no figure) keep 
 
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from greensword.cases import service as cases
@@ -187,6 +187,23 @@ def test_the_console_names_the_time_of_figures_served_stale(app, client, db, wor
     assert page.status_code == 200 and 'id="stale-figures"' in page.text and "后台计算" in page.text
     assert cache.wait_refreshed(60)
     assert "stale-figures" not in client.get("/statistics").text
+
+
+def test_the_api_names_the_time_of_figures_served_stale(app, client, db, world, monkeypatch):
+    from greensword.core import cache
+
+    monkeypatch.setattr(cache, "_stale_after_s", lambda: 0.0)
+    token = client.post("/api/v1/auth/token", json={"username": "leader-330100", "password": "secret-pass-1"}
+                        ).json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    r = client.get("/api/v1/evaluation/statistics", headers=auth)
+    assert r.status_code == 200 and "x-figures-stale-since" not in r.headers
+    _file_case(db, world, date(2026, 3, 3))
+    db.commit()
+    r = client.get("/api/v1/evaluation/statistics", headers=auth)
+    assert r.status_code == 200 and datetime.fromisoformat(r.headers["x-figures-stale-since"]) <= datetime.now().astimezone()
+    assert cache.wait_refreshed(60)
+    assert "x-figures-stale-since" not in client.get("/api/v1/evaluation/statistics", headers=auth).headers
 
 
 def test_a_late_background_refresh_does_not_replace_a_newer_figure():
