@@ -100,6 +100,22 @@ def test_good_attachment_kept(db, world):
     assert service.attachment_bytes(c.attachments[0]["sha256"]) == PNG
 
 
+def test_photo_attachment_preview_on_the_complaint_page(client, db, world):
+    from tests.core.test_thumbs import photo
+
+    big = photo((1600, 1200), fmt="PNG")
+    c = _public(db, world, attachments=[service.Attachment("现场.png", "image/png", big)])
+    db.commit()
+    url = f"/complaint/{c.id}/attachments/{c.attachments[0]['sha256']}"
+    login_as(client, "leader-330102")
+    assert f'<img src="{url}?thumb=1"' in client.get(f"/complaint/{c.id}").text
+    r = client.get(f"{url}?thumb=1")
+    assert r.headers["content-type"] == "image/jpeg" and len(r.content) < len(big) / 10
+    assert client.get(url).content == big
+    login_as(client, "leader-330106")
+    assert client.get(f"{url}?thumb=1").status_code == 403
+
+
 @pytest.mark.db
 def test_identity_only_for_leader_and_handlers(db, world):
     c = _public(db, world)

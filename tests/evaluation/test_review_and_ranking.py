@@ -210,3 +210,29 @@ def test_case_file_review_draws_city_and_provincial_files(db, world):
     units = {f.unit_id for f in db.execute(select(ReviewFile).where(ReviewFile.round_id == rnd.id)).scalars()}
     assert units == {world.agencies["330102"].id, city.id}
     assert len(county_cases) == 2
+
+
+def test_special_action_tag_matches_whole_tags_only(db, world):
+    """The tag filter is matched by the database: a case counts when one of its tags is exactly the
+    tag — not a tag that merely contains it, not one of its characters, and quotes or LIKE
+    wildcards in a tag are plain text."""
+    from greensword.cases import queries
+
+    cs = _closed_cases(db, world, "330102", 5)
+    cs[0].tags = ["清水蓝天"]
+    cs[1].tags = ["历史导入", "清水蓝天"]
+    cs[2].tags = ["清水蓝天行动"]
+    cs[3].tags = []
+    cs[4].tags = ['a"b%_']
+    db.flush()
+    year = (date(2026, 1, 1), date(2026, 12, 31))
+    a = world.agencies["330102"].id
+
+    def filed(tag):
+        return queries.county_sums(db, *year, tag=tag).get(a, {}).get("cases_filed", 0)
+
+    assert filed("清水蓝天") == 2
+    assert filed("清水蓝天行动") == 1
+    assert filed("清水") == 0 and filed("蓝") == 0
+    assert filed('a"b%_') == 1 and filed("%") == 0 and filed("a_b%_") == 0
+    assert queries.county_sums(db, *year, tag="历史导入", violation_code="AIR-100-3")[a]["decisions"] == 1

@@ -5,7 +5,7 @@ for the page's scripts, and evidence served only to those who may see the record
 import hashlib
 import struct
 import zlib
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -214,7 +214,7 @@ def test_evidence_is_served_with_its_type_to_those_who_may_see_the_record(client
     db.commit()
     login_as(client, "officer-330102")
     page = client.get(f"/inspection/tasks/{task.id}").text
-    assert f'<img src="/inspection/tasks/{task.id}/evidence/{ids["现场照片.jpg"]}"' in page
+    assert f'<img src="/inspection/tasks/{task.id}/evidence/{ids["现场照片.jpg"]}?thumb=1"' in page
     assert f'href="/inspection/tasks/{task.id}/evidence/{ids["监测报告.pdf"]}"' in page and ">PDF<" in page
     r = client.get(f"/inspection/tasks/{task.id}/evidence/{ids['现场照片.jpg']}")
     assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg" and r.content == jpeg
@@ -237,6 +237,52 @@ def test_evidence_is_served_with_its_type_to_those_who_may_see_the_record(client
     client.post("/logout")
     r = client.get(f"/inspection/tasks/{task.id}/evidence/{ids['现场照片.jpg']}", follow_redirects=False)
     assert r.status_code in (303, 401)
+
+
+def test_photo_previews_and_what_the_camera_recorded(client, db, world, county):
+    from PIL import Image
+
+    from tests.core.test_thumbs import photo
+
+    task = _task(db, world, county)
+    officer = actor(db, world, "officer-330102")
+    near = photo(orientation=6, gps=(("N", (30.0, 16.0, 27.0)), ("E", (120.0, 9.0, 18.0))),
+                 taken="2026:03:02 10:15:30", device=("HUAWEI", "P60"))
+    far = photo((1200, 900), gps=(("N", (30.0, 20.0, 0.0)), ("E", (120.0, 9.0, 18.0))))    # ≈6 km north
+    plain = photo((640, 480))
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    ids = {name: _upload(db, officer, task, data, name, mime) for name, data, mime in (
+        ("近.jpg", near, "image/jpeg"), ("远.jpg", far, "image/jpeg"), ("无信息.jpg", plain, "image/jpeg"),
+        ("报告.pdf", pdf, "application/pdf"))}
+    db.commit()
+    login_as(client, "officer-330102")
+    client.post(f"/inspection/tasks/{task.id}/record", headers=JSON, data={
+        "findings": "现场", "gps_lat": "30.2741", "gps_lon": "120.1551", "gps_accuracy": "8", "gps_at": now().isoformat()})
+    rec = db.execute(select(Record).where(Record.task_id == task.id)).scalar_one()
+    rec.checked_at = datetime(2026, 3, 1, 18, 30, tzinfo=UTC)       # 3 月 2 日 02:30 in Beijing
+    db.commit()
+    base = f"/inspection/tasks/{task.id}/evidence"
+    r = client.get(f"{base}/{ids['近.jpg']}?thumb=1")
+    assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg" and "no-store" in r.headers["cache-control"]
+    img = Image.open(__import__("io").BytesIO(r.content))
+    assert max(img.size) <= 320 and img.size[1] > img.size[0] and len(r.content) < len(near) / 10
+    assert client.get(f"{base}/{ids['近.jpg']}").content == near            # the original is untouched
+    r = client.get(f"{base}/{ids['报告.pdf']}?thumb=1")
+    assert r.headers["content-type"].startswith("image/svg+xml") and "无法预览" in r.text
+    page = client.get(f"/inspection/tasks/{task.id}").text
+    items = {n: page.split(f"/evidence/{i}?thumb=1", 1)[1].split("</li>", 1)[0] for n, i in ids.items() if n != "报告.pdf"}
+    assert "拍摄于 2026-03-02 10:15" in items["近.jpg"] and "HUAWEI P60" in items["近.jpg"] and "3000×4000" in page
+    assert "距检查定位 1" in items["近.jpg"] and "拍摄位置偏离" not in items["近.jpg"]
+    assert "距检查定位 6" in items["远.jpg"] and "拍摄位置偏离" in items["远.jpg"]
+    assert "拍摄日期" not in items["近.jpg"]                   # same day in Beijing (a day before in UTC)
+    rec.checked_at = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
+    db.commit()
+    page = client.get(f"/inspection/tasks/{task.id}").text
+    assert "拍摄日期早于检查 3 天" in page.split(f"/evidence/{ids['近.jpg']}?thumb=1", 1)[1].split("</li>", 1)[0]
+    assert "照片未记录拍摄时间" in items["无信息.jpg"] and "距检查定位" not in items["无信息.jpg"]
+    # only those who may see the record get the preview too
+    login_as(client, "officer-330106")
+    assert client.get(f"{base}/{ids['近.jpg']}?thumb=1").status_code == 403
 
 
 def test_transcript_docx_holds_the_record(client, db, world, county):

@@ -152,3 +152,31 @@ def test_pages_home_selfcheck_and_notifications(client, db, world):
     r = client.get("/portal")
     assert r.status_code == 200 and "本期自查完成情况" in r.text and "杭州市生态环境局上城分局" in r.text
     assert "提交自查" in client.get("/portal/notifications").text
+
+
+def test_photo_files_show_as_previews_to_those_who_may_see_them(client, db, world):
+    from io import BytesIO
+
+    from PIL import Image
+
+    from tests.core.test_thumbs import photo
+
+    firm = actor(db, world, "ent-330102-key")
+    big = photo((2000, 1500))
+    results, notes = _answers(world.enterprises["330102-key"])
+    sc = selfcheck.submit(db, firm, results=results, notes=notes, note="",
+                          files=[uploads.Upload("车间.jpg", big), uploads.Upload("台账.jpg", JPEG)])
+    db.commit()
+    sha = {f["name"]: f["sha256"] for f in sc.files}
+    base = f"/portal/selfchecks/{sc.id}/files"
+    for who in ("ent-330102-key", "officer-330102"):
+        login_as(client, who)
+        page = client.get(f"/portal/selfchecks/{sc.id}").text
+        assert f'<img src="{base}/{sha["车间.jpg"]}?thumb=1"' in page, who
+        r = client.get(f"{base}/{sha['车间.jpg']}?thumb=1")
+        assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"
+        assert Image.open(BytesIO(r.content)).size == (320, 240) and len(r.content) < len(big) / 5
+        assert client.get(f"{base}/{sha['车间.jpg']}").content == big
+    assert client.get(f"{base}/{sha['台账.jpg']}?thumb=1").headers["content-type"].startswith("image/svg+xml")
+    login_as(client, "ent-330106-key")
+    assert client.get(f"{base}/{sha['车间.jpg']}?thumb=1").status_code in (403, 404)

@@ -7,7 +7,7 @@ from datetime import date
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from ..core.errors import DomainError, ValidationFailed
+from ..core.errors import DomainError, PermissionDenied, ValidationFailed
 from ..core.pagination import PageParams
 from ..core.timeutil import now
 from ..webkit.deps import DB, CurrentActor, FormFields
@@ -33,25 +33,43 @@ FIELDS = {
 }
 
 
-def _pending_referrals(db, actor):
-    from ..inspection import queries as inspection_queries
+#: How many overdue steps and pending referrals the case list's panels show (the rest: 查看全部).
+PANEL = 10
 
-    return inspection_queries.pending_referrals(db, actor, limit=50)
+
+def _filters(args, stage: str, source: str, violation: str, overdue: str) -> dict:
+    return {"stage": stage or None, "q": args.q or None, "source": source or None, "violation": violation or None,
+            "overdue_on": now().date() if overdue == "1" else None}
 
 
 @router.get("/cases")
 def case_list(request: Request, db: DB, actor: CurrentActor, args: List, stage: str = "", source: str = "",
-              violation: str = ""):
+              violation: str = "", overdue: str = ""):
+    from ..inspection import queries as inspection_queries
+
     today = now().date()
-    p = service.page_cases(db, actor, stage=stage or None, q=args.q or None, source=source or None,
-                           violation=violation or None, sort=args.sort, page=args.params)
+    p = service.page_cases(db, actor, **_filters(args, stage, source, violation, overdue), sort=args.sort,
+                           page=args.params)
     pauses_of = service.pauses_by_case(db, [c.id for c in p.items])
     rows = [{"c": c, "next": (service.open_dues(db, c, today, pauses_of) or [None])[0]} for c in p.items]
     return render(request, "cases/list.html", {
         "rows": rows, "p": p, "stage": stage, "q": args.q, "source": source, "violation": violation,
-        "stages": workflow.STAGES, "sources": service.SOURCES, "violations": discretion.rules().violations,
-        "violation_name": queries.violation_name, "today": today,
-        "overdue": service.overdue(db, actor, today, limit=20), "referrals": _pending_referrals(db, actor)})
+        "overdue_only": overdue, "stages": workflow.STAGES, "sources": service.SOURCES,
+        "violations": discretion.rules().violations, "violation_name": queries.violation_name, "today": today,
+        "overdue": service.overdue(db, actor, today, limit=PANEL),
+        "overdue_total": len(service.overdue_ids(db, actor, today)),
+        "referrals": inspection_queries.page_pending_referrals(db, actor, page=PageParams(size=PANEL))})
+
+
+@router.get("/cases/referrals")
+def referrals(request: Request, db: DB, actor: CurrentActor, args: List):
+    """Every violation found on site waiting to become a case, paged and searchable."""
+    from ..inspection import queries as inspection_queries
+
+    if actor.is_enterprise:
+        raise PermissionDenied("企业用户不能查看待立案的检查发现", code="cases.forbidden")
+    p = inspection_queries.page_pending_referrals(db, actor, q=args.q, sort=args.sort, page=args.params)
+    return render(request, "cases/referrals.html", {"p": p, "items": p.items, "q": args.q})
 
 
 CASE_HEADER = ["案号", "当事人", "统一社会信用代码", "案由", "违法行为类型", "来源", "来源说明", "阶段", "发现日期", "立案日期",
@@ -60,9 +78,9 @@ CASE_HEADER = ["案号", "当事人", "统一社会信用代码", "案由", "违
 
 @router.get("/cases.{fmt}")
 def case_export(request: Request, fmt: str, db: DB, actor: CurrentActor, args: List, stage: str = "",
-                source: str = "", violation: str = ""):
+                source: str = "", violation: str = "", overdue: str = ""):
     """Every case of the list's filters, in its order, streamed (CSV or Excel)."""
-    filters = {"stage": stage or None, "q": args.q or None, "source": source or None, "violation": violation or None}
+    filters = _filters(args, stage, source, violation, overdue)
     total = service.page_cases(db, actor, **filters, sort=args.sort, page=PageParams(size=1)).total
     if fmt not in ("csv", "xlsx"):
         raise ValidationFailed("导出格式应为 csv 或 xlsx", code="list.export_format")

@@ -46,6 +46,18 @@ def decided_by_officer(session: Session, start: date, end: date) -> dict[int, in
     return out
 
 
+def has_tag(session: Session, tag: str):
+    """A condition on Case: its special-action ``tags`` (a JSON list) hold ``tag`` — matched by
+    the database (SQLite json_each, PostgreSQL jsonb containment), not by reading every case's tags."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import cast
+        from sqlalchemy.dialects.postgresql import JSONB
+
+        return cast(Case.tags, JSONB).contains([tag])
+    each = func.json_each(Case.tags).table_valued("value")
+    return select(1).select_from(each).where(each.c.value == tag).exists()
+
+
 def county_sums(session: Session, start: date, end: date, *, tag: str | None = None,
                 violation_code: str | None = None, measures: Iterable[str] = ()) -> dict[int, dict[str, float]]:
     """Per agency id: cases filed, decisions, fines, non-penalty decisions, withdrawals, cases from
@@ -53,13 +65,11 @@ def county_sums(session: Session, start: date, end: date, *, tag: str | None = N
     per measure kind) — optionally only the cases with a special-action ``tag`` or a violation code."""
     sums: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
 
-    tagged = None
-    if tag:      # JSON containment differs across databases: select the tagged ids portably
-        tagged = [cid for cid, tags in session.execute(select(Case.id, Case.tags)) if tag in (tags or [])]
+    tagged = has_tag(session, tag) if tag else None
 
     def case_filter(q):
         if tagged is not None:
-            q = q.where(Case.id.in_(tagged))
+            q = q.where(tagged)
         if violation_code:
             q = q.where(Case.violation_code == violation_code)
         return q

@@ -15,6 +15,7 @@ from ..core.auth import Actor, get_in_scope, require_role, scope
 from ..core.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
 from ..core.locks import lock_row, relock
 from ..core.pagination import Page, PageParams, Sort, iter_all, page_of
+from ..core.rules import held as held_rules
 from ..core.storage import ContentStore
 from ..core.timeutil import now
 from ..inspection.schemas import SOURCES as TASK_SOURCES
@@ -710,7 +711,7 @@ def earn_points(session: Session, actor: Actor, enterprise_id: int, points: int,
 # --- lists ---------------------------------------------------------------------------------------
 
 def _cases_query(actor: Actor, stage: str | None, q: str | None, source: str | None = None,
-                 violation: str | None = None):
+                 violation: str | None = None, ids: list[int] | None = None):
     stmt = scope(select(Case).join(Agency, Case.agency_id == Agency.id).join(
         Enterprise, Case.enterprise_id == Enterprise.id), actor, Agency.path, Case.enterprise_id)
     if stage:
@@ -723,10 +724,16 @@ def _cases_query(actor: Actor, stage: str | None, q: str | None, source: str | N
         stmt = stmt.where(Case.source == source)
     if violation:
         stmt = stmt.where(Case.violation_code == violation)
+    if ids is not None:
+        stmt = stmt.where(Case.id.in_(ids))
     if q:
         stmt = stmt.where(Enterprise.name.contains(q, autoescape=True) | Case.number.contains(q, autoescape=True)
                           | Enterprise.uscc.contains(q, autoescape=True) | Case.title.contains(q, autoescape=True))
     return stmt
+
+
+def _overdue_filter(session: Session, actor: Actor, overdue_on: date | None) -> list[int] | None:
+    return None if overdue_on is None else [i for i, _ in overdue_ids(session, actor, overdue_on)]
 
 
 #: Sort keys of the case list (newest discovery first by default).
@@ -745,27 +752,36 @@ def list_cases(session: Session, actor: Actor, *, stage: str | None = None, q: s
 
 
 def page_cases(session: Session, actor: Actor, *, stage: str | None = None, q: str | None = None,
-               source: str | None = None, violation: str | None = None, sort: str = "",
-               page: PageParams | None = None) -> Page[Case]:
-    """One page of the cases the actor may see (newest first unless ``sort``), with the total."""
-    return page_of(session, _cases_query(actor, stage, q, source, violation).options(*_LIST_DEFER), page,
-                   sort=CASE_SORT, sort_value=sort)
+               source: str | None = None, violation: str | None = None, overdue_on: date | None = None,
+               sort: str = "", page: PageParams | None = None) -> Page[Case]:
+    """One page of the cases the actor may see (newest first unless ``sort``), with the total;
+    ``overdue_on``: only the open cases with a statutory step past due on that day (``overdue``)."""
+    stmt = _cases_query(actor, stage, q, source, violation, _overdue_filter(session, actor, overdue_on))
+    return page_of(session, stmt.options(*_LIST_DEFER), page, sort=CASE_SORT, sort_value=sort)
 
 
 def iter_cases(session: Session, actor: Actor, *, stage: str | None = None, q: str | None = None,
-               source: str | None = None, violation: str | None = None, sort: str = "") -> Iterator[Case]:
+               source: str | None = None, violation: str | None = None, overdue_on: date | None = None,
+               sort: str = "") -> Iterator[Case]:
     """Every case of the list's filters in its order, read in batches (exports)."""
-    return iter_all(session, _cases_query(actor, stage, q, source, violation), sort=CASE_SORT, sort_value=sort)
+    stmt = _cases_query(actor, stage, q, source, violation, _overdue_filter(session, actor, overdue_on))
+    return iter_all(session, stmt, sort=CASE_SORT, sort_value=sort)
+
+
+def overdue_ids(session: Session, actor: Actor, today: date) -> list[tuple[int, deadlines.Due]]:
+    """Every open case (of the 5,000 most recent) with a statutory step past due, newest discovery
+    first, with its first overdue step: kept until the next audited write (core.cache), so the
+    panels, their total and the full list (``page_cases(overdue_on=…)``) read one scan."""
+    from ..core import cache
+
+    return cache.cached(session, "cases.overdue", (actor.is_enterprise, actor.enterprise_id, actor.agency_path, today),
+                        refresh=lambda s: _overdue(s, actor, today, None))
 
 
 def overdue(session: Session, actor: Actor, today: date, limit: int = 50) -> list[tuple[Case, deadlines.Due]]:
-    """Open cases with a statutory step past due (officer's and leader's dashboards). Which cases
-    and steps is kept until the next audited write (core.cache); the cases are read fresh."""
-    from ..core import cache
-
-    found = cache.cached(session, "cases.overdue",
-                         (actor.is_enterprise, actor.enterprise_id, actor.agency_path, today, limit),
-                         refresh=lambda s: _overdue(s, actor, today, limit))
+    """The first ``limit`` open cases with a statutory step past due (officer's and leader's
+    dashboards; ``overdue_ids`` has them all). The cases are read fresh."""
+    found = overdue_ids(session, actor, today)[:limit]
     by_id = {c.id: c for c in session.execute(select(Case).where(Case.id.in_([i for i, _ in found]))
                                               .options(*_LIST_DEFER)).scalars()}
     return [(by_id[i], d) for i, d in found if i in by_id]
@@ -776,7 +792,7 @@ def overdue(session: Session, actor: Actor, today: date, limit: int = 50) -> lis
 _LIST_DEFER = (defer(Case.discretion), defer(Case.facts), defer(Case.departure_reason))
 
 
-def _overdue(session: Session, actor: Actor, today: date, limit: int) -> list[tuple[int, deadlines.Due]]:
+def _overdue(session: Session, actor: Actor, today: date, limit: int | None) -> list[tuple[int, deadlines.Due]]:
     from sqlalchemy.orm import lazyload
 
     out = []
@@ -784,20 +800,21 @@ def _overdue(session: Session, actor: Actor, today: date, limit: int) -> list[tu
             .order_by(Case.discovered_on.desc(), Case.id.desc())
             .options(*_LIST_DEFER, lazyload(Case.agency), lazyload(Case.enterprise)))
     # the 5,000 most recent open cases, streamed 500 at a time until ``limit`` overdue ones are
-    # found (the deadlines read the case's own dates, not its agency or enterprise)
+    # found, or all of them (the deadlines read the case's own dates, not its agency or enterprise)
     result = session.execute(stmt.limit(5000).execution_options(yield_per=500)).scalars()
-    try:
-        for found in result.partitions():
-            pauses_of = pauses_by_case(session, [c.id for c in found])
-            for c in found:
-                for d in open_dues(session, c, today, pauses_of):
-                    if d.overdue(today):
-                        out.append((c.id, d))
-                        break
-                if len(out) >= limit:
-                    return out
-    finally:
-        result.close()
+    with held_rules():             # the period rules looked up once for the whole scan
+        try:
+            for found in result.partitions():
+                pauses_of = pauses_by_case(session, [c.id for c in found])
+                for c in found:
+                    for d in open_dues(session, c, today, pauses_of):
+                        if d.overdue(today):
+                            out.append((c.id, d))
+                            break
+                    if limit is not None and len(out) >= limit:
+                        return out
+        finally:
+            result.close()
     return out
 
 

@@ -8,11 +8,13 @@ from fastapi import APIRouter, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
+from ..core import thumbs
 from ..core.errors import DomainError, NotFound, ValidationFailed
 from ..core.pagination import PageParams
 from ..core.timeutil import today
 from ..registry.models import Agency
 from ..webkit.deps import DB, CurrentActor
+from ..webkit.images import thumbnail_response
 from ..webkit.listing import List, csv_response, xlsx_response
 from ..webkit.templating import NavItem, add_nav, render
 from . import service
@@ -217,10 +219,13 @@ def award(complaint_id: int, db: DB, actor: CurrentActor, yuan: int = Form(...))
 
 
 @router.get("/complaint/{complaint_id}/attachments/{sha}")
-def attachment(complaint_id: int, sha: str, db: DB, actor: CurrentActor):
+def attachment(complaint_id: int, sha: str, db: DB, actor: CurrentActor, thumb: int = 0):
     c = service.get(db, actor, complaint_id)
     meta = next((a for a in c.attachments if a["sha256"] == sha), None)
     if meta is None:
         raise NotFound("附件不存在", code="complaint.attachment_not_found")
+    if thumb:
+        is_image = meta["mime"].startswith("image/")
+        return thumbnail_response(thumbs.cached(sha, lambda: service.attachment_bytes(sha)) if is_image else None)
     return Response(service.attachment_bytes(sha), media_type=meta["mime"],
                     headers={"Content-Disposition": "attachment", "X-Content-Type-Options": "nosniff"})

@@ -1,12 +1,13 @@
 """Lists shared by services, the API and the console: page/limit arguments, whitelisted sort
-keys, one page of a query with its total, and every row of a query in batches (for exports)."""
+keys, the filters every list has (a choice among known values, a literal text search), one page
+of a query with its total, and every row of a query in batches (for exports)."""
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session
 
 from .errors import ValidationFailed
@@ -82,6 +83,34 @@ class Sort:
         return cols + list(self.tiebreak)
 
 
+def where_choice(stmt, column, value: str | None, known: Collection[str], label: str, code: str):
+    """``stmt`` narrowed to ``column == value`` when a value is chosen ("" or None = 全部); a value
+    outside ``known`` is a 422 naming it (never an empty list)."""
+    if not value:
+        return stmt
+    if value not in known:
+        raise ValidationFailed(f"未知的{label}“{value[:20]}”", code=code)
+    return stmt.where(column == value)
+
+
+def search_clause(q: str | None, *columns):
+    """Any of ``columns`` contains ``q``, with % and _ taken literally (None when nothing is searched)."""
+    if not q:
+        return None
+    return or_(*(c.contains(q, autoescape=True) for c in columns)) if columns else false()
+
+
+def where_search(stmt, q: str | None, *columns):
+    """``stmt`` narrowed to rows where any of ``columns`` contains ``q`` literally ("" = no search)."""
+    clause = search_clause(q, *columns)
+    return stmt if clause is None else stmt.where(clause)
+
+
+def matches(q: str | None, *values: Any) -> bool:
+    """The same search for a list computed in Python: any of ``values`` contains ``q``."""
+    return not q or any(q in (v or "") for v in values)
+
+
 def count(session: Session, stmt) -> int:
     return session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
 
@@ -108,7 +137,29 @@ def iter_all(session: Session, stmt, *, batch: int = 1000, sort: Sort | None = N
     yield from (result.scalars() if len(stmt.column_descriptions) == 1 else result)
 
 
-def page_list(items: list[T], page: PageParams | None = None) -> Page[T]:
-    """One page of a list computed in Python (a ranking), with its total."""
+def sort_list(items: list[T], sort: Sort, sort_value: str | None) -> list[T]:
+    """A list computed in Python in ``sort``'s order: for such a list each key of the ``Sort`` names
+    functions of an item (instead of columns); empty values (None, "") last either way; the list's
+    own order breaks ties."""
+    key, desc = sort.parse(sort_value)
+    getters = sort.keys[key]
+    if callable(getters):
+        getters = getters(desc)
+
+    def value(x):
+        return tuple(g(x) for g in getters)
+
+    empty = [x for x in items if any(v is None or v == "" for v in value(x))]
+    full = [x for x in items if not any(v is None or v == "" for v in value(x))]
+    return sorted(full, key=value, reverse=desc) + empty
+
+
+def page_list(items: list[T], page: PageParams | None = None, *, sort: Sort | None = None,
+              sort_value: str | None = None) -> Page[T]:
+    """One page of a list computed in Python (a ranking), with its total; sorted by ``sort`` (whose
+    keys name functions of an item, see ``sort_list``) when given."""
     page = page or PageParams()
-    return Page(items[page.offset:page.offset + page.size], len(items), page.page, page.size)
+    if sort is not None:
+        items = sort_list(items, sort, sort_value)
+    return Page(items[page.offset:page.offset + page.size], len(items), page.page, page.size,
+                sort.normal(sort_value) if sort is not None else "")

@@ -132,7 +132,11 @@ def _evaluate(session: Session, *, year: int, level: str, start: date | None = N
 
     sc = scheme(year)
     start, end = start or date(year, 1, 1), end or date(year, 12, 31)
-    units = list(session.execute(select(Agency).where(Agency.level == level).order_by(Agency.division_code)).scalars())
+    # every agency once per data version (id, name, code, level, ids on its path): the units of the
+    # level in code order, and each unit's ancestors for the review/oversight means
+    agencies = statistics.agencies(session)
+    units = sorted(((aid, name, code) for aid, name, code, lvl, _ in agencies if lvl == level),
+                   key=lambda u: u[2])
     if not units:
         return []
     figs = statistics.compute(session, statistics.Filters(start, end))
@@ -140,25 +144,25 @@ def _evaluate(session: Session, *, year: int, level: str, start: date | None = N
     officers = _officers(session)
     quality = quality_by_unit(session, year)
     # review quality of a city/province = mean of its counties' averages
-    paths = dict(session.execute(select(Agency.id, Agency.path)).all())
+    chains = {aid: chain for aid, _, _, _, chain in agencies}
 
     def by_ancestor(values: dict[int, float]) -> dict[int, list[float]]:
         """Each unit's value listed under the unit and every ancestor (in the values' order)."""
         out: dict[int, list[float]] = {}
         for uid, v in values.items():
-            for anc in (int(x) for x in paths.get(uid, "").strip("/").split("/") if x):
+            for anc in chains.get(uid, ()):
                 out.setdefault(anc, []).append(v)
         return out
 
     quality_below = by_ancestor(quality)
 
-    def review_value(u: Agency) -> float | None:
-        vals = quality_below.get(u.id)
+    def review_value(uid: int) -> float | None:
+        vals = quality_below.get(uid)
         return sum(vals) / len(vals) if vals else None
 
     audited: dict[int, list[float]] | None = None
 
-    def oversight_value(u: Agency) -> float | None:
+    def oversight_value(uid: int) -> float | None:
         """The unit audit's result (oversight.service.indicator, 0–100; mean over audited units
         below a city/province); None when no unit was audited that year."""
         nonlocal audited
@@ -166,57 +170,65 @@ def _evaluate(session: Session, *, year: int, level: str, start: date | None = N
             from ..oversight.service import indicator
 
             audited = by_ancestor(indicator(session, year=year, on=end))
-        vals = audited.get(u.id)
+        vals = audited.get(uid)
         return sum(vals) / len(vals) if vals else None
 
+    indicators = sc.indicators
     raw: dict[int, dict[str, float | None]] = {}
-    for u in units:
+    for uid, _, _ in units:
         r: dict[str, float | None] = {}
-        for ind in sc.indicators:
+        fig = figs[uid]
+        for ind in indicators:
             if ind.kind == "statistic":
-                v = figs[u.id].get(ind.code) or 0.0
+                v = fig.get(ind.code) or 0.0
                 if ind.per == "officers":
-                    n = officers.get(u.id, 0)
+                    n = officers.get(uid, 0)
                     v = v / n if n else 0.0
             elif ind.kind == "rate":
-                v = figs[u.id].get(ind.code)
+                v = fig.get(ind.code)
             elif ind.kind == "review":
-                v = review_value(u)
+                v = review_value(uid)
             elif ind.kind == "oversight":
-                v = oversight_value(u)
+                v = oversight_value(uid)
             else:
-                v = entries.get((u.id, ind.code))
+                v = entries.get((uid, ind.code))
             r[ind.code] = v
-        raw[u.id] = r
-    best = {ind.code: max((raw[u.id][ind.code] or 0.0) for u in units) for ind in sc.indicators
+        raw[uid] = r
+    best = {ind.code: max((raw[u[0]][ind.code] or 0.0) for u in units) for ind in indicators
             if ind.kind == "statistic"}
+    # how each indicator is scored: (divisor, explanation), the same for every unit of the level
+    scoring: list[tuple[float | None, str]] = []
+    for ind in indicators:
+        if ind.kind == "statistic":
+            scoring.append((best[ind.code], f"与同级最高值 {best[ind.code]:.4g} 相比"))
+        elif ind.kind in ("rate", "review", "oversight"):
+            scoring.append((ind.target, f"目标值 {_g(ind.target)}"))
+        else:
+            scoring.append((ind.max_value, f"评审录入（满分 {_g(ind.max_value)}）"))
+    adjust_how = [f"每百分点 {adj.per_point:g} 分，范围 {adj.min:g}–{adj.max:g}" for adj in sc.adjustments]
     cards = []
-    for u in units:
-        c = Card(u.id, u.name, u.division_code)
-        for ind in sc.indicators:
-            v = raw[u.id][ind.code]
+    for uid, name, code in units:
+        c = Card(uid, name, code)
+        r = raw[uid]
+        lines = c.lines
+        total = 0.0
+        for ind, (divisor, how) in zip(indicators, scoring, strict=True):
+            v = r[ind.code]
             if v is None:
-                share, how = 0.0, "无数据，不得分"
-            elif ind.kind == "statistic":
-                share = min(ind.cap, v / best[ind.code]) if best[ind.code] else 0.0
-                how = f"与同级最高值 {best[ind.code]:.4g} 相比"
-            elif ind.kind in ("rate", "review", "oversight"):
-                share = min(ind.cap, v / ind.target) if ind.target else 0.0
-                how = f"目标值 {ind.target:g}"
+                share, line_how = 0.0, "无数据，不得分"
             else:
-                share = min(ind.cap, v / ind.max_value) if ind.max_value else 0.0
-                how = f"评审录入（满分 {ind.max_value:g}）"
+                share, line_how = (min(ind.cap, v / divisor) if divisor else 0.0), how
             pts = round(ind.weight * share, 2)
-            c.total += pts
-            c.lines.append({"code": ind.code, "name": ind.name, "dimension": ind.dimension, "value": v,
-                            "weight": ind.weight, "score": pts, "how": how})
-        for adj in sc.adjustments:
-            v = entries.get((u.id, adj.code))
+            total += pts
+            lines.append({"code": ind.code, "name": ind.name, "dimension": ind.dimension, "value": v,
+                          "weight": ind.weight, "score": pts, "how": line_how})
+        for adj, how in zip(sc.adjustments, adjust_how, strict=True):
+            v = entries.get((uid, adj.code))
             pts = round(max(adj.min, min(adj.max, (v or 0) * adj.per_point)), 2)
-            c.total += pts
-            c.lines.append({"code": adj.code, "name": adj.name, "dimension": "调整项", "value": v, "weight": None,
-                            "score": pts, "how": f"每百分点 {adj.per_point:g} 分，范围 {adj.min:g}–{adj.max:g}"})
-        c.total = round(c.total, 2)
+            total += pts
+            lines.append({"code": adj.code, "name": adj.name, "dimension": "调整项", "value": v, "weight": None,
+                          "score": pts, "how": how})
+        c.total = round(total, 2)
         cards.append(c)
     rank_with_ties(cards)
     sel = sc.selection.get(level)
@@ -242,6 +254,10 @@ def _evaluate(session: Session, *, year: int, level: str, start: date | None = N
             for c in improved[:sel.progress_quota]:
                 c.progress = True
     return cards
+
+
+def _g(x: float | None) -> str:
+    return "—" if x is None else f"{x:g}"
 
 
 def individuals(session: Session, *, year: int, agency: Agency, limit: int | None = None) -> list[dict]:

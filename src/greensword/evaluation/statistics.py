@@ -192,7 +192,7 @@ def _population(session: Session) -> dict[int, int]:
         .group_by(Enterprise.agency_id)).all()), copier=dict)
 
 
-def _agencies(session: Session) -> list[tuple[int, str, str, str, tuple[int, ...]]]:
+def agencies(session: Session) -> list[tuple[int, str, str, str, tuple[int, ...]]]:
     """Every agency: id, name, code, level and the ids on its path (itself last), once per data version."""
     return cache.cached(session, "statistics.agencies", (), lambda: [
         (a.id, a.name, a.division_code, a.level, tuple(int(x) for x in a.path.strip("/").split("/") if x))
@@ -214,8 +214,8 @@ def _copy_figures(figs: dict[int, Figures]) -> dict[int, Figures]:
 
 
 def _compute(session: Session, f: Filters, cases_only: bool) -> dict[int, Figures]:
-    agencies = _agencies(session)
-    out = {aid: Figures(aid, name, code, level) for aid, name, code, level, _ in agencies}
+    every = agencies(session)
+    out = {aid: Figures(aid, name, code, level) for aid, name, code, level, _ in every}
     for agency_id, sums in _county_sums(session, f, cases_only).items():
         if agency_id in out:
             values = out[agency_id].values
@@ -223,7 +223,7 @@ def _compute(session: Session, f: Filters, cases_only: bool) -> dict[int, Figure
                 values[k] += v
     # roll up deepest first, each unit into its parent once (every figure is a sum of whole
     # numbers, so the order of addition cannot change a total)
-    for aid, _, _, _, chain in sorted(agencies, key=lambda a: -len(a[4])):
+    for aid, _, _, _, chain in sorted(every, key=lambda a: -len(a[4])):
         if len(chain) > 1 and chain[-2] in out:
             parent = out[chain[-2]].values
             for k, v in out[aid].values.items():
@@ -309,8 +309,9 @@ def monthly(session: Session, agency: Agency, year: int, keys=("cases_filed", "d
     month's ``compute``, without twelve of them); other figures month by month."""
     keys = tuple(keys)
     if set(keys) <= set(cases.MONTHLY):
+        path = agency.path
         return cache.cached(session, "statistics.monthly", (agency.id, year, keys),
-                            lambda: _monthly_cases(session, agency, year, keys))
+                            refresh=lambda s: _monthly_cases(s, path, year, keys))
     out = {k: [] for k in keys}
     for m in range(1, 13):
         start = date(year, m, 1)
@@ -321,6 +322,6 @@ def monthly(session: Session, agency: Agency, year: int, keys=("cases_filed", "d
     return out
 
 
-def _monthly_cases(session: Session, agency: Agency, year: int, keys: tuple[str, ...]) -> dict:
-    by_month = cases.monthly_sums(session, year, agency.path, keys)
+def _monthly_cases(session: Session, agency_path: str, year: int, keys: tuple[str, ...]) -> dict:
+    by_month = cases.monthly_sums(session, year, agency_path, keys)
     return {k: [by_month.get(m, {}).get(k, 0.0) for m in range(1, 13)] for k in keys}

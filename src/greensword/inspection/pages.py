@@ -17,6 +17,7 @@ from ..registry import service as registry
 from ..registry.models import Officer
 from ..webkit.deps import DB, CurrentActor, FormFields
 from ..webkit.flash import error_query
+from ..webkit.images import thumbnail_response
 from ..webkit.listing import List, csv_response, xlsx_response
 from ..webkit.templating import NavItem, add_nav, render
 from . import service
@@ -171,11 +172,11 @@ def _task_ctx(db, actor, task, error: str = "", typed=None) -> dict:
     if record is not None:
         amendments = list(db.execute(select(Amendment).where(Amendment.record_id == record.id)
                                      .order_by(Amendment.id)).scalars())
-    evidence = [(e, service.kind_of(e.mime)) for e in service.evidence_of(db, task)]
+    evidence = [(e, service.kind_of(e.mime), service.photo_notes(e, record)) for e in service.evidence_of(db, task)]
     return {"task": task, "record": record, "items": service.checklist_for(task.enterprise.industry_code).items,
             "evidence": evidence, "officers": _names(db, task.officer_ids),
             "sources": service.SOURCES, "amendments": amendments, "error": error, "typed": typed,
-            "low_accuracy": service.GPS_LOW_ACCURACY_M, "signer_roles": service.records.SIGNER_ROLES}
+            "low_accuracy": service.GPS_LOW_ACCURACY_M, "photo_far_m": service.PHOTO_FAR_M, "signer_roles": service.records.SIGNER_ROLES}
 
 
 def _wants_json(request: Request) -> bool:
@@ -263,9 +264,9 @@ _VERIFY_MAX = 32 * 1024 * 1024
 
 
 @router.get("/inspection/tasks/{task_id}/evidence/{evidence_id}")
-def evidence_file(task_id: int, evidence_id: int, db: DB, actor: CurrentActor, download: int = 0):
+def evidence_file(task_id: int, evidence_id: int, db: DB, actor: CurrentActor, download: int = 0, thumb: int = 0):
     """An evidence file, to whoever may see the record: images, PDFs and video inline with the
-    type told from their bytes; anything else as a download."""
+    type told from their bytes; anything else as a download. ``thumb=1``: a small preview."""
     task = service.get_task(db, actor, task_id)
     ev = db.get(Evidence, evidence_id)
     if ev is None or ev.task_id != task.id:
@@ -273,6 +274,8 @@ def evidence_file(task_id: int, evidence_id: int, db: DB, actor: CurrentActor, d
     path = service.evidence_path(ev.sha256)
     if not path.exists():
         raise NotFound("证据文件不在存储中", code="inspection.evidence_missing")
+    if thumb:
+        return thumbnail_response(service.thumbnail(ev))
     with open(path, "rb") as fh:
         mime = service.sniff(fh.read(16))
     inline = mime != "application/octet-stream" and not download

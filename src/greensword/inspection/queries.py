@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from ..core.auth import Actor, scope
 from ..core.errors import NotFound
-from ..core.pagination import Page, PageParams, page_of
+from ..core.pagination import Page, PageParams, Sort, page_of, where_search
 from ..core.timeutil import TZ
 from ..registry.models import Agency, Enterprise
 from .models import CaseReferral, Evidence, Plan, Record, Snapshot, Task
@@ -59,13 +59,31 @@ def referral(session: Session, referral_id: int) -> Referral | None:
     return _referral(*row) if row else None
 
 
-def pending_referrals(session: Session, actor: Actor, limit: int = 50) -> list[Referral]:
-    """Pending referrals in the actor's jurisdiction, newest first."""
+def _pending_query(actor: Actor, q: str = ""):
     stmt = (select(CaseReferral, Record, Enterprise).join(Record, CaseReferral.record_id == Record.id)
             .join(Enterprise, CaseReferral.enterprise_id == Enterprise.id)
             .join(Agency, Enterprise.agency_id == Agency.id).where(CaseReferral.status == "pending"))
-    stmt = scope(stmt, actor, Agency.path)
-    return [_referral(*row) for row in session.execute(stmt.order_by(CaseReferral.id.desc()).limit(limit)).all()]
+    return where_search(scope(stmt, actor, Agency.path), q, Enterprise.name, Enterprise.uscc, Record.findings)
+
+
+#: Sort keys of the pending referrals (newest first by default).
+REFERRAL_SORT = Sort(keys={"referred": [CaseReferral.id], "enterprise": [Enterprise.name],
+                           "checked": [Record.checked_at]},
+                     default="-referred", tiebreak=[CaseReferral.id.desc()],
+                     labels={"referred": "移交顺序", "enterprise": "企业", "checked": "检查时间"})
+
+
+def pending_referrals(session: Session, actor: Actor, limit: int = 50) -> list[Referral]:
+    """The newest ``limit`` pending referrals in the actor's jurisdiction (panels)."""
+    return page_pending_referrals(session, actor, page=PageParams(size=max(1, min(limit, 500)))).items
+
+
+def page_pending_referrals(session: Session, actor: Actor, *, q: str = "", sort: str = "",
+                           page: PageParams | None = None) -> Page[Referral]:
+    """One page of the pending referrals in the actor's jurisdiction (newest first unless ``sort``),
+    with the total; ``q`` searches the firm's name and code and the findings."""
+    p = page_of(session, _pending_query(actor, q), page, sort=REFERRAL_SORT, sort_value=sort)
+    return Page([_referral(*row) for row in p.items], p.total, p.page, p.size, p.sort)
 
 
 def pending_referral_ids(session: Session) -> list[int]:
@@ -195,15 +213,19 @@ class Problem:
 def problems(session: Session, enterprise_ids=None) -> list[Problem]:
     from .service.rules import checklist_for
 
-    stmt = select(Record, Task).join(Task, Record.task_id == Task.id).where(Record.status == "submitted")
+    stmt = (select(Record.id, Task.enterprise_id, Enterprise.industry_code, Record.checklist, Record.findings,
+                   Record.checked_at, Record.submitted_at)
+            .join(Task, Record.task_id == Task.id).join(Enterprise, Task.enterprise_id == Enterprise.id)
+            .where(Record.status == "submitted"))
     if enterprise_ids is not None:
         stmt = stmt.where(Task.enterprise_id.in_(set(enterprise_ids)))
-    out = []
-    for rec, task in session.execute(stmt.order_by(Record.id)):
-        bad = [code for code, v in (rec.checklist or {}).items() if v == "problem"]
+    out, texts = [], {}
+    for rid, eid, industry, checklist, findings, checked_at, submitted_at in session.execute(stmt.order_by(Record.id)):
+        bad = [code for code, v in (checklist or {}).items() if v == "problem"]
         if not bad:
             continue
-        texts = {i.code: i.text for i in checklist_for(task.enterprise.industry_code or "").items}
-        day = (rec.checked_at or rec.submitted_at).astimezone(TZ).date()
-        out.extend(Problem(rec.id, task.enterprise_id, code, texts.get(code, code), rec.findings, day) for code in bad)
+        if (industry := industry or "") not in texts:
+            texts[industry] = {i.code: i.text for i in checklist_for(industry).items}
+        day = (checked_at or submitted_at).astimezone(TZ).date()
+        out.extend(Problem(rid, eid, code, texts[industry].get(code, code), findings, day) for code in bad)
     return out

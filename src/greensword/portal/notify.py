@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ..core import audit
 from ..core.auth import Actor, scope
 from ..core.errors import NotFound
+from ..core.pagination import Page, PageParams, Sort, page_of, where_search
 from ..core.timeutil import now
 from ..registry.models import Agency
 from .models.notifications import Notification
@@ -31,9 +32,38 @@ def _scoped(actor: Actor):
     return scope(stmt, actor, Agency.path, Notification.enterprise_id)
 
 
+#: Sort keys of the notification list (newest first by default).
+NOTIFICATION_SORT = Sort(keys={"created": [Notification.created_at], "title": [Notification.title]},
+                         default="-created", tiebreak=[Notification.id.desc()],
+                         labels={"created": "时间", "title": "标题"})
+
+
+def _query(session: Session, actor: Actor, *, q: str = "", unread: bool = False, agency_id: int | None = None):
+    from ..registry import service as registry
+
+    stmt = _scoped(actor)
+    if agency_id:
+        stmt = registry.within_agency(session, stmt, agency_id)
+    if unread:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    return where_search(stmt, q, Notification.title, Notification.body)
+
+
+def page_for(session: Session, actor: Actor, *, sort: str = "", page: PageParams | None = None,
+             **filters) -> Page[Notification]:
+    """One page of the actor's notifications (newest first unless ``sort``), with the total; filters:
+    ``q`` (title and text), ``unread``, ``agency_id`` (an officer's unit)."""
+    return page_of(session, _query(session, actor, **filters), page, sort=NOTIFICATION_SORT, sort_value=sort)
+
+
 def list_for(session: Session, actor: Actor, *, limit: int = 100) -> list[Notification]:
-    return list(session.execute(_scoped(actor).order_by(Notification.created_at.desc(), Notification.id.desc())
-                                .limit(limit)).scalars())
+    """The newest ``limit`` notifications (panels; the list page pages)."""
+    return page_for(session, actor, page=PageParams(size=max(1, min(limit, 500)))).items
+
+
+def get_for(session: Session, actor: Actor, notification_id: int) -> Notification | None:
+    """One of the actor's notifications (None when it is not theirs or does not exist)."""
+    return session.execute(_scoped(actor).where(Notification.id == notification_id)).scalar_one_or_none()
 
 
 def unread(session: Session, actor: Actor) -> int:

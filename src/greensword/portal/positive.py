@@ -6,6 +6,7 @@ confirmed by screening puts it up for review (removed, or kept with a reason).""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time
 
@@ -17,6 +18,7 @@ from ..cases import queries as case_queries
 from ..core import audit
 from ..core.auth import Actor, require_role, scope
 from ..core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from ..core.pagination import Page, PageParams, Sort, iter_all, page_of, where_choice, where_search
 from ..core.rules import Source, load, register
 from ..core.timeutil import TZ, now
 from ..offsite import queries as offsite_queries
@@ -56,6 +58,7 @@ register("portal/positive.yaml", PositiveRules)
 STATUS = {"pending": "待审核", "listed": "已纳入", "rejected": "未纳入", "review": "待复核（发现问题线索）",
           "removed": "已移出"}
 ACTIVE = ("pending", "listed", "review")
+ORIGINS = {"application": "企业申请", "proposal": "执法人员推荐", "registry": "名录登记"}
 
 
 def rules() -> PositiveRules:
@@ -281,12 +284,65 @@ def sweep(session: Session, actor: Actor, *, on: date | None = None) -> dict[str
     return {"removed": removed, "review": review}
 
 
-def listings(session: Session, actor: Actor, *, status: str | None = None, limit: int = 300) -> list[PositiveListing]:
-    stmt = scope(select(PositiveListing).join(Agency, PositiveListing.agency_id == Agency.id), actor, Agency.path,
+#: The management list's status tabs: one status, or a group of them.
+GROUPS = {"open": ("pending", "review"), "closed": ("removed", "rejected")}
+GROUP_NAMES = {"open": "待处理（待审核与待复核）", "closed": "已移出/未纳入"}
+
+#: Sort keys of the management list (newest application first by default).
+LISTING_SORT = Sort(
+    keys={"applied": [PositiveListing.applied_on], "decided": [PositiveListing.decided_on],
+          "removed": [PositiveListing.removed_on], "enterprise": [Enterprise.name], "status": [PositiveListing.status],
+          "agency": [Agency.division_code]},
+    default="-applied", tiebreak=[PositiveListing.id.desc()],
+    labels={"applied": "申请日期", "decided": "决定日期", "removed": "移出日期", "enterprise": "企业", "status": "状态",
+            "agency": "属地"})
+
+
+def _listings_query(session: Session, actor: Actor, *, status: str = "", q: str = "", agency_id: int | None = None,
+                    origin: str = ""):
+    """The listings the actor may see (a firm its own), narrowed by the list's filters: a status or
+    group of them (``GROUPS``), a search of the firm's name and code and the statement, the unit,
+    the origin; an unknown status or origin is a 422 naming it."""
+    stmt = scope(select(PositiveListing).join(Agency, PositiveListing.agency_id == Agency.id)
+                 .join(Enterprise, PositiveListing.enterprise_id == Enterprise.id), actor, Agency.path,
                  PositiveListing.enterprise_id)
-    if status:
-        stmt = stmt.where(PositiveListing.status == status)
-    return list(session.execute(stmt.order_by(PositiveListing.id.desc()).limit(limit)).scalars())
+    if agency_id:
+        stmt = registry.within_agency(session, stmt, agency_id)
+    if status in GROUPS:
+        stmt = stmt.where(PositiveListing.status.in_(GROUPS[status]))
+    else:
+        stmt = where_choice(stmt, PositiveListing.status, status, STATUS, "正面清单状态", "portal.bad_status")
+    stmt = where_choice(stmt, PositiveListing.origin, origin, ORIGINS, "来源", "portal.bad_origin")
+    return where_search(stmt, q, Enterprise.name, Enterprise.uscc, PositiveListing.statement)
+
+
+def page_listings(session: Session, actor: Actor, *, sort: str = "", page: PageParams | None = None,
+                  **filters) -> Page[PositiveListing]:
+    """One page of the listings of the filters (newest application first unless ``sort``), with the total."""
+    return page_of(session, _listings_query(session, actor, **filters), page, sort=LISTING_SORT, sort_value=sort)
+
+
+def iter_listings(session: Session, actor: Actor, *, sort: str = "", **filters) -> Iterator[PositiveListing]:
+    """Every listing of the filters in the list's order, read in batches (exports, the demo)."""
+    return iter_all(session, _listings_query(session, actor, **filters), sort=LISTING_SORT, sort_value=sort)
+
+
+def status_counts(session: Session, actor: Actor, *, q: str = "", agency_id: int | None = None,
+                  origin: str = "") -> dict[str, int]:
+    """How many listings of each status (and group, and ``all``) the filters other than status hold (the tabs)."""
+    stmt = _listings_query(session, actor, q=q, agency_id=agency_id, origin=origin)
+    rows = session.execute(stmt.with_only_columns(PositiveListing.status, func.count())
+                           .group_by(PositiveListing.status).order_by(None)).all()
+    out = {k: 0 for k in STATUS}
+    out.update({k: n for k, n in rows})
+    out.update({g: sum(out[k] for k in ks) for g, ks in GROUPS.items()})
+    out["all"] = sum(out[k] for k in STATUS)
+    return out
+
+
+def listings(session: Session, actor: Actor, *, status: str | None = None) -> list[PositiveListing]:
+    """Every listing of a status (or all) the actor may see, newest first."""
+    return list(iter_listings(session, actor, status=status or ""))
 
 
 def counts(session: Session, start: date, end: date) -> dict[int, dict[str, int]]:

@@ -6,6 +6,7 @@ leads contradicts the data and becomes an off-site lead itself (offsite.service)
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -16,6 +17,7 @@ from ..core import audit
 from ..core.auth import Actor, get_in_scope, scope
 from ..core.errors import Conflict, PermissionDenied, ValidationFailed
 from ..core.locks import lock_row
+from ..core.pagination import Page, PageParams, Sort, iter_all, page_of, where_search
 from ..core.timeutil import TZ, now
 from ..inspection import service as inspection
 from ..offsite import service as offsite
@@ -122,11 +124,45 @@ def get_check(session: Session, actor: Actor, check_id: int) -> SelfCheck:
                         path=lambda s: s.agency.path, enterprise=lambda s: s.enterprise_id)
 
 
-def list_checks(session: Session, actor: Actor, *, limit: int = 100) -> list[SelfCheck]:
-    stmt = scope(select(SelfCheck).join(Agency, SelfCheck.agency_id == Agency.id), actor, Agency.path,
+#: Sort keys of the self-check list (latest submission first by default).
+SELFCHECK_SORT = Sort(
+    keys={"submitted": [SelfCheck.submitted_at], "period": [SelfCheck.period_start], "enterprise": [Enterprise.name],
+          "agency": [Agency.division_code]},
+    default="-submitted", tiebreak=[SelfCheck.id.desc()],
+    labels={"submitted": "提交时间", "period": "期间", "enterprise": "企业", "agency": "属地"})
+
+
+def _checks_query(session: Session, actor: Actor, *, q: str = "", agency_id: int | None = None,
+                  year: int | None = None, contradicts: bool = False):
+    """The self-checks the actor may see (a firm its own), narrowed by the list's filters: a search
+    of the firm's name and code, the unit, the period's year, only those contradicting the data."""
+    from ..registry import service as registry
+
+    stmt = scope(select(SelfCheck).join(Agency, SelfCheck.agency_id == Agency.id)
+                 .join(Enterprise, SelfCheck.enterprise_id == Enterprise.id), actor, Agency.path,
                  SelfCheck.enterprise_id)
-    return list(session.execute(stmt.order_by(SelfCheck.submitted_at.desc(), SelfCheck.id.desc())
-                                .limit(limit)).scalars())
+    if agency_id:
+        stmt = registry.within_agency(session, stmt, agency_id)
+    if year:
+        stmt = stmt.where(SelfCheck.period_start >= date(year, 1, 1), SelfCheck.period_start <= date(year, 12, 31))
+    if contradicts:
+        stmt = stmt.where(SelfCheck.contradicts_data.is_(True))
+    return where_search(stmt, q, Enterprise.name, Enterprise.uscc)
+
+
+def page_checks(session: Session, actor: Actor, *, sort: str = "", page: PageParams | None = None,
+                **filters) -> Page[SelfCheck]:
+    """One page of the self-checks the actor may see (latest first unless ``sort``), with the total."""
+    return page_of(session, _checks_query(session, actor, **filters), page, sort=SELFCHECK_SORT, sort_value=sort)
+
+
+def iter_checks(session: Session, actor: Actor, *, sort: str = "", **filters) -> Iterator[SelfCheck]:
+    """Every self-check of the list's filters in the list's order, read in batches (exports)."""
+    return iter_all(session, _checks_query(session, actor, **filters), sort=SELFCHECK_SORT, sort_value=sort)
+
+
+def problems(sc: SelfCheck) -> int:
+    return sum(1 for v in (sc.items or {}).values() if v.get("result") == "problem")
 
 
 def evidence_file(session: Session, actor: Actor, check_id: int, sha: str) -> tuple[dict, bytes]:

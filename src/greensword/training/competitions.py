@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from ..core import audit
 from ..core.auth import Actor, check_agency, require_role
 from ..core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from ..core.pagination import Page, PageParams, Sort, page_of, where_choice, where_search
 from ..core.timeutil import now
 from ..registry.models import Agency, Officer
 from ..settings import get_settings
@@ -420,6 +421,31 @@ def publish(session: Session, actor: Actor, competition_id: int) -> Competition:
                  {"results": json.loads(json.dumps([{k: r[k] for k in ("officer_id", "total", "rank", "tied")}
                                                     for r in res["rows"]]))})
     return c
+
+
+COMPETITION_STATUS = {"open": "进行中", "published": "已发布"}
+
+#: Sort keys of the competition list (the latest held first by default).
+COMPETITION_SORT = Sort(keys={"held": [Competition.held_on], "title": [Competition.title],
+                              "level": [Competition.level], "agency": [Agency.division_code]},
+                        default="-held", tiebreak=[Competition.id.desc()],
+                        labels={"held": "举办日期", "title": "名称", "level": "级别", "agency": "主办单位"})
+
+
+def _competitions_query(*, q: str = "", year: int | None = None, level: str = "", status: str = ""):
+    """Every competition (they are open to all officers), narrowed by the list's filters."""
+    stmt = select(Competition).join(Agency, Competition.agency_id == Agency.id)
+    if year:
+        stmt = stmt.where(Competition.held_on >= date(year, 1, 1), Competition.held_on <= date(year, 12, 31))
+    stmt = where_choice(stmt, Competition.level, level, rules.LEVEL_NAMES, "比武级别", "training.bad_level")
+    stmt = where_choice(stmt, Competition.status, status, COMPETITION_STATUS, "比武状态", "training.bad_status")
+    return where_search(stmt, q, Competition.title, Agency.name)
+
+
+def page_competitions(session: Session, *, sort: str = "", page: PageParams | None = None,
+                      **filters) -> Page[Competition]:
+    """One page of the competitions (latest first unless ``sort``), with the total."""
+    return page_of(session, _competitions_query(**filters), page, sort=COMPETITION_SORT, sort_value=sort)
 
 
 def list_competitions(session: Session, *, year: int | None = None) -> list[Competition]:

@@ -5,10 +5,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
 
 from ..core.errors import DomainError, ValidationFailed
 from ..core.pagination import PageParams
 from ..core.timeutil import now
+from ..registry.models import Agency
 from ..webkit.deps import DB, CurrentActor, FormFields
 from ..webkit.listing import List, csv_response, xlsx_response
 from ..webkit.templating import NavItem, add_nav, render
@@ -18,6 +20,7 @@ router = APIRouter(prefix="/training", include_in_schema=False)
 add_nav(NavItem("培训考试", "/training", roles=("officer", "reviewer", "leader", "admin", "evaluator"), order=70))
 
 STAFF = ("admin", "leader")
+Year = Annotated[int | None, Query(ge=1949, le=2100)]
 
 
 @router.get("")
@@ -30,7 +33,7 @@ def home(request: Request, db: DB, actor: CurrentActor):
             mine.append((e, a))
     this_year = courses.page_courses(db, actor, year=today.year, page=PageParams(size=20))
     ctx = {"mine": mine, "today": today, "courses": this_year.items, "courses_total": this_year.total,
-           "competitions": competitions.list_competitions(db)[:10], "levels": rules.LEVEL_NAMES,
+           "competitions": competitions.page_competitions(db, page=PageParams(size=10)), "levels": rules.LEVEL_NAMES,
            "reminders": quals.reminders(db, actor, today) if actor.has(*STAFF) else [],
            "bank": bank.summary(), "staff": actor.has(*STAFF)}
     if actor.officer_id:
@@ -75,6 +78,19 @@ def bank_page(request: Request, actor: CurrentActor, law: str = "", form: str = 
     qs = [q for q in bank.questions([law] if law else None) if not form or q.form == form]
     return render(request, "training/bank.html", {"summary": bank.summary(), "qs": qs[:200], "total": len(qs),
                                                   "law": law, "form": form})
+
+
+@router.get("/competitions")
+def competitions_page(request: Request, db: DB, actor: CurrentActor, args: List, year: Year = None, level: str = "",
+                      status: str = ""):
+    """Every competition, paged, searchable, by year, level and status."""
+    p = competitions.page_competitions(db, q=args.q, year=year, level=level, status=status, sort=args.sort,
+                                       page=args.params)
+    return render(request, "training/competitions.html", {
+        "p": p, "items": p.items, "q": args.q, "year": year, "level": level, "status": status,
+        "levels": rules.LEVEL_NAMES, "statuses": competitions.COMPETITION_STATUS,
+        "agencies": {a.id: a.name for a in db.execute(select(Agency).where(Agency.id.in_({c.agency_id for c in p.items})))
+                     .scalars()}})
 
 
 @router.get("/competitions/{competition_id}")
@@ -166,7 +182,6 @@ def _units(db, actor) -> list:
     return [a for a in registry.list_agencies(db, actor) if a.level in ("province", "city", "county")]
 
 
-Year = Annotated[int | None, Query(ge=1949, le=2100)]
 
 
 def _course_filters(args, year, level, topic, agency_id) -> dict:

@@ -43,7 +43,21 @@ def index(request: Request, db: DB, actor: CurrentActor, args: List, status: str
         "p": p, "items": p.items, "status": status, "kind": kind, "year": year, "agency_id": agency_id,
         "outcome": outcome, "q": args.q, "statuses": service.STATUSES, "kinds": service.KINDS,
         "outcomes": service.OUTCOMES, "agencies": _agencies(db, actor),
-        "untracked": service.untracked(db, actor, limit=50), "dues": service.dues, "today": today()})
+        "untracked": service.page_untracked(db, actor, page=PageParams(size=UNTRACKED_PANEL)), "dues": service.dues,
+        "today": today()})
+
+
+#: Untracked transfers shown on the transfer page (the rest on /transfer/untracked).
+UNTRACKED_PANEL = 10
+
+
+@router.get("/transfer/untracked")
+def untracked(request: Request, db: DB, actor: CurrentActor, args: List, kind: str = ""):
+    """Every transfer recorded in a case and not yet followed, paged, searchable, by kind."""
+    p = service.page_untracked(db, actor, q=args.q, kind=kind, sort=args.sort, page=args.params)
+    return render(request, "transfer/untracked.html", {"p": p, "items": p.items, "q": args.q, "kind": kind,
+                                                       "kinds": service.KINDS,
+                                                       "measure_kinds": set(service.MEASURE_KINDS.values())})
 
 
 HEADER = ["案件编号", "当事人", "统一社会信用代码", "移送单位", "类型", "接收机关", "批准移送日期", "移送日期", "签收日期",

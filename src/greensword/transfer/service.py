@@ -22,7 +22,7 @@ from ..core.auth import Actor, check_agency, require_role, scope
 from ..core.calendar import add_days
 from ..core.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
 from ..core.locks import lock_row
-from ..core.pagination import Page, PageParams, Sort, iter_all, page_of
+from ..core.pagination import Page, PageParams, Sort, iter_all, matches, page_list, page_of
 from ..core.rules import Dated, Version, load
 from ..core.timeutil import now, today
 from ..registry.models import Agency, Enterprise
@@ -219,20 +219,42 @@ def list_transfers(session: Session, actor: Actor, **filters) -> list[Transfer]:
     return list(iter_transfers(session, actor, **filters))
 
 
-def untracked(session: Session, actor: Actor, limit: int = 100) -> list[dict]:
-    """Transfer measures recorded in cases with no follow-up yet (cases.service.list_transfers);
-    transfers the head did not approve are left out."""
+#: Sort keys of the untracked list (the oldest transfer decision first: the most urgent).
+UNTRACKED_SORT = Sort(
+    keys={"started": [lambda u: u["started_on"]], "case": [lambda u: u["case_number"]],
+          "enterprise": [lambda u: u["enterprise"]], "kind": [lambda u: u["kind"]],
+          "receiver": [lambda u: u["receiver"]]},
+    default="started",
+    labels={"started": "日期", "case": "案件", "enterprise": "企业", "kind": "类型", "receiver": "接收机关"})
+
+
+def untracked(session: Session, actor: Actor, *, q: str = "", kind: str = "", limit: int | None = None) -> list[dict]:
+    """Transfer measures recorded in cases with no follow-up yet (cases.service.list_transfers), in
+    the order they were recorded; transfers the head did not approve are left out. ``q`` searches
+    case number, enterprise and receiver (literally), ``kind`` is one of ``KINDS``."""
+    if actor.is_enterprise:
+        raise PermissionDenied("企业用户不能查看移送案件", code="transfer.forbidden")
+    if kind and kind not in MEASURE_KINDS.values():
+        raise ValidationFailed(f"未知的移送类型“{kind[:20]}”", code="transfer.bad_kind")
     followed = set(session.execute(select(Transfer.measure_id).where(Transfer.measure_id.is_not(None))).scalars())
     out = []
-    for x in cases.list_transfers(session, actor, limit=100_000):
-        if x.id in followed or x.status in ("not_approved",):
+    for x in cases.list_transfers(session, actor, limit=10_000_000):
+        if x.id in followed or x.status in ("not_approved",) or (kind and MEASURE_KINDS[x.kind] != kind):
+            continue
+        if not matches(q, x.case_number, x.enterprise_name, x.receiver):
             continue
         out.append({"case_id": x.case_id, "case_number": x.case_number, "enterprise": x.enterprise_name,
                     "measure_id": x.id, "kind": MEASURE_KINDS[x.kind], "receiver": x.receiver,
                     "started_on": x.started_on})
-        if len(out) >= limit:
+        if limit is not None and len(out) >= limit:
             break
     return out
+
+
+def page_untracked(session: Session, actor: Actor, *, sort: str = "", page: PageParams | None = None,
+                   **filters) -> Page[dict]:
+    """One page of the untracked transfers (oldest first unless ``sort``), with the total."""
+    return page_list(untracked(session, actor, **filters), page, sort=UNTRACKED_SORT, sort_value=sort)
 
 
 def can_see_persons(actor: Actor) -> bool:

@@ -127,6 +127,9 @@ class SecurityMiddleware:
                 if b"content-security-policy" not in present:
                     docs = path.startswith("/api/v1/docs")
                     headers.append((b"content-security-policy", (CSP_DOCS if docs else CSP).encode()))
+                since = state.get("figures_stale_since")
+                if since is not None:        # some figures predate the latest write (core.cache)
+                    headers.append((b"x-figures-stale-since", since.isoformat(timespec="seconds").encode()))
                 if not static and b"cache-control" not in present:
                     headers.append((b"cache-control", b"no-store"))
                 if new_cookie and not static:

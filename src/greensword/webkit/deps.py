@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from ..core import cache
 from ..core.auth import Actor, resolve_token
 from ..core.db import session_scope
 from ..core.errors import NotAuthenticated, PermissionDenied
@@ -21,6 +22,11 @@ def get_db(request: Request) -> Iterator[Session]:
     with session_scope(request.app.state.engine) as session:
         request.state.db = session            # render() asks it whether figures were served stale
         yield session
+        # the API's equivalent of the console's banner: the response header X-Figures-Stale-Since
+        # (web.security adds it), read before the commit ends the transaction it is kept for
+        since = cache.stale_since(session)
+        if since is not None:
+            request.state.figures_stale_since = since
 
 
 DB = Annotated[Session, Depends(get_db, scope="function")]

@@ -26,12 +26,25 @@ from . import exports
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
+#: Largest page a list hands out, in the console and the JSON API (a client wanting everything
+#: walks the pages or uses an export).
+API_MAX_PAGE_SIZE = MAX_PAGE_SIZE = 500
+
+T = TypeVar("T")
+
+
 @dataclass(frozen=True)
 class ListArgs:
+    """A list's arguments, from the console (``size``) or the JSON API (``page_size``)."""
+
     page: int = 1
     size: int = 50
     sort: str = ""
     q: str = ""
+
+    @property
+    def page_size(self) -> int:
+        return self.size
 
     @property
     def params(self) -> PageParams:
@@ -39,41 +52,23 @@ class ListArgs:
 
 
 def _list_args(page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
-               size: Annotated[int, Query(ge=1, le=500)] = 50,
+               size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
                sort: Annotated[str, Query(max_length=40)] = "",
                q: Annotated[str, Query(max_length=100)] = "") -> ListArgs:
     return ListArgs(page=page, size=size, sort=sort.strip(), q=q.strip())
 
 
-List = Annotated[ListArgs, Depends(_list_args)]
-
-#: Largest page the JSON API hands out (a client wanting everything walks the pages or uses an export).
-API_MAX_PAGE_SIZE = 500
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class ApiArgs:
-    page: int = 1
-    page_size: int = 50
-    sort: str = ""
-    q: str = ""
-
-    @property
-    def params(self) -> PageParams:
-        return PageParams(page=self.page, size=self.page_size)
-
-
 def _api_args(page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="页码，从 1 开始")] = 1,
-              page_size: Annotated[int, Query(ge=1, le=API_MAX_PAGE_SIZE, description="每页条数（1–500）")] = 50,
+              page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="每页条数（1–500）")] = 50,
               sort: Annotated[str, Query(max_length=40, description="排序键，前加 - 为降序")] = "",
-              q: Annotated[str, Query(max_length=100, description="搜索（% 与 _ 按字面匹配）")] = "") -> ApiArgs:
-    return ApiArgs(page=page, page_size=page_size, sort=sort.strip(), q=q.strip())
+              q: Annotated[str, Query(max_length=100, description="搜索（% 与 _ 按字面匹配）")] = "") -> ListArgs:
+    return _list_args(page, page_size, sort, q)
 
 
+#: ``page``/``size``/``sort``/``q`` of a console list; bad values answer a 422 page.
+List = Annotated[ListArgs, Depends(_list_args)]
 #: ``page``/``page_size``/``sort``/``q`` of a JSON list; bad values answer 422 problem JSON.
-ApiList = Annotated[ApiArgs, Depends(_api_args)]
+ApiList = Annotated[ListArgs, Depends(_api_args)]
 
 
 class PageOf(BaseModel, Generic[T]):

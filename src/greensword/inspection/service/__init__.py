@@ -54,4 +54,4 @@ from .tasks import (  # noqa: F401
     task_from_lead,
     task_overdue,
 )
-from .uploads import EVIDENCE, evidence_path, put_chunk, start_upload  # noqa: F401
+from .uploads import EVIDENCE, PHOTO_FAR_M, evidence_path, photo_notes, put_chunk, start_upload, thumbnail  # noqa: F401

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...core import audit, filetypes
+from ...core import audit, filetypes, thumbs
 from ...core.auth import Actor, require_role
 from ...core.errors import Conflict, NotFound, ValidationFailed
 from ...core.storage import ContentStore
-from ...core.timeutil import now
+from ...core.timeutil import TZ, aware, now
 from ..models import Evidence, Task, Upload
 from .records import _editable, record_for
 from .tasks import get_task
@@ -23,6 +23,46 @@ EVIDENCE = ContentStore()      # <evidence dir>/<sha[:2]>/<sha>; parts under upl
 
 def evidence_path(sha: str) -> Path:
     return EVIDENCE.path(sha)
+
+
+def _original(ev: Evidence):
+    return lambda: EVIDENCE.read(ev.sha256, code="inspection.evidence_tampered", what="证据文件")
+
+
+def thumbnail(ev: Evidence) -> bytes | None:
+    """A small upright JPEG of a photo (made once, kept beside the evidence); None for other
+    files and for images that cannot be decoded."""
+    if not ev.mime.startswith("image/") or not EVIDENCE.path(ev.sha256).exists():
+        return None
+    return thumbs.cached(ev.sha256, _original(ev))
+
+
+#: a photo whose camera position is farther than this from the record's GPS fix is flagged (the
+#: sum of two phone fixes' errors is tens of metres; a large plant's yard is a few hundred)
+PHOTO_FAR_M = 500.0
+
+
+def photo_notes(ev: Evidence, record) -> dict | None:
+    """What a photo's EXIF says (taken at, where, device) and how it compares with the record:
+    metres from the record's GPS fix and whether that is far. None for other files."""
+    if not ev.mime.startswith("image/") or not EVIDENCE.path(ev.sha256).exists():
+        return None
+    try:
+        f = thumbs.cached_facts(ev.sha256, _original(ev))
+    except Conflict:                                   # a changed file: the page says so elsewhere
+        return None
+    if f is None:
+        return None
+    out = {"taken_at": f.taken_at, "lat": f.lat, "lon": f.lon, "device": f.device, "size": f"{f.width}×{f.height}",
+           "distance_m": None, "far": False, "days_off": 0}
+    if f.lat is not None and record is not None and record.gps_lat is not None:
+        d = thumbs.distance_m(f.lat, f.lon, record.gps_lat, record.gps_lon)
+        out["distance_m"], out["far"] = d, d > PHOTO_FAR_M
+    if f.taken_at and record is not None and record.checked_at is not None:
+        # the camera's clock is local time; a day either side allows for a wrong time zone setting
+        off = (date.fromisoformat(f.taken_at[:10]) - aware(record.checked_at).astimezone(TZ).date()).days
+        out["days_off"] = off if abs(off) > 1 else 0
+    return out
 
 
 def start_upload(session: Session, actor: Actor, task: Task, *, sha256_hex: str, size: int, filename: str,

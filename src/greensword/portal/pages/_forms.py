@@ -32,9 +32,16 @@ def officers_of(db, agency_id: int) -> list[Officer]:
                                                  Officer.active.is_(True)).order_by(Officer.id).limit(30)).scalars())
 
 
-def download(meta: dict, data: bytes) -> Response:
+def download(meta: dict, data: bytes, thumb: int = 0) -> Response:
+    """A stored file as an attachment, or with ``thumb`` its small preview (photos only)."""
     from urllib.parse import quote
 
+    if thumb:
+        from ...core import thumbs
+        from ...webkit.images import thumbnail_response
+
+        is_image = (meta.get("mime") or "").startswith("image/")
+        return thumbnail_response(thumbs.cached(meta["sha256"], lambda: data) if is_image else None)
     return Response(data, media_type=meta.get("mime") or "application/octet-stream",
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(meta.get('name') or 'file')}",
                              "X-Content-Type-Options": "nosniff"})

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from ...cases import queries as case_queries
 from ...cases import service as cases
+from ...core.pagination import PageParams
 from ...core.timeutil import now
 from ...hj212 import queries as hj212
 from ...registry import service as registry
@@ -18,6 +19,8 @@ from ...webkit.templating import NavItem, add_nav, render
 from .. import credit, delivery, notify, queries, rectify, selfcheck, service, study, warnings
 
 router = APIRouter(include_in_schema=False)
+#: Rows each panel of the officers' overview shows (the rest: 共 N 条，查看全部 opens the list).
+PANEL = 10
 add_nav(NavItem("企业首页", "/portal", roles=("enterprise",), order=30),
         NavItem("环保e企管", "/portal", roles=("officer", "leader", "admin"), order=26))
 
@@ -67,11 +70,12 @@ def home(request: Request, db: DB, actor: CurrentActor):
     from ...core.auth import require_agency_user
 
     require_agency_user(actor, "企业端督办总览")
+    panel = PageParams(size=PANEL)               # each panel's first rows; 共 N 条，查看全部 opens its list
     return render(request, "portal/officer.html", {
         "counts": queries.warning_counts(db, agency_path=actor.agency_path or "/"),
-        "answered": warnings.list_warnings(db, actor, status="answered", limit=50),
-        "unanswered": [w for w in warnings.list_warnings(db, actor, status="sent", limit=200) if warnings.overdue(w)],
-        "overdue_items": rectify.list_items(db, actor, overdue_only=True, limit=100),
-        "reported": rectify.list_items(db, actor, status="reported", limit=100),
+        "answered": warnings.page_warnings(db, actor, status="answered", page=panel),
+        "unanswered": warnings.page_warnings(db, actor, overdue_at=now(), page=panel),
+        "overdue_items": rectify.page_items(db, actor, overdue_only=True, page=panel),
+        "reported": rectify.page_items(db, actor, status="reported", page=panel),
         "completion": selfcheck.completion(db, actor), "unread": notify.unread(db, actor),
         "item_status": rectify.STATUS, "kinds": rectify.KINDS, "today": now().date()})

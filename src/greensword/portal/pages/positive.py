@@ -3,14 +3,19 @@ proposals, reviews after a confirmed lead, removals)."""
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
+from sqlalchemy import select
 
-from ...core.errors import DomainError, NotFound
+from ...core.errors import DomainError, NotFound, PermissionDenied
+from ...core.pagination import PageParams
 from ...core.timeutil import now
 from ...registry import service as registry
+from ...registry.models import Enterprise
 from ...webkit.deps import DB, CurrentActor, FormFields
+from ...webkit.listing import List, ListArgs
 from ...webkit.templating import NavItem, add_nav, render
 from .. import positive
 from ..uploads import Upload
+from ._forms import export, units_of
 
 router = APIRouter(include_in_schema=False)
 add_nav(NavItem("正面清单", "/portal/positive", roles=("enterprise",), order=36),
@@ -42,23 +47,62 @@ def firm_apply(request: Request, db: DB, actor: CurrentActor, form: FormFields):
     return RedirectResponse("/portal/positive", status_code=303)
 
 
-def _manage(request, db, actor, error: str = "", swept: dict | None = None, status_code: int = 200):
-    rows = positive.listings(db, actor)
+def _filters(args: ListArgs, status: str, agency_id: int | None, origin: str) -> dict:
+    return {"q": args.q, "status": "" if status == "all" else status, "agency_id": agency_id, "origin": origin}
+
+
+def _manage(request, db, actor, error: str = "", swept: dict | None = None, status_code: int = 200,
+            args: ListArgs | None = None, status: str = "open", agency_id: int | None = None, origin: str = ""):
+    args = args or ListArgs()
+    filters = _filters(args, status, agency_id, origin)
+    p = positive.page_listings(db, actor, **filters, sort=args.sort, page=args.params)
+    ids = {x.enterprise_id for x in p.items}
+    names = dict(db.execute(select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(ids))).all()) if ids else {}
     return render(request, "portal/positive_manage.html", {
-        "pending": [x for x in rows if x.status == "pending"], "review": [x for x in rows if x.status == "review"],
-        "listed": [x for x in rows if x.status == "listed"], "closed": [x for x in rows if x.status in ("removed", "rejected")][:50],
-        "names": {x.enterprise_id: registry.get_enterprise(db, actor, x.enterprise_id).name for x in rows},
+        "p": p, "items": p.items, "names": names, "tab": status, "q": args.q, "agency_id": agency_id,
+        "origin": origin, "origins": positive.ORIGINS, "units": units_of(db, actor),
+        "counts": positive.status_counts(db, actor, q=args.q, agency_id=agency_id, origin=origin),
+        "tabs": [("open", positive.GROUP_NAMES["open"]), ("pending", "待审核"), ("review", "待复核"), ("listed", "清单内"),
+                 ("closed", positive.GROUP_NAMES["closed"]), ("all", "全部")],
         "status": positive.STATUS, "rules": positive.rules(), "error": error, "swept": swept or {}},
         status_code=status_code)
 
 
 @router.get("/portal/positive/manage")
-def manage(request: Request, db: DB, actor: CurrentActor):
+def manage(request: Request, db: DB, actor: CurrentActor, args: List, status: str = "open",
+           agency_id: int | None = None, origin: str = ""):
     if actor.is_enterprise:
         return RedirectResponse("/portal/positive", status_code=303)
     swept = positive.sweep(db, actor)            # penalties remove, confirmed leads go to review
     db.commit()
-    return _manage(request, db, actor, swept=swept)
+    return _manage(request, db, actor, swept=swept, args=args, status=status or "open", agency_id=agency_id,
+                   origin=origin)
+
+
+HEADER = ["企业", "统一社会信用代码", "属地机构", "来源", "申请/推荐日期", "状态", "理由/说明", "决定日期", "决定理由",
+          "复核线索", "移出日期", "移出理由"]
+
+
+@router.get("/portal/positive/manage.{fmt}")
+def manage_export(request: Request, fmt: str, db: DB, actor: CurrentActor, args: List, status: str = "open",
+                  agency_id: int | None = None, origin: str = ""):
+    """Every listing of the management list's filters, in its order, streamed (CSV or Excel)."""
+    if actor.is_enterprise:
+        raise PermissionDenied("企业用户不能导出正面清单管理列表", code="portal.forbidden")
+    filters = _filters(args, status or "open", agency_id, origin)
+    total = positive.page_listings(db, actor, **filters, sort=args.sort, page=PageParams(size=1)).total
+
+    def rows(session):
+        from ...registry.models import Agency
+
+        for x in positive.iter_listings(session, actor, sort=args.sort, **filters):
+            e, a = session.get(Enterprise, x.enterprise_id), session.get(Agency, x.agency_id)
+            yield [e.name, e.uscc, a.name, positive.ORIGINS.get(x.origin, x.origin), x.applied_on.isoformat(),
+                   positive.STATUS.get(x.status, x.status), x.statement, x.decided_on.isoformat() if x.decided_on else "",
+                   x.decision_reason, x.review_trigger, x.removed_on.isoformat() if x.removed_on else "",
+                   x.removal_reason]
+
+    return export(request, fmt, "正面清单", HEADER, rows, total)
 
 
 def _act(request, db, actor, fn):

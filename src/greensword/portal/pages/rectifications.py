@@ -96,12 +96,12 @@ def verify(request: Request, item_id: int, db: DB, actor: CurrentActor, form: Fo
 
 
 @router.get("/portal/rectifications/{item_id}/files/{sha}")
-def item_file(item_id: int, sha: str, db: DB, actor: CurrentActor):
+def item_file(item_id: int, sha: str, db: DB, actor: CurrentActor, thumb: int = 0):
     r = service.get_item(db, actor, item_id)
     for rep in service.reports(db, r):
         for f in rep.files or []:
             if f["sha256"] == sha:
                 from ..uploads import read
 
-                return download(f, read(sha))
+                return download(f, read(sha), thumb)
     raise NotFound("该整改事项没有这份材料", code="portal.file_not_found")

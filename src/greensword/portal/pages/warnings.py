@@ -117,5 +117,5 @@ def decide(request: Request, warning_id: int, db: DB, actor: CurrentActor, form:
 
 
 @router.get("/portal/warnings/{warning_id}/files/{sha}")
-def warning_file(warning_id: int, sha: str, db: DB, actor: CurrentActor):
-    return download(*service.evidence_file(db, actor, warning_id, sha))
+def warning_file(warning_id: int, sha: str, db: DB, actor: CurrentActor, thumb: int = 0):
+    return download(*service.evidence_file(db, actor, warning_id, sha), thumb)
