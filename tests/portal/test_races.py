@@ -132,3 +132,47 @@ def test_credit_repair_applied_twice_and_reviewed_twice_at_once(db, world, engin
     reviewed = sum(audit_count(db, "portal_credit_repair", rid, f"portal.credit.{k}") for k in ("approved", "rejected"))
     assert reviewed == 1
     chain_holds(db)
+
+
+def test_one_answer_sheet_posted_twice_at_once_earns_once(db, world, engine, monkeypatch):
+    """Each question earns once per enterprise, ever — also when the same right answers arrive
+    twice at the same moment (both answered: the second as practice, not a 500)."""
+    from greensword.cases import service as cases
+    from greensword.portal import study
+    from tests.portal.test_study import AT
+
+    firm = actor(db, world, "ent-330102-small")
+    qs = study.draw(db, firm, on=AT.date())[:3]
+    sheet = {q.id: q.answer for q in qs}
+
+    def submit(s):
+        return study.submit(s, firm, sheet, at=AT).earned
+
+    out = race(engine, monkeypatch, submit, submit)
+    assert sorted(map(len, out.results)) == [0, 3], out.results
+    assert cases.points_balance(db, firm.enterprise_id) == sum(study.points_of(q) for q in qs)
+    assert audit_count(db, "enterprise", firm.enterprise_id, "cases.points.earn") == 1
+    chain_holds(db)
+
+
+def test_two_answer_sheets_at_once_stay_under_the_monthly_cap(db, world, engine, monkeypatch):
+    from greensword.cases import service as cases
+    from greensword.portal import study
+    from tests.portal.test_study import AT
+
+    firm = actor(db, world, "ent-330102-small")
+    cap = study.rules().cap.points
+    bank = iter(study.bank_for(world.enterprises["330102-small"]))
+    first, second = {}, {}
+    for sheet in (first, second):       # each sheet worth 2/3 of the cap: one fits, both do not
+        while sum(study.points_of(q) for q in sheet.values()) < cap * 2 // 3:
+            q = next(bank)
+            sheet[q.id] = q
+    first, second = ({k: q.answer for k, q in x.items()} for x in (first, second))
+    assert first and second
+
+    out = race(engine, monkeypatch, lambda s: study.submit(s, firm, first, at=AT).earned,
+               lambda s: study.submit(s, firm, second, at=AT).earned)
+    assert not [r for r in out.results if isinstance(r, BaseException)], out.results
+    assert cases.points_balance(db, firm.enterprise_id) <= cap
+    chain_holds(db)

@@ -89,7 +89,7 @@ def open_from_referral(session: Session, actor: Actor, referral_id: int, *, on: 
     from ..inspection import queries as inspection_queries
     from ..inspection import service as inspection
 
-    ref = inspection_queries.referral(session, referral_id)
+    ref = inspection_queries.referral(session, referral_id, lock=True)
     if ref is None:
         raise NotFound(f"移交记录 {referral_id} 不存在", code="cases.referral_not_found")
     if ref.status != "pending":

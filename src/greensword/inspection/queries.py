@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from ..core.auth import Actor, scope
 from ..core.errors import NotFound
+from ..core.locks import lock_row
 from ..core.pagination import Page, PageParams, Sort, page_of, where_search
 from ..core.timeutil import TZ
 from ..registry.models import Agency, Enterprise
@@ -51,7 +52,11 @@ def _referral(ref: CaseReferral, rec: Record, ent: Enterprise) -> Referral:
                     submitted_at=rec.submitted_at, officer_ids=list(rec.task.officer_ids or []))
 
 
-def referral(session: Session, referral_id: int) -> Referral | None:
+def referral(session: Session, referral_id: int, *, lock: bool = False) -> Referral | None:
+    """``lock=True`` when a case is opened from it: the referral row is locked until the commit and
+    read after the lock (core.locks), so one finding becomes one case even when opened twice at once."""
+    if lock and lock_row(session, CaseReferral, referral_id) is None:
+        return None
     row = session.execute(select(CaseReferral, Record, Enterprise)
                           .join(Record, CaseReferral.record_id == Record.id)
                           .join(Enterprise, CaseReferral.enterprise_id == Enterprise.id)

@@ -27,6 +27,7 @@ from ..core import audit, cache
 from ..core.auth import Actor, require_role, scope
 from ..core.calendar import add_days
 from ..core.errors import IllegalTransition, NotFound, PermissionDenied, ValidationFailed
+from ..core.locks import lock_row, relock
 from ..core.models import User
 from ..core.pagination import Page, PageParams, Sort, iter_all, page_of
 from ..core.rules import Source, load
@@ -125,8 +126,9 @@ def create_plan(session: Session, actor: Actor, *, agency_id: int, year: int, na
     return p
 
 
-def get_plan(session: Session, actor: Actor, plan_id: int) -> AuditPlan:
-    p = session.get(AuditPlan, plan_id)
+def get_plan(session: Session, actor: Actor, plan_id: int, *, lock: bool = False) -> AuditPlan:
+    """``lock=True`` for a change: locked until the commit, read after the lock (core.locks)."""
+    p = lock_row(session, AuditPlan, plan_id) if lock else session.get(AuditPlan, plan_id)
     if p is None:
         raise NotFound(f"稽查计划 {plan_id} 不存在", code="oversight.plan_not_found")
     if not actor.covers(p.agency.path):
@@ -198,7 +200,7 @@ def select_units(session: Session, actor: Actor, plan_id: int, *, seed: str | No
                  on: date | None = None) -> list[AuditUnit]:
     """Units flagged by the most metrics (up to the limit), then seeded random picks among the rest."""
     require_role(actor, "leader", "admin")
-    p = get_plan(session, actor, plan_id)
+    p = get_plan(session, actor, plan_id, lock=True)
     if p.status != "draft":
         raise IllegalTransition("该计划已选定被稽查单位，不能重新选取", code="oversight.already_selected")
     p.seed = (seed or p.seed or "").strip()
@@ -234,8 +236,10 @@ def unit_state(u: AuditUnit) -> dict:
             "status": u.status, "feedback_on": u.feedback_on, "letter_sha": u.letter_sha, "closed_on": u.closed_on}
 
 
-def get_unit(session: Session, actor: Actor, unit_id: int) -> AuditUnit:
-    u = session.get(AuditUnit, unit_id)
+def get_unit(session: Session, actor: Actor, unit_id: int, *, lock: bool = False) -> AuditUnit:
+    """``lock=True`` for a step of the unit's audit (team, files, findings, feedback, rectification):
+    the unit is locked until the commit and read after the lock (core.locks), one step at a time."""
+    u = lock_row(session, AuditUnit, unit_id) if lock else session.get(AuditUnit, unit_id)
     if u is None:
         raise NotFound(f"被稽查单位记录 {unit_id} 不存在", code="oversight.unit_not_found")
     if not (actor.covers(u.plan.agency.path) or actor.covers(u.agency.path)):
@@ -260,7 +264,7 @@ def _auditor(actor: Actor, u: AuditUnit) -> None:
 
 def assign_team(session: Session, actor: Actor, unit_id: int, usernames: list[str]) -> AuditUnit:
     require_role(actor, "leader", "admin")
-    u = get_unit(session, actor, unit_id)
+    u = get_unit(session, actor, unit_id, lock=True)
     _auditor(actor, u)
     if u.status != "selected":
         raise IllegalTransition("稽查已开始，不能更换稽查组", code="oversight.team_locked")
@@ -287,7 +291,7 @@ def assign_team(session: Session, actor: Actor, unit_id: int, usernames: list[st
 
 def pull_files(session: Session, actor: Actor, unit_id: int) -> list[FilePull]:
     """Draw the case files, inspection records and enterprises to re-check (seeded, reproducible)."""
-    u = get_unit(session, actor, unit_id)
+    u = get_unit(session, actor, unit_id, lock=True)
     _auditor(actor, u)
     if not u.team:
         raise IllegalTransition("请先组建稽查组", code="oversight.no_team")
@@ -336,7 +340,8 @@ def check_file(session: Session, actor: Actor, file_id: int, *, deductions: dict
     f = session.get(FilePull, file_id)
     if f is None:
         raise NotFound(f"调阅记录 {file_id} 不存在", code="oversight.file_not_found")
-    u = get_unit(session, actor, f.unit_id)
+    u = get_unit(session, actor, f.unit_id, lock=True)
+    f = relock(session, f)
     _auditor(actor, u)
     if u.status != "fieldwork":
         raise IllegalTransition("只有现场稽查阶段可以登记调阅结果", code="oversight.not_fieldwork")
@@ -376,7 +381,7 @@ def finding_state(x: Finding) -> dict:
 
 def add_finding(session: Session, actor: Actor, unit_id: int, *, area: str, grade: str, text: str,
                 recommendation: str = "", due: date | None = None) -> Finding:
-    u = get_unit(session, actor, unit_id)
+    u = get_unit(session, actor, unit_id, lock=True)
     _auditor(actor, u)
     if u.status != "fieldwork":
         raise IllegalTransition("只有现场稽查阶段可以登记发现的问题", code="oversight.not_fieldwork")
@@ -426,7 +431,7 @@ def _letter_path(sha: str):
 
 
 def send_feedback(session: Session, actor: Actor, unit_id: int, *, on: date | None = None) -> AuditUnit:
-    u = get_unit(session, actor, unit_id)
+    u = get_unit(session, actor, unit_id, lock=True)
     _auditor(actor, u)
     if u.status != "fieldwork":
         raise IllegalTransition("只有现场稽查阶段可以反馈", code="oversight.not_fieldwork")
@@ -463,7 +468,8 @@ def _finding(session: Session, actor: Actor, finding_id: int) -> tuple[Finding, 
     x = session.get(Finding, finding_id)
     if x is None:
         raise NotFound(f"稽查发现 {finding_id} 不存在", code="oversight.finding_not_found")
-    return x, get_unit(session, actor, x.unit_id)
+    u = get_unit(session, actor, x.unit_id, lock=True)     # the unit, then the finding (one order)
+    return relock(session, x), u
 
 
 def _audited(actor: Actor, u: AuditUnit) -> None:

@@ -19,6 +19,7 @@ from ..cases import service as cases
 from ..core import audit, lawbank
 from ..core.auth import Actor
 from ..core.errors import PermissionDenied, ValidationFailed
+from ..core.locks import lock_row
 from ..core.rules import Source, load, register
 from ..core.timeutil import TZ, now
 from ..registry import service as registry
@@ -165,6 +166,9 @@ def submit(session: Session, actor: Actor, answers: dict[str, str], *, at: datet
     for qid, given in answers.items():
         if given not in dict(bank[qid].options):
             raise ValidationFailed(f"题目 {qid} 的答案“{str(given)[:4]}”不是选项之一", code="portal.bad_answer")
+    # the firm's answer sheets one at a time: what was attempted and the month's cap are read
+    # after the lock, so a sheet posted twice at once earns once (core.locks)
+    lock_row(session, Enterprise, e.id)
     done = _attempted(session, e.id)
     left = cap_left(session, e.id, at.astimezone(TZ).date())
     res = Result()

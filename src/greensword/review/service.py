@@ -17,6 +17,7 @@ from ..core.auth import Actor, require_role, scope
 from ..core.calendar import add_days
 from ..core.canonical import sha256_hex
 from ..core.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
+from ..core.locks import lock_row, relock
 from ..core.lottery import ticket
 from ..core.models import User
 from ..core.pagination import Page, PageParams, Sort, page_of
@@ -159,10 +160,16 @@ def round_files(session: Session, rnd: ReviewRound) -> list[ReviewFile]:
                                 .order_by(ReviewFile.id)).scalars())
 
 
-def get_file(session: Session, file_id: int) -> ReviewFile:
+def get_file(session: Session, file_id: int, *, lock: bool = False) -> ReviewFile:
+    """``lock=True`` before scoring, appealing or deciding: the file's round and then the file are
+    locked until the commit and read after the locks (core.locks) — a file changes one step at a
+    time, and never while its round is being published."""
     f = session.get(ReviewFile, file_id)
     if f is None:
         raise NotFound(f"评查案卷 {file_id} 不存在", code="review.file_not_found")
+    if lock:
+        lock_row(session, ReviewRound, f.round_id)
+        f = relock(session, f)
     return f
 
 
@@ -232,7 +239,7 @@ def _score(deductions: dict[str, float], vetoes: list[str], sh: Sheet) -> float:
 
 def score_file(session: Session, actor: Actor, file_id: int, *, deductions: dict[str, float], vetoes: list[str],
                reasons: dict[str, str] | None = None, comment: str = "", on: date | None = None) -> ReviewFile:
-    f = get_file(session, file_id)
+    f = get_file(session, file_id, lock=True)
     if actor.username != f.reviewer and "admin" not in actor.roles:
         raise PermissionDenied("只有分配的评查人员可以评分", code="review.not_reviewer")
     if f.status not in ("assigned", "scored"):
@@ -253,7 +260,7 @@ def score_file(session: Session, actor: Actor, file_id: int, *, deductions: dict
 def appeal(session: Session, actor: Actor, file_id: int, reason: str, *, on: date | None = None) -> ReviewFile:
     """The reviewed unit's leader appeals within the period; a second reviewer (not the first,
     not from the unit) is assigned."""
-    f = get_file(session, file_id)
+    f = get_file(session, file_id, lock=True)
     unit = session.get(Agency, f.unit_id)
     if not actor.covers(unit.path) or not actor.has("leader", "admin"):
         raise PermissionDenied("只有被评查单位的负责人可以申诉", code="review.not_unit")
@@ -280,7 +287,7 @@ def appeal(session: Session, actor: Actor, file_id: int, reason: str, *, on: dat
 
 def decide_appeal(session: Session, actor: Actor, file_id: int, *, deductions: dict[str, float],
                   vetoes: list[str], reasons: dict[str, str] | None = None, on: date | None = None) -> ReviewFile:
-    f = session.get(ReviewFile, file_id)
+    f = get_file(session, file_id, lock=True) if session.get(ReviewFile, file_id) is not None else None
     if f is None or f.status != "appealed":
         raise IllegalTransition("该案卷没有待复核的申诉", code="review.no_appeal")
     if actor.username != f.second_reviewer:
@@ -328,6 +335,9 @@ def quality_by_unit(session: Session, year: int) -> dict[int, float]:
 
 def publish(session: Session, actor: Actor, rnd: ReviewRound, on: date | None = None) -> ReviewRound:
     require_role(actor, "admin", "leader", "reviewer")
+    rnd = relock(session, rnd)                  # no file scored or appealed while the round is published
+    if rnd.published_on:
+        raise Conflict(f"该评查批次已于 {rnd.published_on} 公布结果", code="review.published")
     pending = session.execute(select(ReviewFile).where(ReviewFile.round_id == rnd.id,
                                                        ReviewFile.status.in_(("assigned", "appealed")))).scalars().all()
     if pending:

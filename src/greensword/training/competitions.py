@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from ..core import audit
 from ..core.auth import Actor, check_agency, require_role
 from ..core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from ..core.locks import lock_row
 from ..core.pagination import Page, PageParams, Sort, page_of, where_choice, where_search
 from ..core.timeutil import now
 from ..registry.models import Agency, Officer
@@ -71,15 +72,18 @@ def create(session: Session, actor: Actor, *, agency_id: int, title: str, level:
     return c
 
 
-def get(session: Session, competition_id: int) -> Competition:
-    c = session.get(Competition, competition_id)
+def get(session: Session, competition_id: int, *, lock: bool = False) -> Competition:
+    """``lock=True`` for a change (entries, scores, marks, publication): the competition is locked
+    until the commit and read after the lock (core.locks), so nothing is scored into a competition
+    while it is published, and each step happens once."""
+    c = lock_row(session, Competition, competition_id) if lock else session.get(Competition, competition_id)
     if c is None:
         raise NotFound("比武不存在", code="training.competition_not_found")
     return c
 
 
 def _managed(session: Session, actor: Actor, competition_id: int) -> Competition:
-    c = get(session, competition_id)
+    c = get(session, competition_id, lock=True)
     require_role(actor, "admin", "leader")
     check_agency(actor, session.get(Agency, c.agency_id).path, "该比武")
     if c.status == "published":
@@ -160,7 +164,7 @@ def score_sheet(session: Session, actor: Actor, round_id: int, contestant_id: in
     r = _round(session, round_id)
     if r.kind not in JUDGED:
         raise ValidationFailed(f"“{r.name}”不是评委打分环节", code="training.not_judged")
-    c = get(session, r.competition_id)
+    c = get(session, r.competition_id, lock=True)
     if c.status == "published":
         raise Conflict("比武成绩已发布，不能再修改", code="training.competition_published")
     ct = _contestant(session, r, contestant_id)
@@ -318,7 +322,7 @@ def submit_marks(session: Session, actor: Actor, round_id: int, marks: list[dict
     r = _round(session, round_id)
     if r.kind != "offsite" or not r.dataset.get("labels") and not r.dataset.get("mns"):
         raise ValidationFailed("该环节没有可筛查的数据集", code="training.no_dataset")
-    c = get(session, r.competition_id)
+    c = get(session, r.competition_id, lock=True)
     if c.status == "published":
         raise Conflict("比武成绩已发布", code="training.competition_published")
     ct = session.execute(select(Contestant).where(Contestant.competition_id == c.id,

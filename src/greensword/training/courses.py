@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ..core import audit
 from ..core.auth import Actor, check_agency, require_role, scope
 from ..core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from ..core.locks import lock_row
 from ..core.pagination import Page, PageParams, Sort, iter_all, page_of
 from ..core.timeutil import now
 from ..registry.models import Agency, Officer
@@ -128,6 +129,7 @@ def record_attendance(session: Session, actor: Actor, course_id: int, officer_id
     require_role(actor, "admin", "leader")
     c = get_course(session, actor, course_id)
     check_agency(actor, c.agency.path, "该课程（考勤由主办单位登记）")
+    lock_row(session, Course, c.id)                 # attendance recorded once, also when entered twice at once
     session.get(Officer, officer_id) or _no_officer(officer_id)
     h = c.hours if hours is None else hours
     if not 0 <= h <= c.hours:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ..core import audit
 from ..core.auth import Actor, PermissionDenied, check_agency, require_role
 from ..core.errors import Conflict, NotFound, ValidationFailed
+from ..core.locks import lock_row
 from ..core.timeutil import aware, now
 from ..registry.models import Agency, Officer
 from . import bank, rules
@@ -119,6 +120,7 @@ def start(session: Session, actor: Actor, exam_id: int, *, at: datetime | None =
     path = session.get(Agency, e.agency_id).path
     if not officer.agency.path.startswith(path):
         raise PermissionDenied("本考试不面向您所在单位", code="training.exam_not_for_unit")
+    lock_row(session, Officer, officer.id)          # one attempt per exam, also when started twice at once
     old = session.execute(select(Attempt).where(Attempt.exam_id == e.id, Attempt.officer_id == officer.id)
                           ).scalar_one_or_none()
     if old is not None:
@@ -133,8 +135,10 @@ def start(session: Session, actor: Actor, exam_id: int, *, at: datetime | None =
     return a
 
 
-def get_attempt(session: Session, actor: Actor, attempt_id: int) -> Attempt:
-    a = session.get(Attempt, attempt_id)
+def get_attempt(session: Session, actor: Actor, attempt_id: int, *, lock: bool = False) -> Attempt:
+    """``lock=True`` to answer or hand in: the attempt is locked until the commit and read after the
+    lock (core.locks) — two saves at once keep both's answers, and a paper is handed in once."""
+    a = lock_row(session, Attempt, attempt_id) if lock else session.get(Attempt, attempt_id)
     if a is None:
         raise NotFound("答卷不存在", code="training.attempt_not_found")
     if actor.officer_id != a.officer_id:
@@ -147,7 +151,7 @@ def get_attempt(session: Session, actor: Actor, attempt_id: int) -> Attempt:
 def answer(session: Session, actor: Actor, attempt_id: int, answers: dict[str, str], *,
            at: datetime | None = None) -> Attempt:
     """Save answers. Those received after the deadline go to ``late`` and are never scored."""
-    a = get_attempt(session, actor, attempt_id)
+    a = get_attempt(session, actor, attempt_id, lock=True)
     if actor.officer_id != a.officer_id:
         raise PermissionDenied("只能作答本人的试卷", code="training.not_own_attempt")
     if a.submitted_at is not None:
@@ -175,7 +179,7 @@ def answer(session: Session, actor: Actor, attempt_id: int, answers: dict[str, s
 def submit(session: Session, actor: Actor, attempt_id: int, answers: dict[str, str] | None = None, *,
            at: datetime | None = None) -> Attempt:
     """Hand in (with any last answers, counted only when they arrive in time) and score."""
-    a = get_attempt(session, actor, attempt_id)
+    a = get_attempt(session, actor, attempt_id, lock=True)
     if answers:
         answer(session, actor, attempt_id, answers, at=at)
     elif actor.officer_id != a.officer_id:

@@ -11,6 +11,7 @@ from ...core import audit
 from ...core.auth import Actor, require_role
 from ...core.canonical import sha256_hex
 from ...core.errors import Conflict, IllegalTransition, ValidationFailed
+from ...core.locks import relock
 from ...core.timeutil import now
 from ..models import Amendment, CaseReferral, Evidence, Record, Task
 from .field import SIGNATURES, Position, check_signature
@@ -22,7 +23,13 @@ SIGNER_ROLES = {"officer": "执法人员", "enterprise": "企业代表", "witnes
 
 
 def record_for(session: Session, actor: Actor, task: Task) -> Record:
-    r = session.execute(select(Record).where(Record.task_id == task.id)).scalar_one_or_none()
+    """The task's record (created as a draft on first use), for a change: the task is locked until
+    the commit and the record read after the lock (core.locks), so a save, a signature, an
+    evidence upload and the submission of one task's record happen one at a time — nothing is
+    added to a record while it is being submitted, and it is submitted once."""
+    relock(session, task)
+    r = session.execute(select(Record).where(Record.task_id == task.id)
+                        .execution_options(populate_existing=True)).scalar_one_or_none()
     if r is None:
         # the two officers of a task may save its first draft at the same moment (seen under the
         # load test as a unique-key 500): the second insert waits for the first and does nothing,
