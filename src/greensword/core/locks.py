@@ -62,11 +62,21 @@ def write_lock(session: Session) -> None:
 
 def lock_row(session: Session, model: type[R], ident: Any) -> R | None:
     """The row of ``model`` with primary key ``ident``, locked until the transaction ends and read
-    after the lock was granted (None when there is no such row)."""
+    after the lock was granted (None when there is no such row). A row this transaction already
+    locked is not read again: nobody else can have changed it since."""
     write_lock(session)
+    tx = session.get_transaction()
+    held = session.info.get("locks_held")
+    if held is None or held[0] is not tx:
+        held = session.info["locks_held"] = (tx, set())
+    if (model, ident) in held[1] and (row := session.get(model, ident)) is not None:
+        return row
     (pk,) = inspect(model).primary_key
-    return session.execute(select(model).where(pk == ident).with_for_update(key_share=True, of=model)
-                           .execution_options(populate_existing=True)).scalar_one_or_none()
+    row = session.execute(select(model).where(pk == ident).with_for_update(key_share=True, of=model)
+                          .execution_options(populate_existing=True)).scalar_one_or_none()
+    if row is not None:
+        held[1].add((model, ident))
+    return row
 
 
 def relock(session: Session, row: R) -> R:
