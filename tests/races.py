@@ -4,11 +4,12 @@
 commits it. The steps start together, and each one's first audit entry — recorded after its state
 check, before its commit — waits until every other step has either reached its own first entry
 (both passed their checks: without a lock, both will apply) or is inside a statement that takes a
-lock (``… FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite: it waits for the first one's
+lock (``… FOR [NO KEY] UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite: it waits for the first one's
 commit, then checks the state the first one left). So the interleaving that loses an update is
 forced whenever the code does not lock, and a locking step never waits on a timer.
 """
 
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,8 @@ from greensword.core.db import session_factory
 from greensword.core.errors import Conflict, DomainError
 from greensword.core.models import AuditEntry
 
+#: the statements that wait for a lock another step holds
+LOCKING = re.compile(r"FOR (NO KEY )?UPDATE|BEGIN IMMEDIATE")
 #: how long a step waits for the others to get to their checks or locks (only a broken test or a
 #: machine stalled for this long ever waits it out)
 TIMEOUT_S = 20.0
@@ -75,7 +78,7 @@ def race(engine, monkeypatch, *steps) -> Outcome:
 
     def before(conn, cursor, statement, params, context, executemany):
         me = getattr(local, "name", None)
-        if me is not None and me not in checked and ("FOR UPDATE" in statement or "BEGIN IMMEDIATE" in statement):
+        if me is not None and me not in checked and LOCKING.search(statement):
             with cond:
                 locking.add(me)
                 cond.notify_all()
