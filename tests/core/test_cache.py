@@ -216,3 +216,64 @@ def test_a_late_background_refresh_does_not_replace_a_newer_figure():
     assert cache._store[("f", ())][2] == "new"
     cache._put(("f", ()), (8, "newest"), 0.0, "newest", 0.1, unless_newer=True)
     assert cache._store[("f", ())][2] == "newest"
+
+
+def _nested(monkeypatch):
+    """An outer figure computed from an inner one (as a ranking from the statistics), both slow
+    enough to be served stale."""
+    from greensword.core import cache
+
+    monkeypatch.setattr(cache, "_stale_after_s", lambda: 0.0)
+
+    def inner(s):
+        return cache.cached(s, "test.inner", (), refresh=lambda s2: statistics._compute(s2, PERIOD, False))
+
+    def outer(s, world):
+        return cache.cached(s, "test.outer", (), refresh=lambda s2: 10 * inner(s2)[
+            world.agencies["330102"].id].values["cases_filed"])
+
+    return inner, outer
+
+
+def test_a_background_refresh_reads_the_figures_it_needs_fresh(engine, db, world, monkeypatch):
+    """After a write both figures are outdated: the outer one's refresh must not build on the inner
+    one as served stale (it would then be kept as current with the figures from before the write)."""
+    from greensword.core import cache
+
+    inner, outer = _nested(monkeypatch)
+    _file_case(db, world, date(2026, 3, 2))
+    db.commit()
+    s = session_factory(engine)()
+    assert outer(s, world) == 10
+    s.close()
+    _file_case(db, world, date(2026, 3, 3))
+    db.commit()
+    s = session_factory(engine)()
+    assert outer(s, world) == 10 and cache.stale_since(s) is not None
+    s.close()
+    assert cache.wait_refreshed(60)
+    s = session_factory(engine)()
+    assert outer(s, world) == 20 and cache.stale_since(s) is None
+    s.close()
+
+
+def test_a_figure_computed_from_stale_figures_is_not_kept_as_current(engine, db, world, monkeypatch):
+    """A request that computes the outer figure while the inner one is served stale shows it
+    (marked stale) but does not keep it as the current figure."""
+    from greensword.core import cache
+
+    inner, outer = _nested(monkeypatch)
+    _file_case(db, world, date(2026, 3, 2))
+    db.commit()
+    s = session_factory(engine)()
+    inner(s)                                                        # only the inner figure is kept
+    s.close()
+    _file_case(db, world, date(2026, 3, 3))
+    db.commit()
+    s = session_factory(engine)()
+    assert outer(s, world) == 10 and cache.stale_since(s) is not None
+    s.close()
+    assert cache.wait_refreshed(60)
+    s = session_factory(engine)()
+    assert outer(s, world) == 20 and cache.stale_since(s) is None
+    s.close()

@@ -14,6 +14,7 @@ from ..core import audit
 from ..core.auth import Actor, get_in_scope, require_role, scope
 from ..core.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
 from ..core.pagination import Page, PageParams, Sort, iter_all, page_of
+from ..core.rules import held as held_rules
 from ..core.storage import ContentStore
 from ..core.timeutil import now
 from ..inspection.schemas import SOURCES as TASK_SOURCES
@@ -785,18 +786,19 @@ def _overdue(session: Session, actor: Actor, today: date, limit: int | None) -> 
     # the 5,000 most recent open cases, streamed 500 at a time until ``limit`` overdue ones are
     # found, or all of them (the deadlines read the case's own dates, not its agency or enterprise)
     result = session.execute(stmt.limit(5000).execution_options(yield_per=500)).scalars()
-    try:
-        for found in result.partitions():
-            pauses_of = pauses_by_case(session, [c.id for c in found])
-            for c in found:
-                for d in open_dues(session, c, today, pauses_of):
-                    if d.overdue(today):
-                        out.append((c.id, d))
-                        break
-                if limit is not None and len(out) >= limit:
-                    return out
-    finally:
-        result.close()
+    with held_rules():             # the period rules looked up once for the whole scan
+        try:
+            for found in result.partitions():
+                pauses_of = pauses_by_case(session, [c.id for c in found])
+                for c in found:
+                    for d in open_dues(session, c, today, pauses_of):
+                        if d.overdue(today):
+                            out.append((c.id, d))
+                            break
+                    if limit is not None and len(out) >= limit:
+                        return out
+        finally:
+            result.close()
     return out
 
 

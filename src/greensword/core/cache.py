@@ -21,13 +21,16 @@ passes ``refresh`` — the computation as a function of a session — allows the
 served after a write or the ttl when computing it last took at least ``cache_stale_after_s``
 (setting, 0.5 s): the request gets the previous figures at once, marked with the time they were
 computed (``stale_since``; the console shows it in a banner), and one background thread per
-worker recomputes them on its own session. Figures that compute faster are never served stale.
+worker recomputes them, one after another, each on its own session (reading the figures it needs
+fresh, never stale). A figure computed in a request from stale figures is served to that request
+(marked) but not kept as current. Figures that compute faster are never served stale.
 """
 
 from __future__ import annotations
 
 import copy
 import logging
+import queue
 import threading
 import time
 from collections import OrderedDict
@@ -102,8 +105,10 @@ def cached(session: Session, name: str, key: Hashable, compute: Callable[[], T] 
             stats["hits"] += 1
             value = hit[2]
             return copier(value) if fresh_copy else value  # type: ignore[return-value]
-        # stale only for a slow figure of this or an earlier head of this database (never a higher sequence)
-        if hit is not None and refresh is not None and hit[0][0] <= gen[0] and hit[3] >= _stale_after_s():
+        # stale only for a slow figure of this or an earlier head of this database (never a higher
+        # sequence), and never inside a background refresh (what it computes is stored as current)
+        if hit is not None and refresh is not None and hit[0][0] <= gen[0] and hit[3] >= _stale_after_s() \
+                and not session.info.get("cache_refreshing"):
             stats["stale"] += 1
             value = hit[2]
             tx = session.get_transaction()
@@ -113,14 +118,23 @@ def cached(session: Session, name: str, key: Hashable, compute: Callable[[], T] 
             seen[1].append(hit[4])
             if k not in _refreshing:
                 _refreshing.add(k)
-                threading.Thread(target=_refresh, args=(session.get_bind(), k, refresh), daemon=True,
-                                 name=f"cache-refresh {name}").start()
+                _queue.put((session.get_bind(), k, refresh))
+                _start_refresher()
             return copier(value) if fresh_copy else value  # type: ignore[return-value]
     stats["misses"] += 1
+    before = _stale_count(session)
     started = time.perf_counter()
     value = compute()
-    _put(k, gen, t, value, time.perf_counter() - started)
+    if _stale_count(session) == before:
+        _put(k, gen, t, value, time.perf_counter() - started)
+    # else: computed from figures served from before a write (e.g. a ranking from the statistics
+    # being recomputed): right for this request, which is marked stale, but not kept as current
     return copier(value) if fresh_copy else value
+
+
+def _stale_count(session: Session) -> int:
+    seen = session.info.get("stale_figures")
+    return len(seen[1]) if seen is not None and seen[0] is session.get_transaction() else 0
 
 
 def stale_since(session: Session) -> datetime | None:
@@ -141,11 +155,33 @@ def _put(k: tuple, gen: tuple[int, str], t: float, value, cost: float, *, unless
             _store.popitem(last=False)
 
 
+#: figures waiting to be recomputed, one at a time by the worker's refresher thread: several
+#: refreshes at once (a write outdates every figure) would only compete with the requests for the
+#: interpreter and the cores
+_queue: queue.SimpleQueue = queue.SimpleQueue()
+_refresher: threading.Thread | None = None
+
+
+def _start_refresher() -> None:
+    global _refresher
+    if _refresher is None or not _refresher.is_alive():
+        _refresher = threading.Thread(target=_refresh_loop, daemon=True, name="cache-refresh")
+        _refresher.start()
+
+
+def _refresh_loop() -> None:
+    while True:
+        bind, k, refresh = _queue.get()
+        _refresh(bind, k, refresh)
+
+
 def _refresh(bind, k: tuple, refresh: Callable[[Session], object]) -> None:
-    """Recompute one figure on a session of its own (a read-only transaction, rolled back)."""
+    """Recompute one figure on a session of its own (a read-only transaction, rolled back); the
+    figures it reads through ``cached`` are recomputed too rather than served stale."""
     from .db import session_factory
 
     session = session_factory(getattr(bind, "engine", bind))()
+    session.info["cache_refreshing"] = True
     try:
         gen = generation(session)
         t = time.monotonic()

@@ -8,6 +8,9 @@ A deployment can override any rules file by placing a file of the same relative 
 
 import csv
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from fnmatch import fnmatch
@@ -159,18 +162,44 @@ def _current(name: str) -> tuple[str, float]:
     return path, os.stat(path).st_mtime
 
 
+#: within ``held()``: (name, model) → the rules as first loaded there
+_held: ContextVar[dict | None] = ContextVar("greensword_rules_held", default=None)
+
+
+@contextmanager
+def held() -> Iterator[None]:
+    """Within the block, each rules file is looked up once: a scan over thousands of records (the
+    dashboard's overdue steps ask for the period rules ≈8 times a case) judges them all by the same
+    rules without checking the files' modification times again on every step. Nested blocks share
+    the outer one's rules."""
+    if _held.get() is not None:
+        yield
+        return
+    token = _held.set({})
+    try:
+        yield
+    finally:
+        _held.reset(token)
+
+
 def load(name: str, model: type[M]) -> M:
     """Load ``rules/<name>`` and validate it against ``model``. The validated rules are kept until
     the file (or its override under data_dir/rules) changes: services ask for them on every step,
     and they are read-only."""
+    memo = _held.get()
+    if memo is not None and (name, model) in memo:
+        return memo[(name, model)]
     try:
         path, mtime = _current(name)
     except FileNotFoundError:
         raise ValidationFailed(f"规则文件 {name} 不存在", code="rules.missing") from None
     try:
-        return _validated(path, mtime, model)
+        value = _validated(path, mtime, model)
     except ValidationError as exc:
         raise ValidationFailed(f"规则文件 {name} 格式错误：{exc}", code="rules.invalid") from exc
+    if memo is not None:
+        memo[(name, model)] = value
+    return value
 
 
 # --- the registry of rules files --------------------------------------------------------------

@@ -309,8 +309,9 @@ def monthly(session: Session, agency: Agency, year: int, keys=("cases_filed", "d
     month's ``compute``, without twelve of them); other figures month by month."""
     keys = tuple(keys)
     if set(keys) <= set(cases.MONTHLY):
+        path = agency.path
         return cache.cached(session, "statistics.monthly", (agency.id, year, keys),
-                            lambda: _monthly_cases(session, agency, year, keys))
+                            refresh=lambda s: _monthly_cases(s, path, year, keys))
     out = {k: [] for k in keys}
     for m in range(1, 13):
         start = date(year, m, 1)
@@ -321,6 +322,6 @@ def monthly(session: Session, agency: Agency, year: int, keys=("cases_filed", "d
     return out
 
 
-def _monthly_cases(session: Session, agency: Agency, year: int, keys: tuple[str, ...]) -> dict:
-    by_month = cases.monthly_sums(session, year, agency.path, keys)
+def _monthly_cases(session: Session, agency_path: str, year: int, keys: tuple[str, ...]) -> dict:
+    by_month = cases.monthly_sums(session, year, agency_path, keys)
     return {k: [by_month.get(m, {}).get(k, 0.0) for m in range(1, 13)] for k in keys}
