@@ -26,7 +26,7 @@ def uscc(value: str) -> str:
     raw = (value or "").strip().upper()
     if _USCC_COMPACT.fullmatch(raw):     # the usual, already compact form: python-stdnum's check, minus its clean-up
         index = _USCC_ALPHABET.index
-        if raw[-1] == _USCC_ALPHABET[(31 - sum(index(c) * w for c, w in zip(raw, _USCC_WEIGHTS))) % 31]:
+        if raw[-1] == _USCC_ALPHABET[(31 - sum(index(c) * w for c, w in zip(raw[:17], _USCC_WEIGHTS, strict=True))) % 31]:
             return raw
     try:
         return _uscc.validate(raw)
