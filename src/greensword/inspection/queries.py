@@ -214,15 +214,19 @@ class Problem:
 def problems(session: Session, enterprise_ids=None) -> list[Problem]:
     from .service.rules import checklist_for
 
-    stmt = select(Record, Task).join(Task, Record.task_id == Task.id).where(Record.status == "submitted")
+    stmt = (select(Record.id, Task.enterprise_id, Enterprise.industry_code, Record.checklist, Record.findings,
+                   Record.checked_at, Record.submitted_at)
+            .join(Task, Record.task_id == Task.id).join(Enterprise, Task.enterprise_id == Enterprise.id)
+            .where(Record.status == "submitted"))
     if enterprise_ids is not None:
         stmt = stmt.where(Task.enterprise_id.in_(set(enterprise_ids)))
-    out = []
-    for rec, task in session.execute(stmt.order_by(Record.id)):
-        bad = [code for code, v in (rec.checklist or {}).items() if v == "problem"]
+    out, texts = [], {}
+    for rid, eid, industry, checklist, findings, checked_at, submitted_at in session.execute(stmt.order_by(Record.id)):
+        bad = [code for code, v in (checklist or {}).items() if v == "problem"]
         if not bad:
             continue
-        texts = {i.code: i.text for i in checklist_for(task.enterprise.industry_code or "").items}
-        day = (rec.checked_at or rec.submitted_at).astimezone(TZ).date()
-        out.extend(Problem(rec.id, task.enterprise_id, code, texts.get(code, code), rec.findings, day) for code in bad)
+        if (industry := industry or "") not in texts:
+            texts[industry] = {i.code: i.text for i in checklist_for(industry).items}
+        day = (checked_at or submitted_at).astimezone(TZ).date()
+        out.extend(Problem(rid, eid, code, texts[industry].get(code, code), findings, day) for code in bad)
     return out
