@@ -7,6 +7,8 @@ import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from greensword.cases import service as cases
 from greensword.core import audit, auth
 from greensword.core.db import session_factory
@@ -279,6 +281,7 @@ def test_a_figure_computed_from_stale_figures_is_not_kept_as_current(engine, db,
     s.close()
 
 
+@pytest.mark.db
 def test_a_report_computes_its_periods_side_by_side_with_the_same_figures(engine, db, world, monkeypatch):
     """The statistics report's three periods (this one, 同比, 环比) are computed concurrently, each
     on its own session, and the report reads them from the cache: the same report as computed one
