@@ -124,8 +124,7 @@ def state(c: Complaint) -> dict:
 
 def _event(session: Session, actor, c: Complaint, action: str, on: date, note: str = "") -> None:
     session.add(ComplaintEvent(complaint_id=c.id, action=action, on=on, by=audit.actor_name(actor), note=note,
-                               at=now()))
-    session.flush()
+                               at=now()))                  # written with the audit entry at the next flush
     audit.record(session, actor, f"complaint.{action}", "complaint", c.id, state(c), note=note[:200])
 
 
@@ -413,19 +412,27 @@ def identity(session: Session, actor: Actor, c: Complaint) -> Complainant | None
     return p
 
 
-def public_view(session: Session, code: str) -> dict:
-    """What the complainant sees with the tracking code: never officers or other complaints."""
+def _by_code(session: Session, code: str) -> Complaint:
     code = (code or "").strip().upper()
     c = session.execute(select(Complaint).where(Complaint.code == code)).scalar_one_or_none() \
         if re.fullmatch(r"TS[A-Z0-9]{10}", code) else None
     if c is None:
         raise NotFound("查询码不存在，请核对后重新输入", code="complaint.code_unknown")
+    return c
+
+
+def _can_rate(c: Complaint) -> bool:
+    return c.status == "replied" and c.satisfaction is None
+
+
+def public_view(session: Session, code: str) -> dict:
+    """What the complainant sees with the tracking code: never officers or other complaints."""
+    c = _by_code(session, code)
     shown = {"rejected": c.decision_reason, "forwarded": c.decision_reason}
     return {"code": c.code, "received_on": c.received_on, "status": c.status, "status_label": STATUSES[c.status],
             "matter": rules().matters[c.matter], "accept_due": c.accept_due, "reply_due": c.reply_due,
             "decision": shown.get(c.status, ""), "reply_text": c.reply_text if c.status == "replied" else "",
-            "replied_on": c.replied_on, "satisfaction": c.satisfaction, "can_rate": c.status == "replied"
-            and c.satisfaction is None, "reward_yuan": c.reward_yuan}
+            "replied_on": c.replied_on, "satisfaction": c.satisfaction, "can_rate": _can_rate(c), "reward_yuan": c.reward_yuan}
 
 
 # --- handling ------------------------------------------------------------------------------------
@@ -471,10 +478,9 @@ def assign(session: Session, actor: Actor, complaint_id: int, *, agency_id: int,
                or not (session.get(Agency, u.agency_id).path.startswith(a.path))]
     if outside:
         raise ValidationFailed(f"承办人不属于承办单位：{'、'.join(outside)}", code="complaint.handler_outside")
-    c.agency_id, c.handlers, c.assigned_on = a.id, handlers, on or today()
+    c.agency_id, c.agency = a.id, a                              # both: the state recorded reads agency_id
+    c.handlers, c.assigned_on = handlers, on or today()
     c.status = "assigned"
-    session.flush()
-    session.refresh(c)
     _event(session, actor, c, "assign", c.assigned_on, f"{a.name}：{'、'.join(handlers)}")
     return c
 
@@ -561,12 +567,11 @@ def reply(session: Session, actor: Actor, complaint_id: int, *, text: str, on: d
 
 def rate(session: Session, code: str, satisfaction: str) -> Complaint:
     """The complainant rates the reply with the tracking code (once)."""
-    view = public_view(session, code)
+    c = _by_code(session, code)
     if satisfaction not in SATISFACTION:
         raise ValidationFailed("评价应为满意、基本满意或不满意", code="complaint.bad_rating")
-    if not view["can_rate"]:
+    if not _can_rate(c):
         raise IllegalTransition("该投诉尚未答复或已评价", code="complaint.cannot_rate")
-    c = session.execute(select(Complaint).where(Complaint.code == view["code"])).scalar_one()
     c.satisfaction = satisfaction
     _event(session, "public", c, "rate", today(), SATISFACTION[satisfaction])
     return c

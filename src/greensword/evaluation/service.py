@@ -139,7 +139,10 @@ def _evaluate(session: Session, *, year: int, level: str, start: date | None = N
                    key=lambda u: u[2])
     if not units:
         return []
-    figs = statistics.compute(session, statistics.Filters(start, end))
+    period = statistics.Filters(start, end)
+    if previous and sc.selection.get(level):     # last year's ranking is read below (突出进步)
+        statistics.prefetch(session, [period, period.same_period_last_year()])
+    figs = statistics.compute(session, period, shared=True)        # read only
     entries = _entries(session, year)
     officers = _officers(session)
     quality = quality_by_unit(session, year)

@@ -70,12 +70,12 @@ def credit_stage(session, ctx) -> None:
     closed = [c for st in ("closed", "archived") for c in cases.list_cases(session, ctx.actor, stage=st, limit=5000)
               if c.outcome == "penalty"]
     decisions = 0
+    rectify.sync_orders(session, ctx.actor, sorted({c.enterprise_id for c in closed}))   # one call for all firms
     for i, c in enumerate(sorted(closed, key=lambda x: x.id)):
         if i % 5 == 4:
             continue                                   # not every punished firm asks for repair
         e = session.get(Enterprise, c.enterprise_id)
         firm, unit = _firm(e), _unit(c.agency)
-        rectify.sync_orders(session, ctx.actor, [e.id])
         for item in rectify.list_items(session, firm, status="open"):
             if item.source_ref.startswith(f"case:{c.id}:"):
                 try:

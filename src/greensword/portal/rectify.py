@@ -43,16 +43,28 @@ def create(session: Session, actor: Actor | str, *, enterprise: Enterprise, sour
     found = session.execute(select(Rectification).where(Rectification.source_ref == source_ref)).scalar_one_or_none()
     if found is not None:
         return found
-    r = Rectification(enterprise_id=enterprise.id, agency_id=enterprise.agency_id, source=source,
-                      source_ref=source_ref, kind=kind, title=title[:300], detail=detail, created_at=at or now(),
-                      due_on=due_on, status="open", escalated=False, case_id=case_id)
-    session.add(r)
+    return _add(session, actor, [dict(enterprise=enterprise, source=source, source_ref=source_ref, kind=kind,
+                                      title=title, due_on=due_on, detail=detail, case_id=case_id, at=at)])[0]
+
+
+def _add(session: Session, actor: Actor | str, items: list[dict]) -> list[Rectification]:
+    """New items (``create``'s arguments; their ``source_ref``s known to be new) with one flush:
+    each audited and notified to its firm."""
+    rows = [Rectification(enterprise_id=x["enterprise"].id, agency_id=x["enterprise"].agency_id, source=x["source"],
+                          source_ref=x["source_ref"], kind=x["kind"], title=x["title"][:300], detail=x["detail"],
+                          created_at=x["at"] or now(), due_on=x["due_on"], status="open", escalated=False,
+                          case_id=x["case_id"]) for x in items]
+    if not rows:
+        return rows
+    session.add_all(rows)
     session.flush()
-    audit.record(session, actor, "portal.rectification.create", "portal_rectification", r.id, state(r))
-    notify(session, audience="enterprise", enterprise_id=enterprise.id, agency_id=enterprise.agency_id,
-           title=f"新的整改事项：{KINDS.get(kind, kind)}", body=f"{title}（期限 {due_on.isoformat()}）",
-           link=f"/portal/rectifications/{r.id}", at=r.created_at)
-    return r
+    audit.record_many(session, actor, "portal.rectification.create",
+                      [("portal_rectification", r.id, state(r)) for r in rows])
+    for r in rows:
+        notify(session, audience="enterprise", enterprise_id=r.enterprise_id, agency_id=r.agency_id,
+               title=f"新的整改事项：{KINDS.get(r.kind, r.kind)}", body=f"{r.title}（期限 {r.due_on.isoformat()}）",
+               link=f"/portal/rectifications/{r.id}", at=r.created_at)
+    return rows
 
 
 def get_item(session: Session, actor: Actor, item_id: int) -> Rectification:
@@ -201,9 +213,9 @@ def escalate(session: Session, actor: Actor | str, today: date | None = None) ->
 
 def sync_orders(session: Session, actor: Actor | str, enterprise_ids: list[int] | None = None) -> int:
     """Items for case orders and inspection findings not yet in the portal (idempotent); returns
-    how many were created."""
+    how many were created. The firm's portal pages call it for one firm on every visit: only that
+    firm's items are read, and the new ones are written together."""
     rr = rules.rectification()
-    created = 0
     ents: dict[int, Enterprise] = {}
 
     def ent(eid: int) -> Enterprise:
@@ -211,21 +223,27 @@ def sync_orders(session: Session, actor: Actor | str, enterprise_ids: list[int] 
             ents[eid] = session.get(Enterprise, eid)
         return ents[eid]
 
-    have = set(session.execute(select(Rectification.source_ref)).scalars())
+    refs = select(Rectification.source_ref)
+    if enterprise_ids is not None:   # a ref names a case or record of one firm: that firm's items
+        refs = refs.where(Rectification.enterprise_id.in_(set(enterprise_ids)))
+    have = set(session.execute(refs).scalars())
+    new: list[dict] = []
+
+    def add(ref: str, **item) -> None:
+        if ref not in have:
+            have.add(ref)
+            new.append(dict(item, source_ref=ref, at=None))
+
     for o in cases.orders(session, enterprise_ids):
-        due = o.due_on or (o.started_on + timedelta(days=rr.correction_days))
-        ref = f"case:{o.case_id}:{o.kind}:{o.ref}"
-        if ref in have:
-            continue
-        create(session, actor, enterprise=ent(o.enterprise_id), source="case", source_ref=ref, kind=o.kind,
-               title=f"{KINDS[o.kind]}（案件 {o.number}）", detail=o.detail, due_on=due, case_id=o.case_id)
-        created += 1
+        add(f"case:{o.case_id}:{o.kind}:{o.ref}", enterprise=ent(o.enterprise_id), source="case", kind=o.kind,
+            title=f"{KINDS[o.kind]}（案件 {o.number}）", detail=o.detail,
+            due_on=o.due_on or (o.started_on + timedelta(days=rr.correction_days)), case_id=o.case_id)
     for p in inspection.problems(session, enterprise_ids):
-        ref = f"inspection:{p.record_id}:{p.item_code}"
-        if ref in have:
-            continue
-        create(session, actor, enterprise=ent(p.enterprise_id), source="inspection", source_ref=ref,
-               kind="inspection", title=f"现场检查发现问题：{p.item_text}", detail=p.findings,
-               due_on=p.checked_on + timedelta(days=rr.inspection_due_days))
-        created += 1
-    return created
+        add(f"inspection:{p.record_id}:{p.item_code}", enterprise=ent(p.enterprise_id), source="inspection",
+            kind="inspection", title=f"现场检查发现问题：{p.item_text}", detail=p.findings,
+            due_on=p.checked_on + timedelta(days=rr.inspection_due_days), case_id=None)
+    if new and enterprise_ids is not None:   # a record or case moved to another firm keeps its item
+        taken = set(session.execute(select(Rectification.source_ref).where(
+            Rectification.source_ref.in_([x["source_ref"] for x in new]))).scalars())
+        new = [x for x in new if x["source_ref"] not in taken]
+    return len(_add(session, actor, new))
