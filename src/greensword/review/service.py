@@ -19,7 +19,7 @@ from ..core.canonical import sha256_hex
 from ..core.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
 from ..core.lottery import ticket
 from ..core.models import User
-from ..core.pagination import Page, PageParams, Sort, page_of
+from ..core.pagination import Page, PageParams, Sort, page_of, where_choice
 from ..core.timeutil import now
 from ..registry.models import Agency
 from .models import ReviewFile, ReviewRound
@@ -166,11 +166,30 @@ def get_file(session: Session, file_id: int) -> ReviewFile:
     return f
 
 
+def _my_files_query(actor: Actor, status: str = ""):
+    stmt = select(ReviewFile).where(
+        ((ReviewFile.reviewer == actor.username) & (ReviewFile.status == "assigned"))
+        | ((ReviewFile.second_reviewer == actor.username) & (ReviewFile.status == "appealed")))
+    return where_choice(stmt, ReviewFile.status, status, {"assigned": "待评分", "appealed": "待复核申诉"}, "待办类型",
+                        "review.bad_status")
+
+
+#: Sorts of a reviewer's waiting files (in the order they were drawn unless asked otherwise).
+MY_FILES_SORT = Sort(keys={"drawn": [ReviewFile.id], "round": [ReviewFile.round_id], "case": [ReviewFile.case_id],
+                           "status": [ReviewFile.status]},
+                     default="drawn", tiebreak=[ReviewFile.id],
+                     labels={"drawn": "抽取顺序", "round": "评查活动", "case": "案件", "status": "状态"})
+
+
 def my_files(session: Session, actor: Actor) -> list[ReviewFile]:
     """Files waiting for this reviewer: first scoring, or an appeal to decide."""
-    return list(session.execute(select(ReviewFile).where(
-        ((ReviewFile.reviewer == actor.username) & (ReviewFile.status == "assigned"))
-        | ((ReviewFile.second_reviewer == actor.username) & (ReviewFile.status == "appealed")))).scalars())
+    return list(session.execute(_my_files_query(actor).order_by(*MY_FILES_SORT.order_by(None))).scalars())
+
+
+def page_my_files(session: Session, actor: Actor, *, status: str = "", sort: str = "",
+                  page: PageParams | None = None) -> Page[ReviewFile]:
+    """One page of the files waiting for this reviewer (``status``: assigned or appealed), with the total."""
+    return page_of(session, _my_files_query(actor, status), page, sort=MY_FILES_SORT, sort_value=sort)
 
 
 def verify_round(session: Session, rnd: ReviewRound) -> bool:
