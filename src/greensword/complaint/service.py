@@ -400,8 +400,11 @@ def identity(session: Session, actor: Actor, c: Complaint) -> Complainant | None
 
 def _by_code(session: Session, code: str) -> Complaint:
     code = (code or "").strip().upper()
-    c = session.execute(select(Complaint).where(Complaint.code == code)).scalar_one_or_none() \
-        if re.fullmatch(r"TS[A-Z0-9]{10}", code) else None
+    if not re.fullmatch(r"TS[A-Z0-9]{10}", code):
+        c = None
+    else:       # a complaint is written when received and its code never changes: nothing to flush first
+        with session.no_autoflush:
+            c = session.execute(select(Complaint).where(Complaint.code == code)).scalar_one_or_none()
     if c is None:
         raise NotFound("查询码不存在，请核对后重新输入", code="complaint.code_unknown")
     return c
@@ -456,7 +459,8 @@ def assign(session: Session, actor: Actor, complaint_id: int, *, agency_id: int,
     handlers = [h.strip() for h in handlers if h and h.strip()]
     if not handlers:
         raise ValidationFailed("请指定至少一名承办人", code="complaint.no_handler")
-    users = {u.username: u for u in session.execute(select(User).where(User.username.in_(handlers))).scalars()}
+    with session.no_autoflush:      # accounts: nothing a complaint's pending changes touch
+        users = {u.username: u for u in session.execute(select(User).where(User.username.in_(handlers))).scalars()}
     missing = [h for h in handlers if h not in users]
     if missing:
         raise ValidationFailed(f"承办人账号不存在：{'、'.join(missing)}", code="complaint.unknown_handler")
