@@ -4,7 +4,7 @@ each time.
     # once: build the demo up to `complaint` and `portal`, keeping a snapshot before each
     PYTHONPATH=src .venv/bin/python benchmarks/demo_stage.py snapshot /tmp/snap --before complaint,portal
     # then as often as wanted: run `complaint` on a copy of its snapshot, print wall / CPU seconds
-    PYTHONPATH=src .venv/bin/python benchmarks/demo_stage.py run /tmp/snap/complaint complaint [--profile out.prof]
+    PYTHONPATH=src .venv/bin/python benchmarks/demo_stage.py run /tmp/snap/complaint complaint [--profile out.txt|out.prof]
 
 ``--before registry`` keeps the empty database (after ``db upgrade``). Each stage is committed
 on its own while snapshotting (the whole build is one transaction). The snapshot keeps
@@ -49,23 +49,76 @@ def _save(ctx, work: Path, dest: Path) -> None:
     print(f"snapshot before {dest.name} in {dest}")
 
 
+class Sampler:
+    """A statistical profiler (cProfile inflates call-heavy code several times over and so
+    misleads): the main thread's stack every few milliseconds; ``report`` prints the functions
+    found on most samples (inclusive) and at the top of most (self)."""
+
+    def __init__(self, interval: float = 0.005):
+        import collections
+        import threading
+
+        self.interval, self.samples = interval, 0
+        self.inclusive, self.self_ = collections.Counter(), collections.Counter()
+        self.main, self.stop = threading.main_thread().ident, threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        while not self.stop.wait(self.interval):
+            frame = sys._current_frames().get(self.main)
+            if frame is None:
+                continue
+            self.samples += 1
+            seen = set()
+            top = True
+            while frame is not None:
+                code = frame.f_code
+                key = f"{code.co_filename.split('site-packages/')[-1].split('/src/')[-1]}:{code.co_name}"
+                if top:
+                    self.self_[key] += 1
+                    top = False
+                if key not in seen:
+                    seen.add(key)
+                    self.inclusive[key] += 1
+                frame = frame.f_back
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    def report(self, n: int = 40) -> str:
+        pct = lambda c: 100 * c / max(1, self.samples)  # noqa: E731
+        lines = [f"{self.samples} samples; inclusive %:"]
+        lines += [f"  {pct(c):5.1f}  {k}" for k, c in self.inclusive.most_common(n)]
+        lines += ["self %:"] + [f"  {pct(c):5.1f}  {k}" for k, c in self.self_.most_common(n // 2)]
+        return "\n".join(lines)
+
+
 def _run(stages: list[str], ctx, profile: str = "", snap: tuple[Path, Path, set] | None = None
          ) -> list[tuple[str, float, float]]:
     import cProfile
     import importlib
 
+    from greensword.core import rules
     from greensword.core.db import session_scope
     from greensword.demo.province import generate_registry
 
-    prof = cProfile.Profile() if profile else None
+    prof = cProfile.Profile() if profile.endswith(".prof") else None
+    sampler = Sampler() if profile and prof is None else None
     out = []
     for name in stages:
         if snap and name in snap[2]:
             _save(ctx, snap[0], snap[1] / name)
-        with session_scope() as s:
+        with session_scope() as s, rules.held():             # as greensword.demo.cli.run_demo does
             wall, cpu = time.perf_counter(), time.process_time()
             if prof:
                 prof.enable()
+            if sampler:
+                sampler.__enter__()
             if name == "registry":
                 generate_registry(s, ctx)
             else:
@@ -73,9 +126,13 @@ def _run(stages: list[str], ctx, profile: str = "", snap: tuple[Path, Path, set]
                 s.flush()
             if prof:
                 prof.disable()
+            if sampler:
+                sampler.__exit__()
             out.append((name, time.perf_counter() - wall, time.process_time() - cpu))
     if prof:
         prof.dump_stats(profile)
+    if sampler:
+        Path(profile).write_text(sampler.report(60) + "\n")
     return out
 
 
@@ -91,7 +148,8 @@ def main() -> int:
     b = sub.add_parser("run", help="run one stage on a copy of its snapshot")
     b.add_argument("dir", help="a snapshot (DIR/<stage> of the snapshot command)")
     b.add_argument("stage")
-    b.add_argument("--profile", default="", help="write cProfile stats of the stage to this file")
+    b.add_argument("--profile", default="", help="profile the stage into this file: cProfile stats if it ends in .prof, "
+                   "else a sampled profile as text (far less overhead)")
     b.add_argument("--keep", action="store_true", help="keep the copy (its path is printed)")
     args = ap.parse_args()
 

@@ -206,9 +206,10 @@ def probe(base: str) -> None:
     rows = rk.json() if rk.status_code == 200 else []
     rows = rows if isinstance(rows, list) else rows.get("items", [])
     whole = leader.get("/api/v1/evaluation/ranking").json()
+    n_whole = whole["total"] if isinstance(whole, dict) else len(whole)   # paged since issue 18
     check("县级官员从排名 API 取得全部单位明细", rk.status_code in (403, 404) or len(rows) <= 1,
           f"/api/v1/evaluation/ranking → {rk.status_code}，县级官员可见 {len(rows)} 个单位"
-          f"（{'、'.join(r['name'] for r in rows[:2])}），省厅领导可见 {len(whole)} 个")
+          f"（{'、'.join(r['name'] for r in rows[:2])}），省厅领导可见 {n_whole} 个")
 
     # --- headers, alert injection, search ---------------------------------------------------------------
     h = leader.get("/").headers

@@ -269,3 +269,38 @@ def test_check_method_required_and_onsite_when_a_task_exists(db, world):
         service.conclude(db, leader, c.id, substantiated=False, findings="未发现", method="desk")
     service.conclude(db, leader, c.id, substantiated=False, findings="未发现")
     assert c.check_method == "onsite"
+
+
+@pytest.mark.db
+def test_whole_handling_in_one_transaction_is_recorded_step_by_step(db, world):
+    """Events are written with their audit entries at the next flush (the demo handles thousands
+    this way): in one transaction every step is still an event and an audit entry, in order, the
+    chain verifies, and a decision not yet flushed is seen by the duplicate check."""
+    from sqlalchemy import select
+
+    from greensword.core import audit
+    from greensword.core.audit import AuditEntry
+
+    leader = actor(db, world, "leader-330102")
+    c = _public(db, world)
+    service.decide(db, leader, c.id, decision="accept")
+    service.assign(db, leader, c.id, agency_id=world.agencies["330102"].id, handlers=["officer-330102"])
+    assert c.agency_id == world.agencies["330102"].id and c.agency.division_code == "330102"
+    service.conclude(db, leader, c.id, substantiated=True, findings="属实，已责令改正", method="onsite")
+    service.reply(db, leader, c.id, text="经查属实，已依法处理。")
+    assert service.public_view(db, c.code)["can_rate"]
+    service.rate(db, c.code, "satisfied")
+    with pytest.raises(IllegalTransition):
+        service.rate(db, c.code, "basic")                   # rated once, even before anything is flushed
+    service.award(db, leader, c.id, 500)
+    steps = ["receive", "accept", "assign", "conclude", "reply", "rate", "reward"]
+    assert [e.action for e in service.events(db, c)] == steps
+    assert list(db.execute(select(AuditEntry.action).where(AuditEntry.entity_type == "complaint",
+                                                           AuditEntry.entity_id == str(c.id))
+                           .order_by(AuditEntry.seq)).scalars()) == [f"complaint.{s}" for s in steps]
+    assert audit.verify(db).ok
+    # a complaint rejected in this transaction (not yet flushed) is no original for a duplicate
+    r = _public(db, world, matter="noise", content="车间夜里一直很吵，噪声影响休息")
+    service.decide(db, leader, r.id, decision="reject", reason="已处理完毕")
+    again = _public(db, world, matter="noise", content="车间晚上噪声特别大，影响周边居民")
+    assert again.duplicate_of is None

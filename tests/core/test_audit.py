@@ -142,3 +142,68 @@ def test_head_is_locked_at_the_flush_not_when_the_entry_is_recorded(engine):
         event.remove(engine, "before_cursor_execute", spy)
         a.close()
         b.close()
+
+
+def test_batched_entries_written_at_the_end_in_record_order(engine):
+    """In a batch block entries wait and go in one INSERT at its end: the same chain as one entry
+    per flush — order as recorded, after what the transaction recorded before; a flush in the
+    block writes none of them; the data head moves to the last data-changing entry only."""
+    from sqlalchemy import event
+
+    from greensword.core.db import session_factory
+    from greensword.core.models import AuditHead, DataHead
+
+    seen: list[str] = []
+
+    def spy(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    s = session_factory(engine)()
+    try:
+        audit.record(s, "a", "t.before", "thing", 0, {"n": 0})          # pending, linked at a flush
+        event.listen(engine, "before_cursor_execute", spy)
+        with audit.batched(s):
+            for i in range(1, 4):
+                audit.record(s, "a", f"t.in{i}", "thing", i, {"n": i})
+                s.flush()
+            with audit.batched(s):                                       # nested: the outer block writes
+                audit.record(s, "a", "t.nested", "thing", 9, {"n": 9})
+            audit.record(s, "a", "t.sign_in", "user", "a", {}, changes_data=False)
+            assert s.execute(select(AuditEntry.action).order_by(AuditEntry.seq)).scalars().all() == ["t.before"]
+        inserts = [x for x in seen if "INSERT INTO audit_entry" in x]
+        assert len(inserts) == 2                                         # t.before's flush, the batch's one
+        s.commit()
+        actions = s.execute(select(AuditEntry.action).order_by(AuditEntry.seq)).scalars().all()
+        assert actions == ["t.before", "t.in1", "t.in2", "t.in3", "t.nested", "t.sign_in"]
+        assert s.get(AuditHead, 1).seq == 6
+        nested = s.execute(select(AuditEntry).where(AuditEntry.action == "t.nested")).scalar_one()
+        assert s.get(DataHead, 1).seq == 5 and s.get(DataHead, 1).entry_hash == nested.entry_hash
+        result = audit.verify(s)
+        assert result.ok and result.checked == 6, result.message()
+        single = audit.record(s, "a", "t.after", "thing", 7, {"n": 7}) or s.commit()
+        assert single is None and audit.verify(s).checked == 7
+    finally:
+        event.remove(engine, "before_cursor_execute", spy)
+        s.close()
+
+
+def test_batch_commits_with_its_transaction_and_rolls_back_with_it(engine):
+    """A commit inside the block writes the entries with the data; a rollback drops them; the
+    block then goes on in the next transaction."""
+    from greensword.core.db import session_factory
+
+    s = session_factory(engine)()
+    try:
+        with audit.batched(s):
+            audit.record(s, "a", "t.kept", "thing", 1, {"n": 1})
+            s.commit()
+            assert audit.verify(s).checked == 1
+            audit.record(s, "a", "t.gone", "thing", 2, {"n": 2})
+            s.rollback()
+            audit.record(s, "a", "t.next", "thing", 3, {"n": 3})
+        s.commit()
+        actions = s.execute(select(AuditEntry.action).order_by(AuditEntry.seq)).scalars().all()
+        assert actions == ["t.kept", "t.next"]
+        assert audit.verify(s).ok
+    finally:
+        s.close()

@@ -7,6 +7,8 @@ import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from greensword.cases import service as cases
 from greensword.core import audit, auth
 from greensword.core.db import session_factory
@@ -277,3 +279,41 @@ def test_a_figure_computed_from_stale_figures_is_not_kept_as_current(engine, db,
     s = session_factory(engine)()
     assert outer(s, world) == 20 and cache.stale_since(s) is None
     s.close()
+
+
+@pytest.mark.db
+def test_a_report_computes_its_periods_side_by_side_with_the_same_figures(engine, db, world, monkeypatch):
+    """The statistics report's three periods (this one, 同比, 环比) are computed concurrently, each
+    on its own session, and the report reads them from the cache: the same report as computed one
+    by one; a writing transaction computes its own, in the request."""
+    import threading
+
+    from greensword.core import cache
+
+    _file_case(db, world, date(2026, 3, 2))
+    _file_case(db, world, date(2025, 3, 5))
+    db.commit()
+    where = []
+    real = statistics._compute
+    monkeypatch.setattr(statistics, "_compute", lambda *a: where.append(threading.current_thread().name) or real(*a))
+    province = world.agencies["330000"]
+    s = session_factory(engine)()
+    together = statistics.report(s, province, PERIOD)
+    s.close()
+    assert len(where) == 3 and all(n.startswith("cache-prefetch") for n in where)
+    assert together["unit"]["cases_filed"] == 1 and together["unit"]["last_year"]["cases_filed"] == 1
+    cache.clear()
+    where.clear()
+    monkeypatch.setattr(cache, "prefetch", lambda *a, **k: 0)
+    s = session_factory(engine)()
+    assert statistics.report(s, province, PERIOD) == together
+    s.close()
+    assert len(where) == 3 and not any(n.startswith("cache-prefetch") for n in where)
+    monkeypatch.undo()
+    monkeypatch.setattr(statistics, "_compute", lambda *a: where.append(threading.current_thread().name) or real(*a))
+    cache.clear()
+    where.clear()
+    _file_case(db, world, date(2026, 3, 4))                          # not committed: this transaction writes
+    assert statistics.report(db, province, PERIOD)["unit"]["cases_filed"] == 2
+    assert len(where) == 3 and not any(n.startswith("cache-prefetch") for n in where)
+    db.rollback()

@@ -153,7 +153,7 @@ def test_audit_from_selection_to_closed_recommendation(client, db, world):
     login_as(client, "leader-330100")
     r = client.post(f"/oversight/findings/{x.id}/followup", data={"verified": "true", "note": "回头看核实到位"})
     assert "已闭环" in r.text and "已销号" in r.text
-    rows = client.get(f"/api/v1/oversight/stats?year={YEAR}").json()
+    rows = client.get(f"/api/v1/oversight/stats?year={YEAR}").json()["items"]
     row = next(r for r in rows if r["unit_id"] == u.id)
     assert (row["case_score"], row["improvement"], row["closed"], row["closed_on_time"]) == (98.0, 1, 1, 1)
     assert "执法稽查" in client.get("/oversight").text

@@ -21,7 +21,7 @@ def test_review_api_round_score_publish(client, db, world):
     assert r.status_code == 409 and r.json()["code"] == "review.unfinished"
     for f in rnd["files"]:
         login_as(client, f["reviewer"])
-        assert f["id"] in [x["id"] for x in client.get("/api/v1/review/files/mine").json()]
+        assert f["id"] in [x["id"] for x in client.get("/api/v1/review/files/mine").json()["items"]]
         r = client.post(f"/api/v1/review/files/{f['id']}/score", json={"deductions": {"record": 99}})
         assert r.status_code == 422 and r.json()["code"] == "review.bad_deduction"
         r = client.post(f"/api/v1/review/files/{f['id']}/score", json={"deductions": {"record": 5}, "comment": "笔录"})

@@ -89,3 +89,44 @@ def test_equipment_use_needs_licence_and_no_overlap(db, world):
                           ended_at=datetime(2026, 5, 2, 10), purpose="巡查")
     assert e.value.code == "training.equipment_unavailable"
     assert equipment.counts(db, world.agencies["330100"].path)["drone"]["in_service"] == 0
+
+
+def test_batches_check_each_item_refuse_taken_numbers_and_audit_each(db, world):
+    """issue_many/add_many (the demo's and bulk registration's path) check every item as the
+    single calls do: a number or serial taken (already, or earlier in the batch) refuses the batch."""
+    from sqlalchemy import func, select
+
+    from greensword.core.audit import AuditEntry
+
+    a, b = world.officers["330102-0"], world.officers["330102-1"]
+    qs = quals.issue_many(db, SYSTEM, [
+        dict(officer_id=a.id, kind="drone", number="UAV-B1", issued_on=date(2025, 1, 1)),
+        dict(officer_id=b.id, kind="drone", number="UAV-B2", issued_on=date(2020, 1, 1)),
+        dict(officer_id=a.id, kind="enforcement", number="UAV-B1", issued_on=date(2025, 1, 1))])   # other kind
+    assert [q.number for q in qs] == ["UAV-B1", "UAV-B2", "UAV-B1"] and all(q.id for q in qs)
+    assert qs[0].expires_on is not None                     # the validity period from the rules, as issue()
+    assert quals.holders(db, [a.id, b.id], "drone", date(2026, 1, 1)) == {
+        o for o in (a.id, b.id) if quals.holds(db, o, "drone", date(2026, 1, 1))} == {a.id}
+    with pytest.raises(Conflict):
+        quals.issue_many(db, SYSTEM, [dict(officer_id=b.id, kind="drone", number="UAV-B2", issued_on=date(2026, 1, 1))])
+    with pytest.raises(Conflict):
+        quals.issue_many(db, SYSTEM, [dict(officer_id=b.id, kind="drone", number="UAV-B3", issued_on=date(2026, 1, 1)),
+                                      dict(officer_id=a.id, kind="drone", number="UAV-B3", issued_on=date(2026, 1, 1))])
+    unit = world.agencies["330102"].id
+    es = equipment.add_many(db, SYSTEM, [dict(agency_id=unit, kind="drone", model="M30T", serial="S-1",
+                                              acquired_on=date(2025, 1, 1)),
+                                         dict(agency_id=unit, kind="vehicle", model="车", serial="S-2",
+                                              acquired_on=date(2025, 1, 1))])
+    with pytest.raises(Conflict):
+        equipment.add_many(db, SYSTEM, [dict(agency_id=unit, kind="drone", model="x", serial="S-3",
+                                             acquired_on=date(2025, 1, 1)),
+                                        dict(agency_id=unit, kind="drone", model="x", serial="S-3",
+                                             acquired_on=date(2025, 1, 1))])
+    with pytest.raises(ValidationFailed):
+        equipment.add_many(db, SYSTEM, [dict(agency_id=unit, kind="boat", model="x", serial="S-4",
+                                             acquired_on=date(2025, 1, 1))])
+    db.flush()
+    n = lambda action, ids: db.execute(select(func.count()).select_from(AuditEntry).where(  # noqa: E731
+        AuditEntry.action == action, AuditEntry.entity_id.in_([str(i) for i in ids]))).scalar_one()
+    assert n("training.qualification.issue", [q.id for q in qs]) == 3
+    assert n("training.equipment.add", [e.id for e in es]) == 2

@@ -81,7 +81,7 @@ def test_ranking_api_and_page_show_only_the_actors_units(client, db, world):
     _closed_cases(db, world, "330102", 2, year=date.today().year)
     db.commit()
     login_as(client, "leader-330100")                          # a city leader
-    names = {c["name"] for c in client.get("/api/v1/evaluation/ranking?level=county").json()}
+    names = {c["name"] for c in client.get("/api/v1/evaluation/ranking?level=county").json()["items"]}
     assert names and all("杭州" in n for n in names), names
     page = client.get("/evaluation?level=county")
     assert page.status_code == 200
@@ -92,7 +92,7 @@ def test_ranking_api_and_page_show_only_the_actors_units(client, db, world):
     assert client.get("/evaluation/notice.docx").status_code == 403          # provincial notice
     client.post("/logout")
     login_as(client, "officer-330102")                           # a county officer
-    rows = client.get("/api/v1/evaluation/ranking?level=county").json()
+    rows = client.get("/api/v1/evaluation/ranking?level=county").json()["items"]
     assert [r["name"] for r in rows] == ["杭州市生态环境局上城分局"] or rows == []
     assert all(r["agency_id"] == world.agencies["330102"].id for r in rows)
     client.post("/logout")

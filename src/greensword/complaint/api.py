@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
 from ..webkit.deps import DB, CurrentActor
-from ..webkit.listing import ApiList, PageOf, api_page
+from ..webkit.listing import ApiList, PageOf, api_page, api_rows
 from . import service
 from .schemas import ComplaintOut, PublicIn
 
@@ -43,8 +43,11 @@ def index(response: Response, db: DB, actor: CurrentActor, args: ApiList, status
 
 
 @router.get("/stats")
-def stats(db: DB, actor: CurrentActor, year: int) -> list[dict]:
-    return service.statistics(db, actor, year=year)
+def stats(response: Response, db: DB, actor: CurrentActor, args: ApiList,
+          year: Annotated[int, Query(ge=1949, le=2100)]) -> PageOf[dict]:
+    """One page of the per-unit figures of ``year`` (one row per unit of the caller's jurisdiction),
+    with the total (also ``X-Total-Count``); ``q`` searches the unit's name. Was a bare list (API change)."""
+    return api_rows(response, service.statistics(db, actor, year=year), args, search=("agency",))
 
 
 @router.get("/{complaint_id}")

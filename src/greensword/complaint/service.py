@@ -25,7 +25,7 @@ from ..core.calendar import add_days
 from ..core.errors import IllegalTransition, NotFound, PermissionDenied, ValidationFailed
 from ..core.locks import lock_row
 from ..core.models import User
-from ..core.pagination import Page, PageParams, Sort, iter_all, page_of
+from ..core.pagination import Page, PageParams, Sort, iter_all, page_of, where_choice, where_search
 from ..core.rules import Dated, Version, load
 from ..core.timeutil import now, today
 from ..registry.models import Agency, Enterprise
@@ -350,19 +350,10 @@ def _complaints_query(session: Session, actor: Actor, *, status: str | None = No
                  .outerjoin(Enterprise, Complaint.enterprise_id == Enterprise.id), actor, Agency.path)
     if agency_id:
         stmt = registry.within_agency(session, stmt, agency_id)
-    if status:
-        if status not in STATUSES:
-            raise ValidationFailed(f"未知的投诉状态“{status[:20]}”", code="complaint.bad_status")
-        stmt = stmt.where(Complaint.status == status)
+    stmt = where_choice(stmt, Complaint.status, status, STATUSES, "投诉状态", "complaint.bad_status")
     r = rules()
-    if channel:
-        if channel not in r.channels:
-            raise ValidationFailed(f"未知的来源渠道“{channel[:20]}”", code="complaint.bad_channel")
-        stmt = stmt.where(Complaint.channel == channel)
-    if matter:
-        if matter not in r.matters:
-            raise ValidationFailed(f"未知的举报事项“{matter[:20]}”", code="complaint.bad_matter")
-        stmt = stmt.where(Complaint.matter == matter)
+    stmt = where_choice(stmt, Complaint.channel, channel, r.channels, "来源渠道", "complaint.bad_channel")
+    stmt = where_choice(stmt, Complaint.matter, matter, r.matters, "举报事项", "complaint.bad_matter")
     if month and not year:
         raise ValidationFailed("按月份筛选须同时选择年度", code="complaint.month_without_year")
     if year:
@@ -372,12 +363,7 @@ def _complaints_query(session: Session, actor: Actor, *, status: str | None = No
         else:
             start, end = date(year, 1, 1), date(year, 12, 31)
         stmt = stmt.where(Complaint.received_on >= start, Complaint.received_on <= end)
-    if q:
-        stmt = stmt.where(Complaint.code.contains(q, autoescape=True)
-                          | Complaint.enterprise_name.contains(q, autoescape=True)
-                          | Enterprise.name.contains(q, autoescape=True) | Enterprise.uscc.contains(q, autoescape=True)
-                          | Complaint.address.contains(q, autoescape=True)
-                          | Complaint.content.contains(q, autoescape=True))
+    stmt = where_search(stmt, q, Complaint.code, Complaint.enterprise_name, Enterprise.name, Enterprise.uscc, Complaint.address, Complaint.content)
     if overdue_on is not None:                  # a clock still running past its day
         stmt = stmt.where(((Complaint.decided_on.is_(None)) & (Complaint.accept_due < overdue_on))
                           | ((Complaint.replied_on.is_(None)) & (Complaint.reply_due < overdue_on)))
@@ -417,8 +403,11 @@ def identity(session: Session, actor: Actor, c: Complaint) -> Complainant | None
 
 def _by_code(session: Session, code: str) -> Complaint:
     code = (code or "").strip().upper()
-    c = session.execute(select(Complaint).where(Complaint.code == code)).scalar_one_or_none() \
-        if re.fullmatch(r"TS[A-Z0-9]{10}", code) else None
+    if not re.fullmatch(r"TS[A-Z0-9]{10}", code):
+        c = None
+    else:       # a complaint is written when received and its code never changes: nothing to flush first
+        with session.no_autoflush:
+            c = session.execute(select(Complaint).where(Complaint.code == code)).scalar_one_or_none()
     if c is None:
         raise NotFound("查询码不存在，请核对后重新输入", code="complaint.code_unknown")
     return c
@@ -473,7 +462,8 @@ def assign(session: Session, actor: Actor, complaint_id: int, *, agency_id: int,
     handlers = [h.strip() for h in handlers if h and h.strip()]
     if not handlers:
         raise ValidationFailed("请指定至少一名承办人", code="complaint.no_handler")
-    users = {u.username: u for u in session.execute(select(User).where(User.username.in_(handlers))).scalars()}
+    with session.no_autoflush:      # accounts: nothing a complaint's pending changes touch
+        users = {u.username: u for u in session.execute(select(User).where(User.username.in_(handlers))).scalars()}
     missing = [h for h in handlers if h not in users]
     if missing:
         raise ValidationFailed(f"承办人账号不存在：{'、'.join(missing)}", code="complaint.unknown_handler")

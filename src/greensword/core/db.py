@@ -56,6 +56,9 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=10000")
+    mmap_mb = get_settings().sqlite_mmap_mb
+    if mmap_mb > 0:
+        cur.execute(f"PRAGMA mmap_size={int(mmap_mb) * 1024 * 1024}")
     cur.close()
 
 

@@ -15,9 +15,19 @@ _MN = re.compile(r"^[0-9A-Za-z]{1,24}$")
 _INDUSTRY = re.compile(r"^[A-T](\d{2,4})?$")
 
 
+#: GB 32100-2015's character set (no I, O, S, V, Z) and the check character's weights
+_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_USCC_COMPACT = re.compile(r"[0-9]{8}[0-9A-HJ-NP-RTUWXY]{10}")
+
+
 def uscc(value: str) -> str:
     """Unified social credit code, GB 32100-2015: 18 characters with the check character."""
     raw = (value or "").strip().upper()
+    if _USCC_COMPACT.fullmatch(raw):     # the usual, already compact form: python-stdnum's check, minus its clean-up
+        index = _USCC_ALPHABET.index
+        if raw[-1] == _USCC_ALPHABET[(31 - sum(index(c) * w for c, w in zip(raw[:17], _USCC_WEIGHTS, strict=True))) % 31]:
+            return raw
     try:
         return _uscc.validate(raw)
     except stdnum_exc.InvalidLength:

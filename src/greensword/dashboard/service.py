@@ -20,13 +20,20 @@ def overview(session: Session, actor: Actor, agency_id: int | None = None, today
     unit = evaluation.unit_for(session, actor, agency_id)
     today = today or now().date()
     y = today.year
-    rep = statistics.report(session, unit, statistics.Filters(date(y, 1, 1), today))["unit"]
+    ytd = statistics.Filters(date(y, 1, 1), today)
+    ranked = unit.level in ("province", "city", "county")
+    # every period the panels read, computed side by side (the year so far, its 同比 and 环比
+    # periods, and this and last year for the ranking cards)
+    statistics.prefetch(session, [ytd, ytd.same_period_last_year(), ytd.previous_period()] + (
+        [statistics.Filters(date(y, 1, 1), date(y, 12, 31)), statistics.Filters(date(y - 1, 1, 1), date(y - 1, 12, 31))]
+        if ranked else []))
+    rep = statistics.report(session, unit, ytd)["unit"]
     cur = statistics.monthly(session, unit, y, keys=("cases_filed", "decisions", "fines_yuan"))
     last = statistics.monthly(session, unit, y - 1, keys=("cases_filed",))
     months = {"filed": cur["cases_filed"], "decided": cur["decisions"],
               "fines": [(v or 0) / 10_000 for v in cur["fines_yuan"]], "filed_last": last["cases_filed"]}
     card = trend = None
-    if unit.level in ("province", "city", "county"):
+    if ranked:
         cards = {c.agency_id: c for c in evaluation.evaluate(session, year=y, level=unit.level, previous=False)}
         prev = {c.agency_id: c for c in evaluation.evaluate(session, year=y - 1, level=unit.level, previous=False)}
         card = cards.get(unit.id)

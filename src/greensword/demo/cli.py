@@ -19,18 +19,21 @@ console = Console()
 
 
 def run_demo(session, *, scale: str, seed: int, today: date, progress: Progress | None = None) -> DemoContext:
-    """Registry first, then each domain's demo stage in data-flow order, in one transaction."""
+    """Registry first, then each domain's demo stage in data-flow order, in one transaction. The
+    rules files are read once for the whole build (``rules.held``), not checked on every step."""
+    from ..core import rules
     from .province import generate_registry
 
     ctx = DemoContext(seed=seed, scale=scale, today=today, progress=progress)
-    with ctx.timed("registry"):
-        generate_registry(session, ctx)
-    for domain in DOMAINS:
-        name = f"greensword.{domain}.demo"
-        if domain != "registry" and importlib.util.find_spec(name) is not None:
-            with ctx.timed(domain):
-                importlib.import_module(name).generate(session, ctx)
-                session.flush()
+    with rules.held():
+        with ctx.timed("registry"):
+            generate_registry(session, ctx)
+        for domain in DOMAINS:
+            name = f"greensword.{domain}.demo"
+            if domain != "registry" and importlib.util.find_spec(name) is not None:
+                with ctx.timed(domain):
+                    importlib.import_module(name).generate(session, ctx)
+                    session.flush()
     return ctx
 
 

@@ -75,17 +75,28 @@ def _entries(session: Session, year: int, subject: str = "agency") -> dict[tuple
 
 
 def _officers(session: Session) -> dict[int, int]:
-    """Active certified officers per agency subtree (normaliser for volume indicators)."""
-    paths = dict(session.execute(select(Agency.id, Agency.path)).all())
-    counts: dict[int, int] = dict.fromkeys(paths, 0)
+    """Active certified officers per agency subtree (normaliser for volume indicators); kept per
+    data version (core.cache) for every level's and year's ranking. Read only."""
+    return cache.cached(session, "evaluation.officers", (), lambda: _count_officers(session), fresh_copy=False)
+
+
+def _count_officers(session: Session) -> dict[int, int]:
+    chains = {aid: chain for aid, _, _, _, chain in statistics.agencies(session)}
+    counts: dict[int, int] = dict.fromkeys(chains, 0)
     for aid, n in session.execute(select(Officer.agency_id, func.count()).where(
             Officer.active.is_(True), Officer.cert_no.is_not(None), Officer.cert_no != "").group_by(Officer.agency_id)):
-        path = paths.get(aid)
-        if path is None:
-            continue
-        for anc in (int(x) for x in path.strip("/").split("/") if x):
+        for anc in chains.get(aid, ()):
             counts[anc] = counts.get(anc, 0) + n
     return counts
+
+
+def _quality(session: Session, year: int) -> dict[int, float]:
+    """The case-file review's average per unit (review.service.quality_by_unit), kept per data
+    version for every level's ranking of the year. Read only."""
+    from ..review.service import quality_by_unit
+
+    return cache.cached(session, "evaluation.quality", (year,), lambda: quality_by_unit(session, year),
+                        fresh_copy=False)
 
 
 def rank_with_ties(cards: list[Card], decimals: int = 2) -> list[Card]:
@@ -128,8 +139,6 @@ def _copy_cards(cards: list[Card]) -> list[Card]:
 
 def _evaluate(session: Session, *, year: int, level: str, start: date | None = None, end: date | None = None,
               previous: bool = True) -> list[Card]:
-    from ..review.service import quality_by_unit
-
     sc = scheme(year)
     start, end = start or date(year, 1, 1), end or date(year, 12, 31)
     # every agency once per data version (id, name, code, level, ids on its path): the units of the
@@ -139,10 +148,13 @@ def _evaluate(session: Session, *, year: int, level: str, start: date | None = N
                    key=lambda u: u[2])
     if not units:
         return []
-    figs = statistics.compute(session, statistics.Filters(start, end))
+    period = statistics.Filters(start, end)
+    if previous and sc.selection.get(level):     # last year's ranking is read below (突出进步)
+        statistics.prefetch(session, [period, period.same_period_last_year()])
+    figs = statistics.compute(session, period, shared=True)        # read only
     entries = _entries(session, year)
     officers = _officers(session)
-    quality = quality_by_unit(session, year)
+    quality = _quality(session, year)
     # review quality of a city/province = mean of its counties' averages
     chains = {aid: chain for aid, _, _, _, chain in agencies}
 

@@ -200,12 +200,25 @@ def agencies(session: Session) -> list[tuple[int, str, str, str, tuple[int, ...]
         fresh_copy=False)
 
 
-def compute(session: Session, f: Filters, cases_only: bool = False) -> dict[int, Figures]:
+def compute(session: Session, f: Filters, cases_only: bool = False, *, shared: bool = False) -> dict[int, Figures]:
     """Figures for every agency (counties from the records, every ancestor the sum of its subtree).
     Kept between requests until the next audited write (core.cache): every user's statistics,
-    dashboard and evaluation read the same per-agency table."""
-    return cache.cached(session, "statistics.compute", (f.start, f.end, f.tag, f.violation_code, cases_only),
-                        refresh=lambda s: _compute(s, f, cases_only), copier=_copy_figures)
+    dashboard and evaluation read the same per-agency table. ``shared``: the kept table itself,
+    for a caller that only reads it (copying ≈3,200 units' figures costs more than reading them)."""
+    return cache.cached(session, "statistics.compute", _key(f, cases_only),
+                        refresh=lambda s: _compute(s, f, cases_only), copier=_copy_figures, fresh_copy=not shared)
+
+
+def _key(f: Filters, cases_only: bool = False) -> tuple:
+    return (f.start, f.end, f.tag, f.violation_code, cases_only)
+
+
+def prefetch(session: Session, periods: list[Filters]) -> None:
+    """Compute the figures of several periods side by side (core.cache.prefetch) before a report
+    reads them one by one: the first request for another year, half-year or filter then waits for
+    the slowest period rather than for all of them."""
+    cache.prefetch(session, "statistics.compute",
+                   {_key(f): (lambda s, f=f: _compute(s, f, False)) for f in periods})
 
 
 def _copy_figures(figs: dict[int, Figures]) -> dict[int, Figures]:
@@ -237,12 +250,13 @@ def report(session: Session, agency: Agency, f: Filters) -> dict:
     rules' ``min_growth_base`` is not given (None, with the reason in ``yoy_note``/``chain_note``);
     a rate's change is in percentage points."""
     min_base = min_growth_base(f.end.year)
-    now_ = compute(session, f)
     last = f.same_period_last_year()
-    yoy = compute(session, last)
     prev_f = f.previous_period()
     same = (prev_f.start, prev_f.end) == (last.start, last.end)
-    pop = yoy if same else compute(session, prev_f)
+    prefetch(session, [f, last] if same else [f, last, prev_f])
+    now_ = compute(session, f, shared=True)
+    yoy = compute(session, last, shared=True)
+    pop = yoy if same else compute(session, prev_f, shared=True)
     children = [a for a in session.execute(select(Agency).where(Agency.parent_id == agency.id)
                                            .order_by(Agency.division_code)).scalars()]
 
@@ -316,7 +330,7 @@ def monthly(session: Session, agency: Agency, year: int, keys=("cases_filed", "d
     for m in range(1, 13):
         start = date(year, m, 1)
         end = (date(year + (m == 12), m % 12 + 1, 1) - timedelta(days=1))
-        figs = compute(session, Filters(start, end), cases_only=CASE_FIGURES.issuperset(keys))[agency.id]
+        figs = compute(session, Filters(start, end), cases_only=CASE_FIGURES.issuperset(keys), shared=True)[agency.id]
         for k in keys:
             out[k].append(figs.get(k))
     return out

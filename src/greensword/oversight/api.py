@@ -6,21 +6,27 @@ from fastapi import APIRouter, Query, Response
 
 from ..core.timeutil import today
 from ..webkit.deps import DB, CurrentActor
-from ..webkit.listing import ApiList, PageOf, api_page
+from ..webkit.listing import ApiList, PageOf, api_page, api_rows
 from . import service
 
 router = APIRouter(prefix="/oversight", tags=["oversight"])
 
 
+Year = Annotated[int, Query(ge=1949, le=2100)]
+
+
 @router.get("/stats")
-def stats(db: DB, actor: CurrentActor, year: int) -> list[dict]:
-    return service.statistics(db, actor, year=year)
+def stats(response: Response, db: DB, actor: CurrentActor, args: ApiList, year: Year) -> PageOf[dict]:
+    """One page of the per-audited-unit figures of ``year``, with the total (also ``X-Total-Count``);
+    ``q`` searches the unit's name. Was a bare list (API change)."""
+    return api_rows(response, service.statistics(db, actor, year=year), args, search=("agency",))
 
 
 @router.get("/flows")
-def flows(db: DB, actor: CurrentActor, year: int) -> list[dict]:
-    """Complaints, transfers and unit audits per unit."""
-    return service.flows_by_unit(db, actor, year=year)
+def flows(response: Response, db: DB, actor: CurrentActor, args: ApiList, year: Year) -> PageOf[dict]:
+    """Complaints, transfers and unit audits per unit: one page with the total (also
+    ``X-Total-Count``); ``q`` searches the unit's name. Was a bare list (API change)."""
+    return api_rows(response, service.flows_by_unit(db, actor, year=year), args, search=("agency",))
 
 
 @router.get("/recommendations")

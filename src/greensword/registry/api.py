@@ -46,6 +46,10 @@ class PointPage(PageOut):
     items: list[PointOut]
 
 
+class AgencyPage(PageOut):
+    items: list[AgencyOut]
+
+
 class ImportOut(BaseModel):
     entity: str
     created: int
@@ -61,9 +65,16 @@ def _page(p, out, response: Response):
 PageSize = Annotated[int | None, Query(ge=1, le=500, description="每页条数（1–500；同 size）")]
 
 
-@router.get("/agencies", response_model=list[AgencyOut])
-def agencies(db: DB, actor: CurrentActor, level: str | None = None, parent_id: int | None = None):
-    return service.list_agencies(db, actor, level=level, parent_id=parent_id)
+@router.get("/agencies", response_model=AgencyPage)
+def agencies(response: Response, db: DB, actor: CurrentActor, level: str | None = None, parent_id: int | None = None,
+             q: Annotated[str, Query(max_length=100)] = "", sort: Annotated[str, Query(max_length=40)] = "",
+             page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1, size: Annotated[int, Query(ge=1, le=500)] = 50,
+             page_size: PageSize = None):
+    """One page of the agencies in the caller's jurisdiction (by division code unless ``sort``:
+    code, name, level; ``q`` searches name and code), with the total (also ``X-Total-Count``).
+    Was a bare list of every agency (API change)."""
+    return _page(service.page_agencies(db, actor, level=level, parent_id=parent_id, q=q.strip(), sort=sort,
+                                       page=PageParams(page=page, size=page_size or size)), AgencyPage, response)
 
 
 @router.post("/agencies", response_model=AgencyOut, status_code=201)

@@ -28,9 +28,9 @@ def _opt_bool(v: str | None) -> bool | None:
 
 
 @router.get("/agencies")
-def agencies(request: Request, db: DB, actor: CurrentActor):
-    items = service.list_agencies(db, actor)
-    return render(request, "registry/agencies.html", _ctx(items=items))
+def agencies(request: Request, db: DB, actor: CurrentActor, args: List, level: str = ""):
+    p = service.page_agencies(db, actor, level=level or None, q=args.q, sort=args.sort, page=args.params)
+    return render(request, "registry/agencies.html", _ctx(p=p, items=p.items, q=args.q, level=level))
 
 
 @router.get("/officers")

@@ -14,7 +14,7 @@ from ..core import validators
 from ..core.audit import record
 from ..core.auth import Actor, check_agency, get_in_scope, require_role, scope
 from ..core.errors import NotFound, PermissionDenied, ValidationFailed
-from ..core.pagination import Page, PageParams, Sort, page_of
+from ..core.pagination import Page, PageParams, Sort, page_of, search_clause, where_search
 from ..core.timeutil import now
 from . import rules
 from .models import Agency, Enterprise, MonitoringPoint, Officer, PointFactor, PowerLink, new_device_password
@@ -92,14 +92,33 @@ def within_agency(session: Session, stmt, agency_id: int):
     return stmt.where(Agency.path.startswith(a.path, autoescape=True))
 
 
-def list_agencies(session: Session, actor: Actor, level: str | None = None,
-                  parent_id: int | None = None) -> list[Agency]:
+def _agencies_query(actor: Actor, level: str | None = None, parent_id: int | None = None, q: str = ""):
     stmt = scope(select(Agency), actor, Agency.path).order_by(Agency.division_code)
     if level:
         stmt = stmt.where(Agency.level == level)
     if parent_id is not None:
         stmt = stmt.where(Agency.parent_id == parent_id)
-    return list(session.execute(stmt).scalars())
+    return where_search(stmt, q, Agency.name, Agency.division_code)
+
+
+def list_agencies(session: Session, actor: Actor, level: str | None = None,
+                  parent_id: int | None = None) -> list[Agency]:
+    return list(session.execute(_agencies_query(actor, level, parent_id)).scalars())
+
+
+#: Sorts of the agency list (by division code, i.e. as a tree, unless asked otherwise).
+AGENCY_SORT = Sort(keys={"code": [Agency.division_code], "name": [Agency.name], "level": [Agency.level]},
+                   default="code", tiebreak=[Agency.id],
+                   labels={"code": "行政区划代码", "name": "机构名称", "level": "层级"})
+
+
+def page_agencies(session: Session, actor: Actor, *, level: str | None = None, parent_id: int | None = None,
+                  q: str = "", sort: str = "", page: PageParams | None = None) -> Page[Agency]:
+    """One page of the agencies in the actor's jurisdiction (``level``: one of the agency levels;
+    ``q`` searches name and division code literally), with the total; an unknown level is a 422."""
+    if level and level not in classes()["agency_levels"]:
+        raise ValidationFailed(f"未知的机构层级“{level[:20]}”", code="registry.bad_level")
+    return page_of(session, _agencies_query(actor, level, parent_id, q), page, sort=AGENCY_SORT, sort_value=sort)
 
 
 def _check_agency_fields(session: Session, data: AgencyIn, errors: list) -> Agency | None:
@@ -190,8 +209,7 @@ def officers_query(session: Session, actor: Actor, *, agency_id: int | None = No
     if agency_id is not None:
         a = get_agency(session, actor, agency_id)
         stmt = stmt.where(Agency.path.startswith(a.path, autoescape=True))
-    if q:
-        stmt = stmt.where(or_(Officer.name.contains(q, autoescape=True), Officer.cert_no.contains(q, autoescape=True)))
+    stmt = where_search(stmt, q, Officer.name, Officer.cert_no)
     if active is not None:
         stmt = stmt.where(Officer.active == active)
     if certified is not None:
@@ -283,7 +301,7 @@ def enterprises_query(session: Session, actor: Actor, *, agency_id: int | None =
         a = get_agency(session, actor, agency_id)
         stmt = stmt.where(Agency.path.startswith(a.path, autoescape=True))
     if q:
-        stmt = stmt.where(or_(Enterprise.name.contains(q, autoescape=True), Enterprise.uscc.contains(q.upper(), autoescape=True)))
+        stmt = stmt.where(or_(search_clause(q, Enterprise.name), search_clause(q.upper(), Enterprise.uscc)))
     if credit_class:
         stmt = stmt.where(Enterprise.credit_class == credit_class)
     if key_polluter is not None:
@@ -412,8 +430,7 @@ def list_points(session: Session, actor: Actor, *, agency_id: int | None = None,
         stmt = stmt.where(MonitoringPoint.enterprise_id == enterprise_id)
     if kind:
         stmt = stmt.where(MonitoringPoint.kind == kind)
-    if q:
-        stmt = stmt.where(or_(MonitoringPoint.mn.contains(q, autoescape=True), Enterprise.name.contains(q, autoescape=True)))
+    stmt = where_search(stmt, q, MonitoringPoint.mn, Enterprise.name)
     return _page(session, stmt.order_by(MonitoringPoint.id), page)
 
 

@@ -48,8 +48,12 @@ def publish(round_id: int, db: DB, actor: CurrentActor) -> RoundDetail:
 
 
 @router.get("/files/mine")
-def my_files(db: DB, actor: CurrentActor) -> list[FileOut]:
-    return [FileOut.model_validate(f) for f in service.my_files(db, actor)]
+def my_files(response: Response, db: DB, actor: CurrentActor, args: ApiList, status: str = "") -> PageOf[FileOut]:
+    """One page of the files waiting for the caller (to score, or an appeal to decide; ``status``:
+    assigned or appealed; ``sort``: drawn, round, case, status), with the total (also
+    ``X-Total-Count``). Was a bare list (API change)."""
+    p = service.page_my_files(db, actor, status=status, sort=args.sort, page=args.params)
+    return api_page(response, p, FileOut.model_validate)
 
 
 @router.post("/files/{file_id}/score")

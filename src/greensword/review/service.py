@@ -20,7 +20,7 @@ from ..core.errors import Conflict, IllegalTransition, NotFound, PermissionDenie
 from ..core.locks import lock_row, relock
 from ..core.lottery import ticket
 from ..core.models import User
-from ..core.pagination import Page, PageParams, Sort, page_of
+from ..core.pagination import Page, PageParams, Sort, page_of, where_choice, where_search
 from ..core.timeutil import now
 from ..registry.models import Agency
 from .models import ReviewFile, ReviewRound
@@ -137,8 +137,7 @@ def _rounds_query(session: Session, actor: Actor, *, q: str = "", year: int | No
         stmt = stmt.where(ReviewRound.published_on.is_(None))
     elif published:
         raise ValidationFailed("公布状态应为“已公布”或“未公布”", code="review.bad_published")
-    if q:
-        stmt = stmt.where(ReviewRound.name.contains(q, autoescape=True) | Agency.name.contains(q, autoescape=True))
+    stmt = where_search(stmt, q, ReviewRound.name, Agency.name)
     return stmt
 
 
@@ -173,11 +172,30 @@ def get_file(session: Session, file_id: int, *, lock: bool = False) -> ReviewFil
     return f
 
 
+def _my_files_query(actor: Actor, status: str = ""):
+    stmt = select(ReviewFile).where(
+        ((ReviewFile.reviewer == actor.username) & (ReviewFile.status == "assigned"))
+        | ((ReviewFile.second_reviewer == actor.username) & (ReviewFile.status == "appealed")))
+    return where_choice(stmt, ReviewFile.status, status, {"assigned": "待评分", "appealed": "待复核申诉"}, "待办类型",
+                        "review.bad_status")
+
+
+#: Sorts of a reviewer's waiting files (in the order they were drawn unless asked otherwise).
+MY_FILES_SORT = Sort(keys={"drawn": [ReviewFile.id], "round": [ReviewFile.round_id], "case": [ReviewFile.case_id],
+                           "status": [ReviewFile.status]},
+                     default="drawn", tiebreak=[ReviewFile.id],
+                     labels={"drawn": "抽取顺序", "round": "评查活动", "case": "案件", "status": "状态"})
+
+
 def my_files(session: Session, actor: Actor) -> list[ReviewFile]:
     """Files waiting for this reviewer: first scoring, or an appeal to decide."""
-    return list(session.execute(select(ReviewFile).where(
-        ((ReviewFile.reviewer == actor.username) & (ReviewFile.status == "assigned"))
-        | ((ReviewFile.second_reviewer == actor.username) & (ReviewFile.status == "appealed")))).scalars())
+    return list(session.execute(_my_files_query(actor).order_by(*MY_FILES_SORT.order_by(None))).scalars())
+
+
+def page_my_files(session: Session, actor: Actor, *, status: str = "", sort: str = "",
+                  page: PageParams | None = None) -> Page[ReviewFile]:
+    """One page of the files waiting for this reviewer (``status``: assigned or appealed), with the total."""
+    return page_of(session, _my_files_query(actor, status), page, sort=MY_FILES_SORT, sort_value=sort)
 
 
 def verify_round(session: Session, rnd: ReviewRound) -> bool:

@@ -3,10 +3,12 @@ reminders and summary figures."""
 
 from datetime import date
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
+from ..core.pagination import Sort
 from ..core.timeutil import now
 from ..webkit.deps import DB, CurrentActor
+from ..webkit.listing import ApiList, PageOf, api_rows
 from . import competitions, exams, quals
 from . import service as training
 from .schemas import AnswersIn, MarksIn, SheetIn
@@ -56,9 +58,20 @@ def results(competition_id: int, db: DB, actor: CurrentActor) -> dict:
     return competitions.individual_results(db, competition_id) | {"teams": competitions.team_results(db, competition_id)}
 
 
+#: Sorts of the qualification reminders (the soonest expiry first unless asked otherwise).
+REMINDER_SORT = Sort(keys={"expires": [lambda r: r.expires_on], "officer": [lambda r: r.officer],
+                           "agency": [lambda r: r.agency], "kind": [lambda r: r.kind]},
+                     default="expires", labels={"expires": "有效期至", "officer": "人员", "agency": "单位", "kind": "资格"})
+
+
 @router.get("/reminders")
-def reminders(db: DB, actor: CurrentActor, on: date | None = None) -> list[dict]:
-    return [r.__dict__ for r in quals.reminders(db, actor, on or now().date())]
+def reminders(response: Response, db: DB, actor: CurrentActor, args: ApiList, on: date | None = None) -> PageOf[dict]:
+    """One page of the certificates expiring within their reminder window in the caller's
+    jurisdiction (soonest first unless ``sort``: expires, officer, agency, kind), with the total
+    (also ``X-Total-Count``); ``q`` searches officer, unit and certificate number. Was a bare list
+    (API change)."""
+    return api_rows(response, quals.reminders(db, actor, on or now().date()), args,
+                    search=("officer", "agency", "number"), sort=REMINDER_SORT, out=lambda r: r.__dict__)
 
 
 @router.get("/summary")

@@ -44,18 +44,22 @@ def generate(session, ctx) -> None:
     bar = ctx.task("培训考试", 6)
 
     # -- qualifications -------------------------------------------------------------------------
+    issued_quals = []
     for i, o in enumerate(certified):
         issued = today - timedelta(days=rng.randint(200, 5 * 365 - 100))
         if i % 12 == 5:                     # a few certificates run out within the reminder window
             issued = today - timedelta(days=5 * 365 - rng.randint(10, 80))
-        quals.issue(session, actor, officer_id=o.id, kind="enforcement", number=f"ZF{o.cert_no}", issued_on=issued,
-                    issuer="浙江省人民政府")
+        issued_quals.append(dict(officer_id=o.id, kind="enforcement", number=f"ZF{o.cert_no}", issued_on=issued,
+                                 issuer="浙江省人民政府"))
         if rng.random() < 0.35 or o.agency.division_code.endswith("84"):      # e.g. 永康: everyone flies
-            quals.issue(session, actor, officer_id=o.id, kind="drone", number=f"UAV{year}{i:05d}",
-                        issued_on=today - timedelta(days=rng.randint(30, 2 * 365 - 10)), issuer="中国民用航空局")
+            issued_quals.append(dict(officer_id=o.id, kind="drone", number=f"UAV{year}{i:05d}",
+                                     issued_on=today - timedelta(days=rng.randint(30, 2 * 365 - 10)),
+                                     issuer="中国民用航空局"))
         if "reviewer" in (o.roles or []) or rng.random() < 0.04:
-            quals.issue(session, actor, officer_id=o.id, kind="legal_review", number=f"A{year - rng.randint(1, 8)}{i:06d}",
-                        issued_on=today - timedelta(days=rng.randint(100, 3000)), issuer="司法部")
+            issued_quals.append(dict(officer_id=o.id, kind="legal_review",
+                                     number=f"A{year - rng.randint(1, 8)}{i:06d}",
+                                     issued_on=today - timedelta(days=rng.randint(100, 3000)), issuer="司法部"))
+    quals.issue_many(session, actor, issued_quals)
     bar.advance()
 
     # -- courses --------------------------------------------------------------------------------
@@ -158,18 +162,17 @@ def generate(session, ctx) -> None:
     by_county: dict[int, list] = {}
     for t in tasks:
         by_county.setdefault(t.agency_id, []).append(t)
-    licensed = {o.id for o in certified if quals.holds(session, o.id, "drone", today)}
-    n = 0
-    for c in counties:
+    licensed = quals.holders(session, [o.id for o in certified], "drone", today)
+    for c in counties:                  # a county's equipment registered together, then the flights
+        items, flights = [], []
         for kind, count in (("drone", 2), ("recorder", 6), ("detector", 2), ("vehicle", 2)):
             for k in range(count):
-                n += 1
-                e = equipment.add(session, actor, agency_id=c.id, kind=kind,
+                items.append(dict(agency_id=c.id, kind=kind,
                                   model=rng.choice(DRONES) if kind == "drone" else {"recorder": "执法记录仪 DSJ-V9",
                                                                                      "detector": "PID 便携式VOCs检测仪",
                                                                                      "vehicle": "执法执勤车"}[kind],
                                   serial=f"{c.division_code}-{kind[:3].upper()}-{k + 1:02d}",
-                                  acquired_on=today - timedelta(days=rng.randint(100, 1500)))
+                                  acquired_on=today - timedelta(days=rng.randint(100, 1500))))
                 if kind != "drone":
                     continue
                 pilots = [o for o in certified if o.agency_id == c.id and o.id in licensed]
@@ -178,10 +181,14 @@ def generate(session, ctx) -> None:
                         break
                     day = t.due_date - timedelta(days=rng.randint(1, 20))
                     s = datetime.combine(day, time(rng.randint(8, 15), 0), tzinfo=TZ)
-                    try:
-                        equipment.log_use(session, actor, e.id, officer_id=rng.choice(pilots).id, started_at=s,
-                                          ended_at=s + timedelta(minutes=rng.randint(20, 50)),
-                                          purpose=f"无人机巡查：{t.enterprise.name}", inspection_task_id=t.id)
-                    except DomainError:
-                        pass
+                    flights.append((len(items) - 1, dict(officer_id=rng.choice(pilots).id, started_at=s,
+                                                         ended_at=s + timedelta(minutes=rng.randint(20, 50)),
+                                                         purpose=f"无人机巡查：{t.enterprise.name}",
+                                                         inspection_task_id=t.id)))
+        added = equipment.add_many(session, actor, items)
+        for i, flight in flights:
+            try:
+                equipment.log_use(session, actor, added[i].id, **flight)
+            except DomainError:
+                pass
     bar.advance()

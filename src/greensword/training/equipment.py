@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ..core import audit
 from ..core.auth import Actor, check_agency, require_role, scope
 from ..core.errors import Conflict, NotFound, ValidationFailed
-from ..core.pagination import Page, PageParams, Sort, iter_all, page_of
+from ..core.pagination import Page, PageParams, Sort, iter_all, page_of, where_choice, where_search
 from ..core.timeutil import aware, now
 from ..registry.models import Agency, Officer
 from .models import Equipment, EquipmentUse
@@ -23,25 +23,41 @@ STATUSES = {"in_service": "在用", "repair": "维修", "retired": "报废"}
 
 def add(session: Session, actor: Actor, *, agency_id: int, kind: str, model: str, serial: str,
         acquired_on: date) -> Equipment:
+    return add_many(session, actor, [dict(agency_id=agency_id, kind=kind, model=model, serial=serial,
+                                          acquired_on=acquired_on)])[0]
+
+
+def add_many(session: Session, actor: Actor, items: list[dict]) -> list[Equipment]:
+    """Register equipment (each item ``add``'s arguments), each checked as ``add`` checks one (a
+    taken serial refuses the whole batch), written with one flush and audited one by one."""
     require_role(actor, "admin", "leader")
-    agency = session.get(Agency, agency_id)
-    if agency is None:
-        raise NotFound("机构不存在", code="training.agency_not_found")
-    check_agency(actor, agency.path, "该机构")
-    if kind not in KINDS:
-        raise ValidationFailed(f"装备类别应为 {'、'.join(KINDS.values())}", code="training.bad_equipment_kind")
-    serial = (serial or "").strip()
-    if not serial or len(serial) > 60:
-        raise ValidationFailed("装备编号不能为空且不超过60个字符", code="training.bad_serial")
-    if session.execute(select(Equipment.id).where(Equipment.serial == serial)).first():
-        raise Conflict(f"装备编号 {serial} 已登记", code="training.serial_taken")
-    e = Equipment(agency_id=agency_id, kind=kind, model=(model or "").strip()[:100], serial=serial,
-                  acquired_on=acquired_on, status="in_service", created_at=now())
-    session.add(e)
+    serials = {(x.get("serial") or "").strip() for x in items}
+    taken = set(session.execute(select(Equipment.serial).where(Equipment.serial.in_(serials))).scalars()) \
+        if items else set()
+    out = []
+    for x in items:
+        agency = session.get(Agency, x["agency_id"])
+        if agency is None:
+            raise NotFound("机构不存在", code="training.agency_not_found")
+        check_agency(actor, agency.path, "该机构")
+        if x["kind"] not in KINDS:
+            raise ValidationFailed(f"装备类别应为 {'、'.join(KINDS.values())}", code="training.bad_equipment_kind")
+        serial = (x["serial"] or "").strip()
+        if not serial or len(serial) > 60:
+            raise ValidationFailed("装备编号不能为空且不超过60个字符", code="training.bad_serial")
+        if serial in taken:
+            raise Conflict(f"装备编号 {serial} 已登记", code="training.serial_taken")
+        taken.add(serial)
+        out.append(Equipment(agency_id=agency.id, kind=x["kind"], model=(x["model"] or "").strip()[:100],
+                             serial=serial, acquired_on=x["acquired_on"], status="in_service", created_at=now()))
+    if not out:
+        return out
+    session.add_all(out)
     session.flush()
-    audit.record(session, actor, "training.equipment.add", "training_equipment", e.id,
-                 {"agency_id": agency_id, "kind": kind, "model": e.model, "serial": serial, "acquired_on": acquired_on})
-    return e
+    audit.record_many(session, actor, "training.equipment.add", [
+        ("training_equipment", e.id, {"agency_id": e.agency_id, "kind": e.kind, "model": e.model, "serial": e.serial,
+                                      "acquired_on": e.acquired_on}) for e in out])
+    return out
 
 
 def get(session: Session, actor: Actor, equipment_id: int) -> Equipment:
@@ -123,17 +139,9 @@ def _equipment_query(session: Session, actor: Actor, *, kind: str = "", status: 
     stmt = scope(select(Equipment).join(Agency, Equipment.agency_id == Agency.id), actor, Agency.path)
     if agency_id:
         stmt = registry.within_agency(session, stmt, agency_id)
-    if kind:
-        if kind not in KINDS:
-            raise ValidationFailed(f"未知的装备类别“{kind[:20]}”", code="training.bad_equipment_kind")
-        stmt = stmt.where(Equipment.kind == kind)
-    if status:
-        if status not in STATUSES:
-            raise ValidationFailed(f"未知的装备状态“{status[:20]}”", code="training.bad_equipment_status")
-        stmt = stmt.where(Equipment.status == status)
-    if q:
-        stmt = stmt.where(Equipment.serial.contains(q, autoescape=True) | Equipment.model.contains(q, autoescape=True)
-                          | Agency.name.contains(q, autoescape=True))
+    stmt = where_choice(stmt, Equipment.kind, kind, KINDS, "装备类别", "training.bad_equipment_kind")
+    stmt = where_choice(stmt, Equipment.status, status, STATUSES, "装备状态", "training.bad_equipment_status")
+    stmt = where_search(stmt, q, Equipment.serial, Equipment.model, Agency.name)
     return stmt
 
 

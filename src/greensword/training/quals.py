@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from ..core import audit
 from ..core.auth import Actor, check_agency, require_role, scope
 from ..core.errors import Conflict, NotFound, ValidationFailed
-from ..core.pagination import Page, PageParams, Sort, iter_all, page_of
+from ..core.pagination import Page, PageParams, Sort, iter_all, page_of, where_choice, where_search
 from ..core.timeutil import now
 from ..registry.models import Agency, Officer
 from . import rules
@@ -39,7 +39,33 @@ def officer_for(session: Session, actor: Actor, officer_id: int) -> Officer:
 
 def issue(session: Session, actor: Actor, *, officer_id: int, kind: str, number: str, issued_on: date,
           expires_on: date | None = None, issuer: str = "") -> Qualification:
+    return issue_many(session, actor, [dict(officer_id=officer_id, kind=kind, number=number, issued_on=issued_on,
+                                            expires_on=expires_on, issuer=issuer)])[0]
+
+
+def issue_many(session: Session, actor: Actor, items: list[dict]) -> list[Qualification]:
+    """Issue qualifications (each item ``issue``'s arguments), each checked as ``issue`` checks one
+    (a taken number refuses the whole batch), written with one flush and audited one by one."""
     require_role(actor, "admin", "leader")
+    numbers = {(x.get("number") or "").strip() for x in items}
+    taken = {tuple(r) for r in session.execute(select(Qualification.kind, Qualification.number).where(
+        Qualification.number.in_(numbers)))} if items else set()
+    out = []
+    for x in items:
+        q = _checked(session, actor, taken, **x)
+        taken.add((q.kind, q.number))
+        out.append(q)
+    if not out:
+        return out
+    session.add_all(out)
+    session.flush()
+    audit.record_many(session, actor, "training.qualification.issue",
+                      [("training_qualification", q.id, _state(q)) for q in out])
+    return out
+
+
+def _checked(session: Session, actor: Actor, taken: set, *, officer_id: int, kind: str, number: str, issued_on: date,
+             expires_on: date | None = None, issuer: str = "") -> Qualification:
     if kind not in KINDS:
         raise ValidationFailed(f"资格类别应为 {'、'.join(KINDS)}", code="training.bad_kind")
     officer_for(session, actor, officer_id)
@@ -56,15 +82,10 @@ def issue(session: Session, actor: Actor, *, officer_id: int, kind: str, number:
                 expires_on = date(issued_on.year + years, 2, 28)
     if expires_on is not None and expires_on < issued_on:
         raise ValidationFailed("有效期截止日不能早于发证日期", code="training.expiry_before_issue")
-    if session.execute(select(Qualification.id).where(Qualification.kind == kind,
-                                                      Qualification.number == number)).first():
+    if (kind, number) in taken:
         raise Conflict(f"{spec.name}编号 {number} 已登记", code="training.number_taken")
-    q = Qualification(officer_id=officer_id, kind=kind, number=number, issuer=issuer, issued_on=issued_on,
-                      expires_on=expires_on, created_at=now())
-    session.add(q)
-    session.flush()
-    audit.record(session, actor, "training.qualification.issue", "training_qualification", q.id, _state(q))
-    return q
+    return Qualification(officer_id=officer_id, kind=kind, number=number, issuer=issuer, issued_on=issued_on,
+                         expires_on=expires_on, created_at=now())
 
 
 def revoke(session: Session, actor: Actor, qualification_id: int, *, on: date, reason: str) -> Qualification:
@@ -94,6 +115,16 @@ def holds(session: Session, officer_id: int, kind: str, on: date) -> bool:
     qs = session.execute(select(Qualification).where(Qualification.officer_id == officer_id,
                                                      Qualification.kind == kind)).scalars()
     return any(valid_on(q, on) for q in qs)
+
+
+def holders(session: Session, officer_ids: list[int], kind: str, on: date) -> set[int]:
+    """Those of ``officer_ids`` who ``holds`` a ``kind`` qualification valid on ``on`` (one query)."""
+    ids = set(officer_ids)
+    if not ids:
+        return set()
+    qs = session.execute(select(Qualification).where(Qualification.officer_id.in_(ids),
+                                                     Qualification.kind == kind)).scalars()
+    return {q.officer_id for q in qs if valid_on(q, on)}
 
 
 def is_legally_qualified(session: Session, officer_id: int, on: date) -> bool:
@@ -131,10 +162,7 @@ def _quals_query(session: Session, actor: Actor, *, kind: str = "", state: str =
     if agency_id:
         stmt = registry.within_agency(session, stmt, agency_id)
     spec = rules.qualifications().kinds
-    if kind:
-        if kind not in spec:
-            raise ValidationFailed(f"未知的资格类别“{kind[:20]}”", code="training.bad_kind")
-        stmt = stmt.where(Qualification.kind == kind)
+    stmt = where_choice(stmt, Qualification.kind, kind, spec, "资格类别", "training.bad_kind")
     if state:
         day = on or now().date()
         live = Qualification.revoked_on.is_(None)
@@ -150,8 +178,7 @@ def _quals_query(session: Session, actor: Actor, *, kind: str = "", state: str =
             stmt = stmt.where(live, Qualification.expires_on >= day, or_(*windows))
         else:
             raise ValidationFailed(f"未知的资格状态“{state[:20]}”", code="training.bad_state")
-    if q:
-        stmt = stmt.where(Officer.name.contains(q, autoescape=True) | Qualification.number.contains(q, autoescape=True))
+    stmt = where_search(stmt, q, Officer.name, Qualification.number)
     return stmt
 
 

@@ -19,7 +19,8 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from ..core.db import session_scope
-from ..core.pagination import MAX_PAGE, Page, PageParams
+from ..core.errors import ValidationFailed
+from ..core.pagination import MAX_PAGE, Page, PageParams, Sort, matches, page_list
 from . import exports
 
 #: Excel would run a cell that starts with one of these as a formula (CSV injection)
@@ -86,6 +87,23 @@ def api_page(response: Response, p: Page, out: Callable[[Any], Any] = lambda x: 
     response.headers["X-Total-Count"] = str(p.total)
     return {"items": [out(x) for x in p.items], "total": p.total, "page": p.page, "page_size": p.size,
             "pages": p.pages}
+
+
+def api_rows(response: Response, rows: Sequence[Any], args: ListArgs, *, search: Sequence[str] = (),
+             sort: Sort | None = None, out: Callable[[Any], Any] = lambda x: x) -> dict:
+    """A page of a list computed in Python (per-unit statistics, a ranking, reminders) for the JSON
+    API, in the same envelope as every list: ``q`` searches the ``search`` fields of each row (dict
+    keys or attributes) literally, ``sort`` (keys naming functions of a row) orders it; a list with
+    no sorts refuses a ``sort`` argument (422) rather than ignore it."""
+    def field(x, k):
+        return x.get(k) if isinstance(x, dict) else getattr(x, k, None)
+
+    if sort is None and args.sort:
+        raise ValidationFailed("此列表不支持排序参数 sort", code="list.bad_sort",
+                               details=[{"column": "sort", "reason": "不是可排序的列"}])
+    if args.q:
+        rows = [x for x in rows if matches(args.q, *(str(field(x, k) or "") for k in search))]
+    return api_page(response, page_list(list(rows), args.params, sort=sort, sort_value=args.sort), out)
 
 
 def url_with(request: Request, **changes: Any) -> str:

@@ -3,11 +3,12 @@ officer conflicts of interest."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from ...core import audit
@@ -56,9 +57,10 @@ def _officer_snapshot(session: Session, plan: Plan) -> list[dict]:
 
 
 def _freeze(session: Session, kind: str, content: list[dict]) -> str:
-    h = sha256_hex(content)
-    if session.get(Snapshot, h) is None:
-        session.add(Snapshot(hash=h, kind=kind, content=canonical_json(content), created_at=now()))
+    text = canonical_json(content)               # hashed as sha256_hex(content) does, encoded once
+    h = hashlib.sha256(text.encode()).hexdigest()
+    if session.execute(select(Snapshot.hash).where(Snapshot.hash == h)).first() is None:   # not its content
+        session.add(Snapshot(hash=h, kind=kind, content=text, created_at=now()))
     return h
 
 
@@ -120,10 +122,13 @@ def draw(session: Session, actor: Actor, plan_id: int, seed: str, *, reason: str
     plan.drawn_at = now()
     plan.drawn_by = actor.username
     due = plan.period_end if due_days is None else plan.period_start + timedelta(days=due_days)
-    for it in result.items:
-        session.add(Task(plan_id=plan.id, agency_id=plan.agency_id, enterprise_id=it["enterprise_id"],
-                         source="routine", source_ref=f"计划 {plan.id}", stratum=it["stratum"],
-                         officer_ids=it["officers"], due_date=due, status="open", created_at=now()))
+    if result.items:                             # one multi-row INSERT (a plan has hundreds of tasks)
+        at = now()
+        session.execute(insert(Task), [
+            {"plan_id": plan.id, "agency_id": plan.agency_id, "enterprise_id": it["enterprise_id"],
+             "source": "routine", "source_ref": f"计划 {plan.id}", "stratum": it["stratum"],
+             "officer_ids": it["officers"], "due_date": due, "status": "open", "created_at": at}
+            for it in result.items])
     audit.record(session, actor, "inspection.plan.draw", "inspection_plan", plan.id, {
         "seed": seed, "enterprises_hash": plan.enterprises_hash, "officers_hash": plan.officers_hash,
         "params_hash": plan.params_hash, "result_hash": plan.result_hash, "drawn": len(result.items),
