@@ -100,6 +100,8 @@ def open_from_referral(session: Session, actor: Actor, referral_id: int, *, on: 
     # the chain back to where the check came from: an off-site lead's or a complaint's task
     lead_id = offsite_queries.lead_for_task(session, ref.task_id)
     complaint_id = complaints.complaint_for_task(session, ref.task_id)
+    if complaint_id is not None:
+        complaints.hold_for_case(session, complaint_id)     # its lock before the case's writes (core.locks)
     c = open_case(session, actor, enterprise_id=ref.enterprise_id, title="现场检查发现的环境违法行为",
                   facts=ref.findings, source="inspection", source_ref=f"检查记录 {ref.record_id}（任务 {ref.task_id}）",
                   discovered_on=on or (ref.checked_at or ref.submitted_at).date(), record_id=ref.record_id,

@@ -601,6 +601,13 @@ def complaint_for_task(session: Session, task_id: int | None) -> int | None:
     return session.execute(select(func.min(Complaint.id)).where(Complaint.task_id == task_id)).scalar_one_or_none()
 
 
+def hold_for_case(session: Session, complaint_id: int) -> None:
+    """Lock the complaint a case opened in this transaction will be linked to (``link_case``), before
+    the case's own writes: a transaction takes its row locks before its first audited write, whose
+    flush locks the audit chain's head until the commit (core.locks)."""
+    lock_row(session, Complaint, complaint_id)
+
+
 def link_case(session: Session, actor: Actor, complaint_id: int, case_ref: str) -> Complaint:
     """A later layer (cases) records that the complaint led to a penalty case. The case's own
     checks (the referral's task, the officer's jurisdiction over it) are the authority here: a

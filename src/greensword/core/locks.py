@@ -34,6 +34,12 @@ How, per backend:
   write would instead fail with SQLITE_BUSY_SNAPSHOT in WAL mode whenever another writer
   committed in between — which is why the lock is taken before the read, not at the write.
 
+Lock order: a transaction takes its row locks before its first audited write. That write's flush
+locks the audit chain's head (core.audit) until the commit, and a transaction that held the head
+while waiting for a row locked by another one that is itself waiting for the head would deadlock.
+A step that locks several rows locks the aggregate first (a case, then its measure; a review round,
+then its file; an oversight unit, then its finding).
+
 The row is read with ``populate_existing``: the session may hold it as loaded before the lock
 (a permission check), and the state check must see what the lock protects.
 """
