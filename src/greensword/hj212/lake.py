@@ -86,7 +86,7 @@ def query(files: Sequence[str], sql: str, params: Sequence[Any] = ()) -> list[tu
         if rows is not None:
             _MEMO.move_to_end(key)
             return rows
-    rows = duck.connection().execute(sql.format(src=read_parquet(files)), list(params)).fetchall()
+    rows = duck.fetchall(sql.format(src=read_parquet(files)), params)
     with _memo_lock:
         _MEMO[key] = rows
         while len(_MEMO) > _MEMO_MAX:

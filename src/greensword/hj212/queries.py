@@ -121,10 +121,10 @@ def recent_hours(mn: str, factors: list[str], *, hours: int = 48) -> dict[str, l
     src = _src(get_settings().lake_path, "minute", days) or _src(get_settings().lake_path, "rtd", days)
     if src is None:
         return out
-    rows = duck.connection().execute(
+    rows = duck.fetchall(
         f"select factor, strftime(date_trunc('hour', data_time), '%m-%d %H:00') h, avg(coalesce(zs_value, value)) "
         f"from {src} where mn = ? and factor in (select unnest(?)) and data_time >= ? "
-        f"group by factor, h order by factor, h", [mn, factors, t - timedelta(hours=hours)]).fetchall()
+        f"group by factor, h order by factor, h", [mn, factors, t - timedelta(hours=hours)])
     for factor, h, v in rows:
         if v is not None:
             out[factor].append((h, round(float(v), 3)))
