@@ -22,7 +22,7 @@ from ..core import audit
 from ..core.auth import Actor, require_role, scope
 from ..core.calendar import add_days, add_months
 from ..core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from ..core.pagination import Page, PageParams, Sort, page_of
+from ..core.pagination import Page, PageParams, Sort, page_of, where_choice, where_search
 from ..core.rules import Dated, Source, Version, load, register
 from ..core.timeutil import now
 from ..registry import service as registry
@@ -263,12 +263,8 @@ def page_reviews(session: Session, actor: Actor, *, status: str = "pending", q: 
                  .join(Enterprise, CreditRepair.enterprise_id == Enterprise.id), actor, Agency.path)
     if agency_id:
         stmt = registry.within_agency(session, stmt, agency_id)
-    if status:
-        if status not in STATUS:
-            raise ValidationFailed(f"未知的申请状态“{status[:20]}”", code="portal.bad_status")
-        stmt = stmt.where(CreditRepair.status == status)
-    if q:
-        stmt = stmt.where(Enterprise.name.contains(q, autoescape=True) | Enterprise.uscc.contains(q, autoescape=True))
+    stmt = where_choice(stmt, CreditRepair.status, status, STATUS, "申请状态", "portal.bad_status")
+    stmt = where_search(stmt, q, Enterprise.name, Enterprise.uscc)
     p = page_of(session, stmt, page, sort=REPAIR_SORT, sort_value=sort)
     rows = []
     for r in p.items:
