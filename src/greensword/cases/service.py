@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, defer
 from ..core import audit
 from ..core.auth import Actor, get_in_scope, require_role, scope
 from ..core.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
-from ..core.pagination import Page, PageParams, Sort, iter_all, page_of
+from ..core.pagination import Page, PageParams, Sort, iter_all, page_of, where_choice, where_search
 from ..core.rules import held as held_rules
 from ..core.storage import ContentStore
 from ..core.timeutil import now
@@ -710,21 +710,13 @@ def _cases_query(actor: Actor, stage: str | None, q: str | None, source: str | N
                  violation: str | None = None, ids: list[int] | None = None):
     stmt = scope(select(Case).join(Agency, Case.agency_id == Agency.id).join(
         Enterprise, Case.enterprise_id == Enterprise.id), actor, Agency.path, Case.enterprise_id)
-    if stage:
-        if stage not in workflow.STAGES:
-            raise ValidationFailed(f"未知的案件阶段“{stage[:20]}”", code="cases.bad_stage")
-        stmt = stmt.where(Case.stage == stage)
-    if source:
-        if source not in SOURCES:
-            raise ValidationFailed(f"未知的案件来源“{source[:20]}”", code="cases.bad_source")
-        stmt = stmt.where(Case.source == source)
+    stmt = where_choice(stmt, Case.stage, stage, workflow.STAGES, "案件阶段", "cases.bad_stage")
+    stmt = where_choice(stmt, Case.source, source, SOURCES, "案件来源", "cases.bad_source")
     if violation:
         stmt = stmt.where(Case.violation_code == violation)
     if ids is not None:
         stmt = stmt.where(Case.id.in_(ids))
-    if q:
-        stmt = stmt.where(Enterprise.name.contains(q, autoescape=True) | Case.number.contains(q, autoescape=True)
-                          | Enterprise.uscc.contains(q, autoescape=True) | Case.title.contains(q, autoescape=True))
+    stmt = where_search(stmt, q, Enterprise.name, Case.number, Enterprise.uscc, Case.title)
     return stmt
 
 
