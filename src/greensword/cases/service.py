@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, defer
 from ..core import audit
 from ..core.auth import Actor, get_in_scope, require_role, scope
 from ..core.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
-from ..core.pagination import Page, PageParams, Sort, iter_all, page_of
+from ..core.pagination import Page, PageParams, Sort, iter_all, page_of, where_choice, where_search
 from ..core.rules import held as held_rules
 from ..core.storage import ContentStore
 from ..core.timeutil import now
@@ -244,10 +244,10 @@ def investigators(session: Session, c: Case) -> frozenset[str]:
     """Who investigated the case: its assigned officers (ids as text) and every user who took an
     investigative step (opened it, investigated, set discretion, added evidence, submitted it)."""
     names = {str(i) for i in (c.officer_ids or [])}
-    names |= set(session.execute(select(CaseEvent.by).where(CaseEvent.case_id == c.id,
-                                                            CaseEvent.action.in_(INVESTIGATIVE))).scalars())
-    names |= set(session.execute(select(CaseDocument.created_by).where(CaseDocument.case_id == c.id,
-                                                                       CaseDocument.kind == "evidence")).scalars())
+    names |= set(session.execute(
+        select(CaseEvent.by).where(CaseEvent.case_id == c.id, CaseEvent.action.in_(INVESTIGATIVE))
+        .union(select(CaseDocument.created_by).where(CaseDocument.case_id == c.id, CaseDocument.kind == "evidence"))
+    ).scalars())
     return frozenset(names)
 
 
@@ -275,8 +275,13 @@ class _StepCtx(workflow.Ctx):
         self._session, self._case = session, c
 
     @cached_property
+    def evidence(self) -> list[str]:
+        """The case's evidence as its documents list it (the step's documents use it too)."""
+        return evidence_list(self._session, self._case)
+
+    @cached_property
     def evidence_count(self) -> int:
-        return len(evidence_list(self._session, self._case))
+        return len(self.evidence)
 
     @cached_property
     def signed_kinds(self) -> frozenset[str]:
@@ -361,8 +366,7 @@ def act(session: Session, actor: Actor, case_id: int, action: str, *, on: date |
         c.stage = t.target
     _event(session, actor, c, action, on, frm, c.stage, {k: (v.isoformat() if isinstance(v, date) else v)
                                                         for k, v in data.items()})
-    session.flush()
-    return c
+    return c                                 # written at the next flush (a query's, the commit's)
 
 
 def _close_pause(session: Session, c: Case, kind: str, on: date) -> None:
@@ -373,7 +377,11 @@ def _close_pause(session: Session, c: Case, kind: str, on: date) -> None:
 
 def _effects(session: Session, actor: Actor, c: Case, action: str, on: date, data: dict,
              documents_on: bool = True, ctx: workflow.Ctx | None = None) -> None:
-    gen = (lambda kind: generate_document(session, actor, c, kind, on=on)) if documents_on else (lambda kind: None)
+    def gen(kind: str) -> None:
+        if documents_on:                     # the evidence read once for all of the step's documents
+            generate_document(session, actor, c, kind, on=on,
+                              evidence=ctx.evidence if isinstance(ctx, _StepCtx) else None)
+
     if action == "file":
         c.filed_on = on
     elif action == "notify":
@@ -444,10 +452,10 @@ def _effects(session: Session, actor: Actor, c: Case, action: str, on: date, dat
         amount = int(data["amount"])
         session.add(Payment(case_id=c.id, paid_on=on, amount=amount, receipt=str(data.get("receipt", "")),
                             by=actor.username, created_at=now()))
-        session.flush()
         c.paid_yuan += amount
-        paid = sum(p.amount for p in payments(session, c))
-        owed = (c.fine or 0) - c.offset_yuan + surcharge(session, c, on)
+        made = payments(session, c)
+        paid = sum(p.amount for p in made)
+        owed = (c.fine or 0) - c.offset_yuan + deadlines.surcharge(c, on, made)
         if paid >= owed:
             c.paid_on = on
     elif action == "close":
@@ -524,14 +532,18 @@ DOCUMENTS = ContentStore("documents", ".docx")      # generated .docx documents
 EVIDENCE_FILES = ContentStore("documents", ".bin")  # evidence files added to a case
 
 
-def generate_document(session: Session, actor: Actor, c: Case, kind: str, *, on: date | None = None) -> CaseDocument:
+def generate_document(session: Session, actor: Actor, c: Case, kind: str, *, on: date | None = None,
+                      evidence: list[str] | None = None) -> CaseDocument:
+    """The document ``kind`` of the case as it stands, a new version unless a signed one exists;
+    ``evidence``: the case's evidence list when the caller has just read it (else read here)."""
     if kind not in documents.TITLES:
         raise ValidationFailed(f"未知的文书类型 {kind}", code="cases.bad_document")
     prev = session.execute(select(CaseDocument).where(CaseDocument.case_id == c.id, CaseDocument.kind == kind)
                            .order_by(CaseDocument.version.desc())).scalars().first()
     if prev is not None and prev.signed:
         raise Conflict(f"{documents.TITLES[kind]}已签发定稿，不能重新生成", code="cases.document_signed")
-    data = documents.render(kind, c, on=on or now().date(), evidence=evidence_list(session, c))
+    data = documents.render(kind, c, on=on or now().date(),
+                            evidence=evidence if evidence is not None else evidence_list(session, c))
     sha = DOCUMENTS.put(data)
     doc = CaseDocument(case_id=c.id, kind=kind, version=(prev.version + 1) if prev else 1,
                        title=documents.TITLES[kind], sha256=sha, size=len(data), signed=False,
@@ -698,21 +710,13 @@ def _cases_query(actor: Actor, stage: str | None, q: str | None, source: str | N
                  violation: str | None = None, ids: list[int] | None = None):
     stmt = scope(select(Case).join(Agency, Case.agency_id == Agency.id).join(
         Enterprise, Case.enterprise_id == Enterprise.id), actor, Agency.path, Case.enterprise_id)
-    if stage:
-        if stage not in workflow.STAGES:
-            raise ValidationFailed(f"未知的案件阶段“{stage[:20]}”", code="cases.bad_stage")
-        stmt = stmt.where(Case.stage == stage)
-    if source:
-        if source not in SOURCES:
-            raise ValidationFailed(f"未知的案件来源“{source[:20]}”", code="cases.bad_source")
-        stmt = stmt.where(Case.source == source)
+    stmt = where_choice(stmt, Case.stage, stage, workflow.STAGES, "案件阶段", "cases.bad_stage")
+    stmt = where_choice(stmt, Case.source, source, SOURCES, "案件来源", "cases.bad_source")
     if violation:
         stmt = stmt.where(Case.violation_code == violation)
     if ids is not None:
         stmt = stmt.where(Case.id.in_(ids))
-    if q:
-        stmt = stmt.where(Enterprise.name.contains(q, autoescape=True) | Case.number.contains(q, autoescape=True)
-                          | Enterprise.uscc.contains(q, autoescape=True) | Case.title.contains(q, autoescape=True))
+    stmt = where_search(stmt, q, Enterprise.name, Case.number, Enterprise.uscc, Case.title)
     return stmt
 
 

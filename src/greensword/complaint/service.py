@@ -24,7 +24,7 @@ from ..core.auth import Actor, check_agency, require_role, scope
 from ..core.calendar import add_days
 from ..core.errors import IllegalTransition, NotFound, PermissionDenied, ValidationFailed
 from ..core.models import User
-from ..core.pagination import Page, PageParams, Sort, iter_all, page_of
+from ..core.pagination import Page, PageParams, Sort, iter_all, page_of, where_choice, where_search
 from ..core.rules import Dated, Version, load
 from ..core.timeutil import now, today
 from ..registry.models import Agency, Enterprise
@@ -347,19 +347,10 @@ def _complaints_query(session: Session, actor: Actor, *, status: str | None = No
                  .outerjoin(Enterprise, Complaint.enterprise_id == Enterprise.id), actor, Agency.path)
     if agency_id:
         stmt = registry.within_agency(session, stmt, agency_id)
-    if status:
-        if status not in STATUSES:
-            raise ValidationFailed(f"未知的投诉状态“{status[:20]}”", code="complaint.bad_status")
-        stmt = stmt.where(Complaint.status == status)
+    stmt = where_choice(stmt, Complaint.status, status, STATUSES, "投诉状态", "complaint.bad_status")
     r = rules()
-    if channel:
-        if channel not in r.channels:
-            raise ValidationFailed(f"未知的来源渠道“{channel[:20]}”", code="complaint.bad_channel")
-        stmt = stmt.where(Complaint.channel == channel)
-    if matter:
-        if matter not in r.matters:
-            raise ValidationFailed(f"未知的举报事项“{matter[:20]}”", code="complaint.bad_matter")
-        stmt = stmt.where(Complaint.matter == matter)
+    stmt = where_choice(stmt, Complaint.channel, channel, r.channels, "来源渠道", "complaint.bad_channel")
+    stmt = where_choice(stmt, Complaint.matter, matter, r.matters, "举报事项", "complaint.bad_matter")
     if month and not year:
         raise ValidationFailed("按月份筛选须同时选择年度", code="complaint.month_without_year")
     if year:
@@ -369,12 +360,7 @@ def _complaints_query(session: Session, actor: Actor, *, status: str | None = No
         else:
             start, end = date(year, 1, 1), date(year, 12, 31)
         stmt = stmt.where(Complaint.received_on >= start, Complaint.received_on <= end)
-    if q:
-        stmt = stmt.where(Complaint.code.contains(q, autoescape=True)
-                          | Complaint.enterprise_name.contains(q, autoescape=True)
-                          | Enterprise.name.contains(q, autoescape=True) | Enterprise.uscc.contains(q, autoescape=True)
-                          | Complaint.address.contains(q, autoescape=True)
-                          | Complaint.content.contains(q, autoescape=True))
+    stmt = where_search(stmt, q, Complaint.code, Complaint.enterprise_name, Enterprise.name, Enterprise.uscc, Complaint.address, Complaint.content)
     if overdue_on is not None:                  # a clock still running past its day
         stmt = stmt.where(((Complaint.decided_on.is_(None)) & (Complaint.accept_due < overdue_on))
                           | ((Complaint.replied_on.is_(None)) & (Complaint.reply_due < overdue_on)))

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from ..core import audit
 from ..core.auth import Actor, check_agency, require_role, scope
 from ..core.errors import IllegalTransition, NotFound, ValidationFailed
-from ..core.pagination import Page, PageParams, Sort, iter_all, page_of
+from ..core.pagination import Page, PageParams, Sort, iter_all, page_of, where_choice, where_search
 from ..core.timeutil import TZ, now
 from ..registry import service as registry
 from ..registry.models import Agency, Enterprise, MonitoringPoint
@@ -92,17 +92,9 @@ def _leads_query(session: Session, actor: Actor, *, status: str = "", detector: 
     stmt = scope(stmt, actor, Agency.path)
     if agency_id:
         stmt = registry.within_agency(session, stmt, agency_id)
-    if status:
-        if status not in STATUS:
-            raise ValidationFailed(f"未知的线索状态“{status[:20]}”", code="offsite.bad_status")
-        stmt = stmt.where(Lead.status == status)
-    if detector:
-        if detector not in DETECTOR_NAMES:
-            raise ValidationFailed(f"未知的线索类型“{detector[:20]}”", code="offsite.bad_detector")
-        stmt = stmt.where(Lead.detector == detector)
-    if q:
-        stmt = stmt.where(Enterprise.name.contains(q, autoescape=True) | Enterprise.uscc.contains(q, autoescape=True)
-                          | Lead.mn.contains(q, autoescape=True))
+    stmt = where_choice(stmt, Lead.status, status, STATUS, "线索状态", "offsite.bad_status")
+    stmt = where_choice(stmt, Lead.detector, detector, DETECTOR_NAMES, "线索类型", "offsite.bad_detector")
+    stmt = where_search(stmt, q, Enterprise.name, Enterprise.uscc, Lead.mn)
     if overdue_only:
         stmt = stmt.where(Lead.status.in_(("new", "screened")), Lead.due_at < now())
     return stmt

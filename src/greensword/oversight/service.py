@@ -28,7 +28,7 @@ from ..core.auth import Actor, require_role, scope
 from ..core.calendar import add_days
 from ..core.errors import IllegalTransition, NotFound, PermissionDenied, ValidationFailed
 from ..core.models import User
-from ..core.pagination import Page, PageParams, Sort, iter_all, page_of
+from ..core.pagination import Page, PageParams, Sort, iter_all, page_of, where_choice, where_search
 from ..core.rules import Source, load
 from ..core.timeutil import now, today
 from ..inspection import service as inspection
@@ -148,8 +148,7 @@ def page_plans(session: Session, actor: Actor, *, year: int | None = None, q: st
                  _PLAN_AGENCY.path)
     if year:
         stmt = stmt.where(AuditPlan.year == year)
-    if q:
-        stmt = stmt.where(AuditPlan.name.contains(q, autoescape=True) | _PLAN_AGENCY.name.contains(q, autoescape=True))
+    stmt = where_search(stmt, q, AuditPlan.name, _PLAN_AGENCY.name)
     return page_of(session, stmt, page, sort=PLAN_SORT, sort_value=sort)
 
 
@@ -645,9 +644,7 @@ def _recommendations_query(session: Session, actor: Actor, *, status: str = "", 
             .join(_UNIT_AGENCY, AuditUnit.agency_id == _UNIT_AGENCY.id))
     stmt = scope(stmt, actor, _PLAN_AGENCY.path)
     if status:
-        if status not in FINDING_STATUS:
-            raise ValidationFailed(f"未知的整改状态“{status[:20]}”", code="oversight.bad_status")
-        stmt = stmt.where(Finding.status == status)
+        stmt = where_choice(stmt, Finding.status, status, FINDING_STATUS, "整改状态", "oversight.bad_status")
     else:
         stmt = stmt.where(Finding.status.in_(OPEN_FINDING))
     if agency_id:
@@ -661,9 +658,7 @@ def _recommendations_query(session: Session, actor: Actor, *, status: str = "", 
         stmt = stmt.where(Finding.due < overdue_on, Finding.status.in_(OPEN_FINDING))
     if escalated:
         stmt = stmt.where(Finding.escalated.is_(True))
-    if q:
-        stmt = stmt.where(Finding.recommendation.contains(q, autoescape=True) | Finding.text.contains(q, autoescape=True)
-                          | _UNIT_AGENCY.name.contains(q, autoescape=True))
+    stmt = where_search(stmt, q, Finding.recommendation, Finding.text, _UNIT_AGENCY.name)
     return stmt
 
 

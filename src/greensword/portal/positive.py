@@ -118,6 +118,17 @@ def current(session: Session, enterprise_id: int) -> PositiveListing | None:
                            .order_by(PositiveListing.id.desc())).scalars().first()
 
 
+def current_of(session: Session, enterprise_ids: list[int]) -> dict[int, PositiveListing | None]:
+    """``current`` of each firm, in one query per 500 firms."""
+    out: dict[int, PositiveListing | None] = dict.fromkeys(enterprise_ids)
+    ids = sorted(set(enterprise_ids))
+    for k in range(0, len(ids), 500):
+        for x in session.execute(select(PositiveListing).where(PositiveListing.enterprise_id.in_(ids[k:k + 500]))
+                                 .order_by(PositiveListing.id)).scalars():
+            out[x.enterprise_id] = x                # the last (highest id) wins, as in current()
+    return out
+
+
 def _new(session: Session, actor: Actor, e: Enterprise, origin: str, statement: str, files: list, on: date
          ) -> PositiveListing:
     cur = current(session, e.id)
@@ -243,7 +254,7 @@ def sweep(session: Session, actor: Actor, *, on: date | None = None) -> dict[str
     if not flagged:
         return {"removed": 0, "review": 0}
     window = _years_before(on, r.criteria.penalty_free_years)
-    listings = {e.id: current(session, e.id) for e in flagged}
+    listings = current_of(session, [e.id for e in flagged])
 
     def since(eid: int) -> date:
         x = listings.get(eid)

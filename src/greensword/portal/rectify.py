@@ -16,7 +16,7 @@ from ..cases import queries as cases
 from ..core import audit
 from ..core.auth import Actor, get_in_scope, require_role, scope
 from ..core.errors import IllegalTransition, PermissionDenied, ValidationFailed
-from ..core.pagination import Page, PageParams, Sort, iter_all, page_of
+from ..core.pagination import Page, PageParams, Sort, iter_all, page_of, where_choice, where_search
 from ..core.timeutil import now
 from ..inspection import queries as inspection
 from ..registry.models import Agency, Enterprise
@@ -94,25 +94,15 @@ def _items_query(session: Session, actor: Actor, *, status: str = "", overdue_on
         stmt = registry.within_agency(session, stmt, agency_id)
     if status == "open":
         stmt = stmt.where(Rectification.status != "closed")
-    elif status:
-        if status not in STATUS:
-            raise ValidationFailed(f"未知的整改状态“{status[:20]}”", code="portal.bad_status")
-        stmt = stmt.where(Rectification.status == status)
-    if source:
-        if source not in SOURCES:
-            raise ValidationFailed(f"未知的整改来源“{source[:20]}”", code="portal.bad_source")
-        stmt = stmt.where(Rectification.source == source)
-    if kind:
-        if kind not in KINDS:
-            raise ValidationFailed(f"未知的整改类别“{kind[:20]}”", code="portal.bad_kind")
-        stmt = stmt.where(Rectification.kind == kind)
+    else:
+        stmt = where_choice(stmt, Rectification.status, status, STATUS, "整改状态", "portal.bad_status")
+    stmt = where_choice(stmt, Rectification.source, source, SOURCES, "整改来源", "portal.bad_source")
+    stmt = where_choice(stmt, Rectification.kind, kind, KINDS, "整改类别", "portal.bad_kind")
     if overdue_only:
         stmt = stmt.where(Rectification.status != "closed", Rectification.due_on < now().date())
     if escalated:
         stmt = stmt.where(Rectification.escalated.is_(True))
-    if q:
-        stmt = stmt.where(Rectification.title.contains(q, autoescape=True) | Enterprise.name.contains(q, autoescape=True)
-                          | Enterprise.uscc.contains(q, autoescape=True))
+    stmt = where_search(stmt, q, Rectification.title, Enterprise.name, Enterprise.uscc)
     return stmt
 
 

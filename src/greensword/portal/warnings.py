@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from ..core import audit
 from ..core.auth import Actor, get_in_scope, require_role, scope
 from ..core.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
-from ..core.pagination import Page, PageParams, Sort, iter_all, page_of
+from ..core.pagination import Page, PageParams, Sort, iter_all, page_of, where_choice, where_search
 from ..core.timeutil import aware, now
 from ..hj212 import queries as hj212
 from ..inspection import service as inspection
@@ -107,15 +107,11 @@ def _warnings_query(session: Session, actor: Actor, *, status: str = "", q: str 
         stmt = registry.within_agency(session, stmt, agency_id)
     if status == "open":
         stmt = stmt.where(PortalWarning.status.in_(_OPEN))
-    elif status:
-        if status not in STATUS:
-            raise ValidationFailed(f"未知的预警状态“{status[:20]}”", code="portal.bad_status")
-        stmt = stmt.where(PortalWarning.status == status)
+    else:
+        stmt = where_choice(stmt, PortalWarning.status, status, STATUS, "预警状态", "portal.bad_status")
     if overdue_at is not None:
         stmt = stmt.where(PortalWarning.status == "sent", PortalWarning.due_at < overdue_at)
-    if q:
-        stmt = stmt.where(PortalWarning.title.contains(q, autoescape=True) | Enterprise.name.contains(q, autoescape=True)
-                          | Enterprise.uscc.contains(q, autoescape=True))
+    stmt = where_search(stmt, q, PortalWarning.title, Enterprise.name, Enterprise.uscc)
     return stmt
 
 

@@ -14,7 +14,7 @@ from ..core import validators
 from ..core.audit import record
 from ..core.auth import Actor, check_agency, get_in_scope, require_role, scope
 from ..core.errors import NotFound, PermissionDenied, ValidationFailed
-from ..core.pagination import Page, PageParams, Sort, page_of, where_search
+from ..core.pagination import Page, PageParams, Sort, page_of, search_clause, where_search
 from ..core.timeutil import now
 from . import rules
 from .models import Agency, Enterprise, MonitoringPoint, Officer, PointFactor, PowerLink, new_device_password
@@ -209,8 +209,7 @@ def officers_query(session: Session, actor: Actor, *, agency_id: int | None = No
     if agency_id is not None:
         a = get_agency(session, actor, agency_id)
         stmt = stmt.where(Agency.path.startswith(a.path, autoescape=True))
-    if q:
-        stmt = stmt.where(or_(Officer.name.contains(q, autoescape=True), Officer.cert_no.contains(q, autoescape=True)))
+    stmt = where_search(stmt, q, Officer.name, Officer.cert_no)
     if active is not None:
         stmt = stmt.where(Officer.active == active)
     if certified is not None:
@@ -302,7 +301,7 @@ def enterprises_query(session: Session, actor: Actor, *, agency_id: int | None =
         a = get_agency(session, actor, agency_id)
         stmt = stmt.where(Agency.path.startswith(a.path, autoescape=True))
     if q:
-        stmt = stmt.where(or_(Enterprise.name.contains(q, autoescape=True), Enterprise.uscc.contains(q.upper(), autoescape=True)))
+        stmt = stmt.where(or_(search_clause(q, Enterprise.name), search_clause(q.upper(), Enterprise.uscc)))
     if credit_class:
         stmt = stmt.where(Enterprise.credit_class == credit_class)
     if key_polluter is not None:
@@ -431,8 +430,7 @@ def list_points(session: Session, actor: Actor, *, agency_id: int | None = None,
         stmt = stmt.where(MonitoringPoint.enterprise_id == enterprise_id)
     if kind:
         stmt = stmt.where(MonitoringPoint.kind == kind)
-    if q:
-        stmt = stmt.where(or_(MonitoringPoint.mn.contains(q, autoescape=True), Enterprise.name.contains(q, autoescape=True)))
+    stmt = where_search(stmt, q, MonitoringPoint.mn, Enterprise.name)
     return _page(session, stmt.order_by(MonitoringPoint.id), page)
 
 

@@ -19,7 +19,7 @@ from ..core.canonical import sha256_hex
 from ..core.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
 from ..core.lottery import ticket
 from ..core.models import User
-from ..core.pagination import Page, PageParams, Sort, page_of, where_choice
+from ..core.pagination import Page, PageParams, Sort, page_of, where_choice, where_search
 from ..core.timeutil import now
 from ..registry.models import Agency
 from .models import ReviewFile, ReviewRound
@@ -136,8 +136,7 @@ def _rounds_query(session: Session, actor: Actor, *, q: str = "", year: int | No
         stmt = stmt.where(ReviewRound.published_on.is_(None))
     elif published:
         raise ValidationFailed("公布状态应为“已公布”或“未公布”", code="review.bad_published")
-    if q:
-        stmt = stmt.where(ReviewRound.name.contains(q, autoescape=True) | Agency.name.contains(q, autoescape=True))
+    stmt = where_search(stmt, q, ReviewRound.name, Agency.name)
     return stmt
 
 

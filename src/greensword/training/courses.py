@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ..core import audit
 from ..core.auth import Actor, check_agency, require_role, scope
 from ..core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from ..core.pagination import Page, PageParams, Sort, iter_all, page_of
+from ..core.pagination import Page, PageParams, Sort, iter_all, page_of, where_choice, where_search
 from ..core.timeutil import now
 from ..registry.models import Agency, Officer
 from . import rules
@@ -90,16 +90,9 @@ def _courses_query(session: Session, actor: Actor, *, year: int | None = None, q
         stmt = registry.within_agency(session, stmt, agency_id)
     if year:
         stmt = stmt.where(Course.start_on >= date(year, 1, 1), Course.start_on <= date(year, 12, 31))
-    if level:
-        if level not in rules.LEVEL_NAMES:
-            raise ValidationFailed(f"未知的培训级别“{level[:20]}”", code="training.bad_level")
-        stmt = stmt.where(Course.level == level)
-    if topic:
-        if topic not in TOPICS:
-            raise ValidationFailed(f"未知的培训专题“{topic[:20]}”", code="training.bad_topic")
-        stmt = stmt.where(Course.topic == topic)
-    if q:
-        stmt = stmt.where(Course.title.contains(q, autoescape=True) | Agency.name.contains(q, autoescape=True))
+    stmt = where_choice(stmt, Course.level, level, rules.LEVEL_NAMES, "培训级别", "training.bad_level")
+    stmt = where_choice(stmt, Course.topic, topic, TOPICS, "培训专题", "training.bad_topic")
+    stmt = where_search(stmt, q, Course.title, Agency.name)
     return stmt
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ..core import audit
 from ..core.auth import Actor, check_agency, require_role, scope
 from ..core.errors import Conflict, NotFound, ValidationFailed
-from ..core.pagination import Page, PageParams, Sort, iter_all, page_of
+from ..core.pagination import Page, PageParams, Sort, iter_all, page_of, where_choice, where_search
 from ..core.timeutil import aware, now
 from ..registry.models import Agency, Officer
 from .models import Equipment, EquipmentUse
@@ -139,17 +139,9 @@ def _equipment_query(session: Session, actor: Actor, *, kind: str = "", status: 
     stmt = scope(select(Equipment).join(Agency, Equipment.agency_id == Agency.id), actor, Agency.path)
     if agency_id:
         stmt = registry.within_agency(session, stmt, agency_id)
-    if kind:
-        if kind not in KINDS:
-            raise ValidationFailed(f"未知的装备类别“{kind[:20]}”", code="training.bad_equipment_kind")
-        stmt = stmt.where(Equipment.kind == kind)
-    if status:
-        if status not in STATUSES:
-            raise ValidationFailed(f"未知的装备状态“{status[:20]}”", code="training.bad_equipment_status")
-        stmt = stmt.where(Equipment.status == status)
-    if q:
-        stmt = stmt.where(Equipment.serial.contains(q, autoescape=True) | Equipment.model.contains(q, autoescape=True)
-                          | Agency.name.contains(q, autoescape=True))
+    stmt = where_choice(stmt, Equipment.kind, kind, KINDS, "装备类别", "training.bad_equipment_kind")
+    stmt = where_choice(stmt, Equipment.status, status, STATUSES, "装备状态", "training.bad_equipment_status")
+    stmt = where_search(stmt, q, Equipment.serial, Equipment.model, Agency.name)
     return stmt
 
 

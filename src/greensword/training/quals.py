@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from ..core import audit
 from ..core.auth import Actor, check_agency, require_role, scope
 from ..core.errors import Conflict, NotFound, ValidationFailed
-from ..core.pagination import Page, PageParams, Sort, iter_all, page_of
+from ..core.pagination import Page, PageParams, Sort, iter_all, page_of, where_choice, where_search
 from ..core.timeutil import now
 from ..registry.models import Agency, Officer
 from . import rules
@@ -162,10 +162,7 @@ def _quals_query(session: Session, actor: Actor, *, kind: str = "", state: str =
     if agency_id:
         stmt = registry.within_agency(session, stmt, agency_id)
     spec = rules.qualifications().kinds
-    if kind:
-        if kind not in spec:
-            raise ValidationFailed(f"未知的资格类别“{kind[:20]}”", code="training.bad_kind")
-        stmt = stmt.where(Qualification.kind == kind)
+    stmt = where_choice(stmt, Qualification.kind, kind, spec, "资格类别", "training.bad_kind")
     if state:
         day = on or now().date()
         live = Qualification.revoked_on.is_(None)
@@ -181,8 +178,7 @@ def _quals_query(session: Session, actor: Actor, *, kind: str = "", state: str =
             stmt = stmt.where(live, Qualification.expires_on >= day, or_(*windows))
         else:
             raise ValidationFailed(f"未知的资格状态“{state[:20]}”", code="training.bad_state")
-    if q:
-        stmt = stmt.where(Officer.name.contains(q, autoescape=True) | Qualification.number.contains(q, autoescape=True))
+    stmt = where_search(stmt, q, Officer.name, Qualification.number)
     return stmt
 
 

@@ -21,7 +21,17 @@ from ..core import audit
 from ..core.auth import Actor, check_agency, require_role, scope
 from ..core.calendar import add_days
 from ..core.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, ValidationFailed
-from ..core.pagination import Page, PageParams, Sort, iter_all, matches, page_list, page_of
+from ..core.pagination import (
+    Page,
+    PageParams,
+    Sort,
+    iter_all,
+    matches,
+    page_list,
+    page_of,
+    where_choice,
+    where_search,
+)
 from ..core.rules import Dated, Version, load
 from ..core.timeutil import now, today
 from ..registry.models import Agency, Enterprise
@@ -178,23 +188,12 @@ def _transfers_query(session: Session, actor: Actor, *, status: str | None = Non
                  .join(Enterprise, Transfer.enterprise_id == Enterprise.id), actor, Agency.path)
     if agency_id:
         stmt = registry.within_agency(session, stmt, agency_id)
-    if status:
-        if status not in STATUSES:
-            raise ValidationFailed(f"未知的移送状态“{status[:20]}”", code="transfer.bad_status")
-        stmt = stmt.where(Transfer.status == status)
-    if kind:
-        if kind not in KINDS:
-            raise ValidationFailed(f"未知的移送类型“{kind[:20]}”", code="transfer.bad_kind")
-        stmt = stmt.where(Transfer.kind == kind)
-    if outcome:
-        if outcome not in OUTCOMES:
-            raise ValidationFailed(f"未知的办理结果“{outcome[:20]}”", code="transfer.bad_outcome")
-        stmt = stmt.where(Transfer.outcome == outcome)
+    stmt = where_choice(stmt, Transfer.status, status, STATUSES, "移送状态", "transfer.bad_status")
+    stmt = where_choice(stmt, Transfer.kind, kind, KINDS, "移送类型", "transfer.bad_kind")
+    stmt = where_choice(stmt, Transfer.outcome, outcome, OUTCOMES, "办理结果", "transfer.bad_outcome")
     if year:
         stmt = stmt.where(Transfer.approved_on >= date(year, 1, 1), Transfer.approved_on <= date(year, 12, 31))
-    if q:
-        stmt = stmt.where(Transfer.case_number.contains(q, autoescape=True) | Enterprise.name.contains(q, autoescape=True)
-                          | Enterprise.uscc.contains(q, autoescape=True) | Transfer.receiver.contains(q, autoescape=True))
+    stmt = where_search(stmt, q, Transfer.case_number, Enterprise.name, Enterprise.uscc, Transfer.receiver)
     return stmt
 
 

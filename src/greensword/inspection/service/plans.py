@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ...core import audit
 from ...core.auth import Actor, get_in_scope, require_role, scope
 from ...core.errors import ValidationFailed
-from ...core.pagination import Page, PageParams, Sort, iter_all, page_of
+from ...core.pagination import Page, PageParams, Sort, iter_all, page_of, where_choice, where_search
 from ...core.timeutil import now
 from ...registry import service as registry
 from ...registry.models import Agency
@@ -77,18 +77,11 @@ def _plans_query(session: Session, actor: Actor, *, q: str = "", agency_id: int 
     stmt = scope(select(Plan).join(Agency, Plan.agency_id == Agency.id), actor, Agency.path)
     if agency_id:
         stmt = registry.within_agency(session, stmt, agency_id)
-    if q:
-        stmt = stmt.where(Plan.name.contains(q, autoescape=True) | Agency.name.contains(q, autoescape=True))
+    stmt = where_search(stmt, q, Plan.name, Agency.name)
     if year:
         stmt = stmt.where(Plan.period_start >= date(year, 1, 1), Plan.period_start <= date(year, 12, 31))
-    if status:
-        if status not in PLAN_STATUS:
-            raise ValidationFailed(f"未知的计划状态“{status[:20]}”", code="inspection.bad_status")
-        stmt = stmt.where(Plan.status == status)
-    if mode:
-        if mode not in MODES:
-            raise ValidationFailed(f"未知的抽查方式“{mode[:20]}”", code="inspection.bad_mode")
-        stmt = stmt.where(Plan.mode == mode)
+    stmt = where_choice(stmt, Plan.status, status, PLAN_STATUS, "计划状态", "inspection.bad_status")
+    stmt = where_choice(stmt, Plan.mode, mode, MODES, "抽查方式", "inspection.bad_mode")
     return stmt
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ...core import cache
 from ...core.auth import Actor, scope
-from ...core.pagination import Page, PageParams, Sort, iter_all, page_of
+from ...core.pagination import Page, PageParams, Sort, iter_all, page_of, where_search
 from ...core.timeutil import TZ, now
 from ...registry import service as registry
 from ...registry.models import Agency, Enterprise
@@ -44,8 +44,7 @@ def _published_query(session: Session, *, agency_path: str = "/", enterprise_id:
         stmt = stmt.where(Task.enterprise_id == enterprise_id)
     if agency_id:
         stmt = registry.within_agency(session, stmt, agency_id)
-    if q:
-        stmt = stmt.where(Enterprise.name.contains(q, autoescape=True) | Enterprise.uscc.contains(q, autoescape=True))
+    stmt = where_search(stmt, q, Enterprise.name, Enterprise.uscc)
     if year:
         stmt = stmt.where(_CHECKED >= datetime(year, 1, 1, tzinfo=TZ), _CHECKED < datetime(year + 1, 1, 1, tzinfo=TZ))
     if violation is not None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ...core import audit
 from ...core.auth import Actor, get_in_scope, require_role, scope
 from ...core.errors import NotFound, ValidationFailed
-from ...core.pagination import Page, PageParams, Sort, iter_all, page_of
+from ...core.pagination import Page, PageParams, Sort, iter_all, page_of, where_choice, where_search
 from ...core.timeutil import now
 from ...registry import service as registry
 from ...registry.models import Agency, Enterprise, Officer
@@ -111,17 +111,9 @@ def _tasks_query(session: Session, actor: Actor, *, status: str = "open", q: str
     stmt = select(Task).join(Enterprise, Task.enterprise_id == Enterprise.id).join(
         Agency, Enterprise.agency_id == Agency.id)
     stmt = scope(stmt, actor, Agency.path)
-    if status:
-        if status not in TASK_STATUS:
-            raise ValidationFailed(f"未知的任务状态“{status[:20]}”", code="inspection.bad_status")
-        stmt = stmt.where(Task.status == status)
-    if q:
-        stmt = stmt.where(Enterprise.name.contains(q, autoescape=True) | Enterprise.uscc.contains(q, autoescape=True)
-                          | Task.source_ref.contains(q, autoescape=True))
-    if source:
-        if source not in SOURCES:
-            raise ValidationFailed(f"未知的任务来源“{source[:20]}”", code="inspection.bad_source")
-        stmt = stmt.where(Task.source == source)
+    stmt = where_choice(stmt, Task.status, status, TASK_STATUS, "任务状态", "inspection.bad_status")
+    stmt = where_search(stmt, q, Enterprise.name, Enterprise.uscc, Task.source_ref)
+    stmt = where_choice(stmt, Task.source, source, SOURCES, "任务来源", "inspection.bad_source")
     if agency_id:
         stmt = registry.within_agency(session, stmt, agency_id)
     if overdue_only:                   # a submitted task is done: only open tasks can be overdue
