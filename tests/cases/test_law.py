@@ -335,3 +335,20 @@ def test_each_refusal_names_its_article_and_changes_nothing(flow, db):
     refused("discuss", date(2026, 3, 20), participants=["甲"], conclusion="同意")
     refused("decide", date(2026, 3, 20), hearing_waived=True, defence_received=True)     # legal review first
     refused("approve_review", date(2026, 3, 20), flow.officer)                           # stage, 查处分离
+
+
+def test_whoever_added_evidence_investigated_and_cannot_decide(flow, db):
+    """查处分离 counts the evidence's authors among the investigators (not only the assigned
+    officers and the investigative steps' takers): a leader who added evidence cannot decide."""
+    c = flow.open()
+    flow.act(c, "file", date(2026, 3, 3))
+    flow.act(c, "investigate", date(2026, 3, 4), flow.officer)
+    assert "leader-330102" not in service.investigators(db, c)
+    service.add_evidence_document(db, flow.leader, c, "现场照片", b"jpeg")
+    assert "leader-330102" in service.investigators(db, c)
+    service.apply_discretion(db, flow.officer, c, answers=AIR)
+    flow.act(c, "submit_review", date(2026, 3, 10), flow.officer)
+    flow.act(c, "approve_review", date(2026, 3, 11), flow.reviewer)
+    flow.act(c, "notify", date(2026, 3, 12), flow.officer)
+    with pytest.raises(IllegalTransition, match="查处分离"):
+        flow.act(c, "decide", date(2026, 4, 30), hearing_waived=True, defence_received=True)

@@ -20,7 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import column, select, table
 from sqlalchemy.orm import Session
 
-from .audit import record
+from .audit import record, record_many
 from .errors import NotAuthenticated, NotFound, PermissionDenied, TooManyRequests, ValidationFailed
 from .locks import lock_row
 from .models import AuthToken, User
@@ -205,6 +205,34 @@ def create_user(
     officer_id: int | None = None,
     password_hash: str | None = None,
 ) -> User:
+    return create_users(session, actor, [dict(username=username, password=password, roles=roles,
+                                              display_name=display_name, agency_id=agency_id,
+                                              enterprise_id=enterprise_id, officer_id=officer_id,
+                                              password_hash=password_hash)])[0]
+
+
+def create_users(session: Session, actor: Actor | str | None, items: list[dict]) -> list[User]:
+    """Create accounts (each item ``create_user``'s arguments), each checked as ``create_user``
+    checks one (a name taken, already or earlier in the batch, refuses the batch), written with one
+    flush and audited one by one."""
+    names = [x["username"] for x in items]
+    taken = set(session.execute(select(User.username).where(User.username.in_(set(names)))).scalars()) \
+        if items else set()
+    out = []
+    for x in items:
+        out.append(_new_user(taken, **x))
+        taken.add(out[-1].username)
+    if not out:
+        return out
+    session.add_all(out)
+    session.flush()
+    record_many(session, actor, "user.create", [("user", u.id, user_state(u)) for u in out])
+    return out
+
+
+def _new_user(taken: set[str], *, username: str, password: str, roles: list[str], display_name: str = "",
+              agency_id: int | None = None, enterprise_id: int | None = None, officer_id: int | None = None,
+              password_hash: str | None = None) -> User:
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
         raise ValidationFailed(f"未知角色：{'、'.join(unknown)}", code="auth.unknown_role")
@@ -216,9 +244,9 @@ def create_user(
         raise ValidationFailed("企业用户必须关联企业", code="auth.enterprise_required")
     if "enterprise" not in roles and agency_id is None:
         raise ValidationFailed("机关用户必须关联所属机构", code="auth.agency_required")
-    if session.execute(select(User.id).where(User.username == username)).first():
+    if username in taken:
         raise ValidationFailed(f"用户名“{username}”已存在", code="auth.username_taken")
-    u = User(
+    return User(
         username=username,
         display_name=display_name or username,
         password_hash=password_hash or hash_password(password),
@@ -229,10 +257,6 @@ def create_user(
         active=True,
         created_at=now(),
     )
-    session.add(u)
-    session.flush()
-    record(session, actor, "user.create", "user", u.id, user_state(u))
-    return u
 
 
 #: The registry's agency table, read by name (``users.agency_id`` already references it) so the
@@ -261,7 +285,6 @@ def create_enterprise_accounts(session: Session, actor: Actor | str, enterprises
         state = {k: r[k] for k in ("username", "display_name", "roles", "agency_id", "enterprise_id", "officer_id",
                                    "active")}
         items.append(("user", ids[r["username"]], state))
-    from .audit import record_many
 
     record_many(session, actor, "user.create", items)
     return len(rows)

@@ -159,6 +159,7 @@ def generate_registry(session, ctx: DemoContext) -> None:
     officers_by_agency: dict[int, list] = {}
     _all_officers(session, actor, officers_by_agency)
     task = ctx.task("用户", len(agencies) - 1)
+    users = []
     for code, a in agencies.items():
         if a.level == "ministry":
             continue
@@ -168,10 +169,11 @@ def generate_registry(session, ctx: DemoContext) -> None:
             if role in ("officer", "leader", "reviewer"):
                 pool = [o for o in officers_by_agency.get(a.id, []) if o.cert_no and o.department == "生态环境"]
                 officer = pool[ROLES.index(role) % len(pool)] if pool else None
-            auth.create_user(session, actor, username=username, password="", roles=[role],
-                             display_name=f"{officer.name if officer else a.name}（{auth.ROLES[role]}）",
-                             agency_id=a.id, officer_id=officer.id if officer else None, password_hash=pw_hash)
+            users.append(dict(username=username, password="", roles=[role],
+                              display_name=f"{officer.name if officer else a.name}（{auth.ROLES[role]}）",
+                              agency_id=a.id, officer_id=officer.id if officer else None, password_hash=pw_hash))
         task.advance()
+    auth.create_users(session, actor, users)
     # Every enterprise gets its administrator account ent-<USCC> (it can add colleagues).
     from sqlalchemy import select
 
