@@ -104,5 +104,6 @@ def _complaint_case(db, world, *, holder: str, anonymous: bool):
     task = task_from_complaint(db, leader, c.id, officer_ids=[world.officers["330102-0"].id,
                                                               world.officers["330102-1"].id])
     case = _referral_case(db, officer, task)
+    db.flush()                      # the link is written at the next flush (with its audit entry)
     db.refresh(c)
     return c, case
