@@ -41,7 +41,10 @@ GOAL_MS = 2000.0
 def pages(year: int) -> list[str]:
     return ["/statistics", f"/statistics?year={year - 1}", "/evaluation", "/evaluation?level=province",
             "/evaluation?level=city", "/api/v1/evaluation/ranking", "/api/v1/evaluation/ranking?level=province",
-            "/dashboard", "/statistics.xlsx"]
+            "/dashboard", "/statistics.xlsx",
+            # figures no worker start computes: a half-year, a special action, a violation type, H1 ranking
+            f"/statistics?start={year}-01-01&end={year}-06-30", "/statistics?tag=清水蓝天",
+            "/statistics?violation=WATER-83-3", "/evaluation?period=h1"]
 
 
 def roles() -> dict[str, str]:

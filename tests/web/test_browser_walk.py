@@ -15,6 +15,7 @@ from tests.oversight import test_recommendations_list as recommendations
 from tests.portal import test_lists as portal_lists
 from tests.review import test_round_list as round_list
 from tests.training import test_lists as training_lists
+from tests.web import test_lists_cut as lists_cut
 from tests.web import test_lists_intake as lists_intake
 
 pytestmark = pytest.mark.browser
@@ -101,13 +102,19 @@ def test_every_page_for_every_role(app, busy_world):
 #: the list fixtures of each area's list tests (hundreds of rows each, so every list has pages)
 complaints, transfers = lists_intake.complaints, lists_intake.transfers
 inbox, findings, many, rounds = portal_lists.inbox, recommendations.findings, training_lists.many, round_list.rounds
+measures, selfchecks, listings = lists_cut.measures, lists_cut.selfchecks, lists_cut.listings
+notifications, referrals, competitions = lists_cut.notifications, lists_cut.referrals, lists_cut.competitions
 AGENCY_LISTS = ["/complaint", "/transfer", "/training/courses", "/training/equipment", "/portal/warnings",
-                "/portal/rectifications", "/portal/credit/reviews", "/disclosure/draws"]
+                "/portal/rectifications", "/portal/credit/reviews", "/disclosure/draws", "/transfer/untracked",
+                "/portal/selfchecks", "/portal/positive/manage?status=all", "/portal/notifications", "/cases/referrals",
+                "/training/competitions", "/cases?overdue=1"]
 LIST_PAGES = {
     "officer-330102": AGENCY_LISTS,
-    "leader-330100": AGENCY_LISTS + ["/training/qualifications", "/oversight", "/oversight/recommendations", "/review"],
+    "leader-330100": AGENCY_LISTS + ["/training/qualifications", "/oversight", "/oversight/recommendations", "/review",
+                                     "/registry/agencies?size=5"],
     "reviewer-330000": ["/training/courses", "/oversight/recommendations", "/review"],
-    "ent-330102-key": ["/portal/warnings", "/portal/rectifications", "/disclosure/draws"],
+    "ent-330102-key": ["/portal/warnings", "/portal/rectifications", "/disclosure/draws", "/portal/selfchecks",
+                       "/portal/notifications"],
 }
 
 
@@ -120,7 +127,7 @@ def _visit_list(page, base: str, path: str, bad: list[str]) -> None:
     sort = [h for h in hrefs if "sort=" in h][:1]
     nxt = [h for h in hrefs if "page=" in h and "sort=" not in h][:1]
     for h in sort + nxt:                                  # a sorted view and the next page, in the browser
-        page.goto(base + path + h if h.startswith("?") else base + h)
+        page.goto(base + path.split("?")[0] + h if h.startswith("?") else base + h)
         page.wait_for_load_state("networkidle")
     for h in hrefs:                                       # the exports, fetched (downloads, not pages)
         if ".csv" in h or ".xlsx" in h:
@@ -129,7 +136,8 @@ def _visit_list(page, base: str, path: str, bad: list[str]) -> None:
                 bad.append(f"{r.status} {h} (X-Total-Count {r.headers.get('x-total-count')})")
 
 
-@pytest.mark.usefixtures("complaints", "transfers", "inbox", "findings", "many", "rounds")
+@pytest.mark.usefixtures("complaints", "transfers", "inbox", "findings", "many", "rounds", "measures", "selfchecks",
+                         "listings", "notifications", "referrals", "competitions")
 def test_every_list_page_sorts_pages_and_exports_in_the_browser(app, world):
     failures = []
     with live_server(app) as base:

@@ -365,3 +365,29 @@ def test_training_home_links_to_the_paged_competitions(client, world, competitio
     hit = _rows(client.get("/training/competitions?q=_100%25").text, r'<td><a href="/training/competitions/(\d+)">')
     assert [int(x) for x in hit] == [competitions[4].id]
     _bad_params(client, "/training/competitions", "level=x", "status=x", "year=0", "sort=created")
+
+
+# --- the unit filter: a search-as-you-type box when a jurisdiction has too many units -------------
+
+def test_unit_filter_becomes_a_search_box_bounded_to_the_jurisdiction(client, world, monkeypatch):
+    from greensword.webkit.templating import templates
+
+    login_as(client, "leader-330000")
+    r = client.get("/complaint")
+    assert 'class="unit-search"' not in r.text and f'<option value="{world.agencies["330106"].id}"' in r.text
+    monkeypatch.setitem(templates.env.globals, "unit_select_max", 2)      # as a ministry's 3,000 units would
+    county = world.agencies["330102"]
+    for path in ("/complaint", "/transfer", "/offsite/leads", "/portal/warnings", "/training/courses"):
+        r = client.get(f"{path}?agency_id={county.id}")
+        assert r.status_code == 200 and 'hx-get="/registry/unit-options"' in r.text, path
+        select = r.text.split('class="unit-search"')[1].split("</select>")[0]
+        assert select.count("<option") == 2 and f'<option value="{county.id}" selected>' in select, path
+    opts = client.get("/registry/unit-options?unit_q=上城").text
+    assert f'<option value="{county.id}">' in opts and opts.count("<option") == 2
+    assert f'value="{county.id}" selected' in client.get(f"/registry/unit-options?unit_q=330102&selected={county.id}").text
+    assert "无匹配的单位" in client.get("/registry/unit-options?unit_q=不存在的单位").text
+    login_as(client, "officer-330102")                                  # outside the jurisdiction: not offered
+    assert f'value="{world.agencies["330106"].id}"' not in client.get("/registry/unit-options?unit_q=3301").text
+    assert f'value="{county.id}"' in client.get("/registry/unit-options?unit_q=3301").text
+    r = client.get("/registry/unit-options?unit_q=" + "x" * 41)
+    assert r.status_code == 422

@@ -23,7 +23,8 @@ served after a write or the ttl when computing it last took at least ``cache_sta
 computed (``stale_since``; the console shows it in a banner), and one background thread per
 worker recomputes them, one after another, each on its own session (reading the figures it needs
 fresh, never stale). A figure computed in a request from stale figures is served to that request
-(marked) but not kept as current. Figures that compute faster are never served stale.
+(marked) and kept as of the oldest of them — never as current — so the next request gets it at
+once, marked, while it is recomputed. Figures that compute faster are never served stale.
 """
 
 from __future__ import annotations
@@ -116,26 +117,34 @@ def cached(session: Session, name: str, key: Hashable, compute: Callable[[], T] 
             seen = session.info.get("stale_figures")
             if seen is None or seen[0] is not tx:
                 session.info["stale_figures"] = seen = (tx, [])
-            seen[1].append(hit[4])
+            seen[1].append((hit[4], hit[0]))        # when computed, at which data head
             if k not in _refreshing:
                 _refreshing.add(k)
                 _queue.put((session.get_bind(), k, refresh))
                 _start_refresher()
             return copier(value) if fresh_copy else value  # type: ignore[return-value]
     stats["misses"] += 1
-    before = _stale_count(session)
+    before = len(_stale_used(session))
     started = time.perf_counter()
     value = compute()
-    if _stale_count(session) == before:
-        _put(k, gen, t, value, time.perf_counter() - started)
-    # else: computed from figures served from before a write (e.g. a ranking from the statistics
-    # being recomputed): right for this request, which is marked stale, but not kept as current
+    cost = time.perf_counter() - started
+    used = _stale_used(session)[before:]
+    if not used:
+        _put(k, gen, t, value, cost)
+    else:
+        # computed from figures served from before a write (a ranking from the statistics being
+        # recomputed): right for this request, which is marked stale, but never kept as current —
+        # kept as of the oldest figure it read, and as slow, so that the next request is served it
+        # at once, marked stale, while the refresher recomputes it
+        at, head = min(used, key=lambda u: u[1][0])
+        _put(k, head, t, value, max(cost, _stale_after_s()), unless_newer=True, computed_at=at)
     return copier(value) if fresh_copy else value
 
 
-def _stale_count(session: Session) -> int:
+def _stale_used(session: Session) -> list[tuple[datetime, tuple[int, str]]]:
+    """(computed at, data head) of every figure served stale in this session's transaction."""
     seen = session.info.get("stale_figures")
-    return len(seen[1]) if seen is not None and seen[0] is session.get_transaction() else 0
+    return seen[1] if seen is not None and seen[0] is session.get_transaction() else []
 
 
 def prefetch(session: Session, name: str, jobs: dict[Hashable, Callable[[Session], object]]) -> int:
@@ -196,16 +205,17 @@ def prefetch(session: Session, name: str, jobs: dict[Hashable, Callable[[Session
 def stale_since(session: Session) -> datetime | None:
     """When the oldest figure this session was served from a previous data head was computed
     (None: every figure it read is current)."""
-    seen = session.info.get("stale_figures")
-    return min(seen[1]) if seen and seen[0] is session.get_transaction() and seen[1] else None
+    used = _stale_used(session)
+    return min(at for at, _ in used) if used else None
 
 
-def _put(k: tuple, gen: tuple[int, str], t: float, value, cost: float, *, unless_newer: bool = False) -> None:
+def _put(k: tuple, gen: tuple[int, str], t: float, value, cost: float, *, unless_newer: bool = False,
+         computed_at: datetime | None = None) -> None:
     with _lock:
         held = _store.get(k)
         if unless_newer and held is not None and held[0][0] > gen[0]:
             return                           # a background refresh finishing after a newer computation
-        _store[k] = (gen, t, value, cost, now())
+        _store[k] = (gen, t, value, cost, computed_at or now())
         _store.move_to_end(k)
         while len(_store) > MAX_ENTRIES:
             _store.popitem(last=False)

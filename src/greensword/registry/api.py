@@ -192,6 +192,8 @@ def export_file(request: Request, entity: str, fmt: str, db: DB, actor: CurrentA
     elif entity == "points":
         filters = {"q": q or None, "kind": kind or None}
         total = service.list_points(db, actor, page=PageParams(size=1), **filters).total
+    elif entity == "agencies":
+        total = service.page_agencies(db, actor, page=PageParams(size=1)).total
 
     def rows(session):
         return registry_io.export_iter(session, actor, entity, filters)[1]

@@ -2,8 +2,8 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import RedirectResponse
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from ..core.errors import ValidationFailed
 from ..core.pagination import PageParams
@@ -25,6 +25,21 @@ def _ctx(**kw):
 
 def _opt_bool(v: str | None) -> bool | None:
     return None if v in (None, "") else v == "1"
+
+
+@router.get("/unit-options")
+def unit_options(db: DB, actor: CurrentActor, unit_q: Annotated[str, Query(max_length=40)] = "",
+                 selected: str = ""):
+    """``<option>``s for a list's unit filter as the user types (the units of their jurisdiction
+    matching the text, at most 50), after 全部; the unit already chosen stays chosen."""
+    from markupsafe import escape
+
+    units = service.find_units(db, actor, unit_q.strip()) if unit_q.strip() else []
+    opts = ['<option value="">全部</option>'] + [
+        f'<option value="{a.id}"{" selected" if str(a.id) == selected else ""}>{escape(a.name)}</option>' for a in units]
+    if unit_q.strip() and not units:
+        opts.append('<option value="" disabled>无匹配的单位</option>')
+    return HTMLResponse("".join(opts))
 
 
 @router.get("/agencies")

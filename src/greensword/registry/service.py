@@ -106,6 +106,13 @@ def list_agencies(session: Session, actor: Actor, level: str | None = None,
     return list(session.execute(_agencies_query(actor, level, parent_id)).scalars())
 
 
+def find_units(session: Session, actor: Actor, q: str, *, limit: int = 50) -> list[Agency]:
+    """The province/city/county units of the actor's jurisdiction whose name or division code
+    contains ``q`` (a list's unit filter, typed), by division code, at most ``limit``."""
+    stmt = _agencies_query(actor, q=q).where(Agency.level.in_(("province", "city", "county")))
+    return list(session.execute(stmt.limit(limit)).scalars())
+
+
 #: Sorts of the agency list (by division code, i.e. as a tree, unless asked otherwise).
 AGENCY_SORT = Sort(keys={"code": [Agency.division_code], "name": [Agency.name], "level": [Agency.level]},
                    default="code", tiebreak=[Agency.id],

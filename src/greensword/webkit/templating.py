@@ -91,5 +91,7 @@ def fmt_money(value) -> str:
 templates.env.filters["dt"] = _fmt_dt
 templates.env.filters["role_names"] = role_names
 templates.env.globals["url_with"] = url_with
+#: more units than this in a list's unit filter and it becomes a search-as-you-type box (_list.html)
+templates.env.globals["unit_select_max"] = 300
 templates.env.filters["num"] = fmt_number
 templates.env.filters["money"] = fmt_money
