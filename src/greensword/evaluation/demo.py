@@ -6,17 +6,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ..core import audit
 from ..registry.models import Agency
 from . import service
 
 
 def generate(session, ctx) -> None:
-    with audit.batched(session):             # the stage's entries in a few multi-row INSERTs
-        _generate(session, ctx)
-
-
-def _generate(session, ctx) -> None:
     rng = ctx.rng("evaluation")
     units = session.execute(select(Agency).where(Agency.level.in_(("province", "city", "county")))
                             .order_by(Agency.division_code)).scalars().all()

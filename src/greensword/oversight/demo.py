@@ -9,7 +9,6 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from ..core import audit
 from ..core.errors import DomainError
 from ..core.models import User
 from ..registry.models import Agency
@@ -25,11 +24,6 @@ FINDINGS = [
 
 
 def generate(session, ctx) -> None:
-    with audit.batched(session):             # the stage's entries in a few multi-row INSERTs
-        _generate(session, ctx)
-
-
-def _generate(session, ctx) -> None:
     rng = ctx.rng("oversight")
     a, today = ctx.actor, ctx.today
     province = session.execute(select(Agency).where(Agency.level == "province")).scalars().first()

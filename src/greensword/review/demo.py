@@ -8,7 +8,6 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from ..core import audit
 from ..core.auth import Actor
 from ..core.errors import DomainError
 from ..registry.models import Agency
@@ -31,11 +30,6 @@ GENERIC = ["卷内材料缺失，未能证明该环节合法完成", "文书格�
 
 
 def generate(session, ctx) -> None:
-    with audit.batched(session):             # the stage's entries in a few multi-row INSERTs
-        _generate(session, ctx)
-
-
-def _generate(session, ctx) -> None:
     rng = ctx.rng("review")
     province = session.execute(select(Agency).where(Agency.level == "province")).scalars().first()
     if province is None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from ..core import audit
 from ..core.errors import DomainError
 from . import service
 
@@ -19,11 +18,6 @@ def _clip(d: date, today: date) -> date | None:
 
 
 def generate(session, ctx) -> None:
-    with audit.batched(session):             # the stage's entries in a few multi-row INSERTs
-        _generate(session, ctx)
-
-
-def _generate(session, ctx) -> None:
     rng = ctx.rng("transfer")
     a, today = ctx.actor, ctx.today
     pending = service.untracked(session, a, limit=10_000)
