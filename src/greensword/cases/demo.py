@@ -11,18 +11,12 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from ..complaint import service as complaints
-from ..core import audit
 from ..offsite import service as offsite
 from ..registry.models import Officer
 from . import discretion, service
 
 
 def generate(session, ctx) -> None:
-    with audit.batched(session):             # the stage's ~20,000 entries in a few INSERTs
-        _generate(session, ctx)
-
-
-def _generate(session, ctx) -> None:
     from ..inspection import queries as inspection_queries
 
     rng = ctx.rng("cases")
