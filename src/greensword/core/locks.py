@@ -92,3 +92,19 @@ def relock(session: Session, row: R) -> R:
     if locked is None:                       # deleted meanwhile: nothing to act on
         raise Conflict("该记录已被删除，请刷新页面", code="record.deleted")
     return locked
+
+
+#: PostgreSQL SQLSTATEs of a lock that could not be had: deadlock_detected, serialization_failure,
+#: lock_not_available
+_CONTENDED = {"40P01", "40001", "55P03"}
+
+
+def contended(exc: BaseException) -> bool:
+    """Whether ``exc`` is a database error from waiting for a lock held too long (SQLite "database
+    is locked" after busy_timeout, a PostgreSQL deadlock or lock timeout): nothing was applied and
+    the same request may succeed a moment later — a 503 to retry, not a server fault."""
+    orig = getattr(exc, "orig", exc)
+    if getattr(orig, "sqlstate", None) in _CONTENDED:
+        return True
+    return type(orig).__name__ == "OperationalError" and "database is locked" in str(orig)
+

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import DOMAINS, __version__
+from ..core import locks
 from ..core.db import get_engine
 from ..core.errors import DomainError, NotAuthenticated, ValidationFailed
 from ..settings import get_settings
@@ -152,12 +153,21 @@ def create_app(engine: Engine | None = None) -> FastAPI:
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception):
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        err = DomainError("服务器内部错误，已记录，请稍后重试或联系管理员", code="server.error")
-        err.status = 500
+        headers = None
+        if locks.contended(exc):              # waited too long for a record another request holds
+            log.warning("lock contention on %s %s: %s", request.method, request.url.path, exc)
+            err = DomainError("该记录正由他人办理，等待超时，未作任何修改，请稍后重试", code="server.busy")
+            err.status, headers = 503, {"retry-after": "2"}
+        else:
+            log.exception("unhandled error on %s %s", request.method, request.url.path)
+            err = DomainError("服务器内部错误，已记录，请稍后重试或联系管理员", code="server.error")
+            err.status = 500
         if _wants_json(request) or request.headers.get("hx-request"):
-            return JSONResponse(err.to_problem(), status_code=500, media_type=PROBLEM)
-        return _error_page(request, err)
+            return JSONResponse(err.to_problem(), status_code=err.status, media_type=PROBLEM, headers=headers)
+        response = _error_page(request, err)
+        if headers:
+            response.headers.update(headers)
+        return response
 
     from . import core_pages, export_pages
 
