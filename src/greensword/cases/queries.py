@@ -214,16 +214,18 @@ def orders(session: Session, enterprise_ids: Iterable[int] | None = None) -> lis
     verified (信用修复 waits for it); archived cases are settled and give none."""
     ids = None if enterprise_ids is None else set(enterprise_ids)
     live = Case.stage != "archived"
-    stmt = select(Case).where(Case.decided_on.is_not(None), live)
-    mstmt = select(Case, Measure).join(Measure, Measure.case_id == Case.id).where(
+    cols = (Case.id, Case.number, Case.enterprise_id, Case.agency_id, Case.title)    # columns: called per firm
+    stmt = select(*cols, Case.served_on, Case.decided_on).where(Case.decided_on.is_not(None), live)
+    mstmt = select(*cols, Measure).join(Measure, Measure.case_id == Case.id).where(
         Measure.kind.in_(("restriction", "suspension", "daily_penalty")), live)
     if ids is not None:
         stmt, mstmt = stmt.where(Case.enterprise_id.in_(ids)), mstmt.where(Case.enterprise_id.in_(ids))
     out = []
-    for c in session.execute(stmt.order_by(Case.id)).scalars():
+    for c in session.execute(stmt.order_by(Case.id)):
         out.append(Order(c.id, c.number, c.enterprise_id, c.agency_id, "correction", "decision",
                          c.served_on or c.decided_on, None, f"责令改正违法行为：{c.title}"))
-    for c, m in session.execute(mstmt.order_by(Case.id, Measure.id)):
+    for c in session.execute(mstmt.order_by(Case.id, Measure.id)):
+        m = c.Measure
         if m.lifted_on is not None:
             continue
         if m.kind == "daily_penalty":
@@ -271,7 +273,11 @@ def penalties(session: Session, *, enterprise_id: int | None = None, case_ids: I
               ) -> list[PenaltyRef]:
     """Penalty decisions (outcome penalty; revoked ones are not listed) of one enterprise or of the
     given cases, oldest first, with their payment and the kinds of measures taken."""
-    stmt = select(Case).where(Case.outcome == "penalty", Case.decided_on.is_not(None))
+    # columns, not Case objects: a firm's credit and positive-list checks call this per firm, and
+    # loading whole cases (with their joined relations) cost ten times the query
+    stmt = select(Case.id, Case.number, Case.agency_id, Case.enterprise_id, Case.title, Case.discretion, Case.fine,
+                  Case.offset_yuan, Case.decided_on, Case.served_on, Case.paid_on, Case.stage, Case.closed_on,
+                  Case.summary).where(Case.outcome == "penalty", Case.decided_on.is_not(None))
     if enterprise_id is not None:
         stmt = stmt.where(Case.enterprise_id == enterprise_id)
     if case_ids is not None:
@@ -279,7 +285,7 @@ def penalties(session: Session, *, enterprise_id: int | None = None, case_ids: I
         if not ids:
             return []
         stmt = stmt.where(Case.id.in_(ids))
-    found = list(session.execute(stmt.order_by(Case.decided_on, Case.id)).scalars())
+    found = session.execute(stmt.order_by(Case.decided_on, Case.id)).all()
     kinds: dict[int, set[str]] = defaultdict(set)
     if found:
         for cid, kind in session.execute(select(Measure.case_id, Measure.kind).where(
@@ -287,8 +293,8 @@ def penalties(session: Session, *, enterprise_id: int | None = None, case_ids: I
             kinds[cid].add(kind)
     return [PenaltyRef(c.id, c.number, c.agency_id, c.enterprise_id, c.title,
                        ((c.discretion or {}).get("violation") or {}).get("name") or c.title, c.fine or 0,
-                       (c.fine or 0) - (c.offset_yuan or 0), c.decided_on, c.served_on, c.paid_on, c.stage, c.closed_on, bool(c.summary),
-                       tuple(sorted(kinds[c.id]))) for c in found]
+                       (c.fine or 0) - (c.offset_yuan or 0), c.decided_on, c.served_on, c.paid_on, c.stage, c.closed_on,
+                       bool(c.summary), tuple(sorted(kinds[c.id]))) for c in found]
 
 
 def open_case_count(session: Session, enterprise_id: int) -> int:

@@ -44,6 +44,8 @@ The row is read with ``populate_existing``: the session may hold it as loaded be
 (a permission check), and the state check must see what the lock protects.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import inspect, select
@@ -66,10 +68,28 @@ def write_lock(session: Session) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+@contextmanager
+def exclusive(session: Session) -> Iterator[None]:
+    """Run a batch job (the demo build) holding SQLite's write lock from its first statement:
+    every row it loads is then current, and :func:`lock_row` takes rows from the session instead
+    of reading each again. Elsewhere (PostgreSQL, a transaction already open) it changes nothing."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite" and not conn.connection.driver_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        session.info["locks_exclusive"] = session.get_transaction()
+    try:
+        yield
+    finally:
+        session.info.pop("locks_exclusive", None)
+
+
 def lock_row(session: Session, model: type[R], ident: Any) -> R | None:
     """The row of ``model`` with primary key ``ident``, locked until the transaction ends and read
     after the lock was granted (None when there is no such row). A row this transaction already
     locked is not read again: nobody else can have changed it since."""
+    tx = session.get_transaction()
+    if tx is not None and session.info.get("locks_exclusive") is tx:
+        return session.get(model, ident)     # held the database's write lock since before any read
     write_lock(session)
     tx = session.get_transaction()
     held = session.info.get("locks_held")

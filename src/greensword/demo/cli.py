@@ -20,13 +20,15 @@ console = Console()
 
 def run_demo(session, *, scale: str, seed: int, today: date, progress: Progress | None = None) -> DemoContext:
     """Registry first, then each domain's demo stage in data-flow order, in one transaction. The
-    rules files are read once for the whole build (``rules.held``), not checked on every step, and
-    the audit entries are written in batches (``audit.batched``: same entries, same order)."""
-    from ..core import audit, rules
+    rules files are read once for the whole build (``rules.held``), not checked on every step, the
+    audit entries are written in batches (``audit.batched``: same entries, same order), and on
+    SQLite the build holds the write lock from its start, so the services' row locks need not
+    read each record again (``locks.exclusive``)."""
+    from ..core import audit, locks, rules
     from .province import generate_registry
 
     ctx = DemoContext(seed=seed, scale=scale, today=today, progress=progress)
-    with rules.held(), audit.batched(session):
+    with rules.held(), audit.batched(session), locks.exclusive(session):
         with ctx.timed("registry"):
             generate_registry(session, ctx)
         for domain in DOMAINS:
