@@ -7,12 +7,13 @@ most pages' occasional slow answers came from. ``settle()`` — called when the 
 collects once and then freezes what is alive (``gc.freeze``): those objects are never scanned
 again, so a later full collection walks only what requests created since.
 
-Once per process: frozen objects are never collected, so freezing again later (a test run starts
+At exit they are unfrozen and collected (``_thaw``). Once per process: frozen objects are never collected, so freezing again later (a test run starts
 an app per test) would keep every earlier app's cyclic garbage alive for good.
 """
 
 from __future__ import annotations
 
+import atexit
 import gc
 import threading
 
@@ -29,5 +30,15 @@ def settle() -> bool:
             return False
         gc.collect()
         gc.freeze()
+        atexit.register(_thaw)
         _done = True
         return True
+
+
+def _thaw() -> None:
+    """Give frozen objects back to the collector before the interpreter tears its modules down.
+    Left frozen, cycles that hold native resources (DuckDB's) were only destroyed during that
+    teardown, after the libraries they need — a process that had read the monitoring lake then
+    aborted at exit ("terminate called after throwing an instance of ''", exit code 134)."""
+    gc.unfreeze()
+    gc.collect()
