@@ -225,7 +225,6 @@ def attachment(complaint_id: int, sha: str, db: DB, actor: CurrentActor, thumb: 
     if meta is None:
         raise NotFound("附件不存在", code="complaint.attachment_not_found")
     if thumb:
-        is_image = meta["mime"].startswith("image/")
-        return thumbnail_response(thumbs.cached(sha, lambda: service.attachment_bytes(sha)) if is_image else None)
+        return thumbnail_response(thumbs.preview(sha, meta["mime"], lambda: service.attachment_bytes(sha)))
     return Response(service.attachment_bytes(sha), media_type=meta["mime"],
                     headers={"Content-Disposition": "attachment", "X-Content-Type-Options": "nosniff"})

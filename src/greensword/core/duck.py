@@ -9,9 +9,10 @@ many requests at once, and every connection fanning out to all cores only made t
 Queries go through :func:`fetchall`, which counts the ones running: a daemon thread (a background
 figure refresh, a request thread of an in-process client) still inside a DuckDB query when the
 interpreter finalizes is ended by Python in the middle of DuckDB's C++ code, and the process aborts
-("terminate called after throwing an instance of ''", exit code 134 — seen at the end of
-benchmarks/page_times.py). At exit, :func:`_quiesce` refuses new queries, interrupts the running
-ones and waits for their threads to leave DuckDB.
+("terminate called after throwing an instance of ''", exit code 134; tests/core/test_duck.py). At
+exit, :func:`_quiesce` refuses new queries, interrupts the running ones and waits for their threads
+to leave DuckDB. (The same abort at the end of benchmarks/page_times.py had another cause: objects
+frozen out of the collector at start-up — core.heap thaws them at exit.)
 """
 
 from __future__ import annotations

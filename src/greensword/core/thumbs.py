@@ -177,6 +177,12 @@ def cached(sha: str, original, size: int = SIZE) -> bytes | None:
     return thumb
 
 
+def preview(sha: str, mime: str, original) -> bytes | None:
+    """:func:`cached` for a stored file of type ``mime`` (told from its bytes): photos only, None
+    for any other file."""
+    return cached(sha, original) if mime.startswith("image/") else None
+
+
 def cached_facts(sha: str, original) -> PhotoFacts | None:
     """:func:`facts` of the stored file ``sha``, remembered beside its thumbnails."""
     path = _cache_dir() / sha[:2] / f"{sha}.facts.json"

@@ -32,9 +32,9 @@ def _original(ev: Evidence):
 def thumbnail(ev: Evidence) -> bytes | None:
     """A small upright JPEG of a photo (made once, kept beside the evidence); None for other
     files and for images that cannot be decoded."""
-    if not ev.mime.startswith("image/") or not EVIDENCE.path(ev.sha256).exists():
+    if not EVIDENCE.path(ev.sha256).exists():
         return None
-    return thumbs.cached(ev.sha256, _original(ev))
+    return thumbs.preview(ev.sha256, ev.mime, _original(ev))
 
 
 #: a photo whose camera position is farther than this from the record's GPS fix is flagged (the

@@ -40,8 +40,7 @@ def download(meta: dict, data: bytes, thumb: int = 0) -> Response:
         from ...core import thumbs
         from ...webkit.images import thumbnail_response
 
-        is_image = (meta.get("mime") or "").startswith("image/")
-        return thumbnail_response(thumbs.cached(meta["sha256"], lambda: data) if is_image else None)
+        return thumbnail_response(thumbs.preview(meta["sha256"], meta.get("mime") or "", lambda: data))
     return Response(data, media_type=meta.get("mime") or "application/octet-stream",
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(meta.get('name') or 'file')}",
                              "X-Content-Type-Options": "nosniff"})
