@@ -150,6 +150,7 @@ def test_kept_month_figures_equal_the_records_after_every_kind_of_write(national
     db.commit()
 
 
+@pytest.mark.db
 def test_statistics_from_kept_months_equal_the_records_for_every_unit(national, monkeypatch):
     """Every unit's figures (counties from the records, every ancestor rolled up) — the same
     whether whole months come from the kept sums or from the records."""
