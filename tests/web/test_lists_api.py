@@ -4,7 +4,7 @@ ranking, the per-unit statistics (complaints, transfers, oversight and its flows
 waiting files, qualification reminders and the registry's agencies — and keep their scope: an
 enterprise is refused, a county sees only itself, a city only its counties."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -174,3 +174,29 @@ def test_openapi_shows_the_envelope(client, path):
     assert {"page", "page_size", "q"} <= {p["name"] for p in op["parameters"]}, path
     ref = op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
     assert {"items", "total", "page", "page_size", "pages"} <= set(spec["components"]["schemas"][ref]["properties"])
+
+
+def test_overdue_cases_api_pages_with_the_total(client, db, world):
+    """/api/v1/cases/overdue answered a bare list cut at ``limit`` (50 by default)."""
+    from tests.cases.conftest import Flow
+
+    flow = Flow(db, world)
+    made = [flow.open(discovered=date(2026, 3, 2) - timedelta(days=i)) for i in range(13)]
+    db.commit()
+    login_as(client, "leader-330102")
+    rows, total = _walk(client, "/api/v1/cases/overdue", 4)
+    assert total == 13 and len({r["case"]["id"] for r in rows}) == 13
+    assert {r["case"]["id"] for r in rows} == {c.id for c in made}
+    assert [r["case"]["discovered_on"] for r in rows] == sorted((r["case"]["discovered_on"] for r in rows), reverse=True)
+    assert all(r["due"]["label"] and r["due"]["due"] for r in rows)
+    asc = client.get("/api/v1/cases/overdue?sort=discovered&page_size=100").json()["items"]
+    assert [r["case"]["id"] for r in asc] == [r["case"]["id"] for r in reversed(rows)]
+    hit = client.get(f"/api/v1/cases/overdue?q={made[5].number}").json()
+    assert hit["total"] == 1 and hit["items"][0]["case"]["id"] == made[5].id
+    _refused(client, "/api/v1/cases/overdue?limit=10")                 # the old argument: refused, not ignored
+    _refused(client, "/api/v1/cases/overdue?page_size=501")
+    _refused(client, "/api/v1/cases/overdue?sort=facts")
+    login_as(client, "officer-330106")                                 # another county: none
+    assert client.get("/api/v1/cases/overdue").json()["total"] == 0
+    login_as(client, "ent-330102-key")                                 # a firm, even the party: refused
+    _refused(client, "/api/v1/cases/overdue", 403)

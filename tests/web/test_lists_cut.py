@@ -391,3 +391,51 @@ def test_unit_filter_becomes_a_search_box_bounded_to_the_jurisdiction(client, wo
     assert f'value="{county.id}"' in client.get("/registry/unit-options?unit_q=3301").text
     r = client.get("/registry/unit-options?unit_q=" + "x" * 41)
     assert r.status_code == 422
+
+
+def test_registry_lists_use_the_unit_picker(client, world, monkeypatch):
+    """The enterprise and officer lists' unit filters were plain drop-downs of every unit."""
+    from greensword.webkit.templating import templates
+
+    county, city = world.agencies["330102"], world.agencies["330100"]
+    login_as(client, "leader-330000")
+    r = client.get("/registry/enterprises")
+    assert 'class="unit-search"' not in r.text and f'<option value="{county.id}"' in r.text
+    monkeypatch.setitem(templates.env.globals, "unit_select_max", 2)      # as a ministry's 3,000 units would
+    for path in ("/registry/enterprises", "/registry/officers"):
+        r = client.get(f"{path}?agency_id={county.id}")
+        assert r.status_code == 200 and 'hx-get="/registry/unit-options"' in r.text, path
+        select = r.text.split('class="unit-search"')[1].split("</select>")[0]
+        assert select.count("<option") == 2 and f'<option value="{county.id}" selected>' in select, path
+        assert "共 2 条" in r.text, path                             # 2 enterprises / 2 officers in 330102
+        r = client.get(f"{path}?agency_id={city.id}")                # a city found by the search stays chosen
+        select = r.text.split('class="unit-search"')[1].split("</select>")[0]
+        assert f'<option value="{city.id}" selected>{city.name}</option>' in select, path
+        assert "共 4 条" in r.text, path                             # its two counties
+    login_as(client, "officer-330102")                               # another county's unit: refused, not listed
+    assert client.get(f"/registry/enterprises?agency_id={world.agencies['330106'].id}").status_code in (403, 404)
+
+
+# --- the dashboard's overdue panel and the overdue API ---------------------------------------------
+
+@pytest.fixture
+def late_cases(db, world):
+    from tests.cases.conftest import Flow
+
+    flow = Flow(db, world)
+    made = [flow.open(discovered=date(2026, 3, 2) - timedelta(days=i)) for i in range(17)]   # never filed: overdue
+    db.commit()
+    return made
+
+
+def test_dashboard_overdue_panel_says_the_total_and_links_to_the_list(client, world, late_cases):
+    login_as(client, "leader-330102")
+    r = client.get("/dashboard")
+    assert r.status_code == 200
+    panel = r.text.split('id="overdue-panel"')[1].split("</section>")[0]
+    assert "逾期的法定办案环节（17）" in panel and panel.count('<li><a href="/cases/') == 15
+    assert '<a href="/cases?overdue=1">共 17 条，查看全部</a>' in panel
+    assert "共 17 条" in client.get("/cases?overdue=1").text
+    login_as(client, "leader-330106")                                # another county: none of them
+    panel = client.get("/dashboard").text.split('id="overdue-panel"')[1].split("</section>")[0]
+    assert "逾期的法定办案环节（0）" in panel and "查看全部" not in panel

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from ..core.errors import ValidationFailed
 from ..core.timeutil import now
 from ..webkit.deps import DB, CurrentActor
 from ..webkit.listing import ApiList, PageOf, api_page
@@ -33,9 +34,16 @@ def list_cases(response: Response, db: DB, actor: CurrentActor, args: ApiList, s
 
 
 @router.get("/overdue")
-def overdue(db: DB, actor: CurrentActor, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[OverdueOut]:
-    return [OverdueOut(case=CaseOut.model_validate(c), due=DueOut.model_validate(d))
-            for c, d in service.overdue(db, actor, now().date(), limit=limit)]
+def overdue(response: Response, db: DB, actor: CurrentActor, args: ApiList,
+            limit: Annotated[str | None, Query(include_in_schema=False)] = None) -> PageOf[OverdueOut]:
+    """One page of the open cases with a statutory step past due today, each with its first
+    overdue step (newest discovery first unless ``sort``, as the case list), with the total (also
+    ``X-Total-Count``); ``q`` searches as the case list. The old ``limit`` is refused: page instead."""
+    if limit is not None:
+        raise ValidationFailed("参数 limit 已停用：逾期案件列表按 page 与 page_size 分页，总数见 total",
+                               code="list.bad_param", details=[{"column": "limit", "reason": "改用 page_size"}])
+    p = service.page_overdue(db, actor, now().date(), q=args.q or None, sort=args.sort, page=args.params)
+    return api_page(response, p, lambda x: OverdueOut(case=CaseOut.model_validate(x[0]), due=DueOut.model_validate(x[1])))
 
 
 @router.get("/{case_id}")

@@ -823,6 +823,16 @@ def overdue(session: Session, actor: Actor, today: date, limit: int = 50) -> lis
     return [(by_id[i], d) for i, d in found if i in by_id]
 
 
+def page_overdue(session: Session, actor: Actor, today: date, *, q: str | None = None, sort: str = "",
+                 page: PageParams | None = None) -> Page[tuple[Case, deadlines.Due]]:
+    """One page of the open cases with a statutory step past due on ``today`` (the list
+    ``page_cases(overdue_on=…)`` shows: its search, sorts and total), each with its first overdue step."""
+    due_of = dict(overdue_ids(session, actor, today))
+    p = page_cases(session, actor, q=q, overdue_on=today, sort=sort, page=page)
+    p.items = [(c, due_of[c.id]) for c in p.items if c.id in due_of]
+    return p
+
+
 #: what lists and deadline scans leave unread (loaded if a page does use it): the discretion
 #: worksheet is 2.5 KB of JSON a case, and decoding it was most of /cases' time for a province
 _LIST_DEFER = (defer(Case.discretion), defer(Case.facts), defer(Case.departure_reason))

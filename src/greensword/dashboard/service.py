@@ -15,6 +15,9 @@ from ..evaluation import statistics
 from ..offsite import queries as offsite
 from ..oversight import service as oversight
 
+#: Overdue cases the panel lists; 共 N 条，查看全部 opens /cases?overdue=1 with them all.
+OVERDUE_PANEL = 15
+
 
 def overview(session: Session, actor: Actor, agency_id: int | None = None, today: date | None = None) -> dict:
     unit = evaluation.unit_for(session, actor, agency_id)
@@ -45,7 +48,8 @@ def overview(session: Session, actor: Actor, agency_id: int | None = None, today
     recs = [r for r in oversight.open_recommendations(session, actor, on=today)
             if r["agency_id"] == unit.id or r["agency_id"] in below][:10]
     return {"unit": unit, "rep": rep, "flows": totals, "flow_labels": oversight.FLOW_LABELS, "audit_recs": recs, "months": months, "card": card, "trend": trend, "year": y,
-            "overdue": cases.overdue(session, actor, today, limit=15), "leads": offsite.open_leads(session, unit.path),
+            "overdue": cases.overdue(session, actor, today, limit=OVERDUE_PANEL),
+            "overdue_total": len(cases.overdue_ids(session, actor, today)), "leads": offsite.open_leads(session, unit.path),
             "labels": statistics.LABELS, "rank_label": evaluation.rank_label}
 
 

@@ -27,6 +27,12 @@ def _opt_bool(v: str | None) -> bool | None:
     return None if v in (None, "") else v == "1"
 
 
+def _chosen(db, actor, agency_id: int | None):
+    """The unit a list is filtered by (the unit picker shows it chosen even when the search found a
+    city on a list of counties); one outside the jurisdiction is a 404, as the filter itself."""
+    return service.get_agency(db, actor, agency_id) if agency_id is not None else None
+
+
 @router.get("/unit-options")
 def unit_options(db: DB, actor: CurrentActor, unit_q: Annotated[str, Query(max_length=40)] = "",
                  selected: str = ""):
@@ -55,7 +61,7 @@ def officers(request: Request, db: DB, actor: CurrentActor, args: List, agency_i
                               certified=_opt_bool(certified), page=args.params, sort=args.sort)
     return render(request, "registry/officers.html",
                   _ctx(p=p, q=args.q, agency_id=agency_id, active=active, certified=certified,
-                       agencies=service.list_agencies(db, actor)))
+                       agencies=service.list_agencies(db, actor), chosen=_chosen(db, actor, agency_id)))
 
 
 @router.get("/enterprises")
@@ -66,7 +72,8 @@ def enterprises(request: Request, db: DB, actor: CurrentActor, args: List, agenc
                                  positive_list=_opt_bool(positive_list), page=args.params, sort=args.sort)
     return render(request, "registry/enterprises.html",
                   _ctx(p=p, q=args.q, agency_id=agency_id, credit_class=credit_class, key_polluter=key_polluter or "*",
-                       positive_list=positive_list, agencies=service.list_agencies(db, actor, level="county")))
+                       positive_list=positive_list, agencies=service.list_agencies(db, actor, level="county"),
+                       chosen=_chosen(db, actor, agency_id)))
 
 
 @router.get("/enterprises/new")
