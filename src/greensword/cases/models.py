@@ -4,7 +4,18 @@ and transfers, and the enterprise's study-points ledger."""
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import Base, TZDateTime
@@ -214,3 +225,21 @@ class StudyPoints(Base):
     reason: Mapped[str] = mapped_column(String(200))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("penalty_case.id"))
     at: Mapped[datetime] = mapped_column(TZDateTime)
+
+
+class CaseMonth(Base):
+    """The case figures of one agency's month (cases.figures.SUMMARY): kept by database triggers
+    on penalty_case in the same transaction as every write, summed by the statistics."""
+
+    __tablename__ = "penalty_case_month"
+
+    ym: Mapped[int] = mapped_column(Integer, primary_key=True)           # yyyymm
+    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cases_filed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")          # by filed_on
+    lead_cases: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    decisions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")            # by decided_on
+    fines_yuan: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    non_penalty: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    offset_cases: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    offset_yuan: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    withdrawn: Mapped[int] = mapped_column(Integer, default=0, server_default="0")            # by closed_on

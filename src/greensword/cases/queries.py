@@ -11,7 +11,9 @@ from datetime import date
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from .models import Case, Measure
+from ..core.summary import months
+from .figures import COLUMNS as FIGURE_COLUMNS
+from .models import Case, CaseMonth, Measure
 
 
 @dataclass(frozen=True)
@@ -59,10 +61,13 @@ def has_tag(session: Session, tag: str):
 
 
 def county_sums(session: Session, start: date, end: date, *, tag: str | None = None,
-                violation_code: str | None = None, measures: Iterable[str] = ()) -> dict[int, dict[str, float]]:
+                violation_code: str | None = None, measures: Iterable[str] = (),
+                use_summary: bool = True) -> dict[int, dict[str, float]]:
     """Per agency id: cases filed, decisions, fines, non-penalty decisions, withdrawals, cases from
     leads, study-points offsets, and the cases with each supporting measure (a case counts once
-    per measure kind) — optionally only the cases with a special-action ``tag`` or a violation code."""
+    per measure kind) — optionally only the cases with a special-action ``tag`` or a violation code. Without
+    a filter the additive figures of whole months come from the per-month sums (cases.figures;
+    ``use_summary=False``: from the cases, the reference the summary is tested against)."""
     sums: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
 
     tagged = has_tag(session, tag) if tag else None
@@ -95,20 +100,37 @@ def county_sums(session: Session, start: date, end: date, *, tag: str | None = N
                            ("offset_yuan", (None, Case.offset_yuan)))),
         (Case.closed_on, (("withdrawn", Case.outcome == "withdrawn"),)),
     )
-    for col, figures in per_column:
-        cols = []
-        for _, how in figures:
-            if how is None:
-                cols.append(func.count())
-            elif isinstance(how, tuple):
-                cond, value = how
-                cols.append(func.sum(value) if cond is None else func.sum(case((cond, value), else_=None)))
-            else:
-                cols.append(func.sum(case((how, 1), else_=0)))
-        for agency_id, *values in session.execute(case_filter(select(Case.agency_id, *cols).where(between(col)))
-                                                  .group_by(Case.agency_id)):
-            for (key, _), n in zip(figures, values, strict=True):
-                sums[agency_id][key] += float(n or 0)
+    def additive(lo: date, hi: date) -> None:
+        for col, figures in per_column:
+            cols = []
+            for _, how in figures:
+                if how is None:
+                    cols.append(func.count())
+                elif isinstance(how, tuple):
+                    cond, value = how
+                    cols.append(func.sum(value) if cond is None else func.sum(case((cond, value), else_=None)))
+                else:
+                    cols.append(func.sum(case((how, 1), else_=0)))
+            for agency_id, *values in session.execute(case_filter(select(Case.agency_id, *cols).where(
+                    col >= lo, col <= hi)).group_by(Case.agency_id)):
+                for (key, _), n in zip(figures, values, strict=True):
+                    sums[agency_id][key] += float(n or 0)
+
+    if tagged is None and not violation_code and use_summary:
+        # whole months from the per-month sums the database keeps (cases.figures), the days at
+        # either edge from the cases themselves
+        whole, edges = months(start, end)
+        if whole is not None:
+            for agency_id, *values in session.execute(
+                    select(CaseMonth.agency_id, *[func.sum(getattr(CaseMonth, k)) for k in FIGURE_COLUMNS])
+                    .where(CaseMonth.ym >= whole[0], CaseMonth.ym <= whole[1]).group_by(CaseMonth.agency_id)):
+                for key, n in zip(FIGURE_COLUMNS, values, strict=True):
+                    if n:
+                        sums[agency_id][key] += float(n)
+        for lo, hi in edges:
+            additive(lo, hi)
+    else:
+        additive(start, end)
     measures = tuple(measures)
     if measures:
         # a case counts once per measure kind (the campaign counts cases, not orders)

@@ -4,7 +4,7 @@ evidence, resumable uploads, amendments, and the hand-over of violations to the 
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import Base, TZDateTime
@@ -168,3 +168,31 @@ class CaseReferral(Base):
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")   # pending | opened
     created_at: Mapped[datetime] = mapped_column(TZDateTime)
+
+
+class InspectionMonth(Base):
+    """The inspection figures of one agency's month (inspection.figures.MONTH): kept by database
+    triggers on inspection_record and inspection_task in the same transaction as every write."""
+
+    __tablename__ = "inspection_month"
+
+    ym: Mapped[int] = mapped_column(Integer, primary_key=True)           # yyyymm
+    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inspections: Mapped[int] = mapped_column(Integer, default=0, server_default="0")      # by checked_at (Beijing)
+    findings: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    uploads_on_time: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # within figures.UPLOAD_HOURS
+    routine_planned: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # by due_date
+    routine_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class InspectionCover(Base):
+    """Submitted records of routine tasks per (month, agency, enterprise) (inspection.figures.COVER):
+    the firms a period's routine checks covered are the distinct enterprises of its months."""
+
+    __tablename__ = "inspection_cover"
+    __table_args__ = (Index("ix_inspection_cover_firm", "enterprise_id", "ym", "agency_id", "records"),)
+
+    ym: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    records: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

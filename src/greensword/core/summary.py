@@ -1,0 +1,203 @@
+"""Summary tables the database keeps itself: per (month, agency …) sums of the records' additive
+figures, maintained by triggers in the same transaction as every write that changes a record
+(ORM saves, bulk inserts, raw SQL alike), so a period's figures are sums over a few thousand
+summary rows instead of a scan of every record of the period.
+
+A summary is declared once (``Summary``: its table, key and value columns, and the ``Part``s a
+record contributes); from the declaration come the triggers for SQLite and PostgreSQL
+(``ddl``) and the rebuild from the records (``rebuild``: the migration's backfill, and the
+check that the maintained rows equal a fresh computation). A trigger subtracts a row's old
+contribution and adds its new one (INSERT: new only; DELETE: old only; UPDATE of a watched
+column: both), each contribution an upsert that adds to the summary row.
+
+Expressions are SQL templates over aliases — ``{c}.filed_on`` — with ``{ym_date:…}``-style
+helpers for the month of a date (``ym_date``) or of a stored UTC time in Beijing
+(``ym_local``), so one declaration serves both dialects. A part may read a second table (an
+inspection record's task): ``link`` joins the two aliases, and the part is given a trigger on
+each table, so a change of either row (a task moved to another agency) moves its sums.
+
+Months are ``year * 100 + month`` integers. A changed declaration needs a migration that drops
+and recreates the triggers and rebuilds the table (``install``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+#: Beijing time has had no daylight saving since 1991: a fixed offset in SQLite
+LOCAL_OFFSET_HOURS = 8
+LOCAL_ZONE = "Asia/Shanghai"
+
+
+def ym_date(dialect: str, col: str) -> str:
+    """The month (yyyymm) of a DATE column."""
+    if dialect == "sqlite":
+        return f"CAST(strftime('%Y%m', {col}) AS INTEGER)"
+    return f"CAST(to_char({col}, 'YYYYMM') AS INTEGER)"
+
+
+def ym_local(dialect: str, col: str) -> str:
+    """The month (yyyymm) in Beijing of a time stored as UTC (core.db.TZDateTime). SQLite rounds
+    times to the millisecond, which would carry 23:59:59.9995 into the next day: the fraction is
+    cut off first (a month starts at a whole second, so cutting it cannot cross a boundary)."""
+    if dialect == "sqlite":
+        return f"CAST(strftime('%Y%m', substr({col}, 1, 19), '+{LOCAL_OFFSET_HOURS} hours') AS INTEGER)"
+    return f"CAST(to_char({col} AT TIME ZONE '{LOCAL_ZONE}', 'YYYYMM') AS INTEGER)"
+
+
+def within_hours(dialect: str, start: str, end: str, hours: int) -> str:
+    """``end - start <= hours`` exactly (to the microsecond; SQLite's julianday is a float)."""
+    if dialect == "sqlite":
+        def usec(x: str) -> str:
+            return (f"(CAST(strftime('%s', substr({x}, 1, 19)) AS INTEGER) * 1000000 + CASE WHEN instr({x}, '.') > 0 "
+                    f"THEN CAST(substr(substr({x}, instr({x}, '.') + 1) || '000000', 1, 6) AS INTEGER) ELSE 0 END)")
+        return f"({usec(end)} - {usec(start)} <= {hours * 3600 * 1_000_000})"
+    return f"({end} - {start} <= interval '{hours} hours')"
+
+
+@dataclass(frozen=True)
+class Part:
+    """What one record (or joined pair of records) adds to a summary: key expressions (in the
+    summary's key order), value expressions by column, and the condition under which it counts.
+    ``tables``: alias → table; the first alias is the record itself, a second one is joined by
+    ``link``. Templates use ``{alias}`` for the alias and ``{dialect}``-free SQL; dialect-specific
+    pieces come from ``exprs(dialect)``."""
+
+    tables: Mapping[str, str]
+    exprs: object              # Callable[[str], tuple[tuple[str, ...], dict[str, str], str]]
+    link: str = ""
+    #: columns of each table whose update changes this part (alias → columns)
+    watch: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Summary:
+    table: str
+    keys: tuple[str, ...]
+    columns: tuple[str, ...]
+    parts: tuple[Part, ...]
+
+    # --- SQL ---------------------------------------------------------------------------------
+
+    def _select(self, dialect: str, part: Part, refs: Mapping[str, str], sign: int, from_: str) -> str:
+        keys, values, cond = part.exprs(dialect)          # type: ignore[operator]
+        fmt = lambda s: s.format(**refs)  # noqa: E731
+        key_sql = [fmt(k) for k in keys]
+        cols = [f"SUM({fmt(values[c])})" + ("" if sign > 0 else " * -1") if c in values else "0"
+                for c in self.columns]
+        where = " AND ".join(f"({fmt(c)})" for c in (cond, *[f"{k} IS NOT NULL" for k in keys]) if c)
+        group = ", ".join(key_sql)
+        return (f"SELECT {', '.join(key_sql + cols)} {from_} WHERE {where} GROUP BY {group}")
+
+    def _upsert(self, select_sql: str) -> str:
+        cols = ", ".join((*self.keys, *self.columns))
+        sets = ", ".join(f"{c} = {self.table}.{c} + excluded.{c}" for c in self.columns)
+        return (f"INSERT INTO {self.table} ({cols}) {select_sql} "
+                f"ON CONFLICT ({', '.join(self.keys)}) DO UPDATE SET {sets}")
+
+    def _row_statements(self, dialect: str, part: Part, alias: str, row: str, sign: int) -> str:
+        """The upsert of ``row`` (NEW/OLD) of the table ``alias`` stands for."""
+        refs = {a: (row if a == alias else a) for a in part.tables}
+        others = [f"{t} {a}" for a, t in part.tables.items() if a != alias]
+        from_ = f"FROM {', '.join(others)}" if others else ""
+        sel = self._select(dialect, part, refs, sign, from_)
+        if part.link:
+            sel = sel.replace(" WHERE ", f" WHERE ({part.link.format(**refs)}) AND ", 1)
+        return self._upsert(sel)
+
+    def _triggers(self) -> dict[str, list[tuple[Part, str]]]:
+        """source table → [(part, alias of that table in the part)]"""
+        out: dict[str, list[tuple[Part, str]]] = {}
+        for part in self.parts:
+            for alias, table in part.tables.items():
+                out.setdefault(table, []).append((part, alias))
+        return out
+
+    def ddl(self, dialect: str) -> list[str]:
+        """CREATE statements of the triggers keeping the table (after the table exists)."""
+        out = []
+        for table, parts in self._triggers().items():
+            name = f"trg_{self.table}__{table}"
+            watch = sorted({c for part, alias in parts for c in part.watch.get(alias, ())})
+            old = [self._row_statements(dialect, p, a, "OLD", -1) for p, a in parts]
+            new = [self._row_statements(dialect, p, a, "NEW", 1) for p, a in parts]
+            if dialect == "sqlite":
+                out.append(f"CREATE TRIGGER {name}_ins AFTER INSERT ON {table} BEGIN "
+                           + "".join(s + "; " for s in new) + "END")
+                out.append(f"CREATE TRIGGER {name}_del AFTER DELETE ON {table} BEGIN "
+                           + "".join(s + "; " for s in old) + "END")
+                out.append(f"CREATE TRIGGER {name}_upd AFTER UPDATE OF {', '.join(watch)} ON {table} BEGIN "
+                           + "".join(s + "; " for s in old + new) + "END")
+            else:
+                body = ("BEGIN IF TG_OP IN ('UPDATE', 'DELETE') THEN " + "".join(s + "; " for s in old)
+                        + "END IF; IF TG_OP IN ('UPDATE', 'INSERT') THEN " + "".join(s + "; " for s in new)
+                        + "END IF; RETURN NULL; END")
+                out.append(f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ {body} $$")
+                out.append(f"CREATE TRIGGER {name} AFTER INSERT OR DELETE OR UPDATE OF {', '.join(watch)} "
+                           f"ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()")
+        return out
+
+    def drop_ddl(self, dialect: str) -> list[str]:
+        out = []
+        for table in self._triggers():
+            name = f"trg_{self.table}__{table}"
+            if dialect == "sqlite":
+                out += [f"DROP TRIGGER IF EXISTS {name}_{op}" for op in ("ins", "del", "upd")]
+            else:
+                out += [f"DROP TRIGGER IF EXISTS {name} ON {table}", f"DROP FUNCTION IF EXISTS {name}()"]
+        return out
+
+    def backfill_sql(self, dialect: str) -> list[str]:
+        """INSERT … SELECT of every record's contribution (into an empty table)."""
+        out = []
+        for part in self.parts:
+            aliases = list(part.tables)
+            first = aliases[0]
+            from_ = f"FROM {part.tables[first]} {first}" + "".join(
+                f" JOIN {part.tables[a]} {a} ON {part.link.format(**{x: x for x in aliases})}" for a in aliases[1:])
+            out.append(self._upsert(self._select(dialect, part, {a: a for a in aliases}, 1, from_)))
+        return out
+
+
+def rebuild(conn: Connection, summary: Summary) -> None:
+    """Recompute the summary table from the records (the backfill of an existing database)."""
+    dialect = conn.dialect.name
+    conn.execute(text(f"DELETE FROM {summary.table}"))
+    for stmt in summary.backfill_sql(dialect):
+        conn.execute(text(stmt))
+
+
+def install(conn: Connection, summary: Summary) -> None:
+    """(Re)create the triggers and fill the table from the records, in one transaction."""
+    dialect = conn.dialect.name
+    for stmt in summary.drop_ddl(dialect) + summary.ddl(dialect):
+        conn.execute(text(stmt))
+    rebuild(conn, summary)
+
+
+def uninstall(conn: Connection, summary: Summary) -> None:
+    for stmt in summary.drop_ddl(conn.dialect.name):
+        conn.execute(text(stmt))
+
+
+def months(start, end) -> tuple[tuple[int, int] | None, list[tuple]]:
+    """Split the days ``start``..``end`` into the whole calendar months inside them — (first,
+    last) as yyyymm, or None — and the leftover day ranges at either edge, read from the records."""
+    from datetime import date, timedelta
+
+    first = start if start.day == 1 else (date(start.year + (start.month == 12), start.month % 12 + 1, 1))
+    after = end + timedelta(days=1)
+    stop = date(after.year, after.month, 1)           # first day of the month after the last whole one
+    if first >= stop:
+        return None, [(start, end)]
+    last = stop - timedelta(days=1)
+    edges = []
+    if start < first:
+        edges.append((start, first - timedelta(days=1)))
+    if last < end:
+        edges.append((last + timedelta(days=1), end))
+    return (first.year * 100 + first.month, last.year * 100 + last.month), edges

@@ -1,0 +1,177 @@
+"""The per-month figures the database keeps by triggers (cases.figures, inspection.figures,
+core.summary) give exactly the figures counted from the records — for whole years, periods
+crossing months and years, single days, month edges in Beijing time, uploads exactly at the
+limit — after inserts, edits, state changes, moves between agencies and deletions made through
+the ORM and through plain SQL; and the kept tables equal a rebuild from the records."""
+
+from datetime import date, datetime, timedelta
+from functools import partial
+
+import pytest
+from sqlalchemy import delete, insert, select, text, update
+
+from greensword.cases import queries as cases_queries
+from greensword.cases.figures import SUMMARY as CASE_SUMMARY
+from greensword.cases.models import Case
+from greensword.core import cache
+from greensword.core.summary import months, rebuild
+from greensword.core.timeutil import TZ
+from greensword.evaluation import statistics
+from greensword.inspection import figures as inspection_figures
+from greensword.inspection import queries as inspection_queries
+from greensword.inspection.models import Record, Task
+from greensword.registry.models import Agency
+
+TODAY = date(2026, 11, 1)
+PERIODS = [
+    (date(2026, 1, 1), TODAY),                    # the year so far: whole months and one day
+    (date(2025, 1, 1), date(2025, 12, 31)),       # a whole year
+    (date(2025, 12, 15), date(2026, 2, 10)),      # across a year, both edges partial
+    (date(2026, 1, 31), date(2026, 1, 31)),       # one day, at a month's end
+    (date(2026, 2, 1), date(2026, 2, 28)),        # one whole month
+    (date(2025, 7, 1), date(2026, 6, 30)),        # whole months across a year
+    (date(2026, 1, 2), date(2026, 3, 30)),        # one whole month between two partial ones
+]
+
+
+def _nonzero(sums):
+    return {(a, k): v for a, d in sums.items() for k, v in d.items() if v and a is not None}
+
+
+def _kept(db, summary):
+    return {tuple(r[:len(summary.keys)]): tuple(r[len(summary.keys):]) for r in db.execute(text(
+        f"SELECT {', '.join(summary.keys + summary.columns)} FROM {summary.table}")) if any(r[len(summary.keys):])}
+
+
+def _check(db):
+    db.flush()
+    for start, end in PERIODS:
+        for tag in (None, "清水蓝天"):
+            kept = cases_queries.county_sums(db, start, end, tag=tag, measures=statistics.MEASURES)
+            direct = cases_queries.county_sums(db, start, end, tag=tag, measures=statistics.MEASURES, use_summary=False)
+            assert _nonzero(kept) == _nonzero(direct), (start, end, tag)
+        for hours in (inspection_figures.UPLOAD_HOURS, 48):
+            kept = inspection_queries.county_sums(db, start, end, hours)
+            direct = inspection_queries.county_sums(db, start, end, hours, use_summary=False)
+            assert _nonzero(kept) == _nonzero(direct), (start, end, hours)
+    # the kept tables are what a rebuild from the records gives
+    for summary in (CASE_SUMMARY, inspection_figures.MONTH, inspection_figures.COVER):
+        before = _kept(db, summary)
+        rebuild(db.connection(), summary)
+        assert _kept(db, summary) == before, summary.table
+
+
+def _utc(local: datetime) -> datetime:
+    return local.replace(tzinfo=TZ)
+
+
+@pytest.fixture
+def national(db):
+    from greensword.demo.national import build
+
+    build(db, seed=11, today=TODAY, fraction=0.003)
+    db.commit()
+    return db
+
+
+@pytest.mark.db
+def test_kept_month_figures_equal_the_records_after_every_kind_of_write(national):
+    db = national
+    assert db.execute(select(Case.id).where(Case.filed_on.is_not(None))).first() is not None
+    _check(db)
+
+    counties = list(db.execute(select(Agency.id).where(Agency.level == "county").order_by(Agency.id)).scalars())
+    cases = list(db.execute(select(Case).where(Case.decided_on.is_not(None)).order_by(Case.id).limit(12)).scalars())
+    assert len(cases) >= 8 and len(counties) >= 2
+    # ORM edits: an outcome changed, a decision moved across a month and a year, a fine, an
+    # offset, a lead, a case moved to another county, a decision taken back
+    cases[0].outcome = "withdrawn"
+    cases[0].closed_on = date(2026, 1, 31)
+    cases[1].decided_on = date(2025, 12, 31)
+    cases[1].outcome = "penalty"
+    cases[1].fine = (cases[1].fine or 0) + 12345
+    cases[2].offset_yuan = 777
+    cases[3].lead_id = 999_999
+    cases[3].filed_on = date(2026, 2, 1)
+    cases[4].agency_id = counties[1] if cases[4].agency_id != counties[1] else counties[0]
+    cases[5].decided_on = None
+    cases[6].outcome = "revoked"
+    cases[7].fine = None
+    _check(db)
+
+    # plain SQL: copies inserted in bulk, one edited by UPDATE, some deleted again
+    cols = [c.name for c in Case.__table__.columns if c.name != "id"]
+    rows = [dict(r._mapping) for r in db.execute(select(*[Case.__table__.c[c] for c in cols])
+                                                 .where(Case.filed_on.is_not(None)).limit(6))]
+    for i, r in enumerate(rows):
+        r["number"] = f"TEST-{i}"
+        r["filed_on"] = date(2026, 1, 1) + timedelta(days=30 * i)
+    db.execute(insert(Case.__table__), rows)
+    db.execute(update(Case.__table__).where(Case.number == "TEST-1").values(outcome="non_penalty",
+                                                                            decided_on=date(2026, 3, 31)))
+    _check(db)
+    db.execute(delete(Case.__table__).where(Case.number.in_(("TEST-0", "TEST-1", "TEST-2"))))
+    _check(db)
+
+    # inspection: a record taken back to draft, checks at the last microsecond of a Beijing month,
+    # uploads exactly at the limit and one microsecond past it, a task moved to another county, a
+    # routine task turned targeted, a task done, a record moved to another task
+    recs = list(db.execute(select(Record).join(Task, Task.id == Record.task_id)
+                           .where(Record.status == "submitted", Task.source == "routine")
+                           .order_by(Record.id).limit(8)).scalars())
+    assert len(recs) == 8
+    recs[0].status = "draft"
+    edge = _utc(datetime(2026, 1, 31, 23, 59, 59, 999999))
+    recs[1].checked_at = edge
+    recs[1].submitted_at = edge + timedelta(hours=24)
+    recs[2].checked_at = edge + timedelta(microseconds=1)
+    recs[2].submitted_at = edge + timedelta(hours=24, microseconds=2)
+    recs[3].checked_at = _utc(datetime(2025, 12, 31, 23, 59, 59))
+    recs[3].submitted_at = None
+    recs[3].violation = True
+    db.flush()
+    t4 = db.get(Task, recs[4].task_id)
+    t4.agency_id = counties[1] if t4.agency_id != counties[1] else counties[0]
+    t5 = db.get(Task, recs[5].task_id)
+    t5.source = "complaint"
+    t6 = db.get(Task, recs[6].task_id)
+    t6.enterprise_id = db.get(Task, recs[7].task_id).enterprise_id
+    t6.status = "open" if t6.status == "submitted" else "submitted"
+    t6.due_date = date(2026, 2, 28)
+    _check(db)
+    free = db.execute(select(Task.id).where(Task.source == "routine", ~Task.id.in_(select(Record.task_id)))
+                      .order_by(Task.id).limit(1)).scalar_one()
+    db.execute(update(Record.__table__).where(Record.id == recs[1].id).values(task_id=free))
+    _check(db)
+    db.execute(delete(Record.__table__).where(Record.id == recs[2].id))
+    db.execute(update(Task.__table__).where(Task.source == "routine", Task.due_date < date(2025, 6, 1))
+               .values(due_date=date(2025, 6, 1)))
+    _check(db)
+    db.commit()
+
+
+@pytest.mark.db
+def test_statistics_from_kept_months_equal_the_records_for_every_unit(national, monkeypatch):
+    """Every unit's figures (counties from the records, every ancestor rolled up) — the same
+    whether whole months come from the kept sums or from the records."""
+    db = national
+    periods = [statistics.Filters(s, e) for s, e in PERIODS[:4]]
+    kept = {f.start: statistics._compute(db, f, False) for f in periods}
+    monkeypatch.setattr(cases_queries, "county_sums", partial(cases_queries.county_sums, use_summary=False))
+    monkeypatch.setattr(inspection_queries, "county_sums", partial(inspection_queries.county_sums, use_summary=False))
+    cache.clear()
+    keys = [*statistics.LABELS, "covered", "population"]
+    for f in periods:
+        direct = statistics._compute(db, f, False)
+        assert {a: [x.get(k) for k in keys] for a, x in kept[f.start].items()} == \
+               {a: [x.get(k) for k in keys] for a, x in direct.items()}, f
+    assert any(x.get("inspections") for x in direct.values())
+
+
+def test_months_split_a_period_into_whole_months_and_edge_days():
+    assert months(date(2026, 1, 1), date(2026, 12, 31)) == ((202601, 202612), [])
+    assert months(date(2026, 1, 1), date(2026, 11, 1)) == ((202601, 202610), [(date(2026, 11, 1), date(2026, 11, 1))])
+    assert months(date(2025, 12, 15), date(2026, 2, 10)) == (
+        (202601, 202601), [(date(2025, 12, 15), date(2025, 12, 31)), (date(2026, 2, 1), date(2026, 2, 10))])
+    assert months(date(2026, 1, 2), date(2026, 1, 30)) == (None, [(date(2026, 1, 2), date(2026, 1, 30))])
+    assert months(date(2026, 2, 1), date(2026, 2, 28)) == ((202602, 202602), [])
