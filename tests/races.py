@@ -11,6 +11,7 @@ forced whenever the code does not lock, and a locking step never waits on a time
 
 import re
 import threading
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,77 +50,144 @@ class Outcome:
         return self.won[0], loser
 
 
+class _Rendezvous:
+    """The synchronisation of :func:`race` and :func:`web_race`: ``whoami()`` names the step the
+    calling thread works for (None outside the race). A step's first audit entry waits until every
+    other step has checked, is taking a lock, or is done."""
+
+    def __init__(self, engine, monkeypatch, n: int, whoami):
+        self.engine, self.monkeypatch, self.whoami = engine, monkeypatch, whoami
+        self.names = list(range(n))
+        self.cond = threading.Condition()
+        self.checked: set[int] = set()
+        self.locking: set[int] = set()
+        self.done: set[int] = set()
+        self.real = audit.record_many
+
+    def settled(self, me: int) -> bool:
+        return all(o in self.checked or o in self.locking or o in self.done for o in self.names if o != me)
+
+    def record_many(self, session, *args, **kw):
+        me = self.whoami()
+        if me is not None and me not in self.checked:
+            with self.cond:
+                self.checked.add(me)
+                self.cond.notify_all()
+                self.cond.wait_for(lambda: self.settled(me), TIMEOUT_S)
+        return self.real(session, *args, **kw)
+
+    def before(self, conn, cursor, statement, params, context, executemany):
+        me = self.whoami()
+        if me is not None and me not in self.checked and LOCKING.search(statement):
+            with self.cond:
+                self.locking.add(me)
+                self.cond.notify_all()
+
+    def after(self, conn, cursor, statement, params, context, executemany):
+        me = self.whoami()
+        if me is not None and me in self.locking:
+            with self.cond:
+                self.locking.discard(me)
+
+    def finished(self, i: int) -> None:
+        with self.cond:
+            self.locking.discard(i)
+            self.done.add(i)
+            self.cond.notify_all()
+
+    def __enter__(self):
+        self.monkeypatch.setattr(audit, "record_many", self.record_many)
+        event.listen(self.engine, "before_cursor_execute", self.before)
+        event.listen(self.engine, "after_cursor_execute", self.after)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self.before)
+        event.remove(self.engine, "after_cursor_execute", self.after)
+        self.monkeypatch.setattr(audit, "record_many", self.real)
+
+
+def _run_all(n: int, run) -> None:
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(TIMEOUT_S * 3)
+
+
 def race(engine, monkeypatch, *steps) -> Outcome:
     """Run every ``step(session)`` at once, each in its own thread and session, committed when it
     returns (rolled back when it raises)."""
     n = len(steps)
-    names = list(range(n))
-    cond = threading.Condition()
-    checked: set[int] = set()
-    locking: set[int] = set()
-    done: set[int] = set()
     local = threading.local()
     start = threading.Barrier(n)
     results: list[Any] = [None] * n
 
-    def settled(me: int) -> bool:
-        return all(o in checked or o in locking or o in done for o in names if o != me)
+    with _Rendezvous(engine, monkeypatch, n, lambda: getattr(local, "name", None)) as rv:
+        def run(i: int) -> None:
+            local.name = i
+            session = session_factory(engine)()
+            try:
+                start.wait(TIMEOUT_S)
+                results[i] = steps[i](session)
+                session.commit()
+            except BaseException as exc:   # noqa: BLE001 - reported to the test
+                session.rollback()
+                results[i] = exc
+            finally:
+                session.close()
+                rv.finished(i)
 
-    real = audit.record_many
-
-    def record_many(session, *args, **kw):
-        me = getattr(local, "name", None)
-        if me is not None and me not in checked:
-            with cond:
-                checked.add(me)
-                cond.notify_all()
-                cond.wait_for(lambda: settled(me), TIMEOUT_S)
-        return real(session, *args, **kw)
-
-    def before(conn, cursor, statement, params, context, executemany):
-        me = getattr(local, "name", None)
-        if me is not None and me not in checked and LOCKING.search(statement):
-            with cond:
-                locking.add(me)
-                cond.notify_all()
-
-    def after(conn, cursor, statement, params, context, executemany):
-        me = getattr(local, "name", None)
-        if me is not None and me in locking:
-            with cond:
-                locking.discard(me)
-
-    def run(i: int, step) -> None:
-        local.name = i
-        session = session_factory(engine)()
-        try:
-            start.wait(TIMEOUT_S)
-            results[i] = step(session)
-            session.commit()
-        except BaseException as exc:   # noqa: BLE001 - reported to the test
-            session.rollback()
-            results[i] = exc
-        finally:
-            session.close()
-            with cond:
-                locking.discard(i)
-                done.add(i)
-                cond.notify_all()
-
-    monkeypatch.setattr(audit, "record_many", record_many)
-    event.listen(engine, "before_cursor_execute", before)
-    event.listen(engine, "after_cursor_execute", after)
-    try:
-        threads = [threading.Thread(target=run, args=(i, s)) for i, s in enumerate(steps)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(TIMEOUT_S * 3)
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-        event.remove(engine, "after_cursor_execute", after)
-        monkeypatch.setattr(audit, "record_many", real)
+        _run_all(n, run)
     return Outcome(results)
+
+
+#: the step a web request works for, set from its X-Race-Step header by :func:`tag_steps`; the
+#: endpoint's worker thread (FastAPI's thread pool) inherits it with the request's context
+STEP: ContextVar[int | None] = ContextVar("race_step", default=None)
+STEP_HEADER = "x-race-step"
+
+
+def tag_steps(app):
+    """The ASGI ``app`` wrapped so that a request carrying ``X-Race-Step: i`` runs as step ``i`` of
+    :func:`web_race` (every other request passes through untouched)."""
+    key = STEP_HEADER.encode()
+
+    async def tagged(scope, receive, send):
+        value = dict(scope.get("headers") or ()).get(key) if scope["type"] == "http" else None
+        if value is None:
+            return await app(scope, receive, send)
+        token = STEP.set(int(value))
+        try:
+            return await app(scope, receive, send)
+        finally:
+            STEP.reset(token)
+
+    return tagged
+
+
+def web_race(engine, monkeypatch, *requests) -> list[Any]:
+    """Send every request at once, each ``(client, method, url, kwargs)`` from its own thread
+    through a client of :func:`tag_steps`'s app, synchronised as :func:`race` does; the responses
+    (or the exceptions the clients raised) in order."""
+    n = len(requests)
+    start = threading.Barrier(n)
+    results: list[Any] = [None] * n
+
+    with _Rendezvous(engine, monkeypatch, n, STEP.get) as rv:
+        def run(i: int) -> None:
+            client, method, url, kw = requests[i]
+            headers = {**(kw.get("headers") or {}), STEP_HEADER: str(i)}
+            try:
+                start.wait(TIMEOUT_S)
+                results[i] = client.request(method, url, **{**kw, "headers": headers})
+            except BaseException as exc:   # noqa: BLE001 - reported to the test
+                results[i] = exc
+            finally:
+                rv.finished(i)
+
+        _run_all(n, run)
+    return results
 
 
 def audit_count(session, entity_type: str, entity_id: Any, action: str | None = None) -> int:

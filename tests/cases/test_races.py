@@ -7,7 +7,8 @@ import pytest
 
 from greensword.cases import service
 from greensword.cases.models import Case
-from tests.races import audit_count, chain_holds, race
+from tests.conftest import csrf_client, login_as
+from tests.races import audit_count, chain_holds, race, tag_steps, web_race
 
 pytestmark = pytest.mark.db
 
@@ -56,3 +57,37 @@ def test_a_step_that_waited_too_long_for_the_lock_is_a_503_to_retry(app, db, flo
         assert r.json()["code"] == "server.busy" and "请稍后重试" in r.json()["title"]
         page = client.post(f"/cases/{c.id}/act/file", data={"on": "2026-03-03"})
         assert page.status_code == 503 and "正由他人办理" in page.text
+
+
+def test_two_leaders_suspending_one_case_through_the_console_at_once(app, flow, db, engine, monkeypatch):
+    """The same race end to end: two signed-in leaders (each with a session cookie and a CSRF
+    token) post 中止调查 for the same case to the real ASGI app at the same moment. One is sent on
+    to the case (303), the other gets the case page with the zh-CN refusal as a 409; the case is
+    suspended once, with one audit entry, and the API answers a repeat with the same problem JSON."""
+    c = flow.open()
+    flow.to_reviewed(c)
+    db.commit()
+    web = tag_steps(app)
+    form = {"on": "2026-03-12", "reason": "等待监测报告", "document": "中止调查审批表"}
+    with csrf_client(web) as county, csrf_client(web) as city:
+        login_as(county, "leader-330102")
+        login_as(city, "leader-330100")
+        responses = web_race(engine, monkeypatch, (county, "POST", f"/cases/{c.id}/act/suspend",
+                                                   {"data": form, "follow_redirects": False}),
+                             (city, "POST", f"/cases/{c.id}/act/suspend", {"data": form, "follow_redirects": False}))
+        for r in responses:
+            if isinstance(r, BaseException):
+                raise r
+        assert sorted(r.status_code for r in responses) == [303, 409], [(r.status_code, r.text[:300])
+                                                                         for r in responses]
+        lost = next(r for r in responses if r.status_code == 409)
+        assert "text/html" in lost.headers["content-type"] and "案件处于“中止调查”阶段，不能“中止调查”" in lost.text, lost.text
+        problem = county.post(f"/api/v1/cases/{c.id}/act/suspend", json={"on": "2026-03-12", "reason": "重复"})
+        assert problem.status_code == 409 and problem.headers["content-type"].startswith("application/problem+json")
+        assert problem.json()["status"] == 409 and "不能“中止调查”" in problem.json()["title"]
+    db.expire_all()
+    case = db.get(Case, c.id)
+    assert case.stage == "suspended" and case.resume_stage == "reviewed"
+    assert len([p for p in service.pauses(db, case) if p.kind == "suspension"]) == 1
+    assert audit_count(db, "penalty_case", c.id, "cases.suspend") == 1
+    chain_holds(db)

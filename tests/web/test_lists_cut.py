@@ -439,3 +439,86 @@ def test_dashboard_overdue_panel_says_the_total_and_links_to_the_list(client, wo
     login_as(client, "leader-330106")                                # another county: none of them
     panel = client.get("/dashboard").text.split('id="overdue-panel"')[1].split("</section>")[0]
     assert "逾期的法定办案环节（0）" in panel and "查看全部" not in panel
+
+
+def test_positive_management_action_returns_to_the_same_view(client, db, world, listings):
+    """After 不予纳入/移出 the list came back on its first tab, unfiltered, at page 1."""
+    import html
+    import re
+    from urllib.parse import parse_qsl, urlsplit
+
+    county = world.agencies["330102"]
+    pending = [x for x in listings if x.status == "pending" and x.agency_id == county.id]
+    login_as(client, "officer-330102")
+    view = f"status=pending&q=申请理由&agency_id={county.id}&origin=application&sort=applied&page=2&size=5"
+    r = client.get(f"/portal/positive/manage?{view}")
+    want = parse_qsl(view)
+    backs = re.findall(r'name="back" value="([^"]*)"', r.text)
+    assert len(backs) == 1 + 2 * len(_rows(r.text, r'id="approve-\d+"'))    # 推荐纳入 and each row's two actions
+    assert {tuple(parse_qsl(html.unescape(b))) for b in backs} == {tuple(want)}  # every action form carries the view
+    back = html.unescape(backs[0])
+    x = pending[3]
+    r = client.post(f"/portal/positive/{x.id}/reject", data={"reason": "材料不全", "back": back}, follow_redirects=False)
+    parts = urlsplit(r.headers["location"])
+    assert r.status_code == 303 and parts.path == "/portal/positive/manage" and parse_qsl(parts.query) == want
+    db.expire_all()
+    assert db.get(type(x), x.id).status == "rejected"
+    # an error comes back on the same view too, signed (no text of anyone's choosing)
+    r = client.post(f"/portal/positive/{x.id}/reject", data={"reason": "再次", "back": back}, follow_redirects=False)
+    loc = r.headers["location"]
+    assert r.status_code == 303 and parse_qsl(urlsplit(loc).query)[:len(want)] == want and "&error=" in loc
+    page = client.get(loc)
+    assert "该申请已处理" in page.text and 'aria-current="page" class="active">待审核' in page.text
+    assert "error=" not in page.text.split('id="positive-tabs"')[1].split("</nav>")[0]     # links drop the message
+    # nothing posted leads anywhere else: other hosts, paths, schemes and unknown arguments are dropped
+    for evil in ("//evil.example/x", "https://evil.example/?status=all", "/admin?status=all", "\r\nLocation: //x",
+                 "status=all&next=//evil.example", "javascript:alert(1)"):
+        r = client.post(f"/portal/positive/{pending[4].id}/reject", data={"reason": "", "back": evil},
+                        follow_redirects=False)
+        loc = r.headers["location"]
+        parts = urlsplit(loc)
+        assert r.status_code == 303 and not parts.scheme and not parts.netloc and parts.path == "/portal/positive/manage", evil
+        assert {k for k, _ in parse_qsl(parts.query)} <= {"status", "error", "sig"}, evil
+
+
+# --- the enterprise portal's cases ----------------------------------------------------------------
+
+def test_portal_home_cases_say_the_total_and_page_the_firms_own(client, db, world):
+    """The firm's home showed its first 10 cases, with no total and no way to the rest."""
+    from greensword.cases import service as cases
+    from tests.cases.conftest import Flow
+    from tests.factories import actor
+
+    flow = Flow(db, world)
+    own = [flow.open(discovered=date(2026, 3, 2) - timedelta(days=i)) for i in range(13)]    # 330102-key's
+    officer = actor(db, world, "officer-330102")
+    other = [cases.open_case(db, officer, enterprise_id=world.enterprises["330102-small"].id, title="废水超标",
+                             facts="f", source="inspection", discovered_on=date(2026, 2, 1),
+                             officer_ids=[world.officers["330102-0"].id, world.officers["330102-1"].id])
+             for _ in range(2)]
+    db.commit()
+    login_as(client, "ent-330102-key")
+    r = client.get("/portal")
+    panel = r.text.split('id="cases"')[1].split("</section>")[0]
+    assert "行政处罚案件（13）" in panel and panel.count("<li>") == 10
+    assert '<a href="/portal/cases">共 13 条，查看全部</a>' in panel
+    seen = []
+    for page in (1, 2, 3):
+        r = client.get(f"/portal/cases?size=5&page={page}")
+        assert f"共 13 条，第 {page}/3 页" in r.text
+        seen += [int(x) for x in _rows(r.text, r'<tr id="case-(\d+)"')]
+    assert seen == [c.id for c in own]                                   # newest discovery first, only its own
+    asc = [int(x) for x in _rows(client.get("/portal/cases?sort=discovered&size=50").text, r'<tr id="case-(\d+)"')]
+    assert asc == [c.id for c in reversed(own)]
+    hit = _rows(client.get(f"/portal/cases?q={own[4].number}").text, r'<tr id="case-(\d+)"')
+    assert [int(x) for x in hit] == [own[4].id]
+    assert _rows(client.get(f"/portal/cases?q={other[0].number}").text, r'<tr id="case-(\d+)"') == []
+    assert "共 13 条" in client.get("/portal/cases?stage=clue").text
+    _bad_params(client, "/portal/cases", "sort=fine", "sort=-fine", "stage=x", "page=0", "size=501")
+    login_as(client, "ent-330102-small")                                 # the other firm: its own two
+    r = client.get("/portal/cases")
+    assert "共 2 条" in r.text and {int(x) for x in _rows(r.text, r'<tr id="case-(\d+)"')} == {c.id for c in other}
+    assert "行政处罚案件（2）" in client.get("/portal").text
+    login_as(client, "officer-330102")                                   # officers have the console's list
+    r = client.get("/portal/cases", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/cases"

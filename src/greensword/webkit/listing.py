@@ -7,11 +7,11 @@ import csv
 import io
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Generic, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
@@ -106,14 +106,28 @@ def api_rows(response: Response, rows: Sequence[Any], args: ListArgs, *, search:
     return api_page(response, page_list(list(rows), args.params, sort=sort, sort_value=args.sort), out)
 
 
+#: a redirect's signed message (webkit.flash): shown once, never carried into the page's links
+_FLASH = ("error", "sig")
+
+
 def url_with(request: Request, **changes: Any) -> str:
     """This page's query string with some arguments changed (None/"" removes one). A new sort or
-    filter starts again at page 1."""
+    filter starts again at page 1; a redirect's message (``error``/``sig``) is left behind."""
     if any(k != "page" for k in changes):
         changes.setdefault("page", None)
-    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in changes and v != ""]
+    kept = [(k, v) for k, v in request.query_params.multi_items()
+            if k not in changes and k not in _FLASH and v != ""]
     kept += [(k, str(v)) for k, v in changes.items() if v not in (None, "")]
     return "?" + urlencode(kept)
+
+
+def same_page(path: str, query: str, keys: Collection[str]) -> str:
+    """``path`` (this list's own, fixed by the caller) with ``query`` — what the page was showing
+    when a form on it was posted — reduced to the list's own ``keys``: after an action the list
+    comes back on the same tab, filters, sort and page, and nothing posted can lead elsewhere (no
+    scheme, host or other path survives; values are re-encoded and bounded)."""
+    kept = [(k, v[:100]) for k, v in parse_qsl(query.lstrip("?")[:2000])[:30] if k in keys and v]
+    return path + ("?" + urlencode(kept) if kept else "")
 
 
 def safe_cell(value: Any) -> Any:

@@ -63,7 +63,7 @@ def home(request: Request, db: DB, actor: CurrentActor):
             "warnings": warnings.list_warnings(db, actor, status="open"), "warning_status": warnings.STATUS,
             "overdue": warnings.overdue, "items": rectify.list_items(db, actor, status="open"),
             "item_status": rectify.STATUS, "item_overdue": rectify.is_overdue,
-            "cases": cases.list_cases(db, actor, limit=10), "stages": case_queries.stage_names(),
+            "cases": cases.page_cases(db, actor, page=PageParams(size=PANEL)), "stages": case_queries.stage_names(),
             "unconfirmed": delivery.unconfirmed(db, ent.id), "balance": service.points_balance(db, actor),
             "period": (start, end, label, done), "unread": notify.unread(db, actor), "now": now(),
             "credit_record": credit.record(db, actor), "study_progress": study.progress(db, actor)})

@@ -11,7 +11,8 @@ from ...core.timeutil import now
 from ...registry import service as registry
 from ...registry.models import Enterprise
 from ...webkit.deps import DB, CurrentActor, FormFields
-from ...webkit.listing import List, ListArgs
+from ...webkit.flash import error_query, verified
+from ...webkit.listing import List, ListArgs, same_page
 from ...webkit.templating import NavItem, add_nav, render
 from .. import positive
 from ..uploads import Upload
@@ -70,13 +71,14 @@ def _manage(request, db, actor, error: str = "", swept: dict | None = None, stat
 
 @router.get("/portal/positive/manage")
 def manage(request: Request, db: DB, actor: CurrentActor, args: List, status: str = "open",
-           agency_id: int | None = None, origin: str = ""):
+           agency_id: int | None = None, origin: str = "", error: str = "", sig: str = ""):
     if actor.is_enterprise:
         return RedirectResponse("/portal/positive", status_code=303)
     swept = positive.sweep(db, actor)            # penalties remove, confirmed leads go to review
     db.commit()
-    return _manage(request, db, actor, swept=swept, args=args, status=status or "open", agency_id=agency_id,
-                   origin=origin)
+    # an action's error comes back in the URL, shown only when this server signed it
+    return _manage(request, db, actor, verified(error, sig), swept=swept, args=args, status=status or "open",
+                   agency_id=agency_id, origin=origin)
 
 
 HEADER = ["企业", "统一社会信用代码", "属地机构", "来源", "申请/推荐日期", "状态", "理由/说明", "决定日期", "决定理由",
@@ -105,13 +107,21 @@ def manage_export(request: Request, fmt: str, db: DB, actor: CurrentActor, args:
     return export(request, fmt, "正面清单", HEADER, rows, total)
 
 
-def _act(request, db, actor, fn):
+#: The management list's own arguments: an action returns to the list with these as they were.
+VIEW_KEYS = ("status", "q", "agency_id", "origin", "sort", "page", "size")
+MANAGE = "/portal/positive/manage"
+
+
+def _act(db, fn, back: str = ""):
+    """Run an action and return to the list as it was (tab, filters, sort, page: the posted
+    ``back``, reduced to the list's own arguments), with the error, signed, if it failed."""
+    target = same_page(MANAGE, back, VIEW_KEYS)
     try:
         fn()
     except DomainError as exc:
         db.rollback()
-        return _manage(request, db, actor, exc.message, status_code=exc.status)
-    return RedirectResponse("/portal/positive/manage", status_code=303)
+        return RedirectResponse(f"{target}{'&' if '?' in target else '?'}{error_query(exc.message)}", status_code=303)
+    return RedirectResponse(target, status_code=303)
 
 
 @router.post("/portal/positive/propose")
@@ -122,7 +132,7 @@ def propose(request: Request, db: DB, actor: CurrentActor, form: FormFields):
         if e is None:
             raise NotFound("未找到该统一社会信用代码的企业", code="portal.enterprise_not_found")
         positive.propose(db, actor, e.id, statement=str(form.get("statement", "")))
-    return _act(request, db, actor, run)
+    return _act(db, run, str(form.get("back", "")))
 
 
 @router.post("/portal/positive/{listing_id}/{step}")
@@ -136,4 +146,4 @@ def step(request: Request, listing_id: int, step: str, db: DB, actor: CurrentAct
     }
     if step not in steps:
         raise NotFound("未知的操作", code="portal.bad_step")
-    return _act(request, db, actor, steps[step])
+    return _act(db, steps[step], str(form.get("back", "")))
