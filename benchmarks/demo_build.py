@@ -35,8 +35,11 @@ from pathlib import Path
 SKIPPED = {"audit_entry": {"prev_hash", "entry_hash"}, "audit_head": {"entry_hash"}, "data_head": {"entry_hash"},
            "complaint": {"code"},
            "monitoring_point": {"pw"}, "user_account": {"password_hash"}}
-#: audit entries whose state holds one of those random values or a stored file's hash
-RANDOM_STATES = re.compile(r"^(complaint\.|cases\.document$|oversight\.unit\.|portal\.(credit|positive)\.)")
+#: audit entries whose state holds one of those random values, a stored file's hash or the clock
+#: time of the build (a service consent's given_at)
+RANDOM_STATES = re.compile(r"^(complaint\.|cases\.document$|oversight\.unit\.|portal\.(credit|positive|consent)\.)")
+#: a complaint's query code (random by design) where text quotes it ("重复件，原件 TS…")
+CODE = re.compile(r"TS[0-9A-Z]{10}")
 ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)?")
 SHA = re.compile(r"[0-9a-f]{64}")
 
@@ -56,14 +59,14 @@ def stored_files(data_dir: Path) -> dict[str, str]:
     return out
 
 
-def _mask(value, cutoff: datetime, files: dict[str, str], data_dir: str):
+def _mask(value, cutoff: datetime, files: dict[str, str], data_dir: str, codes: frozenset[str] = frozenset()):
     if isinstance(value, datetime):
         v = value.replace(tzinfo=None) if value.tzinfo is None else value.astimezone().replace(tzinfo=None)
         return "<clock>" if v > cutoff else value.isoformat()
     if isinstance(value, dict):
-        return {k: _mask(v, cutoff, files, data_dir) for k, v in value.items()}
+        return {k: _mask(v, cutoff, files, data_dir, codes) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_mask(v, cutoff, files, data_dir) for v in value]
+        return [_mask(v, cutoff, files, data_dir, codes) for v in value]
     if isinstance(value, str):
         if value in files:
             return files[value]
@@ -72,6 +75,8 @@ def _mask(value, cutoff: datetime, files: dict[str, str], data_dir: str):
                 return _mask(datetime.fromisoformat(value.replace("Z", "+00:00")), cutoff, files, data_dir)
             except ValueError:
                 return value
+        if codes and "TS" in value:
+            value = CODE.sub(lambda m: "<code>" if m.group() in codes else m.group(), value)
         return value.replace(data_dir, "<data>")
     if isinstance(value, bytes):
         return hashlib.sha256(value).hexdigest()
@@ -92,6 +97,8 @@ def fingerprint(url: str, today: date, data_dir: Path) -> dict[str, dict]:
     engine = create_engine(url)
     out: dict[str, dict] = {}
     with engine.connect() as conn:
+        complaint = Base.metadata.tables.get("complaint")
+        codes = frozenset(conn.execute(select(complaint.c.code)).scalars()) if complaint is not None else frozenset()
         for table in sorted(Base.metadata.tables.values(), key=lambda t: t.name):
             skip = SKIPPED.get(table.name, set())
             cols = [c for c in table.columns if c.name not in skip]
@@ -101,7 +108,7 @@ def fingerprint(url: str, today: date, data_dir: Path) -> dict[str, dict]:
                 for c, v in zip(cols, row, strict=True):
                     if c.name == "state_digest" and RANDOM_STATES.match(row.action):
                         v = "<random>"
-                    hs[c.name].update(json.dumps(_mask(v, cutoff, files, str(data_dir)), ensure_ascii=False,
+                    hs[c.name].update(json.dumps(_mask(v, cutoff, files, str(data_dir), codes), ensure_ascii=False,
                                                  sort_keys=True, default=str).encode() + b"\x1e")
                 n += 1
             out[table.name] = {"rows": n, "columns": {k: h.hexdigest() for k, h in hs.items()}}

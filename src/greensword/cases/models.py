@@ -93,6 +93,16 @@ class Case(Base):
     agency: Mapped[Agency] = relationship(lazy="joined")
     enterprise: Mapped[Enterprise] = relationship(lazy="joined")
 
+    # The case's history as a step's checks read it (cases.service._StepCtx): loaded once per
+    # transaction (locking the case reloads them, core.locks), then kept whole by the services,
+    # which add every row through cases.service._add_row — so the next step of the same
+    # transaction sees the rows the previous one added without a query (and its flush).
+    events: Mapped[list["CaseEvent"]] = relationship(order_by="CaseEvent.id", viewonly=True)
+    documents: Mapped[list["CaseDocument"]] = relationship(order_by="CaseDocument.id", viewonly=True)
+    pauses: Mapped[list["Pause"]] = relationship(order_by="Pause.id", viewonly=True)
+    payments: Mapped[list["Payment"]] = relationship(order_by="(Payment.paid_on, Payment.id)", viewonly=True)
+    recusals: Mapped[list["Recusal"]] = relationship(order_by="Recusal.id", viewonly=True)
+
 
 class CaseEvent(Base):
     __tablename__ = "penalty_case_event"

@@ -9,6 +9,7 @@ from functools import cached_property
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..core import audit
 from ..core.auth import Actor, get_in_scope, require_role, scope
@@ -80,6 +81,8 @@ def open_case(session: Session, actor: Actor, *, enterprise_id: int, title: str,
              payment_plan={}, appeals=[], lead_id=lead_id)
     session.add(c)
     session.flush()
+    for attr in HISTORY:                     # a new case has no history yet: nothing to read back
+        set_committed_value(c, attr, [])
     _event(session, actor, c, "open", discovered_on, None, "clue", {"source": source, "source_ref": source_ref})
     return c
 
@@ -112,9 +115,21 @@ def open_from_referral(session: Session, actor: Actor, referral_id: int, *, on: 
     return c
 
 
+#: the case's history lists (models.Case) the step checks read
+HISTORY = ("events", "documents", "pauses", "payments", "recusals")
+
+
+def _add_row(session: Session, c: Case, attr: str, row) -> None:
+    """Add a history row of the case (``attr``: one of HISTORY): to the session, and to the case's
+    list when that is loaded (else the list reads it from the database when first asked)."""
+    session.add(row)
+    if attr in c.__dict__:
+        getattr(c, attr).append(row)
+
+
 def _event(session, actor, c: Case, action: str, on: date, frm, to, data: dict) -> None:
-    session.add(CaseEvent(case_id=c.id, action=action, on=on, by=actor.username, from_stage=frm, to_stage=to,
-                          data=data, at=now()))
+    _add_row(session, c, "events", CaseEvent(case_id=c.id, action=action, on=on, by=actor.username, from_stage=frm,
+                                             to_stage=to, data=data, at=now()))
     audit.record(session, actor, f"cases.{action}", "penalty_case", c.id,
                  {"stage": c.stage, "on": on.isoformat(), **{k: v for k, v in data.items() if k != "bytes"}})
 
@@ -235,7 +250,9 @@ def apply_discretion(session: Session, actor: Actor, c: Case, *, answers: dict[s
     return c
 
 
-def evidence_list(session: Session, c: Case) -> list[str]:
+def evidence_list(session: Session, c: Case, docs: list[CaseDocument] | None = None) -> list[str]:
+    """The case's evidence: its on-site record's (record, files) and the evidence documents added
+    (``docs``: the case's documents when the caller holds them, else read here)."""
     out = []
     if c.record_id:
         from ..inspection import queries as inspection_queries
@@ -245,8 +262,13 @@ def evidence_list(session: Session, c: Case) -> list[str]:
             out.append(f"现场检查笔录（{rec.checked_at.date() if rec.checked_at else ''}，记录哈希 {(rec.record_hash or '')[:16]}）")
             for filename, digest in rec.files:
                 out.append(f"{filename}（SHA-256 {digest[:16]}）")
-    for d in session.execute(select(CaseDocument).where(CaseDocument.case_id == c.id,
-                                                        CaseDocument.kind == "evidence")).scalars():
+    if docs is None:
+        docs = list(session.execute(select(CaseDocument).where(CaseDocument.case_id == c.id,
+                                                               CaseDocument.kind == "evidence")
+                                    .order_by(CaseDocument.id)).scalars())
+    for d in docs:
+        if d.kind != "evidence":
+            continue
         out.append(f"{d.title}（SHA-256 {d.sha256[:16]}）")
     return out
 
@@ -279,9 +301,11 @@ def recusals(session: Session, c: Case) -> list[Recusal]:
 
 
 class _StepCtx(workflow.Ctx):
-    """A step's context as the state machine sees it, each part read from the database the first
-    time a check asks for it (a step's checks need one or two of them, not all eight queries).
-    The checks run before the step's effects, so every part shows the case as it was."""
+    """A step's context as the state machine sees it, each part worked out the first time a check
+    asks for it (a step's checks need one or two of them), from the case's history lists
+    (models.Case: read from the database once per transaction, after the case's lock; kept whole
+    by the services). The checks run before the step's effects, so every part shows the case as
+    it was."""
 
     def __init__(self, session: Session, actor: Actor, c: Case, on: date, data: dict):
         self.on, self.data, self.username, self.officer_id = on, data, actor.username, actor.officer_id
@@ -291,7 +315,7 @@ class _StepCtx(workflow.Ctx):
     @cached_property
     def evidence(self) -> list[str]:
         """The case's evidence as its documents list it (the step's documents use it too)."""
-        return evidence_list(self._session, self._case)
+        return evidence_list(self._session, self._case, self._case.documents)
 
     @cached_property
     def evidence_count(self) -> int:
@@ -299,16 +323,18 @@ class _StepCtx(workflow.Ctx):
 
     @cached_property
     def signed_kinds(self) -> frozenset[str]:
-        return frozenset(self._session.execute(select(CaseDocument.kind).where(
-            CaseDocument.case_id == self._case.id, CaseDocument.signed.is_(True))).scalars())
+        return frozenset(d.kind for d in self._case.documents if d.signed)
 
     @cached_property
     def investigators(self) -> frozenset[str]:
-        return investigators(self._session, self._case)
+        c = self._case
+        return frozenset({str(i) for i in (c.officer_ids or [])}
+                         | {e.by for e in c.events if e.action in INVESTIGATIVE}
+                         | {d.created_by for d in c.documents if d.kind == "evidence"})
 
     @cached_property
     def _recusals(self) -> list[Recusal]:
-        return recusals(self._session, self._case)
+        return list(self._case.recusals)
 
     @cached_property
     def recused(self) -> frozenset[str]:
@@ -320,11 +346,16 @@ class _StepCtx(workflow.Ctx):
 
     @cached_property
     def pauses(self) -> list[Pause]:
-        return pauses(self._session, self._case)
+        return list(self._case.pauses)
 
     @cached_property
     def payments(self) -> list[Payment]:
-        return payments(self._session, self._case)
+        return _payments_of(self._case)
+
+
+def _payments_of(c: Case) -> list[Payment]:
+    """The case's payments by date (then as entered: the list is in id order, new ones last)."""
+    return sorted(c.payments, key=lambda p: p.paid_on)
 
 
 def _ctx(session: Session, actor: Actor, c: Case, on: date, data: dict) -> workflow.Ctx:
@@ -384,7 +415,7 @@ def act(session: Session, actor: Actor, case_id: int, action: str, *, on: date |
 
 
 def _close_pause(session: Session, c: Case, kind: str, on: date) -> None:
-    for p in pauses(session, c):
+    for p in c.pauses:
         if p.kind == kind and p.ended_on is None:
             p.ended_on = on
 
@@ -404,8 +435,8 @@ def _effects(session: Session, actor: Actor, c: Case, action: str, on: date, dat
     elif action == "request_hearing":
         c.hearing_requested_on = on
         # 听证期间不计入办案期限: from the request to the hearing
-        session.add(Pause(case_id=c.id, kind="hearing", started_on=on, ended_on=None,
-                          document=f"听证申请书（{on}）", by=actor.username, created_at=now()))
+        _add_row(session, c, "pauses", Pause(case_id=c.id, kind="hearing", started_on=on, ended_on=None,
+                                             document=f"听证申请书（{on}）", by=actor.username, created_at=now()))
     elif action == "notice_hearing":
         hd = data["hearing_date"]
         hd = hd if isinstance(hd, date) else date.fromisoformat(str(hd))
@@ -460,15 +491,16 @@ def _effects(session: Session, actor: Actor, c: Case, action: str, on: date, dat
     elif action in ("serve", "serve_electronic"):
         c.served_on = on
         _close_pause(session, c, "service", on)
-        for d in session.execute(select(CaseDocument).where(CaseDocument.case_id == c.id,
-                                                            CaseDocument.kind.in_(("decision", "non_penalty")))).scalars():
-            d.signed = True                          # served documents are final
+        for d in c.documents:
+            if d.kind in ("decision", "non_penalty"):
+                d.signed = True                      # served documents are final
     elif action == "record_payment":
         amount = int(data["amount"])
-        session.add(Payment(case_id=c.id, paid_on=on, amount=amount, receipt=str(data.get("receipt", "")),
-                            by=actor.username, created_at=now()))
+        _add_row(session, c, "payments", Payment(case_id=c.id, paid_on=on, amount=amount,
+                                                 receipt=str(data.get("receipt", "")), by=actor.username,
+                                                 created_at=now()))
         c.paid_yuan += amount
-        made = payments(session, c)
+        made = _payments_of(c)
         paid = sum(p.amount for p in made)
         owed = (c.fine or 0) - c.offset_yuan + deadlines.surcharge(c, on, made)
         if paid >= owed:
@@ -482,8 +514,8 @@ def _effects(session: Session, actor: Actor, c: Case, action: str, on: date, dat
     elif action == "suspend":
         c.resume_stage = c.stage
         c.suspended_on = on
-        session.add(Pause(case_id=c.id, kind="suspension", started_on=on, ended_on=None,
-                          document=str(data["document"]), by=actor.username, created_at=now()))
+        _add_row(session, c, "pauses", Pause(case_id=c.id, kind="suspension", started_on=on, ended_on=None,
+                                             document=str(data["document"]), by=actor.username, created_at=now()))
     elif action == "resume":
         c.paused_days += (on - c.suspended_on).days     # kept for the statistics; the limit reads pauses
         _close_pause(session, c, "suspension", on)
@@ -491,8 +523,8 @@ def _effects(session: Session, actor: Actor, c: Case, action: str, on: date, dat
         c.resume_stage = None
         c.suspended_on = None
     elif action == "pause":
-        session.add(Pause(case_id=c.id, kind=data["kind"], started_on=on, ended_on=None,
-                          document=str(data["document"]), by=actor.username, created_at=now()))
+        _add_row(session, c, "pauses", Pause(case_id=c.id, kind=data["kind"], started_on=on, ended_on=None,
+                                             document=str(data["document"]), by=actor.username, created_at=now()))
     elif action == "end_pause":
         _close_pause(session, c, data["kind"], on)
     elif action == "withdraw":
@@ -553,17 +585,16 @@ def generate_document(session: Session, actor: Actor, c: Case, kind: str, *, on:
     ``evidence``: the case's evidence list when the caller has just read it (else read here)."""
     if kind not in documents.TITLES:
         raise ValidationFailed(f"未知的文书类型 {kind}", code="cases.bad_document")
-    prev = session.execute(select(CaseDocument).where(CaseDocument.case_id == c.id, CaseDocument.kind == kind)
-                           .order_by(CaseDocument.version.desc())).scalars().first()
+    prev = max((d for d in c.documents if d.kind == kind), key=lambda d: d.version, default=None)
     if prev is not None and prev.signed:
         raise Conflict(f"{documents.TITLES[kind]}已签发定稿，不能重新生成", code="cases.document_signed")
     data = documents.render(kind, c, on=on or now().date(),
-                            evidence=evidence if evidence is not None else evidence_list(session, c))
+                            evidence=evidence if evidence is not None else evidence_list(session, c, c.documents))
     sha = DOCUMENTS.put(data)
     doc = CaseDocument(case_id=c.id, kind=kind, version=(prev.version + 1) if prev else 1,
                        title=documents.TITLES[kind], sha256=sha, size=len(data), signed=False,
                        created_by=actor.username, created_at=now())
-    session.add(doc)
+    _add_row(session, c, "documents", doc)
     session.flush()
     audit.record(session, actor, "cases.document", "penalty_case", c.id, {"kind": kind, "sha256": sha})
     return doc
@@ -585,11 +616,10 @@ def add_evidence_document(session: Session, actor: Actor, c: Case, title: str, d
     if c.stage not in ("clue", "filed", "investigating"):
         raise IllegalTransition("证据只能在调查取证阶段补充", code="cases.locked")
     sha = EVIDENCE_FILES.put(data)
-    n = session.execute(select(func.count()).select_from(CaseDocument).where(
-        CaseDocument.case_id == c.id, CaseDocument.kind == "evidence")).scalar_one()
+    n = sum(1 for d in c.documents if d.kind == "evidence")
     doc = CaseDocument(case_id=c.id, kind="evidence", version=n + 1, title=title, sha256=sha, size=len(data),
                        signed=True, created_by=actor.username, created_at=now())
-    session.add(doc)
+    _add_row(session, c, "documents", doc)
     session.flush()
     audit.record(session, actor, "cases.evidence", "penalty_case", c.id, {"title": title, "sha256": sha})
     return doc
@@ -970,7 +1000,7 @@ def apply_recusal(session: Session, actor: Actor, c: Case, *, person: str, reaso
         raise IllegalTransition("案件已结案，不能申请回避", code="cases.locked")
     r = Recusal(case_id=c.id, person=person.strip(), applicant=actor.username, reason=reason.strip(), applied_on=on,
                 status="pending", decision_reason="", created_at=now())
-    session.add(r)
+    _add_row(session, c, "recusals", r)
     session.flush()
     _event(session, actor, c, "recusal.apply", on, c.stage, c.stage, {"recusal": r.id, "person": r.person})
     return r

@@ -24,7 +24,7 @@ from ..offsite import queries as offsite
 from ..portal import credit as portal_credit
 from ..portal import positive as portal_positive
 from ..portal import queries as portal
-from ..registry.models import Agency, Enterprise
+from ..registry.models import Agency, Enterprise, EnterprisePopulation
 
 #: figure → zh-CN label, in report order. Rates are derived from the counts below them.
 LABELS = {
@@ -184,12 +184,16 @@ def _county_sums(session: Session, f: Filters, cases_only: bool = False) -> dict
     return sums
 
 
-def _population(session: Session) -> dict[int, int]:
+def _population(session: Session, direct: bool = False) -> dict[int, int]:
     """Enterprises not on the positive list per county (the coverage rate's denominator; the same
-    for every period, so kept once per data version rather than once per period)."""
+    for every period): the count the database keeps (registry.figures), once per data version
+    (``direct``: counted from the firms, the reference the kept count is tested against)."""
+    if direct:
+        return dict(session.execute(select(Enterprise.agency_id, func.count()).where(
+            Enterprise.positive_list.is_(False)).group_by(Enterprise.agency_id)).all())
     return cache.cached(session, "statistics.population", (), lambda: dict(session.execute(
-        select(Enterprise.agency_id, func.count()).where(Enterprise.positive_list.is_(False))
-        .group_by(Enterprise.agency_id)).all()), copier=dict)
+        select(EnterprisePopulation.agency_id, EnterprisePopulation.enterprises)
+        .where(EnterprisePopulation.enterprises != 0)).all()), copier=dict)
 
 
 def agencies(session: Session) -> list[tuple[int, str, str, str, tuple[int, ...]]]:

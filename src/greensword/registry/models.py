@@ -140,3 +140,14 @@ class PowerLink(Base):
     created_at: Mapped[datetime] = mapped_column(TZDateTime)
 
     meter: Mapped[MonitoringPoint] = relationship(foreign_keys=[meter_id], lazy="joined")
+
+
+class EnterprisePopulation(Base):
+    """Enterprises not on the positive list per county (registry.figures.POPULATION: kept by
+    database triggers on enterprise in the same transaction as every write) — the statistics'
+    coverage denominator without counting 300,000 firms."""
+
+    __tablename__ = "enterprise_population"
+
+    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprises: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
