@@ -9,12 +9,14 @@ commits (and so waits for the head)."""
 
 import threading
 import time
+from datetime import date
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
+from greensword.cases import queries as cases_queries
 from greensword.cases.models import Case
-from greensword.core import audit
+from greensword.core import audit, summary
 from greensword.core.db import session_factory
 from greensword.core.timeutil import now
 
@@ -30,8 +32,6 @@ def _waiting_on_lock(engine) -> int:
 def test_two_writers_of_one_county_month_do_not_deadlock(world, engine):
     if engine.dialect.name != "postgresql":
         pytest.skip("row locks: PostgreSQL only (SQLite has one writer at a time)")
-    from datetime import date
-
     db = session_factory(engine)()
     county, firm = world.agencies["330102"], world.enterprises["330102-key"]
     pair = [Case(number=f"TEST-{i}", agency_id=county.id, enterprise_id=firm.id, title="测试", source="inspection",
@@ -74,12 +74,17 @@ def test_two_writers_of_one_county_month_do_not_deadlock(world, engine):
     s2.close()
     assert not errors, errors
 
+    # both writes are in the month's figures, read with the deltas and after folding them
     check = session_factory(engine)()
     try:
-        direct = check.execute(select(func.count()).select_from(Case).where(
-            Case.agency_id == county.id, Case.source == "lead", Case.filed_on.is_not(None))).scalar_one()
-        kept = check.execute(text("SELECT COALESCE(SUM(lead_cases), 0) FROM penalty_case_month WHERE agency_id = :a"),
-                             {"a": county.id}).scalar_one()
-        assert (direct, kept) == (2, 2)
+        march = (date(2026, 3, 1), date(2026, 3, 31))
+        for round_ in range(2):
+            kept = cases_queries.county_sums(check, *march)[county.id]
+            direct = cases_queries.county_sums(check, *march, use_summary=False)[county.id]
+            assert (kept["cases_filed"], kept["lead_cases"]) == (direct["cases_filed"], direct["lead_cases"]) == (2, 2)
+            folded = summary.fold_all(check)             # the world's and the two writers' deltas, then none
+            assert folded > 0 if round_ == 0 else folded == 0
+            check.commit()
+        assert check.execute(text("SELECT count(*) FROM penalty_case_month_delta")).scalar_one() == 0
     finally:
         check.close()
