@@ -557,10 +557,10 @@ def test_public_results_unit_filter_searches_counties_without_login(client, worl
 
 # --- officer pickers: every certified officer of the county, never cut at 30 -----------------------
 
-def test_officer_pickers_show_every_certified_officer_of_the_county(client, db, world):
-    """The escalation form and the lead page listed the first 30 officers, silently."""
-    import re
-
+@pytest.fixture
+def picker_world(db, world):
+    """40 certified active officers in 330102 (and one without a certificate, one inactive, one of
+    330106), a screened lead and a sent warning of 330102-key: (lead, warning, the 40 officers' ids)."""
     from greensword.core.timeutil import now
     from greensword.offsite.models import Lead
     from greensword.portal.models.warnings import PortalWarning
@@ -592,6 +592,14 @@ def test_officer_pickers_show_every_certified_officer_of_the_county(client, db, 
     want = set(db.execute(select(Officer.id).where(Officer.agency_id == ent.agency_id, Officer.cert_no.is_not(None),
                                                    Officer.active.is_(True))).scalars())
     assert len(want) == 40
+    return lead, warning, want
+
+
+def test_officer_pickers_show_every_certified_officer_of_the_county(client, db, world, picker_world):
+    """The escalation form and the lead page listed the first 30 officers, silently."""
+    import re
+
+    lead, warning, want = picker_world
     login_as(client, "officer-330102")
     for url, form in ((f"/offsite/leads/{lead.id}", 'id="act-request_inspection"'),
                       (f"/portal/warnings/{warning.id}", 'id="escalate-form"')):
