@@ -101,19 +101,29 @@ def test_good_attachment_kept(db, world):
 
 
 def test_photo_attachment_preview_on_the_complaint_page(client, db, world):
-    from tests.core.test_thumbs import photo
+    from tests.core.test_thumbs import pdf, photo
 
     big = photo((1600, 1200), fmt="PNG")
-    c = _public(db, world, attachments=[service.Attachment("现场.png", "image/png", big)])
+    doc = pdf((842, 595, (255, 255, 255)))
+    c = _public(db, world, attachments=[service.Attachment("现场.png", "image/png", big),
+                                        service.Attachment("举报材料.pdf", "application/pdf", doc),
+                                        service.Attachment("坏文件.pdf", "application/pdf", b"%PDF-1.7\n%%EOF")])
     db.commit()
-    url = f"/complaint/{c.id}/attachments/{c.attachments[0]['sha256']}"
+    url, pdf_url, bad_url = (f"/complaint/{c.id}/attachments/{a['sha256']}" for a in c.attachments)
     login_as(client, "leader-330102")
-    assert f'<img src="{url}?thumb=1"' in client.get(f"/complaint/{c.id}").text
+    page = client.get(f"/complaint/{c.id}").text
+    assert f'<img src="{url}?thumb=1"' in page and f'<img src="{pdf_url}?thumb=1"' in page
     r = client.get(f"{url}?thumb=1")
     assert r.headers["content-type"] == "image/jpeg" and len(r.content) < len(big) / 10
     assert client.get(url).content == big
+    r = client.get(f"{pdf_url}?thumb=1")                                     # the PDF's first page
+    assert r.headers["content-type"] == "image/jpeg" and r.content[:2] == b"\xff\xd8"
+    assert client.get(pdf_url).content == doc
+    r = client.get(f"{bad_url}?thumb=1")
+    assert r.headers["content-type"].startswith("image/svg+xml") and "无法预览" in r.text
     login_as(client, "leader-330106")
     assert client.get(f"{url}?thumb=1").status_code == 403
+    assert client.get(f"{pdf_url}?thumb=1").status_code == 403
 
 
 @pytest.mark.db

@@ -20,7 +20,8 @@ from greensword.evaluation import statistics
 from greensword.inspection import figures as inspection_figures
 from greensword.inspection import queries as inspection_queries
 from greensword.inspection.models import Record, Task
-from greensword.registry.models import Agency
+from greensword.registry.figures import POPULATION
+from greensword.registry.models import Agency, Enterprise
 
 TODAY = date(2026, 11, 1)
 PERIODS = [
@@ -39,8 +40,12 @@ def _nonzero(sums):
 
 
 def _kept(db, summary):
+    """The kept sums per key, the deltas not folded yet added in (core.summary)."""
+    cols = ", ".join(summary.keys + summary.columns)
+    both = f"SELECT {cols} FROM {summary.table} UNION ALL SELECT {cols} FROM {summary.delta}"
     return {tuple(r[:len(summary.keys)]): tuple(r[len(summary.keys):]) for r in db.execute(text(
-        f"SELECT {', '.join(summary.keys + summary.columns)} FROM {summary.table}")) if any(r[len(summary.keys):])}
+        f"SELECT {', '.join(summary.keys)}, {', '.join(f'SUM({c})' for c in summary.columns)} FROM ({both}) b "
+        f"GROUP BY {', '.join(summary.keys)}")) if any(r[len(summary.keys):])}
 
 
 def _check(db):
@@ -54,8 +59,10 @@ def _check(db):
             kept = inspection_queries.county_sums(db, start, end, hours)
             direct = inspection_queries.county_sums(db, start, end, hours, use_summary=False)
             assert _nonzero(kept) == _nonzero(direct), (start, end, hours)
+    cache.clear()
+    assert statistics._population(db) == statistics._population(db, direct=True)
     # the kept tables are what a rebuild from the records gives
-    for summary in (CASE_SUMMARY, inspection_figures.MONTH, inspection_figures.COVER):
+    for summary in (CASE_SUMMARY, inspection_figures.MONTH, inspection_figures.COVER, POPULATION):
         before = _kept(db, summary)
         rebuild(db.connection(), summary)
         assert _kept(db, summary) == before, summary.table
@@ -146,6 +153,20 @@ def test_kept_month_figures_equal_the_records_after_every_kind_of_write(national
     db.execute(delete(Record.__table__).where(Record.id == recs[2].id))
     db.execute(update(Task.__table__).where(Task.source == "routine", Task.due_date < date(2025, 6, 1))
                .values(due_date=date(2025, 6, 1)))
+    _check(db)
+
+    # enterprises: onto and off the positive list, moved to another county, added and removed
+    firms = list(db.execute(select(Enterprise).order_by(Enterprise.id).limit(4)).scalars())
+    firms[0].positive_list = not firms[0].positive_list
+    firms[1].agency_id = counties[1] if firms[1].agency_id != counties[1] else counties[0]
+    cols = [c.name for c in Enterprise.__table__.columns if c.name != "id"]
+    row = dict(db.execute(select(*[Enterprise.__table__.c[c] for c in cols]).where(Enterprise.id == firms[2].id))
+               .one()._mapping)
+    db.execute(insert(Enterprise.__table__), [dict(row, uscc=f"91TEST{i:012d}", positive_list=bool(i % 2))
+                                              for i in range(3)])
+    _check(db)
+    db.execute(delete(Enterprise.__table__).where(Enterprise.uscc == "91TEST000000000000"))
+    db.execute(update(Enterprise.__table__).where(Enterprise.uscc == "91TEST000000000001").values(positive_list=False))
     _check(db)
     db.commit()
 

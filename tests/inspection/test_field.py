@@ -242,7 +242,7 @@ def test_evidence_is_served_with_its_type_to_those_who_may_see_the_record(client
 def test_photo_previews_and_what_the_camera_recorded(client, db, world, county):
     from PIL import Image
 
-    from tests.core.test_thumbs import photo
+    from tests.core.test_thumbs import pdf, photo
 
     task = _task(db, world, county)
     officer = actor(db, world, "officer-330102")
@@ -250,10 +250,11 @@ def test_photo_previews_and_what_the_camera_recorded(client, db, world, county):
                  taken="2026:03:02 10:15:30", device=("HUAWEI", "P60"))
     far = photo((1200, 900), gps=(("N", (30.0, 20.0, 0.0)), ("E", (120.0, 9.0, 18.0))))    # ≈6 km north
     plain = photo((640, 480))
-    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    broken = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    report = pdf((595, 842, (255, 255, 255)))
     ids = {name: _upload(db, officer, task, data, name, mime) for name, data, mime in (
         ("近.jpg", near, "image/jpeg"), ("远.jpg", far, "image/jpeg"), ("无信息.jpg", plain, "image/jpeg"),
-        ("报告.pdf", pdf, "application/pdf"))}
+        ("报告.pdf", broken, "application/pdf"), ("监测报告.pdf", report, "application/pdf"))}
     db.commit()
     login_as(client, "officer-330102")
     client.post(f"/inspection/tasks/{task.id}/record", headers=JSON, data={
@@ -269,8 +270,14 @@ def test_photo_previews_and_what_the_camera_recorded(client, db, world, county):
     assert client.get(f"{base}/{ids['近.jpg']}").content == near            # the original is untouched
     r = client.get(f"{base}/{ids['报告.pdf']}?thumb=1")
     assert r.headers["content-type"].startswith("image/svg+xml") and "无法预览" in r.text
+    r = client.get(f"{base}/{ids['监测报告.pdf']}?thumb=1")               # a PDF's first page
+    assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg" and "no-store" in r.headers["cache-control"]
+    assert Image.open(__import__("io").BytesIO(r.content)).size[1] == 320
+    assert client.get(f"{base}/{ids['监测报告.pdf']}").content == report     # the original is untouched
     page = client.get(f"/inspection/tasks/{task.id}").text
-    items = {n: page.split(f"/evidence/{i}?thumb=1", 1)[1].split("</li>", 1)[0] for n, i in ids.items() if n != "报告.pdf"}
+    assert f'href="{base}/{ids["监测报告.pdf"]}" target="_blank" rel="noopener" title="打开 PDF 原件"><img src="{base}/{ids["监测报告.pdf"]}?thumb=1"' in page
+    items = {n: page.split(f"/evidence/{i}?thumb=1", 1)[1].split("</li>", 1)[0] for n, i in ids.items()
+             if not n.endswith(".pdf")}
     assert "拍摄于 2026-03-02 10:15" in items["近.jpg"] and "HUAWEI P60" in items["近.jpg"] and "3000×4000" in page
     assert "距检查定位 1" in items["近.jpg"] and "拍摄位置偏离" not in items["近.jpg"]
     assert "距检查定位 6" in items["远.jpg"] and "拍摄位置偏离" in items["远.jpg"]
@@ -283,6 +290,7 @@ def test_photo_previews_and_what_the_camera_recorded(client, db, world, county):
     # only those who may see the record get the preview too
     login_as(client, "officer-330106")
     assert client.get(f"{base}/{ids['近.jpg']}?thumb=1").status_code == 403
+    assert client.get(f"{base}/{ids['监测报告.pdf']}?thumb=1").status_code == 403
 
 
 def test_transcript_docx_holds_the_record(client, db, world, county):

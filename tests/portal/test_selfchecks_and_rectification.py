@@ -159,13 +159,15 @@ def test_photo_files_show_as_previews_to_those_who_may_see_them(client, db, worl
 
     from PIL import Image
 
-    from tests.core.test_thumbs import photo
+    from tests.core.test_thumbs import pdf, photo
 
     firm = actor(db, world, "ent-330102-key")
     big = photo((2000, 1500))
+    doc = pdf((600, 800, (255, 255, 255)))
     results, notes = _answers(world.enterprises["330102-key"])
     sc = selfcheck.submit(db, firm, results=results, notes=notes, note="",
-                          files=[uploads.Upload("车间.jpg", big), uploads.Upload("台账.jpg", JPEG)])
+                          files=[uploads.Upload("车间.jpg", big), uploads.Upload("台账.jpg", JPEG),
+                                 uploads.Upload("监测报告.pdf", doc)])
     db.commit()
     sha = {f["name"]: f["sha256"] for f in sc.files}
     base = f"/portal/selfchecks/{sc.id}/files"
@@ -177,6 +179,11 @@ def test_photo_files_show_as_previews_to_those_who_may_see_them(client, db, worl
         assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"
         assert Image.open(BytesIO(r.content)).size == (320, 240) and len(r.content) < len(big) / 5
         assert client.get(f"{base}/{sha['车间.jpg']}").content == big
+        assert f'<img src="{base}/{sha["监测报告.pdf"]}?thumb=1"' in page, who
+        r = client.get(f"{base}/{sha['监测报告.pdf']}?thumb=1")                # the PDF's first page
+        assert r.headers["content-type"] == "image/jpeg" and Image.open(BytesIO(r.content)).size == (240, 320)
+        assert client.get(f"{base}/{sha['监测报告.pdf']}").content == doc
     assert client.get(f"{base}/{sha['台账.jpg']}?thumb=1").headers["content-type"].startswith("image/svg+xml")
     login_as(client, "ent-330106-key")
     assert client.get(f"{base}/{sha['车间.jpg']}?thumb=1").status_code in (403, 404)
+    assert client.get(f"{base}/{sha['监测报告.pdf']}?thumb=1").status_code in (403, 404)

@@ -522,3 +522,107 @@ def test_portal_home_cases_say_the_total_and_page_the_firms_own(client, db, worl
     login_as(client, "officer-330102")                                   # officers have the console's list
     r = client.get("/portal/cases", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/cases"
+
+
+# --- the public results' unit filter ---------------------------------------------------------------
+
+def test_public_results_unit_filter_searches_counties_without_login(client, world, monkeypatch):
+    """The public page listed every county in one drop-down (3,000 nationally); its search, with
+    no login, names counties only — what the drop-down showed — and is rate-limited."""
+    from greensword.inspection import pages
+    from greensword.webkit.templating import templates
+
+    county, city = world.agencies["330102"], world.agencies["330100"]
+    r = client.get("/public/inspections")
+    assert 'class="unit-search"' not in r.text and f'<option value="{world.agencies["330203"].id}"' in r.text
+    monkeypatch.setitem(templates.env.globals, "unit_select_max", 2)      # 3 counties: more than the drop-down holds
+    r = client.get(f"/public/inspections?agency_id={county.id}")
+    assert r.status_code == 200 and 'hx-get="/public/inspections/unit-options"' in r.text
+    select = r.text.split('class="unit-search"')[1].split("</select>")[0]
+    assert select.count("<option") == 2 and f'<option value="{county.id}" selected>' in select
+    assert f'value="{world.agencies["330106"].id}"' not in r.text                    # not every county any more
+    opts = client.get("/public/inspections/unit-options?unit_q=杭州").text          # the two Hangzhou counties
+    assert f'<option value="{county.id}">' in opts and f'<option value="{world.agencies["330106"].id}">' in opts
+    assert f'value="{city.id}"' not in opts and opts.count("<option") == 3          # no city, province or ministry
+    assert f'value="{county.id}" selected' in client.get(
+        f"/public/inspections/unit-options?unit_q=330102&selected={county.id}").text
+    r = client.get("/public/inspections/unit-options?unit_q=" + "厅")               # the province's name: not offered
+    assert "无匹配的检查机构" in r.text and "private" in r.headers["cache-control"]
+    assert client.get("/public/inspections/unit-options?unit_q=%25").text.count("<option") == 2   # % literal
+    assert client.get("/public/inspections/unit-options?unit_q=" + "x" * 41).status_code == 422
+    monkeypatch.setattr(pages, "PUBLIC_UNIT_SEARCHES_PER_MINUTE", 4)               # 4 answered within the minute
+    r = client.get("/public/inspections/unit-options?unit_q=33")
+    assert r.status_code == 429 and "查询过于频繁" in r.text and int(r.headers["retry-after"]) >= 1
+
+
+# --- officer pickers: every certified officer of the county, never cut at 30 -----------------------
+
+@pytest.fixture
+def picker_world(db, world):
+    """40 certified active officers in 330102 (and one without a certificate, one inactive, one of
+    330106), a screened lead and a sent warning of 330102-key: (lead, warning, the 40 officers' ids)."""
+    from greensword.core.timeutil import now
+    from greensword.offsite.models import Lead
+    from greensword.portal.models.warnings import PortalWarning
+    from greensword.registry import service as registry
+    from greensword.registry.schemas import OfficerIn
+    from tests.factories import SYSTEM
+
+    for i in range(38):                                          # 40 certified in 330102, more than the old 30
+        registry.save_officer(db, SYSTEM, OfficerIn(name=f"核查员{i:02d}", agency_code="330102", cert_no=f"ZJX{i:05d}"))
+    registry.save_officer(db, SYSTEM, OfficerIn(name="无证人员", agency_code="330102"))
+    registry.save_officer(db, SYSTEM, OfficerIn(name="停用人员", agency_code="330102", cert_no="ZJX99999", active=False))
+    registry.save_officer(db, SYSTEM, OfficerIn(name="西湖核查员", agency_code="330106", cert_no="ZJY00001"))
+    ent = world.enterprises["330102-key"]
+    t0 = datetime(2026, 3, 2, 8, tzinfo=TZ)
+    lead = Lead(mn="MN" + "0" * 22, enterprise_id=ent.id, agency_id=ent.agency_id, factor="a21026",
+                detector="exceedance", start=t0, end=t0 + timedelta(hours=2), score=1.0, rank_score=1.0,
+                status="screened", evidence={"rule": {"detector": "exceedance", "thresholds": {}, "source": {}}, "query": "",
+                                                 "rows": []}, repeats=0, due_at=t0 + timedelta(days=1), created_at=t0,
+                updated_at=t0, reason="", outcome="")
+    warning = PortalWarning(lead_id=1, enterprise_id=ent.id, agency_id=ent.agency_id, title="在线监测预警", hours=24,
+                            sent_at=now(), sent_by="t", due_at=now() + timedelta(hours=24), status="sent",
+                            answer_text="", files=[])
+    db.add_all([lead, warning])
+    db.commit()
+    from sqlalchemy import select
+
+    from greensword.registry.models import Officer
+
+    want = set(db.execute(select(Officer.id).where(Officer.agency_id == ent.agency_id, Officer.cert_no.is_not(None),
+                                                   Officer.active.is_(True))).scalars())
+    assert len(want) == 40
+    return lead, warning, want
+
+
+def test_officer_pickers_show_every_certified_officer_of_the_county(client, db, world, picker_world):
+    """The escalation form and the lead page listed the first 30 officers, silently."""
+    import re
+
+    from sqlalchemy import select
+
+    lead, warning, want = picker_world
+    login_as(client, "officer-330102")
+    for url, form in ((f"/offsite/leads/{lead.id}", 'id="act-request_inspection"'),
+                      (f"/portal/warnings/{warning.id}", 'id="escalate-form"')):
+        r = client.get(url)
+        assert r.status_code == 200, url
+        part = r.text.split(form)[1].split("</form>")[0]
+        shown = {int(x) for x in re.findall(r'name="officer" value="(\d+)"', part)}
+        assert shown == want, url                                   # all 40; not the uncertified, inactive or 西湖's
+        assert "本单位持证在岗 40 名" in part and 'class="officer-filter"' in part, url
+        assert part.count(" checked>") == 2, url                     # two ticked, as before
+    from urllib.parse import unquote
+
+    from greensword.registry.models import Officer
+
+    west = db.execute(select(Officer).where(Officer.name == "西湖核查员")).scalar_one()
+    r = client.post(f"/inspection/leads/{lead.id}/task", data={"officer": [sorted(want)[0], west.id]},
+                    follow_redirects=False)                            # another county's officer, by a forged form
+    assert r.status_code == 303 and "不在本辖区" in unquote(r.headers["location"])
+    assert "西湖核查员" not in unquote(r.headers["location"])            # refused by number, the name not told
+    r = client.post(f"/inspection/leads/{lead.id}/task", data={"officer": sorted(want)[-2:]}, follow_redirects=False)
+    assert r.status_code == 303 and "error=" not in r.headers["location"]      # one past the old 30 can be sent
+    login_as(client, "leader-330106")                               # another county sees neither page
+    assert client.get(f"/offsite/leads/{lead.id}").status_code in (403, 404)
+    assert client.get(f"/portal/warnings/{warning.id}").status_code in (403, 404)

@@ -11,6 +11,7 @@ from datetime import date
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from ..core import summary
 from ..core.summary import months
 from .figures import COLUMNS as FIGURE_COLUMNS
 from .models import Case, CaseMonth, Measure
@@ -121,9 +122,10 @@ def county_sums(session: Session, start: date, end: date, *, tag: str | None = N
         # either edge from the cases themselves
         whole, edges = months(start, end)
         if whole is not None:
+            kept = summary.rows(CaseMonth.__table__, lambda t: t.c.ym.between(*whole))
             for agency_id, *values in session.execute(
-                    select(CaseMonth.agency_id, *[func.sum(getattr(CaseMonth, k)) for k in FIGURE_COLUMNS])
-                    .where(CaseMonth.ym >= whole[0], CaseMonth.ym <= whole[1]).group_by(CaseMonth.agency_id)):
+                    select(kept.c.agency_id, *[func.sum(kept.c[k]) for k in FIGURE_COLUMNS])
+                    .group_by(kept.c.agency_id)):
                 for key, n in zip(FIGURE_COLUMNS, values, strict=True):
                     if n:
                         sums[agency_id][key] += float(n)

@@ -1,4 +1,5 @@
-"""Thumbnails and capture facts of photo evidence (Pillow).
+"""Thumbnails of evidence (photos with Pillow, a PDF's first page with pypdfium2) and capture facts
+of photos. Videos keep their type icon.
 
 A page listing evidence shows small previews instead of the originals (a phone photo is 3–8 MB; a
 record page with a dozen of them took tens of MB over a field connection). A thumbnail is derived
@@ -9,6 +10,11 @@ if lost. The original stays the evidence; nothing here changes it.
 What the camera wrote into the photo (capture time, GPS position, device) is read for the
 officer to compare with the record — a photo taken far from the inspection site or days before it
 is worth noticing. Those facts are what the file claims, not proof.
+
+A PDF is drawn by a C library (PDFium) in a child process with limits on CPU,
+memory and time (:mod:`greensword.core.render_child`): a broken or hostile file gives no preview
+(the 无法预览 placeholder), never a crashed or hung server. Photos are decoded here, bounded by
+their header's pixel count before any pixel is decoded.
 """
 
 from __future__ import annotations
@@ -17,6 +23,9 @@ import io
 import json
 import math
 import os
+import subprocess
+import sys
+import threading
 import warnings
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -160,16 +169,17 @@ def _write(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def cached(sha: str, original, size: int = SIZE) -> bytes | None:
-    """The thumbnail of the file whose SHA-256 is ``sha``, made from ``original()`` (a callable
-    returning the verified bytes) the first time it is asked for. None when it is no image."""
+def cached(sha: str, original, size: int = SIZE, *, maker=None) -> bytes | None:
+    """The thumbnail of the file whose SHA-256 is ``sha``, made by ``maker`` (a photo's by
+    default) from ``original()`` (a callable returning the verified bytes) the first time it is
+    asked for. None when it cannot be drawn (remembered: a bad file is not parsed on each view)."""
     path = _cache_dir() / sha[:2] / f"{sha}-{size}.jpg"
     if path.exists():
         return path.read_bytes()
     failed = path.with_suffix(".none")
     if failed.exists():
         return None
-    thumb = make(original(), size)
+    thumb = (maker or make)(original(), size)
     if thumb is None:
         _write(failed, b"")                               # do not decode a bad file again on each view
     else:
@@ -178,9 +188,57 @@ def cached(sha: str, original, size: int = SIZE) -> bytes | None:
 
 
 def preview(sha: str, mime: str, original) -> bytes | None:
-    """:func:`cached` for a stored file of type ``mime`` (told from its bytes): photos only, None
-    for any other file."""
-    return cached(sha, original) if mime.startswith("image/") else None
+    """:func:`cached` for a stored file of type ``mime`` (told from its bytes): a photo's
+    thumbnail or a PDF's first page; None for any other file and for a file that cannot be drawn."""
+    maker = maker_for(mime)
+    return cached(sha, original, maker=maker) if maker is not None else None
+
+
+def maker_for(mime: str):
+    if mime.startswith("image/"):
+        return make
+    if mime == "application/pdf":
+        return make_pdf
+    return None
+
+
+# --- PDFs, drawn in a child process -----------------------------------------------------
+
+#: a file larger than this is not handed to the child (an evidence upload is far below)
+MAX_RENDER_BYTES = 200 * 1024 * 1024
+#: the wall-clock time a child gets before it is killed (it limits its own CPU to less)
+RENDER_TIMEOUT_S = 20.0
+#: children drawing at once (the machine's cores serve requests too)
+_RENDERING = threading.BoundedSemaphore(2)
+
+
+def _child_cmd(kind: str, size: int) -> list[str]:
+    return [sys.executable, "-I", "-B", str(Path(__file__).with_name("render_child.py")), kind, str(size)]
+
+
+def _render(kind: str, data: bytes, size: int) -> bytes | None:
+    """A JPEG drawn by the child process, checked to be one of at most ``size`` pixels a side;
+    None when the child refused, failed, crashed or ran out of time."""
+    if not data or len(data) > MAX_RENDER_BYTES:
+        return None
+    with _RENDERING:
+        try:
+            done = subprocess.run(_child_cmd(kind, size), input=data, capture_output=True,
+                                  timeout=RENDER_TIMEOUT_S, check=False)
+        except (subprocess.TimeoutExpired, OSError):
+            return None                              # run() killed the child on the timeout
+    if done.returncode != 0:
+        return None
+    img = _open(done.stdout)
+    if img is None or img.format != "JPEG" or max(img.size) > size:
+        return None
+    return done.stdout
+
+
+def make_pdf(data: bytes, size: int = SIZE) -> bytes | None:
+    """The first page of a PDF as a JPEG of at most ``size`` × ``size`` pixels; None when it is no
+    PDF PDFium can draw (broken, encrypted, no pages) or drawing it took too long."""
+    return _render("pdf", data, size) if b"%PDF-" in data[:1024] else None    # the header may follow junk
 
 
 def cached_facts(sha: str, original) -> PhotoFacts | None:

@@ -17,14 +17,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..cases import queries as cases
-from ..core import cache
+from ..core import cache, summary
 from ..inspection import queries as inspection
 from ..inspection import service as inspection_service
 from ..offsite import queries as offsite
 from ..portal import credit as portal_credit
 from ..portal import positive as portal_positive
 from ..portal import queries as portal
-from ..registry.models import Agency, Enterprise
+from ..registry.models import Agency, Enterprise, EnterprisePopulation
 
 #: figure → zh-CN label, in report order. Rates are derived from the counts below them.
 LABELS = {
@@ -184,12 +184,16 @@ def _county_sums(session: Session, f: Filters, cases_only: bool = False) -> dict
     return sums
 
 
-def _population(session: Session) -> dict[int, int]:
+def _population(session: Session, direct: bool = False) -> dict[int, int]:
     """Enterprises not on the positive list per county (the coverage rate's denominator; the same
-    for every period, so kept once per data version rather than once per period)."""
+    for every period): the count the database keeps (registry.figures), once per data version
+    (``direct``: counted from the firms, the reference the kept count is tested against)."""
+    if direct:
+        return dict(session.execute(select(Enterprise.agency_id, func.count()).where(
+            Enterprise.positive_list.is_(False)).group_by(Enterprise.agency_id)).all())
+    kept = summary.folded(EnterprisePopulation.__table__)
     return cache.cached(session, "statistics.population", (), lambda: dict(session.execute(
-        select(Enterprise.agency_id, func.count()).where(Enterprise.positive_list.is_(False))
-        .group_by(Enterprise.agency_id)).all()), copier=dict)
+        select(kept.c.agency_id, kept.c.enterprises).where(kept.c.enterprises != 0)).all()), copier=dict)
 
 
 def agencies(session: Session) -> list[tuple[int, str, str, str, tuple[int, ...]]]:

@@ -5,9 +5,9 @@ from datetime import date, datetime
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi import APIRouter, Form, Query, Request, UploadFile
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from ..core.errors import DomainError, NotFound, ValidationFailed
@@ -315,13 +315,60 @@ def _public_filters(args, agency_id, year, result) -> dict:
 @router.get("/public/inspections")
 def public_results(request: Request, db: DB, args: List, agency_id: int | None = None, year: int | None = None,
                    result: str = ""):
-    from ..registry.models import Agency
+    from ..webkit.templating import templates
 
     p = service.page_published(db, **_public_filters(args, agency_id, year, result), sort=args.sort, page=args.params)
-    counties = list(db.execute(select(Agency).where(Agency.level == "county").order_by(Agency.division_code)).scalars())
+    # the 检查机构 filter: every county in a drop-down, or — a province's or the country's 3,000
+    # counties — a search box filling it as one types (/public/inspections/unit-options)
+    total = registry.count_units(db, "county")
+    many = total > templates.env.globals["unit_select_max"]
+    counties = [] if many else registry.public_units(db)
+    chosen = _public_unit(db, agency_id) if many and agency_id is not None else None
     return render(request, "inspection/public.html", {
         "p": p, "rows": p.items, "generated": datetime.now(), "q": args.q, "agency_id": agency_id, "year": year,
-        "result": result, "agencies": counties, "this_year": now().year})
+        "result": result, "agencies": counties, "units_total": total, "chosen": chosen, "this_year": now().year})
+
+
+def _public_unit(db, agency_id: int):
+    """The county a public list is filtered by (named on the page as it is in the drop-down)."""
+    from ..registry.models import Agency
+
+    a = db.get(Agency, agency_id)
+    return a if a is not None and a.level == "county" else None
+
+
+#: Typed searches of the public unit filter a client may send per minute (one every half second
+#: sustained: a person typing; the box waits 300 ms after the last key before asking).
+PUBLIC_UNIT_SEARCHES_PER_MINUTE = 120
+PUBLIC_UNIT_OPTIONS = 30
+
+
+@router.get("/public/inspections/unit-options")
+def public_unit_options(request: Request, db: DB, unit_q: Annotated[str, Query(max_length=40)] = "",
+                        selected: Annotated[str, Query(max_length=12)] = ""):
+    """``<option>``s for the public results' 检查机构 filter as one types, no login: the counties
+    whose name or division code contains the text (at most 30), after 全部 — names and codes the
+    drop-down itself shows, the same for everyone. Rate-limited per client; the browser may keep
+    an answer five minutes."""
+    from markupsafe import escape
+
+    from ..core import ratelimit
+
+    client = request.client.host if request.client else "?"
+    wait = ratelimit.hit(request.app.state.engine, "inspection.public_units", client,
+                         limit=PUBLIC_UNIT_SEARCHES_PER_MINUTE, window_s=60.0)
+    if wait:
+        return HTMLResponse('<option value="" disabled>查询过于频繁，请稍后再试</option>', status_code=429,
+                            headers={"Retry-After": str(int(wait) + 1)})
+    q = unit_q.strip()
+    units = registry.public_units(db, q, limit=PUBLIC_UNIT_OPTIONS) if q else []
+    opts = ['<option value="">全部</option>'] + [
+        f'<option value="{a.id}"{" selected" if str(a.id) == selected else ""}>{escape(a.name)}</option>' for a in units]
+    if q and not units:
+        opts.append('<option value="" disabled>无匹配的检查机构</option>')
+    elif len(units) == PUBLIC_UNIT_OPTIONS:
+        opts.append(f'<option value="" disabled>仅列出前 {PUBLIC_UNIT_OPTIONS} 个，请输入更多文字</option>')
+    return HTMLResponse("".join(opts), headers={"Cache-Control": "private, max-age=300"})
 
 
 PUBLIC_HEADER = ["企业名称", "统一社会信用代码", "检查机构", "抽查计划", "检查日期", "检查事项", "检查结果"]

@@ -7,14 +7,12 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
-from sqlalchemy import select
 
 from ..core.errors import DomainError, ValidationFailed
 from ..core.pagination import PageParams
 from ..core.timeutil import aware, now
 from ..hj212 import queries as hj212
 from ..registry import service as registry
-from ..registry.models import Officer
 from ..webkit.deps import DB, CurrentActor, FormFields
 from ..webkit.flash import verified
 from ..webkit.listing import List, csv_response, xlsx_response
@@ -119,10 +117,8 @@ def _lead_page(request: Request, lead_id: int, db, actor, error: str = "", statu
         lim = service.limits_from_registry(db, mns=[lead.mn]).get(lead.mn, series["factor"])
         limit = lim[0]
     officers = []
-    if lead.enterprise is not None:
-        officers = list(db.execute(select(Officer).where(Officer.agency_id == lead.enterprise.agency_id,
-                                                         Officer.cert_no.is_not(None), Officer.active.is_(True))
-                                   .order_by(Officer.id).limit(30)).scalars())
+    if lead.enterprise is not None:               # every one of them, with a filter box (never cut)
+        officers = registry.assignable_officers(db, actor, lead.enterprise.agency_id)
     return render(request, "offsite/lead.html", {
         "lead": lead, "series": series, "limit": limit,
         "span": [aware(lead.start).strftime("%Y-%m-%d %H:%M"), aware(lead.end).strftime("%Y-%m-%d %H:%M")], "names": service.DETECTOR_NAMES, "statuses": service.STATUS,

@@ -6,6 +6,7 @@ from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, S
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import Base, TZDateTime
+from ..core.summary import delta_table
 
 
 class Agency(Base):
@@ -140,3 +141,18 @@ class PowerLink(Base):
     created_at: Mapped[datetime] = mapped_column(TZDateTime)
 
     meter: Mapped[MonitoringPoint] = relationship(foreign_keys=[meter_id], lazy="joined")
+
+
+class EnterprisePopulation(Base):
+    """Enterprises not on the positive list per county (registry.figures.POPULATION: kept by
+    database triggers on enterprise in the same transaction as every write) — the statistics'
+    coverage denominator without counting 300,000 firms."""
+
+    __tablename__ = "enterprise_population"
+
+    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprises: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+#: what the triggers append between folds (core.summary: writers never wait for a kept row)
+EnterprisePopulationDelta = delta_table(EnterprisePopulation.__table__)

@@ -113,6 +113,19 @@ def find_units(session: Session, actor: Actor, q: str, *, limit: int = 50) -> li
     return list(session.execute(stmt.limit(limit)).scalars())
 
 
+def public_units(session: Session, q: str = "", *, level: str = "county", limit: int | None = None) -> list[Agency]:
+    """The units of one ``level`` a public page names (its unit filter: the counties whose
+    results are published), by division code; ``q`` searches name and division code literally.
+    Public: names and codes only, the same for everyone, no jurisdiction involved."""
+    stmt = where_search(select(Agency).where(Agency.level == level).order_by(Agency.division_code), q,
+                        Agency.name, Agency.division_code)
+    return list(session.execute(stmt if limit is None else stmt.limit(limit)).scalars())
+
+
+def count_units(session: Session, level: str = "county") -> int:
+    return session.execute(select(func.count()).select_from(Agency).where(Agency.level == level)).scalar_one()
+
+
 #: Sorts of the agency list (by division code, i.e. as a tree, unless asked otherwise).
 AGENCY_SORT = Sort(keys={"code": [Agency.division_code], "name": [Agency.name], "level": [Agency.level]},
                    default="code", tiebreak=[Agency.id],
@@ -207,6 +220,14 @@ def list_officers(session: Session, actor: Actor, *, agency_id: int | None = Non
                   page: PageParams | None = None, sort: str | None = None) -> Page[Officer]:
     return page_of(session, officers_query(session, actor, agency_id=agency_id, q=q, active=active,
                                            certified=certified), page, sort=OFFICER_SORT, sort_value=sort, unique=True)
+
+
+def assignable_officers(session: Session, actor: Actor, agency_id: int) -> list[Officer]:
+    """Every active officer with an enforcement certificate of unit ``agency_id`` (a task's team is
+    picked among them), by name; only within the actor's jurisdiction, never cut."""
+    stmt = scope(select(Officer).join(Agency, Officer.agency_id == Agency.id), actor, Agency.path)
+    stmt = stmt.where(Officer.agency_id == agency_id, Officer.cert_no.is_not(None), Officer.active.is_(True))
+    return list(session.execute(stmt.order_by(Officer.name, Officer.id)).scalars())
 
 
 def officers_query(session: Session, actor: Actor, *, agency_id: int | None = None, q: str | None = None,

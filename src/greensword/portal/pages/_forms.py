@@ -27,9 +27,11 @@ def files_of(form, field: str = "files") -> list[Upload]:
     return out
 
 
-def officers_of(db, agency_id: int) -> list[Officer]:
-    return list(db.execute(select(Officer).where(Officer.agency_id == agency_id, Officer.cert_no.is_not(None),
-                                                 Officer.active.is_(True)).order_by(Officer.id).limit(30)).scalars())
+def officers_of(db, actor, agency_id: int) -> list[Officer]:
+    """Every certified active officer of the county, within the actor's jurisdiction (escalation)."""
+    from ...registry import service as registry
+
+    return registry.assignable_officers(db, actor, agency_id)
 
 
 def download(meta: dict, data: bytes, thumb: int = 0) -> Response:

@@ -75,7 +75,7 @@ def _page(request, db, actor, warning_id: int, error: str = "", form: dict | Non
     w = service.get_warning(db, actor, warning_id)
     return render(request, "portal/warning.html", {
         "w": w, "statuses": service.STATUS, "answers": service.ANSWERS, "overdue": service.overdue(w),
-        "officers": [] if actor.is_enterprise else officers_of(db, w.agency_id), "error": error,
+        "officers": [] if actor.is_enterprise else officers_of(db, actor, w.agency_id), "error": error,
         "form": form or {}, "today": now().date()}, status_code=status_code)
 
 

@@ -53,3 +53,14 @@ document.addEventListener("click", function (e) {
   b.setAttribute("aria-expanded", open ? "true" : "false");
   b.textContent = open ? "收起" : "菜单";
 });
+// Officer pickers (_list.html officer_picker): the box hides the officers whose name and
+// certificate number do not contain the text; a ticked one stays in view.
+document.addEventListener("input", function (e) {
+  var box = e.target;
+  if (!box || !box.classList || !box.classList.contains("officer-filter")) return;
+  var text = box.value.trim().toLowerCase();
+  box.closest(".officer-picker").querySelectorAll(".officer-list label").forEach(function (l) {
+    var hit = !text || (l.getAttribute("data-search") || "").toLowerCase().indexOf(text) >= 0;
+    l.hidden = !(hit || l.querySelector("input:checked"));
+  });
+});
