@@ -40,8 +40,12 @@ def _nonzero(sums):
 
 
 def _kept(db, summary):
+    """The kept sums per key, the deltas not folded yet added in (core.summary)."""
+    cols = ", ".join(summary.keys + summary.columns)
+    both = f"SELECT {cols} FROM {summary.table} UNION ALL SELECT {cols} FROM {summary.delta}"
     return {tuple(r[:len(summary.keys)]): tuple(r[len(summary.keys):]) for r in db.execute(text(
-        f"SELECT {', '.join(summary.keys + summary.columns)} FROM {summary.table}")) if any(r[len(summary.keys):])}
+        f"SELECT {', '.join(summary.keys)}, {', '.join(f'SUM({c})' for c in summary.columns)} FROM ({both}) b "
+        f"GROUP BY {', '.join(summary.keys)}")) if any(r[len(summary.keys):])}
 
 
 def _check(db):

@@ -557,10 +557,10 @@ def test_public_results_unit_filter_searches_counties_without_login(client, worl
 
 # --- officer pickers: every certified officer of the county, never cut at 30 -----------------------
 
-def test_officer_pickers_show_every_certified_officer_of_the_county(client, db, world):
-    """The escalation form and the lead page listed the first 30 officers, silently."""
-    import re
-
+@pytest.fixture
+def picker_world(db, world):
+    """40 certified active officers in 330102 (and one without a certificate, one inactive, one of
+    330106), a screened lead and a sent warning of 330102-key: (lead, warning, the 40 officers' ids)."""
     from greensword.core.timeutil import now
     from greensword.offsite.models import Lead
     from greensword.portal.models.warnings import PortalWarning
@@ -592,6 +592,16 @@ def test_officer_pickers_show_every_certified_officer_of_the_county(client, db, 
     want = set(db.execute(select(Officer.id).where(Officer.agency_id == ent.agency_id, Officer.cert_no.is_not(None),
                                                    Officer.active.is_(True))).scalars())
     assert len(want) == 40
+    return lead, warning, want
+
+
+def test_officer_pickers_show_every_certified_officer_of_the_county(client, db, world, picker_world):
+    """The escalation form and the lead page listed the first 30 officers, silently."""
+    import re
+
+    from sqlalchemy import select
+
+    lead, warning, want = picker_world
     login_as(client, "officer-330102")
     for url, form in ((f"/offsite/leads/{lead.id}", 'id="act-request_inspection"'),
                       (f"/portal/warnings/{warning.id}", 'id="escalate-form"')):
@@ -602,6 +612,15 @@ def test_officer_pickers_show_every_certified_officer_of_the_county(client, db, 
         assert shown == want, url                                   # all 40; not the uncertified, inactive or 西湖's
         assert "本单位持证在岗 40 名" in part and 'class="officer-filter"' in part, url
         assert part.count(" checked>") == 2, url                     # two ticked, as before
+    from urllib.parse import unquote
+
+    from greensword.registry.models import Officer
+
+    west = db.execute(select(Officer).where(Officer.name == "西湖核查员")).scalar_one()
+    r = client.post(f"/inspection/leads/{lead.id}/task", data={"officer": [sorted(want)[0], west.id]},
+                    follow_redirects=False)                            # another county's officer, by a forged form
+    assert r.status_code == 303 and "不在本辖区" in unquote(r.headers["location"])
+    assert "西湖核查员" not in unquote(r.headers["location"])            # refused by number, the name not told
     r = client.post(f"/inspection/leads/{lead.id}/task", data={"officer": sorted(want)[-2:]}, follow_redirects=False)
     assert r.status_code == 303 and "error=" not in r.headers["location"]      # one past the old 30 can be sent
     login_as(client, "leader-330106")                               # another county sees neither page

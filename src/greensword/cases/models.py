@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import Base, TZDateTime
+from ..core.summary import delta_table
 from ..registry.models import Agency, Enterprise
 
 
@@ -243,3 +244,7 @@ class CaseMonth(Base):
     offset_cases: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     offset_yuan: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     withdrawn: Mapped[int] = mapped_column(Integer, default=0, server_default="0")            # by closed_on
+
+
+#: what the triggers append between folds (core.summary: writers never wait for a kept row)
+CaseMonthDelta = delta_table(CaseMonth.__table__)

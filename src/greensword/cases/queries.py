@@ -11,6 +11,7 @@ from datetime import date
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from ..core import summary
 from ..core.summary import months
 from .figures import COLUMNS as FIGURE_COLUMNS
 from .models import Case, CaseMonth, Measure
@@ -121,9 +122,10 @@ def county_sums(session: Session, start: date, end: date, *, tag: str | None = N
         # either edge from the cases themselves
         whole, edges = months(start, end)
         if whole is not None:
+            kept = summary.rows(CaseMonth.__table__, lambda t: t.c.ym.between(*whole))
             for agency_id, *values in session.execute(
-                    select(CaseMonth.agency_id, *[func.sum(getattr(CaseMonth, k)) for k in FIGURE_COLUMNS])
-                    .where(CaseMonth.ym >= whole[0], CaseMonth.ym <= whole[1]).group_by(CaseMonth.agency_id)):
+                    select(kept.c.agency_id, *[func.sum(kept.c[k]) for k in FIGURE_COLUMNS])
+                    .group_by(kept.c.agency_id)):
                 for key, n in zip(FIGURE_COLUMNS, values, strict=True):
                     if n:
                         sums[agency_id][key] += float(n)
@@ -295,11 +297,7 @@ def penalties(session: Session, *, enterprise_id: int | None = None, case_ids: I
               ) -> list[PenaltyRef]:
     """Penalty decisions (outcome penalty; revoked ones are not listed) of one enterprise or of the
     given cases, oldest first, with their payment and the kinds of measures taken."""
-    # columns, not Case objects: a firm's credit and positive-list checks call this per firm, and
-    # loading whole cases (with their joined relations) cost ten times the query
-    stmt = select(Case.id, Case.number, Case.agency_id, Case.enterprise_id, Case.title, Case.discretion, Case.fine,
-                  Case.offset_yuan, Case.decided_on, Case.served_on, Case.paid_on, Case.stage, Case.closed_on,
-                  Case.summary).where(Case.outcome == "penalty", Case.decided_on.is_not(None))
+    stmt = _penalty_select()
     if enterprise_id is not None:
         stmt = stmt.where(Case.enterprise_id == enterprise_id)
     if case_ids is not None:
@@ -307,7 +305,31 @@ def penalties(session: Session, *, enterprise_id: int | None = None, case_ids: I
         if not ids:
             return []
         stmt = stmt.where(Case.id.in_(ids))
-    found = session.execute(stmt.order_by(Case.decided_on, Case.id)).all()
+    return _penalty_refs(session, session.execute(stmt.order_by(Case.decided_on, Case.id)).all())
+
+
+def penalties_by_firm(session: Session, enterprise_ids: Iterable[int]) -> dict[int, list[PenaltyRef]]:
+    """``penalties(enterprise_id=…)`` of each of many firms (a sweep over a province's firms), in
+    one query per 500 firms: firm → its penalty decisions, oldest first (firms without any are
+    left out)."""
+    ids = sorted(set(enterprise_ids))
+    out: dict[int, list[PenaltyRef]] = {}
+    for k in range(0, len(ids), 500):
+        stmt = _penalty_select().where(Case.enterprise_id.in_(ids[k:k + 500]))
+        for p in _penalty_refs(session, session.execute(stmt.order_by(Case.decided_on, Case.id)).all()):
+            out.setdefault(p.enterprise_id, []).append(p)
+    return out
+
+
+def _penalty_select():
+    # columns, not Case objects: a firm's credit and positive-list checks call this per firm, and
+    # loading whole cases (with their joined relations) cost ten times the query
+    return select(Case.id, Case.number, Case.agency_id, Case.enterprise_id, Case.title, Case.discretion, Case.fine,
+                  Case.offset_yuan, Case.decided_on, Case.served_on, Case.paid_on, Case.stage, Case.closed_on,
+                  Case.summary).where(Case.outcome == "penalty", Case.decided_on.is_not(None))
+
+
+def _penalty_refs(session: Session, found) -> list[PenaltyRef]:
     kinds: dict[int, set[str]] = defaultdict(set)
     if found:
         for cid, kind in session.execute(select(Measure.case_id, Measure.kind).where(

@@ -84,6 +84,8 @@ def open_case(session: Session, actor: Actor, *, enterprise_id: int, title: str,
     session.flush()
     for attr in HISTORY:                     # a new case has no history yet: nothing to read back
         set_committed_value(c, attr, [])
+    set_committed_value(c, "agency", e.agency)           # and its agency and party are those just read
+    set_committed_value(c, "enterprise", e)
     _event(session, actor, c, "open", discovered_on, None, "clue", {"source": source, "source_ref": source_ref})
     return c
 

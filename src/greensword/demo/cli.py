@@ -24,7 +24,7 @@ def run_demo(session, *, scale: str, seed: int, today: date, progress: Progress 
     audit entries are written in batches (``audit.batched``: same entries, same order), and on
     SQLite the build holds the write lock from its start, so the services' row locks need not
     read each record again (``locks.exclusive``)."""
-    from ..core import audit, locks, rules
+    from ..core import audit, locks, rules, summary
     from .province import generate_registry
 
     ctx = DemoContext(seed=seed, scale=scale, today=today, progress=progress)
@@ -37,6 +37,7 @@ def run_demo(session, *, scale: str, seed: int, today: date, progress: Progress 
                 with ctx.timed(domain):
                     importlib.import_module(name).generate(session, ctx)
                     session.flush()
+        summary.fold_all(session)            # the build's summary deltas into the kept rows
     return ctx
 
 

@@ -32,6 +32,7 @@ from datetime import time as dtime
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
+from ..core import summary as summary_tables
 from ..core.timeutil import TZ
 from ..core.validators import uscc_with_check
 from .province import CREDIT, PASSWORD, POSITIVE_SHARE, _data, org_code
@@ -118,6 +119,7 @@ class Builder:
         self.reviews()
         self.entries()
         self.finish()
+        summary_tables.fold_all(self.s)      # the triggers' deltas into the kept rows
         return self.counts
 
     def agencies(self) -> None:

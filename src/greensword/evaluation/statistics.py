@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..cases import queries as cases
-from ..core import cache
+from ..core import cache, summary
 from ..inspection import queries as inspection
 from ..inspection import service as inspection_service
 from ..offsite import queries as offsite
@@ -191,9 +191,9 @@ def _population(session: Session, direct: bool = False) -> dict[int, int]:
     if direct:
         return dict(session.execute(select(Enterprise.agency_id, func.count()).where(
             Enterprise.positive_list.is_(False)).group_by(Enterprise.agency_id)).all())
+    kept = summary.folded(EnterprisePopulation.__table__)
     return cache.cached(session, "statistics.population", (), lambda: dict(session.execute(
-        select(EnterprisePopulation.agency_id, EnterprisePopulation.enterprises)
-        .where(EnterprisePopulation.enterprises != 0)).all()), copier=dict)
+        select(kept.c.agency_id, kept.c.enterprises).where(kept.c.enterprises != 0)).all()), copier=dict)
 
 
 def agencies(session: Session) -> list[tuple[int, str, str, str, tuple[int, ...]]]:

@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 
 from ..core import audit
 from ..core.timeutil import TZ
-from ..registry.models import Agency, Officer
+from ..registry.models import Agency, Enterprise, Officer
 from . import service
 from .models import CaseReferral, Record, Task
 
@@ -41,6 +41,7 @@ def generate(session, ctx) -> None:
     quarters = _quarters(ctx.start, ctx.today)
     bar = ctx.task("双随机抽查计划与检查记录", len(counties) * len(quarters))
     submitted: list[tuple[dict, int]] = []
+    done: list[int] = []                                   # drawn tasks with a submitted record
     for county in counties:
         n_off = sum(1 for _ in session.execute(select(Officer.id).where(
             Officer.agency_id == county.id, Officer.cert_no.is_not(None), Officer.cert_no != "",
@@ -55,7 +56,12 @@ def generate(session, ctx) -> None:
                                        period_start=start, period_end=end, teams=teams)
             seed = f"{start.isoformat()} 公开摇号 {rng.randrange(10_000, 99_999)}"
             service.draw(session, ctx.actor, plan.id, seed)
-            tasks = session.execute(select(Task).where(Task.plan_id == plan.id)).scalars().all()
+            # the drawn tasks as rows with what a record needs of the firm (not as Task objects:
+            # their status is set with the records, in _write)
+            tasks = session.execute(
+                select(Task.id, Task.enterprise_id, Task.officer_ids, Enterprise.industry_code, Enterprise.credit_class,
+                       Enterprise.address).join(Enterprise, Task.enterprise_id == Enterprise.id)
+                .where(Task.plan_id == plan.id).order_by(Task.id)).all()
             current = end >= ctx.today
             for t in tasks:
                 done_share = 0.55 if current else 0.985
@@ -67,18 +73,22 @@ def generate(session, ctx) -> None:
                 late = rng.random() < 0.02
                 submitted_at = checked + timedelta(hours=rng.uniform(30, 96) if late else rng.uniform(0.2, 6))
                 submitted.append(_record(session, t, checked, submitted_at, rng, officer_names))
+                done.append(t.id)
             bar.advance()
         for k in range(rng.randrange(1, 4)):               # targeted checks: complaints, leads
             submitted.extend(_targeted(session, ctx, county, rng, officer_names, k))
-    _write(session, ctx, submitted)
+    _write(session, ctx, submitted, done)
 
 
-def _write(session, ctx, submitted: list[tuple[dict, int]]) -> None:
-    """The submitted records in creation order with multi-row INSERTs, then the referrals of
-    those with a violation and one audit entry each."""
+def _write(session, ctx, submitted: list[tuple[dict, int]], done: list[int]) -> None:
+    """The submitted records in creation order with multi-row INSERTs (and the drawn tasks they
+    complete marked submitted), then the referrals of those with a violation and one audit entry
+    each."""
     session.flush()
     conn = session.connection()
     conn.execute(Record.__table__.insert(), [row for row, _ in submitted])      # one executemany
+    conn.execute(update(Task.__table__).where(Task.__table__.c.id == bindparam("task")).values(status="submitted"),
+                 [{"task": i} for i in done])
     by_task = dict(session.execute(select(Record.task_id, Record.id)).all())
     ids = [by_task[row["task_id"]] for row, _ in submitted]
     referrals = [{"record_id": rid, "enterprise_id": ent_id, "status": "pending", "created_at": row["submitted_at"]}
@@ -91,10 +101,12 @@ def _write(session, ctx, submitted: list[tuple[dict, int]]) -> None:
     session.flush()
 
 
-def _record(session, t: Task, checked: datetime, submitted_at: datetime, rng, names) -> tuple[dict, int]:
-    """A submitted record of task ``t`` (a row to insert, with its hash) and the enterprise."""
-    items = service.checklist_for(t.enterprise.industry_code).items
-    risk = {"red": 0.25, "yellow": 0.12}.get(t.enterprise.credit_class, 0.05)
+def _record(session, t, checked: datetime, submitted_at: datetime, rng, names) -> tuple[dict, int]:
+    """A submitted record of task ``t`` (a row to insert, with its hash) and the enterprise; ``t``
+    has the task's id, enterprise_id and officer_ids and the firm's industry_code, credit_class
+    and address. The caller marks the task submitted."""
+    items = service.checklist_for(t.industry_code).items
+    risk = {"red": 0.25, "yellow": 0.12}.get(t.credit_class, 0.05)
     violation = rng.random() < risk
     checklist = {i.code: "ok" for i in items}
     findings = "现场检查未发现环境违法问题。"
@@ -105,17 +117,15 @@ def _record(session, t: Task, checked: datetime, submitted_at: datetime, rng, na
     sigs = [{"role": "officer", "name": names.get(o, str(o)), "at": submitted_at.isoformat()} for o in t.officer_ids]
     sigs.append({"role": "enterprise", "name": _name(rng), "at": submitted_at.isoformat()})
     row = {"task_id": t.id, "checklist": checklist, "findings": findings, "violation": violation,
-           "location": t.enterprise.address, "checked_at": checked, "signatures": sigs, "status": "submitted",
+           "location": t.address, "checked_at": checked, "signatures": sigs, "status": "submitted",
            "submitted_at": submitted_at, "submitted_by": "demo", "gps_lat": None, "gps_lon": None,
            "gps_accuracy_m": None, "gps_captured_at": None, "saved_at": None}
     row["record_hash"] = service.record_hash(SimpleNamespace(**row), [])
-    t.status = "submitted"
     return row, t.enterprise_id
 
 
 def _targeted(session, ctx, county, rng, names, k) -> list[tuple[dict, int]]:
     from ..offsite import service as offsite
-    from ..registry.models import Enterprise
 
     ents = session.execute(select(Enterprise.id).where(Enterprise.agency_id == county.id)).scalars().all()
     offs = session.execute(select(Officer.id).where(Officer.agency_id == county.id, Officer.cert_no.is_not(None),
@@ -141,7 +151,11 @@ def _targeted(session, ctx, county, rng, names, k) -> list[tuple[dict, int]]:
     if lead_id is not None:                      # as task_from_lead records it on the lead
         offsite.act(session, ctx.actor, lead_id, "request_inspection", task_id=t.id)
     checked = datetime.combine(day + timedelta(days=1), time(10), TZ)
-    done = _record(session, t, checked, checked + timedelta(hours=2), rng, names)
+    e = t.enterprise
+    done = _record(session, SimpleNamespace(id=t.id, enterprise_id=t.enterprise_id, officer_ids=t.officer_ids,
+                                            industry_code=e.industry_code, credit_class=e.credit_class,
+                                            address=e.address), checked, checked + timedelta(hours=2), rng, names)
+    t.status = "submitted"
     if lead_id is not None and not done[0]["violation"]:
         offsite.act(session, ctx.actor, lead_id, "close", reason="现场核查未发现环境违法问题，办结")
     return [done]

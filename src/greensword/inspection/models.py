@@ -8,6 +8,7 @@ from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, S
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import Base, TZDateTime
+from ..core.summary import delta_table
 from ..registry.models import Agency, Enterprise
 
 
@@ -196,3 +197,8 @@ class InspectionCover(Base):
     agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     enterprise_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     records: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+#: what the triggers append between folds (core.summary: writers never wait for a kept row)
+InspectionMonthDelta = delta_table(InspectionMonth.__table__)
+InspectionCoverDelta = delta_table(InspectionCover.__table__)

@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from ..core import summary
 from ..core.auth import Actor, scope
 from ..core.errors import NotFound
 from ..core.locks import lock_row
@@ -118,9 +119,9 @@ def county_sums(session: Session, start: date, end: date, upload_on_time_hours: 
     if not use_summary or whole is None or upload_on_time_hours != figures.UPLOAD_HOURS:
         return _direct_sums(session, start, end, upload_on_time_hours)
     sums: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    kept = summary.rows(InspectionMonth.__table__, lambda t: t.c.ym.between(*whole))
     for agency_id, *values in session.execute(
-            select(InspectionMonth.agency_id, *[func.sum(getattr(InspectionMonth, k)) for k in figures.MONTH_COLUMNS])
-            .where(InspectionMonth.ym >= whole[0], InspectionMonth.ym <= whole[1]).group_by(InspectionMonth.agency_id)):
+            select(kept.c.agency_id, *[func.sum(kept.c[k]) for k in figures.MONTH_COLUMNS]).group_by(kept.c.agency_id)):
         for key, n in zip(figures.MONTH_COLUMNS, values, strict=True):
             if n:
                 sums[agency_id][key] += float(n)
@@ -131,10 +132,10 @@ def county_sums(session: Session, start: date, end: date, upload_on_time_hours: 
                     sums[agency_id][key] += n
     # firms covered: the distinct (agency, firm) pairs of the whole months, and those of the edge
     # days that are not among them (looked up by firm)
+    cover = summary.folded(InspectionCover.__table__, lambda t: t.c.ym.between(*whole))
     for agency_id, n in session.execute(
-            select(InspectionCover.agency_id, func.count(func.distinct(InspectionCover.enterprise_id))).where(
-                InspectionCover.ym >= whole[0], InspectionCover.ym <= whole[1], InspectionCover.records > 0)
-            .group_by(InspectionCover.agency_id)):
+            select(cover.c.agency_id, func.count(func.distinct(cover.c.enterprise_id))).where(cover.c.records > 0)
+            .group_by(cover.c.agency_id)):
         if n:
             sums[agency_id]["covered"] += n
     if edges:

@@ -263,8 +263,9 @@ def sweep(session: Session, actor: Actor, *, on: date | None = None) -> dict[str
     removed = review = 0
     penalised: dict[int, case_queries.PenaltyRef] = {}
     if "penalty" in r.removal.automatic:
+        decided = case_queries.penalties_by_firm(session, [e.id for e in flagged])
         for e in flagged:
-            hits = [p for p in case_queries.penalties(session, enterprise_id=e.id) if p.decided_on >= since(e.id)]
+            hits = [p for p in decided.get(e.id, []) if p.decided_on >= since(e.id)]
             if hits:
                 penalised[e.id] = hits[-1]
     for e in flagged:

@@ -6,6 +6,7 @@ from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, S
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import Base, TZDateTime
+from ..core.summary import delta_table
 
 
 class Agency(Base):
@@ -151,3 +152,7 @@ class EnterprisePopulation(Base):
 
     agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     enterprises: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+#: what the triggers append between folds (core.summary: writers never wait for a kept row)
+EnterprisePopulationDelta = delta_table(EnterprisePopulation.__table__)

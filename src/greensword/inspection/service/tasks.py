@@ -44,6 +44,13 @@ def create_targeted_task(session: Session, actor: Actor, *, enterprise_id: int, 
             raise ValidationFailed("定向检查须指定完成期限", code="inspection.no_due_date")
         due_date = lead_task_due(created, urgent=bool(e.key_polluter))
     officers = [session.get(Officer, i) for i in officer_ids]
+    # a team is picked among the actor's own officers (the pickers offer no others): an id from
+    # another jurisdiction is refused by number, its name not told
+    outside = [i for i, o in zip(officer_ids, officers, strict=True)
+               if o is not None and not actor.covers(o.agency.path)]
+    if outside:
+        raise ValidationFailed(f"执法人员（编号 {'、'.join(map(str, outside))}）不在本辖区，不能派发现场检查",
+                               code="inspection.officer_out_of_scope")
     certified = [o for o in officers if o is not None and o.cert_no and o.active]
     team_size = sampling(created.date()).team_size
     if len(certified) < team_size:
