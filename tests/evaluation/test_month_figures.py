@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import delete, insert, select, text, update
 
 from greensword.cases import queries as cases_queries
+from greensword.cases.figures import MEASURES as CASE_MEASURES
 from greensword.cases.figures import SUMMARY as CASE_SUMMARY
-from greensword.cases.models import Case
+from greensword.cases.models import Case, Measure
 from greensword.core import cache
 from greensword.core.summary import months, rebuild
 from greensword.core.timeutil import TZ
@@ -62,7 +63,7 @@ def _check(db):
     cache.clear()
     assert statistics._population(db) == statistics._population(db, direct=True)
     # the kept tables are what a rebuild from the records gives
-    for summary in (CASE_SUMMARY, inspection_figures.MONTH, inspection_figures.COVER, POPULATION):
+    for summary in (CASE_SUMMARY, CASE_MEASURES, inspection_figures.MONTH, inspection_figures.COVER, POPULATION):
         before = _kept(db, summary)
         rebuild(db.connection(), summary)
         assert _kept(db, summary) == before, summary.table
@@ -104,6 +105,26 @@ def test_kept_month_figures_equal_the_records_after_every_kind_of_write(national
     cases[5].decided_on = None
     cases[6].outcome = "revoked"
     cases[7].fine = None
+    _check(db)
+
+    # supporting measures: a case with measures moved to another county, a second measure of the
+    # same kind for one case the next month, a measure's kind and day changed, one deleted
+    measured = db.execute(select(Case).join(Measure, Measure.case_id == Case.id).order_by(Case.id)).scalars().first()
+    assert measured is not None
+    measured.agency_id = counties[1] if measured.agency_id != counties[1] else counties[0]
+    m0 = db.execute(select(Measure).where(Measure.case_id == measured.id)).scalars().first()
+    db.add_all([Measure(case_id=cases[0].id, kind="seizure", started_on=date(2026, 1, 31), data={},
+                        created_at=m0.created_at),
+                Measure(case_id=cases[0].id, kind="seizure", started_on=date(2026, 2, 1), data={},
+                        created_at=m0.created_at),
+                Measure(case_id=cases[1].id, kind="suspension", started_on=date(2025, 12, 31), data={},
+                        created_at=m0.created_at)])
+    db.flush()
+    m0.kind = "restriction" if m0.kind != "restriction" else "suspension"
+    m0.started_on = date(2026, 1, 2)
+    _check(db)
+    db.execute(delete(Measure.__table__).where(Measure.case_id == cases[0].id, Measure.started_on == date(2026, 2, 1)))
+    db.execute(update(Measure.__table__).where(Measure.case_id == cases[1].id).values(case_id=cases[2].id))
     _check(db)
 
     # plain SQL: copies inserted in bulk, one edited by UPDATE, some deleted again
