@@ -114,7 +114,7 @@ LIST_PAGES = {
                                      "/registry/agencies?size=5"],
     "reviewer-330000": ["/training/courses", "/oversight/recommendations", "/review"],
     "ent-330102-key": ["/portal/warnings", "/portal/rectifications", "/disclosure/draws", "/portal/selfchecks",
-                       "/portal/notifications"],
+                       "/portal/notifications", "/portal/cases"],
 }
 
 

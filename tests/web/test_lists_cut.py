@@ -626,3 +626,35 @@ def test_officer_pickers_show_every_certified_officer_of_the_county(client, db, 
     login_as(client, "leader-330106")                               # another county sees neither page
     assert client.get(f"/offsite/leads/{lead.id}").status_code in (403, 404)
     assert client.get(f"/portal/warnings/{warning.id}").status_code in (403, 404)
+
+
+def test_complaint_task_team_is_picked_not_typed(client, db, world, picker_world):
+    """The complaint page asked for officer ids typed comma-separated; a repeated id made a team of one."""
+    import re
+
+    from greensword.complaint.models import Complaint
+    from greensword.inspection.models import Task
+
+    lead, warning, want = picker_world
+    login_as(client, "leader-330102")
+    ent = world.enterprises["330102-key"]
+    r = client.post("/public/complaint", data={
+        "agency_id": world.agencies["330102"].id, "enterprise_name": ent.name, "address": "上城路1号", "matter": "air",
+        "content": "烟囱夜里冒黑烟，气味刺鼻，持续两周", "anonymous": "true"})
+    assert r.status_code == 200, r.text[:300]
+    c = db.execute(__import__("sqlalchemy").select(Complaint).order_by(Complaint.id.desc())).scalars().first()
+    client.post(f"/complaint/{c.id}/decide", data={"decision": "accept"})
+    client.post(f"/complaint/{c.id}/enterprise", data={"enterprise_id": ent.id})
+    client.post(f"/complaint/{c.id}/assign", data={"agency_id": world.agencies["330102"].id, "handlers": "officer-330102"})
+    page = client.get(f"/complaint/{c.id}").text
+    form = page.split('id="task"')[1].split("</form>")[0]
+    assert {int(x) for x in re.findall(r'name="officer" value="(\d+)"', form)} == want and 'name="officer_ids"' not in form
+    assert " checked>" not in form                                          # the team is chosen, not assumed
+    one = sorted(want)[0]
+    r = client.post(f"/inspection/from-complaint/{c.id}", data={"officer": [one], "officer_ids": str(one)})
+    assert r.status_code == 422 and "至少" in r.text                       # the same person twice is one person
+    r = client.post(f"/inspection/from-complaint/{c.id}", data={"officer": sorted(want)[-2:]}, follow_redirects=False)
+    assert r.status_code == 303
+    db.expire_all()
+    task = db.execute(__import__("sqlalchemy").select(Task).where(Task.source == "complaint")).scalars().one()
+    assert task.officer_ids == sorted(want)[-2:]

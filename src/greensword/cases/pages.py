@@ -57,7 +57,7 @@ def case_list(request: Request, db: DB, actor: CurrentActor, args: List, stage: 
         "overdue_only": overdue, "stages": workflow.STAGES, "sources": service.SOURCES,
         "violations": discretion.rules().violations, "violation_name": queries.violation_name, "today": today,
         "overdue": service.overdue(db, actor, today, limit=PANEL),
-        "overdue_total": len(service.overdue_ids(db, actor, today)),
+        "overdue_total": service.overdue_count(db, actor, today),
         "referrals": inspection_queries.page_pending_referrals(db, actor, page=PageParams(size=PANEL))})
 
 

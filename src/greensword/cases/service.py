@@ -3,6 +3,7 @@ workflow actions with their effects, documents, coercive measures and transfers,
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import date
 from functools import cached_property
@@ -813,16 +814,27 @@ def overdue_ids(session: Session, actor: Actor, today: date) -> list[tuple[int, 
     """Every open case (of the 5,000 most recent) with a statutory step past due, newest discovery
     first, with its first overdue step: kept until the next audited write (core.cache), so the
     panels, their total and the full list (``page_cases(overdue_on=…)``) read one scan."""
+    return _overdue_held(session, actor, today, fresh_copy=True)
+
+
+def _overdue_held(session: Session, actor: Actor, today: date, *, fresh_copy: bool) -> list[tuple[int, deadlines.Due]]:
+    """``overdue_ids``' list; ``fresh_copy=False`` for a caller that only counts or slices it (the
+    cache's own list: copying a province's thousands of dues took longer than reading them)."""
     from ..core import cache
 
     return cache.cached(session, "cases.overdue", (actor.is_enterprise, actor.enterprise_id, actor.agency_path, today),
-                        refresh=lambda s: _overdue(s, actor, today, None))
+                        refresh=lambda s: _overdue(s, actor, today, None), fresh_copy=fresh_copy)
+
+
+def overdue_count(session: Session, actor: Actor, today: date) -> int:
+    """How many open cases have a statutory step past due (the length of ``overdue_ids``)."""
+    return len(_overdue_held(session, actor, today, fresh_copy=False))
 
 
 def overdue(session: Session, actor: Actor, today: date, limit: int = 50) -> list[tuple[Case, deadlines.Due]]:
     """The first ``limit`` open cases with a statutory step past due (officer's and leader's
     dashboards; ``overdue_ids`` has them all). The cases are read fresh."""
-    found = overdue_ids(session, actor, today)[:limit]
+    found = [(i, dataclasses.replace(d)) for i, d in _overdue_held(session, actor, today, fresh_copy=False)[:limit]]
     by_id = {c.id: c for c in session.execute(select(Case).where(Case.id.in_([i for i, _ in found]))
                                               .options(*_LIST_DEFER)).scalars()}
     return [(by_id[i], d) for i, d in found if i in by_id]

@@ -12,6 +12,7 @@ from ..core import thumbs
 from ..core.errors import DomainError, NotFound, ValidationFailed
 from ..core.pagination import PageParams
 from ..core.timeutil import today
+from ..registry import service as registry
 from ..registry.models import Agency
 from ..webkit.deps import DB, CurrentActor
 from ..webkit.images import thumbnail_response
@@ -166,7 +167,10 @@ def page(request: Request, complaint_id: int, db: DB, actor: CurrentActor):
         "c": c, "person": person, "can_see": service.can_see_identity(actor, c), "events": service.events(db, c),
         "dues": service.dues(c), "today": today(), "statuses": service.STATUSES, "rules": service.rules(),
         "original": original, "satisfaction": service.SATISFACTION, "methods": service.CHECK_METHODS,
-        "agencies": [a for a in _agencies(db) if actor.covers(a.path)]})
+        "agencies": [a for a in _agencies(db) if actor.covers(a.path)],
+        # the on-site team is picked among every certified officer of the handling unit (no typed ids)
+        "officers": registry.assignable_officers(db, actor, c.agency_id)
+        if c.status == "assigned" and c.agency_id else []})
 
 
 def _back(cid: int) -> RedirectResponse:

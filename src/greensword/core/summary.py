@@ -7,8 +7,8 @@ A summary is declared once (``Summary``: its table, key and value columns, and t
 record contributes); from the declaration come the triggers for SQLite and PostgreSQL
 (``ddl``) and the rebuild from the records (``rebuild``: the migration's backfill, and the
 check that the maintained rows equal a fresh computation). A trigger subtracts a row's old
-contribution and adds its new one (INSERT: new only; DELETE: old only; UPDATE of a watched
-column: both), each contribution an upsert that adds to the summary row.
+contribution and adds its new one (INSERT: new only; DELETE: old only; UPDATE that changes a
+column the contribution watches: both), each contribution an upsert that adds to the summary row.
 
 Expressions are SQL templates over aliases — ``{c}.filed_on`` — with ``{ym_date:…}``-style
 helpers for the month of a date (``ym_date``) or of a stored UTC time in Beijing
@@ -135,45 +135,58 @@ class Summary:
             sel = sel.replace(" WHERE ", f" WHERE ({part.link.format(**refs)}) AND ", 1)
         return self._append(sel)
 
-    def _triggers(self) -> dict[str, list[tuple[Part, str]]]:
-        """source table → [(part, alias of that table in the part)]"""
-        out: dict[str, list[tuple[Part, str]]] = {}
-        for part in self.parts:
+    def _triggers(self) -> dict[str, list[tuple[int, Part, str]]]:
+        """source table → [(part's index, part, alias of that table in the part)]"""
+        out: dict[str, list[tuple[int, Part, str]]] = {}
+        for i, part in enumerate(self.parts):
             for alias, table in part.tables.items():
-                out.setdefault(table, []).append((part, alias))
+                out.setdefault(table, []).append((i, part, alias))
         return out
 
     def ddl(self, dialect: str) -> list[str]:
-        """CREATE statements of the triggers keeping the table (after the table exists)."""
+        """CREATE statements of the triggers keeping the table (after the table exists). An update
+        runs a part only when one of the columns it watches has changed value (SQLite: a trigger
+        per part with UPDATE OF and WHEN; PostgreSQL: one function per source table with a test
+        per part), so the many writes that change other columns (a case's stage, a record's
+        draft) cost nothing."""
         out = []
         for table, parts in self._triggers().items():
-            name = f"trg_{self.table}__{table}"
-            watch = sorted({c for part, alias in parts for c in part.watch.get(alias, ())})
-            old = [self._row_statements(dialect, p, a, "OLD", -1) for p, a in parts]
-            new = [self._row_statements(dialect, p, a, "NEW", 1) for p, a in parts]
             if dialect == "sqlite":
-                out.append(f"CREATE TRIGGER {name}_ins AFTER INSERT ON {table} BEGIN "
-                           + "".join(s + "; " for s in new) + "END")
-                out.append(f"CREATE TRIGGER {name}_del AFTER DELETE ON {table} BEGIN "
-                           + "".join(s + "; " for s in old) + "END")
-                out.append(f"CREATE TRIGGER {name}_upd AFTER UPDATE OF {', '.join(watch)} ON {table} BEGIN "
-                           + "".join(s + "; " for s in old + new) + "END")
-            else:
-                body = ("BEGIN IF TG_OP IN ('UPDATE', 'DELETE') THEN " + "".join(s + "; " for s in old)
-                        + "END IF; IF TG_OP IN ('UPDATE', 'INSERT') THEN " + "".join(s + "; " for s in new)
-                        + "END IF; RETURN NULL; END")
-                out.append(f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ {body} $$")
-                out.append(f"CREATE TRIGGER {name} AFTER INSERT OR DELETE OR UPDATE OF {', '.join(watch)} "
-                           f"ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()")
+                for i, part, alias in parts:
+                    name = f"trg_{self.table}__{table}_{i}"
+                    old = self._row_statements(dialect, part, alias, "OLD", -1)
+                    new = self._row_statements(dialect, part, alias, "NEW", 1)
+                    watch = part.watch.get(alias, ())
+                    out.append(f"CREATE TRIGGER {name}_ins AFTER INSERT ON {table} BEGIN {new}; END")
+                    out.append(f"CREATE TRIGGER {name}_del AFTER DELETE ON {table} BEGIN {old}; END")
+                    if watch:
+                        changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in watch)
+                        out.append(f"CREATE TRIGGER {name}_upd AFTER UPDATE OF {', '.join(watch)} ON {table} "
+                                   f"WHEN {changed} BEGIN {old}; {new}; END")
+                continue
+            name = f"trg_{self.table}__{table}"
+            watch_all = sorted({c for _, part, alias in parts for c in part.watch.get(alias, ())})
+            body = []
+            for _, part, alias in parts:
+                changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in part.watch.get(alias, ())) or "false"
+                body.append(f"IF TG_OP <> 'UPDATE' OR ({changed}) THEN "
+                            f"IF TG_OP IN ('UPDATE', 'DELETE') THEN {self._row_statements(dialect, part, alias, 'OLD', -1)}; "
+                            f"END IF; IF TG_OP IN ('UPDATE', 'INSERT') THEN "
+                            f"{self._row_statements(dialect, part, alias, 'NEW', 1)}; END IF; END IF;")
+            out.append(f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                       + " ".join(body) + " RETURN NULL; END $$")
+            out.append(f"CREATE TRIGGER {name} AFTER INSERT OR DELETE OR UPDATE OF {', '.join(watch_all)} "
+                       f"ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()")
         return out
 
     def drop_ddl(self, dialect: str) -> list[str]:
         out = []
-        for table in self._triggers():
-            name = f"trg_{self.table}__{table}"
+        for table, parts in self._triggers().items():
             if dialect == "sqlite":
-                out += [f"DROP TRIGGER IF EXISTS {name}_{op}" for op in ("ins", "del", "upd")]
+                out += [f"DROP TRIGGER IF EXISTS trg_{self.table}__{table}_{i}_{op}"
+                        for i, _, _ in parts for op in ("ins", "del", "upd")]
             else:
+                name = f"trg_{self.table}__{table}"
                 out += [f"DROP TRIGGER IF EXISTS {name} ON {table}", f"DROP FUNCTION IF EXISTS {name}()"]
         return out
 

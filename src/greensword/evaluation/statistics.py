@@ -248,19 +248,20 @@ def _compute(session: Session, f: Filters, cases_only: bool) -> dict[int, Figure
     return out
 
 
-def report(session: Session, agency: Agency, f: Filters) -> dict:
+def report(session: Session, agency: Agency, f: Filters, *, chain: bool = True) -> dict:
     """The unit and its children, with year-on-year (同比: the same dates last year) and
     period-on-period (环比: the adjacent earlier period) change. A change against a base under the
     rules' ``min_growth_base`` is not given (None, with the reason in ``yoy_note``/``chain_note``);
-    a rate's change is in percentage points."""
+    a rate's change is in percentage points. ``chain=False`` for a caller that shows no 环比 (the
+    dashboard): the earlier period is then not computed, and every 环比 is None."""
     min_base = min_growth_base(f.end.year)
     last = f.same_period_last_year()
     prev_f = f.previous_period()
     same = (prev_f.start, prev_f.end) == (last.start, last.end)
-    prefetch(session, [f, last] if same else [f, last, prev_f])
+    prefetch(session, [f, last] if same or not chain else [f, last, prev_f])
     now_ = compute(session, f, shared=True)
     yoy = compute(session, last, shared=True)
-    pop = yoy if same else compute(session, prev_f, shared=True)
+    pop = yoy if same or not chain else compute(session, prev_f, shared=True)
     children = [a for a in session.execute(select(Agency).where(Agency.parent_id == agency.id)
                                            .order_by(Agency.division_code)).scalars()]
 
@@ -270,7 +271,9 @@ def report(session: Session, agency: Agency, f: Filters) -> dict:
         cur["chain"], cur["chain_note"] = {}, {}
         for k in LABELS:
             cur["yoy"][k], cur["yoy_note"][k] = compare(now_[aid], yoy[aid], k, min_base)
-            if same:
+            if not chain:
+                cur["chain"][k], cur["chain_note"][k] = None, "未计算环比"
+            elif same:
                 cur["chain"][k], cur["chain_note"][k] = None, "统计期为整年，上一期即上年同期，见同比"
             else:
                 cur["chain"][k], cur["chain_note"][k] = compare(now_[aid], pop[aid], k, min_base)

@@ -31,8 +31,9 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.post("/inspection/from-complaint/{complaint_id}")
-def from_complaint(complaint_id: int, db: DB, actor: CurrentActor, officer_ids: str = Form(...),
-                   due_date: date | None = Form(None)):
-    ids = [int(x) for x in officer_ids.replace("，", ",").split(",") if x.strip().isdigit()]
+def from_complaint(complaint_id: int, db: DB, actor: CurrentActor, officer: list[int] | None = Form(None),
+                   officer_ids: str = Form(""), due_date: date | None = Form(None)):
+    """The team: the officers ticked in the page's picker (``officer``), or ids typed comma-separated."""
+    ids = list(officer or []) + [int(x) for x in officer_ids.replace("，", ",").split(",") if x.strip().isdigit()]
     task = task_from_complaint(db, actor, complaint_id, officer_ids=ids, due_date=due_date)
     return RedirectResponse(f"/complaint/{complaint_id}?task={task.id}", status_code=303)

@@ -43,6 +43,7 @@ def create_targeted_task(session: Session, actor: Actor, *, enterprise_id: int, 
         if source != "lead":
             raise ValidationFailed("定向检查须指定完成期限", code="inspection.no_due_date")
         due_date = lead_task_due(created, urgent=bool(e.key_polluter))
+    officer_ids = list(dict.fromkeys(officer_ids))         # one person counts once towards the team
     officers = [session.get(Officer, i) for i in officer_ids]
     # a team is picked among the actor's own officers (the pickers offer no others): an id from
     # another jurisdiction is refused by number, its name not told
