@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import delete, insert, select, text, update
 
 from greensword.cases import queries as cases_queries
+from greensword.cases.figures import MEASURES as CASE_MEASURES
 from greensword.cases.figures import SUMMARY as CASE_SUMMARY
-from greensword.cases.models import Case
+from greensword.cases.models import Case, Measure
 from greensword.core import cache
 from greensword.core.summary import months, rebuild
 from greensword.core.timeutil import TZ
@@ -62,7 +63,7 @@ def _check(db):
     cache.clear()
     assert statistics._population(db) == statistics._population(db, direct=True)
     # the kept tables are what a rebuild from the records gives
-    for summary in (CASE_SUMMARY, inspection_figures.MONTH, inspection_figures.COVER, POPULATION):
+    for summary in (CASE_SUMMARY, CASE_MEASURES, inspection_figures.MONTH, inspection_figures.COVER, POPULATION):
         before = _kept(db, summary)
         rebuild(db.connection(), summary)
         assert _kept(db, summary) == before, summary.table
@@ -104,6 +105,26 @@ def test_kept_month_figures_equal_the_records_after_every_kind_of_write(national
     cases[5].decided_on = None
     cases[6].outcome = "revoked"
     cases[7].fine = None
+    _check(db)
+
+    # supporting measures: a case with measures moved to another county, a second measure of the
+    # same kind for one case the next month, a measure's kind and day changed, one deleted
+    measured = db.execute(select(Case).join(Measure, Measure.case_id == Case.id).order_by(Case.id)).scalars().first()
+    assert measured is not None
+    measured.agency_id = counties[1] if measured.agency_id != counties[1] else counties[0]
+    m0 = db.execute(select(Measure).where(Measure.case_id == measured.id)).scalars().first()
+    db.add_all([Measure(case_id=cases[0].id, kind="seizure", started_on=date(2026, 1, 31), data={},
+                        created_at=m0.created_at),
+                Measure(case_id=cases[0].id, kind="seizure", started_on=date(2026, 2, 1), data={},
+                        created_at=m0.created_at),
+                Measure(case_id=cases[1].id, kind="suspension", started_on=date(2025, 12, 31), data={},
+                        created_at=m0.created_at)])
+    db.flush()
+    m0.kind = "restriction" if m0.kind != "restriction" else "suspension"
+    m0.started_on = date(2026, 1, 2)
+    _check(db)
+    db.execute(delete(Measure.__table__).where(Measure.case_id == cases[0].id, Measure.started_on == date(2026, 2, 1)))
+    db.execute(update(Measure.__table__).where(Measure.case_id == cases[1].id).values(case_id=cases[2].id))
     _check(db)
 
     # plain SQL: copies inserted in bulk, one edited by UPDATE, some deleted again
@@ -196,3 +217,46 @@ def test_months_split_a_period_into_whole_months_and_edge_days():
         (202601, 202601), [(date(2025, 12, 15), date(2025, 12, 31)), (date(2026, 2, 1), date(2026, 2, 10))])
     assert months(date(2026, 1, 2), date(2026, 1, 30)) == (None, [(date(2026, 1, 2), date(2026, 1, 30))])
     assert months(date(2026, 2, 1), date(2026, 2, 28)) == ((202602, 202602), [])
+
+
+@pytest.mark.db
+def test_firms_covered_on_edge_days_see_the_deltas_not_folded_yet(national):
+    """A firm checked on an edge day of the period and in one of its whole months counts once —
+    also when that month's record was taken back after the last fold (the kept row still says
+    checked, the delta says no longer): the edge lookup reads kept rows and deltas together."""
+    from greensword.core.summary import fold_all
+
+    db = national
+    rec = db.execute(select(Record).join(Task, Task.id == Record.task_id).where(
+        Record.status == "submitted", Task.source == "routine", Record.checked_at.is_not(None))
+        .order_by(Record.id)).scalars().first()
+    task = db.get(Task, rec.task_id)
+    local = rec.checked_at.astimezone(TZ)
+    month_start = local.date().replace(day=1)
+    period = (month_start - timedelta(days=3), (month_start + timedelta(days=32)).replace(day=1) + timedelta(days=2))
+    fold_all(db)
+    db.commit()
+    # the same firm checked by the same county on the period's first (edge) day …
+    twin = Task(agency_id=task.agency_id, enterprise_id=task.enterprise_id, source="routine", officer_ids=[],
+                due_date=period[0], status="submitted", created_at=task.created_at)
+    db.add(twin)
+    db.flush()
+    at = datetime.combine(period[0], datetime.min.time()).replace(hour=10, tzinfo=TZ)
+    db.add(Record(task_id=twin.id, status="submitted", checked_at=at, submitted_at=at + timedelta(hours=1)))
+    db.flush()
+    for hours in (inspection_figures.UPLOAD_HOURS,):
+        kept = inspection_queries.county_sums(db, *period, hours)
+        direct = inspection_queries.county_sums(db, *period, hours, use_summary=False)
+        assert _nonzero(kept) == _nonzero(direct)
+    # … and the whole month's record taken back (a delta of -1 not folded yet)
+    others = db.execute(select(Record).join(Task, Task.id == Record.task_id).where(
+        Task.agency_id == task.agency_id, Task.enterprise_id == task.enterprise_id, Task.source == "routine",
+        Record.status == "submitted", Record.id != rec.id)).scalars().all()
+    for r in [rec, *others]:
+        if r.task_id != twin.id:
+            r.status = "draft"
+    db.flush()
+    kept = inspection_queries.county_sums(db, *period, inspection_figures.UPLOAD_HOURS)
+    direct = inspection_queries.county_sums(db, *period, inspection_figures.UPLOAD_HOURS, use_summary=False)
+    assert direct[task.agency_id]["covered"] >= 1
+    assert _nonzero(kept) == _nonzero(direct)

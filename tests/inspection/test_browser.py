@@ -3,6 +3,7 @@ position), 保存 with visible feedback and an offline draft restored on reload,
 upload, the evidence viewer, drawn signatures of two officers and the enterprise representative,
 submit; afterwards the record cannot be edited. A phone that refuses location gets a clear message."""
 
+import os
 import re
 from datetime import date
 
@@ -53,7 +54,9 @@ def test_officer_completes_task_on_phone(app, db, world, county, tmp_path):
     photo = tmp_path / "现场照片.jpg"
     photo.write_bytes(b"\xff\xd8\xff\xe0" + bytes(range(256)) * 2000 + b"\xff\xd9")
     pdf = tmp_path / "监测报告.pdf"
-    pdf.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    from tests.core.test_thumbs import pdf as make_pdf
+
+    pdf.write_bytes(make_pdf((600, 800, (255, 255, 255))))
 
     with live_server(app) as base, browser_page(**PHONE, geolocation=HANGZHOU, permissions=["geolocation"]) as page:
         errors = []
@@ -96,6 +99,16 @@ def test_officer_completes_task_on_phone(app, db, world, county, tmp_path):
         page.click("#viewer-close")
         assert not page.locator("#viewer").is_visible()
         pdf_href = page.get_attribute("#evidence a.thumb.file", "href")
+        # the PDF shows its first page (drawn on the server), the photo that cannot be decoded 无法预览
+        preview = page.locator("#evidence a.thumb.page img")
+        expect(preview).to_have_attribute("src", pdf_href + "?thumb=1")
+        for _ in range(100):                                  # loaded lazily: poll (wait_for_function is an eval, CSP)
+            if preview.evaluate("i => i.complete && i.naturalWidth > 0"):
+                break
+            page.wait_for_timeout(100)
+        assert preview.evaluate("i => [i.naturalWidth, i.naturalHeight]") == [240, 320]
+        if os.environ.get("GREENSWORD_SCREENSHOTS"):
+            page.locator("#evidence").screenshot(path=os.path.join(os.environ["GREENSWORD_SCREENSHOTS"], "evidence.png"))
         r = page.request.get(base + pdf_href)
         assert r.status == 200 and r.headers["content-type"] == "application/pdf"
         # an empty pad is refused in the browser, then the three drawn signatures

@@ -37,3 +37,15 @@ SUMMARY = Summary("penalty_case_month", ("ym", "agency_id"), COLUMNS, (
     Part(_T, _decided, watch={"c": ("decided_on", "agency_id", "outcome", "fine", "offset_yuan")}),
     Part(_T, _closed, watch={"c": ("closed_on", "agency_id", "outcome")}),
 ))
+
+
+def _measure(d: str):
+    return (("{m}.started_on", "{m}.kind", "{c}.agency_id", "{m}.case_id"), {"measures": "1"}, "")
+
+
+#: every supporting measure with its case's agency, by start day (cases with a measure in a
+#: period are distinct cases: counted from these rows, not added up by month)
+MEASURES = Summary("penalty_case_measure_day", ("started_on", "kind", "agency_id", "case_id"), ("measures",), (
+    Part({"m": "penalty_case_measure", "c": "penalty_case"}, _measure, "{c}.id = {m}.case_id",
+         watch={"m": ("started_on", "kind", "case_id"), "c": ("agency_id",)}),
+))

@@ -248,3 +248,21 @@ class CaseMonth(Base):
 
 #: what the triggers append between folds (core.summary: writers never wait for a kept row)
 CaseMonthDelta = delta_table(CaseMonth.__table__)
+
+
+class CaseMeasureDay(Base):
+    """Supporting measures per (start day, kind, agency, case) (cases.figures.MEASURES): a narrow
+    copy of the measures with their case's agency, kept by database triggers on
+    penalty_case_measure and penalty_case, so the cases with each measure in a period are counted
+    without reading the wide case rows."""
+
+    __tablename__ = "penalty_case_measure_day"
+
+    started_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    measures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+CaseMeasureDayDelta = delta_table(CaseMeasureDay.__table__)

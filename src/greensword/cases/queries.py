@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from ..core import summary
 from ..core.summary import months
 from .figures import COLUMNS as FIGURE_COLUMNS
-from .models import Case, CaseMonth, Measure
+from .models import Case, CaseMeasureDay, CaseMonth, Measure
 
 
 @dataclass(frozen=True)
@@ -134,6 +134,19 @@ def county_sums(session: Session, start: date, end: date, *, tag: str | None = N
     else:
         additive(start, end)
     measures = tuple(measures)
+    if tagged is None and not violation_code and use_summary:
+        # the measures' narrow copy with their case's agency (cases.figures.MEASURES), kept rows
+        # and deltas added up per (day, kind, agency, case): a case counts while its rows do
+        kept = summary.folded(CaseMeasureDay.__table__, lambda t: t.c.started_on.between(start, end))
+        live = select(kept.c.kind, kept.c.agency_id, kept.c.case_id).where(kept.c.measures > 0).subquery()
+        if measures:
+            for agency_id, kind, n in session.execute(
+                    select(live.c.agency_id, live.c.kind, func.count(func.distinct(live.c.case_id)))
+                    .where(live.c.kind.in_(measures)).group_by(live.c.agency_id, live.c.kind)):
+                sums[agency_id][kind] += float(n or 0)
+        add(session.execute(select(live.c.agency_id, func.count(func.distinct(live.c.case_id)))
+                            .group_by(live.c.agency_id)), "supporting_measures")
+        return sums
     if measures:
         # a case counts once per measure kind (the campaign counts cases, not orders)
         for agency_id, kind, n in session.execute(case_filter(

@@ -143,15 +143,19 @@ def county_sums(session: Session, start: date, end: date, upload_on_time_hours: 
                                Record.checked_at < datetime.combine(hi + timedelta(days=1), time(0), TZ))
                           for lo, hi in edges])
         # (the source compared through coalesce: read from the record's time index, not every routine task)
-        extra = set(tuple(r) for r in session.execute(select(Task.agency_id, Task.enterprise_id).join(Record, Record.task_id == Task.id)
-                                    .where(Record.status == "submitted", func.coalesce(Task.source, "") == "routine",
-                                           Task.enterprise_id.is_not(None), Task.agency_id.is_not(None), edge_days)
-                                    .distinct()).all())
+        extra = {(a, e) for a, e in session.execute(
+            select(Task.agency_id, Task.enterprise_id).join(Record, Record.task_id == Task.id)
+            .where(Record.status == "submitted", func.coalesce(Task.source, "") == "routine",
+                   Task.enterprise_id.is_not(None), Task.agency_id.is_not(None), edge_days).distinct())}
         firms = sorted({e for _, e in extra})
         for i in range(0, len(firms), 5000):                 # bounded IN lists
-            extra -= set(tuple(r) for r in session.execute(select(InspectionCover.agency_id, InspectionCover.enterprise_id).where(
-                InspectionCover.enterprise_id.in_(firms[i:i + 5000]), InspectionCover.ym >= whole[0],
-                InspectionCover.ym <= whole[1], InspectionCover.records > 0)).all())
+            chunk = firms[i:i + 5000]
+            # kept rows and deltas together, per (month, agency, firm): a firm is in the months
+            # when one of its months still counts a record
+            seen = summary.folded(InspectionCover.__table__,
+                                  lambda t, chunk=chunk: and_(t.c.enterprise_id.in_(chunk), t.c.ym.between(*whole)))
+            extra -= {(a, e) for a, e in session.execute(
+                select(seen.c.agency_id, seen.c.enterprise_id).where(seen.c.records > 0).distinct())}
         for agency_id, _ in extra:
             sums[agency_id]["covered"] += 1
     return sums
