@@ -42,15 +42,20 @@ def touch() -> None:
         audit.record(s, Actor.system("benchmark"), "benchmark.touch", "benchmark", 1, {"at": time.time()})
 
 
-def one(client: TestClient, kind: str) -> tuple[float, float]:
+#: SQL statements run (by any thread of this process) since the counter was last read
+STATEMENTS = [0]
+
+
+def one(client: TestClient, kind: str) -> tuple[float, float, int]:
     if kind == "cold":
         cache.clear()
     elif kind == "write":
         touch()
+    STATEMENTS[0] = 0
     t, c = time.perf_counter(), time.process_time()
     r = client.get("/dashboard")
     assert r.status_code == 200, r.status_code
-    return (time.process_time() - c) * 1000, (time.perf_counter() - t) * 1000
+    return (time.process_time() - c) * 1000, (time.perf_counter() - t) * 1000, STATEMENTS[0]
 
 
 def profile(username: str, kind: str, reps: int) -> None:
@@ -90,7 +95,11 @@ def main() -> None:
     ap.add_argument("--profile", choices=("warm", "write", "cold"), default="")
     args = ap.parse_args()
     ensure_demo()
-    app = create_app(get_engine())
+    from sqlalchemy import event
+
+    engine = get_engine()
+    event.listen(engine, "before_cursor_execute", lambda *a: STATEMENTS.__setitem__(0, STATEMENTS[0] + 1))
+    app = create_app(engine)
     who = users()
     leaders = {"province leader": who["province leader"], "city leader": who["city leader"],
                "county leader": who["county officer"].replace("officer-", "leader-")}
@@ -102,9 +111,10 @@ def main() -> None:
             login(client, user)
             one(client, "warm")                             # the session's own first request
             for kind in ("warm", "write", "cold"):
-                cpu, wall = zip(*(one(client, kind) for _ in range(args.reps)), strict=True)
+                cpu, wall, sql = zip(*(one(client, kind) for _ in range(args.reps)), strict=True)
                 print(f"{role:16} {kind:5} cpu p50 {statistics.median(cpu):7.1f} ms  min {min(cpu):7.1f}"
-                      f"  wall p50 {statistics.median(wall):7.1f} ms", flush=True)
+                      f"  wall p50 {statistics.median(wall):7.1f} ms  SQL statements p50 {statistics.median(sql):5.0f}",
+                      flush=True)
             one(client, "warm")
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 

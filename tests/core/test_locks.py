@@ -43,3 +43,40 @@ def test_exclusive_holds_the_write_lock_and_skips_rereads(engine, world):
     finally:
         s.rollback()
         s.close()
+
+
+@pytest.mark.parametrize("exclusive", [False, True])
+def test_a_locked_row_stays_in_the_session_until_the_transaction_ends(engine, world, exclusive):
+    """A service that locks a row and drops it, then another that reads it in the same step, find
+    it in the session (no query, and so no flush of the step's pending writes first); the next
+    transaction reads it again."""
+    import contextlib
+    import gc
+
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    s = session_factory(engine)()
+    try:
+        ent_id = s.execute(select(Enterprise.id).order_by(Enterprise.id)).scalars().first()
+        s.rollback()
+        with locks.exclusive(s) if exclusive else contextlib.nullcontext():
+            assert locks.lock_row(s, Enterprise, ent_id).id == ent_id
+            gc.collect()                         # nothing of the caller's refers to the row any more
+            event.listen(engine, "before_cursor_execute", seen)
+            try:
+                assert s.get(Enterprise, ent_id).id == ent_id and statements == []
+            finally:
+                event.remove(engine, "before_cursor_execute", seen)
+        s.rollback()
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            assert locks.lock_row(s, Enterprise, ent_id).id == ent_id      # a new transaction: read again
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+        assert any(st.lstrip().upper().startswith("SELECT") for st in statements)
+    finally:
+        s.rollback()
+        s.close()

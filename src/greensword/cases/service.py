@@ -260,7 +260,11 @@ def evidence_list(session: Session, c: Case, docs: list[CaseDocument] | None = N
     if c.record_id:
         from ..inspection import queries as inspection_queries
 
-        rec = inspection_queries.record_evidence(session, c.record_id)
+        # the on-site record and its files are the inspection domain's, written and flushed by its
+        # services before a case is opened from them: the pending writes of a case step cannot
+        # change them, so reading them need not flush those writes first (a flush per step)
+        with session.no_autoflush:
+            rec = inspection_queries.record_evidence(session, c.record_id)
         if rec is not None:
             out.append(f"现场检查笔录（{rec.checked_at.date() if rec.checked_at else ''}，记录哈希 {(rec.record_hash or '')[:16]}）")
             for filename, digest in rec.files:
@@ -598,7 +602,6 @@ def generate_document(session: Session, actor: Actor, c: Case, kind: str, *, on:
                        title=documents.TITLES[kind], sha256=sha, size=len(data), signed=False,
                        created_by=actor.username, created_at=now())
     _add_row(session, c, "documents", doc)
-    session.flush()
     audit.record(session, actor, "cases.document", "penalty_case", c.id, {"kind": kind, "sha256": sha})
     return doc
 

@@ -36,7 +36,8 @@ class Complaint(Base):
     assigned_on: Mapped[date | None] = mapped_column(Date)
     #: usernames who handle it: the only non-leader accounts that see the complainant's identity
     handlers: Mapped[list] = mapped_column(JSON, default=list)
-    task_id: Mapped[int | None] = mapped_column(Integer)
+    #: the on-site check opened for it (indexed: a case opened from that check finds its complaint)
+    task_id: Mapped[int | None] = mapped_column(Integer, index=True)
     case_ref: Mapped[str] = mapped_column(String(60), default="")
     substantiated: Mapped[bool | None] = mapped_column(Boolean)
     #: onsite (现场检查) | offsite (非现场核查：在线监测、用电、视频) | desk (书面核查)

@@ -86,23 +86,35 @@ def exclusive(session: Session) -> Iterator[None]:
 def lock_row(session: Session, model: type[R], ident: Any) -> R | None:
     """The row of ``model`` with primary key ``ident``, locked until the transaction ends and read
     after the lock was granted (None when there is no such row). A row this transaction already
-    locked is not read again: nobody else can have changed it since."""
+    locked is not read again: nobody else can have changed it since. The transaction keeps the
+    rows it locked (the session holds its objects only while something refers to them): a
+    service that locks a row and another that reads it later in the same step find it in the
+    session instead of querying it again — a query that first flushes the step's pending writes."""
     tx = session.get_transaction()
     if tx is not None and session.info.get("locks_exclusive") is tx:
-        return session.get(model, ident)     # held the database's write lock since before any read
+        row = session.get(model, ident)      # held the database's write lock since before any read
+        if row is not None:
+            _held(session, tx)[(model, ident)] = row
+        return row
     write_lock(session)
     tx = session.get_transaction()
-    held = session.info.get("locks_held")
-    if held is None or held[0] is not tx:
-        held = session.info["locks_held"] = (tx, set())
-    if (model, ident) in held[1] and (row := session.get(model, ident)) is not None:
+    held = _held(session, tx)
+    if (model, ident) in held and (row := session.get(model, ident)) is not None:
         return row
     (pk,) = inspect(model).primary_key
     row = session.execute(select(model).where(pk == ident).with_for_update(key_share=True, of=model)
                           .execution_options(populate_existing=True)).scalar_one_or_none()
     if row is not None:
-        held[1].add((model, ident))
+        held[(model, ident)] = row
     return row
+
+
+def _held(session: Session, tx) -> dict:
+    """(model, primary key) → row of the rows ``tx`` locked (kept until it ends)."""
+    held = session.info.get("locks_held")
+    if held is None or held[0] is not tx:
+        held = session.info["locks_held"] = (tx, {})
+    return held[1]
 
 
 def relock(session: Session, row: R) -> R:

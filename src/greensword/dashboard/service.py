@@ -25,14 +25,15 @@ def overview(session: Session, actor: Actor, agency_id: int | None = None, today
 
     The figures and lists are one cached block (core.cache) per unit, viewer's jurisdiction and
     day: a dashboard shown again before the next audited write costs a copy of it, not the dozen
-    figures it gathers (5 statistics periods, the months, two rankings, three oversight flows, the
+    figures it gathers (4 statistics periods, the months, two rankings, three oversight flows, the
     overdue scan). After a write it is recomputed; when that took long (a loaded server), the
     previous block is served, marked with the time it was computed, while one background thread
     recomputes it — the same rule as every other slow figure."""
     unit = evaluation.unit_for(session, actor, agency_id)
     today = today or now().date()
-    key = (unit.id, actor.is_enterprise, actor.enterprise_id, actor.agency_path, tuple(sorted(actor.roles)), today)
-    figures = cache.cached(session, "dashboard.figures", key, refresh=lambda s: _figures(s, actor, unit.id, today))
+    uid = unit.id               # read now: the refresh may run after this request's session is gone
+    key = (uid, actor.is_enterprise, actor.enterprise_id, actor.agency_path, tuple(sorted(actor.roles)), today)
+    figures = cache.cached(session, "dashboard.figures", key, refresh=lambda s: _figures(s, actor, uid, today))
     return {"unit": unit, **figures, "flow_labels": oversight.FLOW_LABELS, "labels": statistics.LABELS,
             "rank_label": evaluation.rank_label}
 

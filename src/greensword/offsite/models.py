@@ -32,8 +32,9 @@ class Lead(Base):
     repeats: Mapped[int] = mapped_column(Integer, default=0)       # later findings folded into this lead
     due_at: Mapped[datetime] = mapped_column(TZDateTime)
     #: The inspection task opened for this lead. Recorded by the inspection domain (which owns that
-    #: step) through ``service.act``; no foreign key, as offsite sits below inspection.
-    task_id: Mapped[int | None] = mapped_column(Integer)
+    #: step) through ``service.act``; no foreign key, as offsite sits below inspection. Indexed: a
+    #: case opened from that check finds its lead.
+    task_id: Mapped[int | None] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(TZDateTime)
     updated_at: Mapped[datetime] = mapped_column(TZDateTime)
 
