@@ -91,3 +91,32 @@ def test_two_leaders_suspending_one_case_through_the_console_at_once(app, flow, 
     assert len([p for p in service.pauses(db, case) if p.kind == "suspension"]) == 1
     assert audit_count(db, "penalty_case", c.id, "cases.suspend") == 1
     chain_holds(db)
+
+
+def test_two_api_clients_suspending_one_case_at_once(app, flow, db, engine, monkeypatch):
+    """The same race through the JSON API: one 200 with the suspended case, one 409 problem JSON in
+    zh-CN, one audit entry."""
+    c = flow.open()
+    flow.to_reviewed(c)
+    db.commit()
+    web = tag_steps(app)
+    body = {"on": "2026-03-12", "data": {"reason": "等待监测报告", "document": "中止调查审批表"}}
+    with csrf_client(web) as county, csrf_client(web) as city:
+        login_as(county, "leader-330102")
+        login_as(city, "leader-330100")
+        responses = web_race(engine, monkeypatch, *((who, "POST", f"/api/v1/cases/{c.id}/act/suspend", {"json": body})
+                                                    for who in (county, city)))
+        for r in responses:
+            if isinstance(r, BaseException):
+                raise r
+        assert sorted(r.status_code for r in responses) == [200, 409], [(r.status_code, r.text[:300])
+                                                                         for r in responses]
+        won = next(r for r in responses if r.status_code == 200)
+        lost = next(r for r in responses if r.status_code == 409)
+        assert won.json()["stage"] == "suspended"
+        assert lost.headers["content-type"].startswith("application/problem+json")
+        assert lost.json()["status"] == 409 and "案件处于“中止调查”阶段，不能“中止调查”" in lost.json()["title"]
+    db.expire_all()
+    assert db.get(Case, c.id).stage == "suspended"
+    assert audit_count(db, "penalty_case", c.id, "cases.suspend") == 1
+    chain_holds(db)

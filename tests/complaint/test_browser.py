@@ -38,12 +38,13 @@ def test_public_complaint_to_task_to_record_to_reply(app, db, world):
         page.fill("#assign input[name=handlers]", "officer-330102")
         page.click("#assign button")
         page.wait_for_load_state()
-        page.fill("#task input[name=officer_ids]", f"{world.officers['330102-0'].id}")
+        page.check(f"#task input[name=officer][value='{world.officers['330102-0'].id}']")   # one ticked in the picker
         page.click("#task button")
         page.wait_for_load_state()
         assert "至少 2 名" in page.locator("[role=alert]").inner_text()      # refused with the reason
         page.goto(f"{base}/complaint/{cid}")
-        page.fill("#task input[name=officer_ids]", f"{world.officers['330102-0'].id},{world.officers['330102-1'].id}")
+        for key in ("330102-0", "330102-1"):
+            page.check(f"#task input[name=officer][value='{world.officers[key].id}']")
         page.click("#task button")
         page.wait_for_load_state()
         assert "核查中" in page.locator("#status").inner_text()
