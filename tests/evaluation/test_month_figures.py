@@ -21,6 +21,11 @@ from greensword.evaluation import statistics
 from greensword.inspection import figures as inspection_figures
 from greensword.inspection import queries as inspection_queries
 from greensword.inspection.models import Record, Task
+from greensword.portal import queries as portal_queries
+from greensword.portal.figures import MONTH as PORTAL_MONTH
+from greensword.portal.models.rectification import Rectification
+from greensword.portal.models.selfchecks import SelfCheck
+from greensword.portal.models.warnings import PortalWarning
 from greensword.registry.figures import POPULATION
 from greensword.registry.models import Agency, Enterprise
 
@@ -60,10 +65,14 @@ def _check(db):
             kept = inspection_queries.county_sums(db, start, end, hours)
             direct = inspection_queries.county_sums(db, start, end, hours, use_summary=False)
             assert _nonzero(kept) == _nonzero(direct), (start, end, hours)
+        kept = portal_queries.county_sums(db, start, end)
+        direct = portal_queries.county_sums(db, start, end, use_summary=False)
+        assert _nonzero(kept) == _nonzero(direct), (start, end, "portal")
     cache.clear()
     assert statistics._population(db) == statistics._population(db, direct=True)
     # the kept tables are what a rebuild from the records gives
-    for summary in (CASE_SUMMARY, CASE_MEASURES, inspection_figures.MONTH, inspection_figures.COVER, POPULATION):
+    for summary in (CASE_SUMMARY, CASE_MEASURES, inspection_figures.MONTH, inspection_figures.COVER, POPULATION,
+                    PORTAL_MONTH):
         before = _kept(db, summary)
         rebuild(db.connection(), summary)
         assert _kept(db, summary) == before, summary.table
@@ -174,6 +183,29 @@ def test_kept_month_figures_equal_the_records_after_every_kind_of_write(national
     db.execute(delete(Record.__table__).where(Record.id == recs[2].id))
     db.execute(update(Task.__table__).where(Task.source == "routine", Task.due_date < date(2025, 6, 1))
                .values(due_date=date(2025, 6, 1)))
+    _check(db)
+
+    # portal: warnings answered on time and late, escalated, one sent at the last second of a
+    # Beijing month, self-checks moved and removed, a rectification item closed and reopened
+    ws = [r[0] for r in db.execute(text("SELECT id FROM portal_warning ORDER BY id LIMIT 4"))]
+    assert len(ws) == 4
+    month_end = _utc(datetime(2026, 1, 31, 23, 59, 59, 999999))
+    db.execute(update(PortalWarning.__table__).where(PortalWarning.id == ws[0]).values(
+        answered_at=month_end, late=True))
+    db.execute(update(PortalWarning.__table__).where(PortalWarning.id == ws[1]).values(
+        answered_at=month_end, late=False, sent_at=month_end))
+    db.execute(update(PortalWarning.__table__).where(PortalWarning.id == ws[2]).values(status="escalated"))
+    db.execute(update(PortalWarning.__table__).where(PortalWarning.id == ws[3]).values(
+        sent_at=month_end + timedelta(microseconds=1), agency_id=counties[1]))
+    sc = db.execute(text("SELECT id FROM portal_selfcheck ORDER BY id LIMIT 2")).scalars().all()
+    db.execute(update(SelfCheck.__table__).where(SelfCheck.id == sc[0]).values(submitted_at=month_end))
+    db.execute(delete(SelfCheck.__table__).where(SelfCheck.id == sc[1]))
+    _check(db)
+    rect = db.execute(select(Rectification)).scalars().first()
+    if rect is not None:
+        rect.closed_at = month_end
+        _check(db)
+        rect.closed_at = None
     _check(db)
 
     # enterprises: onto and off the positive list, moved to another county, added and removed

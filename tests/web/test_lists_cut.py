@@ -658,3 +658,43 @@ def test_complaint_task_team_is_picked_not_typed(client, db, world, picker_world
     db.expire_all()
     task = db.execute(__import__("sqlalchemy").select(Task).where(Task.source == "complaint")).scalars().one()
     assert task.officer_ids == sorted(want)[-2:]
+
+
+# --- the case list's unit filter --------------------------------------------------------------------
+
+def test_case_list_filters_by_unit_within_the_jurisdiction(client, db, world, monkeypatch):
+    """/cases had no 办案单位 filter: a province's leader could not narrow 552 cases to a county."""
+    from greensword.cases import service as cases
+    from greensword.webkit.templating import templates
+    from tests.factories import actor
+    from tests.web.test_lists import _csv_rows
+
+    made = {}
+    for county, n in (("330102", 4), ("330106", 3), ("330203", 2)):
+        officer = actor(db, world, f"officer-{county}")
+        made[county] = [cases.open_case(db, officer, enterprise_id=world.enterprises[f"{county}-key"].id, title="超标排放",
+                                        facts="f", source="inspection", discovered_on=date(2026, 2, 1 + i),
+                                        officer_ids=[world.officers[f"{county}-0"].id, world.officers[f"{county}-1"].id])
+                        for i in range(n)]
+    db.commit()
+    a = world.agencies
+    login_as(client, "leader-330000")
+    r = client.get("/cases")
+    assert "共 9 条" in r.text and "办案单位" in r.text and f'<option value="{a["330102"].id}"' in r.text
+    for unit, n in (("330102", 4), ("330100", 7), ("330200", 2), ("330000", 9)):
+        r = client.get(f"/cases?agency_id={a[unit].id}")
+        assert r.status_code == 200 and f"共 {n} 条" in r.text, unit
+        assert len(_csv_rows(client.get(f"/cases.csv?agency_id={a[unit].id}"))) - 1 == n, unit
+        assert client.get(f"/api/v1/cases?agency_id={a[unit].id}").json()["total"] == n, unit
+    monkeypatch.setitem(templates.env.globals, "unit_select_max", 2)      # as at national scale: the search box
+    r = client.get(f"/cases?agency_id={a['330100'].id}")
+    select = r.text.split('class="unit-search"')[1].split("</select>")[0]
+    assert select.count("<option") == 2 and f'<option value="{a["330100"].id}" selected>' in select
+    login_as(client, "officer-330102")                                  # one county: no filter, no way out
+    r = client.get("/cases")
+    assert "共 4 条" in r.text and 'name="agency_id"' not in r.text
+    assert client.get(f"/cases?agency_id={a['330106'].id}").status_code in (403, 404)
+    assert client.get(f"/cases.csv?agency_id={a['330106'].id}").status_code in (403, 404)
+    assert client.get(f"/api/v1/cases?agency_id={a['330106'].id}").status_code in (403, 404)
+    assert client.get("/cases?agency_id=99999999999999999999").status_code in (404, 422)
+    assert client.get("/cases?agency_id=x").status_code == 422

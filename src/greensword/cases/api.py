@@ -24,12 +24,13 @@ def _detail(db, c) -> CaseDetail:
 
 @router.get("")
 def list_cases(response: Response, db: DB, actor: CurrentActor, args: ApiList, stage: str = "", source: str = "",
-               violation: str = "") -> PageOf[CaseOut]:
+               violation: str = "", agency_id: int | None = None) -> PageOf[CaseOut]:
     """One page of the cases the caller may see (newest discovery first unless ``sort``:
     discovered, number, enterprise, stage, filed, fine), with the total (also ``X-Total-Count``);
-    ``q`` searches party, credit code, case number and title."""
+    ``q`` searches party, credit code, case number and title; ``agency_id``: the cases of that unit
+    and the units under it (within the caller's jurisdiction)."""
     p = service.page_cases(db, actor, stage=stage or None, q=args.q or None, source=source or None,
-                           violation=violation or None, sort=args.sort, page=args.params)
+                           violation=violation or None, agency_id=agency_id, sort=args.sort, page=args.params)
     return api_page(response, p, CaseOut.model_validate)
 
 

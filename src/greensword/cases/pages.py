@@ -37,18 +37,31 @@ FIELDS = {
 PANEL = 10
 
 
-def _filters(args, stage: str, source: str, violation: str, overdue: str) -> dict:
+def _filters(args, stage: str, source: str, violation: str, overdue: str, agency_id: int | None = None) -> dict:
     return {"stage": stage or None, "q": args.q or None, "source": source or None, "violation": violation or None,
-            "overdue_on": now().date() if overdue == "1" else None}
+            "overdue_on": now().date() if overdue == "1" else None, "agency_id": agency_id}
+
+
+def _units(db, actor, agency_id: int | None) -> dict:
+    """The 办案单位 filter: the province/city/county units of the jurisdiction in a drop-down, or
+    only their number and the chosen one when there are more than it holds (the picker searches)."""
+    from ..registry import service as registry
+    from ..webkit.templating import templates
+
+    total = registry.count_scope_units(db, actor)
+    many = total > templates.env.globals["unit_select_max"]
+    chosen = registry.get_agency(db, actor, agency_id) if agency_id is not None else None
+    return {"units": [] if many else registry.scope_units(db, actor), "units_total": total, "chosen": chosen,
+            "agency_id": agency_id}
 
 
 @router.get("/cases")
 def case_list(request: Request, db: DB, actor: CurrentActor, args: List, stage: str = "", source: str = "",
-              violation: str = "", overdue: str = ""):
+              violation: str = "", overdue: str = "", agency_id: int | None = None):
     from ..inspection import queries as inspection_queries
 
     today = now().date()
-    p = service.page_cases(db, actor, **_filters(args, stage, source, violation, overdue), sort=args.sort,
+    p = service.page_cases(db, actor, **_filters(args, stage, source, violation, overdue, agency_id), sort=args.sort,
                            page=args.params)
     pauses_of = service.pauses_by_case(db, [c.id for c in p.items])
     rows = [{"c": c, "next": (service.open_dues(db, c, today, pauses_of) or [None])[0]} for c in p.items]
@@ -58,7 +71,8 @@ def case_list(request: Request, db: DB, actor: CurrentActor, args: List, stage: 
         "violations": discretion.rules().violations, "violation_name": queries.violation_name, "today": today,
         "overdue": service.overdue(db, actor, today, limit=PANEL),
         "overdue_total": service.overdue_count(db, actor, today),
-        "referrals": inspection_queries.page_pending_referrals(db, actor, page=PageParams(size=PANEL))})
+        "referrals": inspection_queries.page_pending_referrals(db, actor, page=PageParams(size=PANEL)),
+        **(_units(db, actor, agency_id) if not actor.is_enterprise else {"units": [], "units_total": 0})})
 
 
 @router.get("/cases/referrals")
@@ -78,9 +92,9 @@ CASE_HEADER = ["案号", "当事人", "统一社会信用代码", "案由", "违
 
 @router.get("/cases.{fmt}")
 def case_export(request: Request, fmt: str, db: DB, actor: CurrentActor, args: List, stage: str = "",
-                source: str = "", violation: str = "", overdue: str = ""):
+                source: str = "", violation: str = "", overdue: str = "", agency_id: int | None = None):
     """Every case of the list's filters, in its order, streamed (CSV or Excel)."""
-    filters = _filters(args, stage, source, violation, overdue)
+    filters = _filters(args, stage, source, violation, overdue, agency_id)
     total = service.page_cases(db, actor, **filters, sort=args.sort, page=PageParams(size=1)).total
     if fmt not in ("csv", "xlsx"):
         raise ValidationFailed("导出格式应为 csv 或 xlsx", code="list.export_format")

@@ -774,6 +774,17 @@ def _cases_query(actor: Actor, stage: str | None, q: str | None, source: str | N
     return stmt
 
 
+def _within(session: Session, actor: Actor, stmt, agency_id: int | None):
+    """``stmt`` narrowed to the cases of unit ``agency_id`` and the units under it (the list's 办案单位
+    filter), on top of the actor's own scope; a unit outside the jurisdiction is refused (403/404)."""
+    if agency_id is None:
+        return stmt
+    from ..registry import service as registry
+
+    unit = registry.get_agency(session, actor, agency_id)
+    return stmt.where(Agency.path.startswith(unit.path, autoescape=True))
+
+
 def _overdue_filter(session: Session, actor: Actor, overdue_on: date | None) -> list[int] | None:
     return None if overdue_on is None else [i for i, _ in overdue_ids(session, actor, overdue_on)]
 
@@ -795,18 +806,21 @@ def list_cases(session: Session, actor: Actor, *, stage: str | None = None, q: s
 
 def page_cases(session: Session, actor: Actor, *, stage: str | None = None, q: str | None = None,
                source: str | None = None, violation: str | None = None, overdue_on: date | None = None,
-               sort: str = "", page: PageParams | None = None) -> Page[Case]:
+               agency_id: int | None = None, sort: str = "", page: PageParams | None = None) -> Page[Case]:
     """One page of the cases the actor may see (newest first unless ``sort``), with the total;
-    ``overdue_on``: only the open cases with a statutory step past due on that day (``overdue``)."""
+    ``overdue_on``: only the open cases with a statutory step past due on that day (``overdue``);
+    ``agency_id``: only the cases of that unit and the units under it."""
     stmt = _cases_query(actor, stage, q, source, violation, _overdue_filter(session, actor, overdue_on))
+    stmt = _within(session, actor, stmt, agency_id)
     return page_of(session, stmt.options(*_LIST_DEFER), page, sort=CASE_SORT, sort_value=sort)
 
 
 def iter_cases(session: Session, actor: Actor, *, stage: str | None = None, q: str | None = None,
                source: str | None = None, violation: str | None = None, overdue_on: date | None = None,
-               sort: str = "") -> Iterator[Case]:
+               agency_id: int | None = None, sort: str = "") -> Iterator[Case]:
     """Every case of the list's filters in its order, read in batches (exports)."""
     stmt = _cases_query(actor, stage, q, source, violation, _overdue_filter(session, actor, overdue_on))
+    stmt = _within(session, actor, stmt, agency_id)
     return iter_all(session, stmt, sort=CASE_SORT, sort_value=sort)
 
 

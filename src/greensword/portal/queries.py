@@ -9,8 +9,12 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..core import summary
+from ..core.summary import months
 from ..core.timeutil import TZ
 from ..registry.models import Agency
+from . import figures
+from .models.month import PortalMonth
 from .models.rectification import Rectification
 from .models.selfchecks import SelfCheck
 from .models.warnings import PortalWarning
@@ -30,9 +34,29 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
     return datetime.combine(start, time(0), TZ), datetime.combine(end + timedelta(days=1), time(0), TZ)
 
 
-def county_sums(session: Session, start: date, end: date) -> dict[int, dict[str, float]]:
+def county_sums(session: Session, start: date, end: date, *, use_summary: bool = True) -> dict[int, dict[str, float]]:
     """Per agency id: warnings sent from ``start`` to ``end`` (inclusive days) and how they were
-    answered (on time, late) and escalated; self-checks submitted; rectification items closed."""
+    answered (on time, late) and escalated; self-checks submitted; rectification items closed.
+    Whole months come from the per-month sums the database keeps (portal.figures), the days at
+    either edge from the rows (``use_summary=False``: all from the rows, the reference)."""
+    whole, edges = months(start, end)
+    if not use_summary or whole is None:
+        return _direct_sums(session, start, end)
+    out: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    kept = summary.rows(PortalMonth.__table__, lambda t: t.c.ym.between(*whole))
+    for agency_id, *values in session.execute(
+            select(kept.c.agency_id, *[func.sum(kept.c[k]) for k in figures.COLUMNS]).group_by(kept.c.agency_id)):
+        for key, n in zip(figures.COLUMNS, values, strict=True):
+            if n:
+                out[agency_id][key] += n
+    for lo, hi in edges:
+        for agency_id, values in _direct_sums(session, lo, hi).items():
+            for key, n in values.items():
+                out[agency_id][key] += n
+    return out
+
+
+def _direct_sums(session: Session, start: date, end: date) -> dict[int, dict[str, float]]:
     lo, hi = _bounds(start, end)
     out: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for aid, status, late, answered, n in session.execute(

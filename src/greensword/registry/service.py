@@ -106,6 +106,20 @@ def list_agencies(session: Session, actor: Actor, level: str | None = None,
     return list(session.execute(_agencies_query(actor, level, parent_id)).scalars())
 
 
+LIST_UNIT_LEVELS = ("province", "city", "county")
+
+
+def scope_units(session: Session, actor: Actor) -> list[Agency]:
+    """The province/city/county units of the actor's jurisdiction, by division code (a list's unit filter)."""
+    stmt = _agencies_query(actor).where(Agency.level.in_(LIST_UNIT_LEVELS))
+    return list(session.execute(stmt).scalars())
+
+
+def count_scope_units(session: Session, actor: Actor) -> int:
+    stmt = scope(select(func.count()).select_from(Agency), actor, Agency.path)
+    return session.execute(stmt.where(Agency.level.in_(LIST_UNIT_LEVELS))).scalar_one()
+
+
 def find_units(session: Session, actor: Actor, q: str, *, limit: int = 50) -> list[Agency]:
     """The province/city/county units of the actor's jurisdiction whose name or division code
     contains ``q`` (a list's unit filter, typed), by division code, at most ``limit``."""
