@@ -69,3 +69,32 @@ def test_resumable_parts_grow_then_are_adopted():
     assert store.part("up1") == get_settings().evidence_path / "uploads" / "up1"
     assert store.adopt(store.part("up1"), sha) and store.read(sha) == b"hello world"
     assert store.received("up1") == 0
+
+
+def test_files_stored_in_a_synced_at_end_block_are_synced_once_at_its_end(monkeypatch):
+    """Outside the block each file is fsync'd before put returns; inside, none is, and the block's
+    end syncs them all (before the batch's commit); a block left by an error syncs nothing."""
+    import os
+
+    from greensword.core import storage
+
+    calls: list[str] = []
+    monkeypatch.setattr(os, "fsync", lambda fd: calls.append("fsync"))
+    monkeypatch.setattr(os, "sync", lambda: calls.append("sync"))
+    docs = ContentStore("documents", ".docx")
+    docs.put(b"outside")
+    assert calls == ["fsync"]
+    calls.clear()
+    with storage.synced_at_end():
+        with storage.synced_at_end():            # nested: the outer block syncs
+            sha = docs.put(b"inside-1")
+        docs.put(b"inside-2")
+        assert calls == [] and docs.read(sha) == b"inside-1"
+    assert calls == ["sync"]
+    calls.clear()
+    with pytest.raises(RuntimeError), storage.synced_at_end():
+        docs.put(b"inside-3")
+        raise RuntimeError("rolled back")
+    assert calls == []
+    docs.put(b"after")
+    assert calls == ["fsync"]

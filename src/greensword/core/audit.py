@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from .canonical import sha256_hex
@@ -127,7 +127,9 @@ def _write_rows(session: Session, rows: list[tuple[dict, bool]]) -> None:
         prev = row["entry_hash"] = _hash_fields(**row)
         if changes_data:
             last_data = (seq, prev)
-    session.execute(insert(AuditEntry), [row for row, _ in rows])
+    # the table's INSERT, not the ORM's bulk insert: the rows are complete, and the ORM's per-row
+    # bookkeeping was half the time of writing a demo build's hundred thousand entries
+    session.connection().execute(AuditEntry.__table__.insert(), [row for row, _ in rows])
     head.seq, head.entry_hash = seq, prev
     if last_data is not None:
         data = _data_head(session)

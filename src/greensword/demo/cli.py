@@ -23,12 +23,13 @@ def run_demo(session, *, scale: str, seed: int, today: date, progress: Progress 
     rules files are read once for the whole build (``rules.held``), not checked on every step, the
     audit entries are written in batches (``audit.batched``: same entries, same order), and on
     SQLite the build holds the write lock from its start, so the services' row locks need not
-    read each record again (``locks.exclusive``)."""
-    from ..core import audit, locks, rules, summary
+    read each record again (``locks.exclusive``); the documents it stores are synced to disk
+    together at its end, before the commit, not one by one (``storage.synced_at_end``)."""
+    from ..core import audit, locks, rules, storage, summary
     from .province import generate_registry
 
     ctx = DemoContext(seed=seed, scale=scale, today=today, progress=progress)
-    with rules.held(), audit.batched(session), locks.exclusive(session):
+    with rules.held(), audit.batched(session), locks.exclusive(session), storage.synced_at_end():
         with ctx.timed("registry"):
             generate_registry(session, ctx)
         for domain in DOMAINS:

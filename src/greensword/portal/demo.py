@@ -119,7 +119,7 @@ def selfchecks_stage(session, ctx) -> None:
                                       files=[photo], at=at)
             except DomainError:
                 continue
-            for item in rectify.list_items(session, firm, status="open"):
+            for item in list(rectify.iter_items(session, firm, status="open")):   # the firm's open items (no page count)
                 if item.source_ref.startswith(f"selfcheck:{sc.id}:") and rng.random() < 0.6:
                     rep = min(now_, at + timedelta(days=rng.randrange(3, 40)))
                     rectify.report(session, firm, item.id, "已整改完毕，附整改后照片", [photo], at=rep)

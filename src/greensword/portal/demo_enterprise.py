@@ -76,7 +76,7 @@ def credit_stage(session, ctx) -> None:
             continue                                   # not every punished firm asks for repair
         e = session.get(Enterprise, c.enterprise_id)
         firm, unit = _firm(e), _unit(c.agency)
-        for item in rectify.list_items(session, firm, status="open"):
+        for item in list(rectify.iter_items(session, firm, status="open")):   # the firm's open items (no page count)
             if item.source_ref.startswith(f"case:{c.id}:"):
                 try:
                     rectify.report(session, firm, item.id, "已按责令改正决定书完成整改", [uploads.Upload("整改后.pdf", PDF)])
