@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from ..core import summary
@@ -139,14 +139,16 @@ def county_sums(session: Session, start: date, end: date, upload_on_time_hours: 
         if n:
             sums[agency_id]["covered"] += n
     if edges:
-        edge_days = or_(*[and_(Record.checked_at >= datetime.combine(lo, time(0), TZ),
-                               Record.checked_at < datetime.combine(hi + timedelta(days=1), time(0), TZ))
-                          for lo, hi in edges])
-        # (the source compared through coalesce: read from the record's time index, not every routine task)
-        extra = {(a, e) for a, e in session.execute(
-            select(Task.agency_id, Task.enterprise_id).join(Record, Record.task_id == Task.id)
-            .where(Record.status == "submitted", func.coalesce(Task.source, "") == "routine",
-                   Task.enterprise_id.is_not(None), Task.agency_id.is_not(None), edge_days).distinct())}
+        # one range of the record's time index per edge (the source compared through coalesce:
+        # read from that index, not every routine task)
+        extra: set[tuple[int, int]] = set()
+        for lo, hi in edges:
+            extra |= {(a, e) for a, e in session.execute(
+                select(Task.agency_id, Task.enterprise_id).join(Record, Record.task_id == Task.id)
+                .where(Record.checked_at >= datetime.combine(lo, time(0), TZ),
+                       Record.checked_at < datetime.combine(hi + timedelta(days=1), time(0), TZ),
+                       Record.status == "submitted", func.coalesce(Task.source, "") == "routine",
+                       Task.enterprise_id.is_not(None), Task.agency_id.is_not(None)).distinct())}
         firms = sorted({e for _, e in extra})
         for i in range(0, len(firms), 5000):                 # bounded IN lists
             chunk = firms[i:i + 5000]
