@@ -33,6 +33,24 @@ def _agencies(db) -> list[Agency]:
                            .order_by(Agency.division_code)).scalars())
 
 
+#: The units a complaint is received or handled by (受理/承办单位).
+HANDLING_LEVELS = ("city", "county")
+
+
+def _handling_units(db, actor, selected: int | None) -> dict:
+    """A form's 受理/承办单位: the city and county units of the jurisdiction in a drop-down, or, when
+    there are more than it holds (a province's or the country's), only their number and the chosen
+    one (the unit picker searches /registry/unit-options with the same levels and jurisdiction)."""
+    from ..webkit.templating import templates
+
+    total = registry.count_scope_units(db, actor, HANDLING_LEVELS)
+    many = total > templates.env.globals["unit_select_max"]
+    chosen = db.get(Agency, selected) if many and selected is not None else None
+    return {"units": [] if many else registry.scope_units(db, actor, HANDLING_LEVELS), "units_total": total,
+            "chosen": chosen if chosen is not None and actor.covers(chosen.path) else None,
+            "unit_levels": ",".join(HANDLING_LEVELS)}
+
+
 @router.get("/public/complaint")
 def public_form(request: Request, db: DB):
     return render(request, "complaint/public_form.html", {"agencies": _agencies(db), "rules": service.rules(),
@@ -102,8 +120,7 @@ def index(request: Request, db: DB, actor: CurrentActor, args: List, status: str
     return render(request, "complaint/list.html", {
         "p": p, "items": p.items, "status": status, "statuses": service.STATUSES, "rules": service.rules(),
         "today": today(), "q": args.q, "year": year, "month": month, "agency_id": agency_id, "channel": channel,
-        "matter": matter, "overdue": overdue, "agencies": [a for a in _agencies(db) if actor.covers(a.path)],
-        "dues": service.dues})
+        "matter": matter, "overdue": overdue, "dues": service.dues, **_handling_units(db, actor, agency_id)})
 
 
 HEADER = ["查询码", "收件日期", "渠道", "受理单位", "被举报单位", "统一社会信用代码", "地址", "事项", "内容", "状态",
@@ -167,7 +184,12 @@ def page(request: Request, complaint_id: int, db: DB, actor: CurrentActor):
         "c": c, "person": person, "can_see": service.can_see_identity(actor, c), "events": service.events(db, c),
         "dues": service.dues(c), "today": today(), "statuses": service.STATUSES, "rules": service.rules(),
         "original": original, "satisfaction": service.SATISFACTION, "methods": service.CHECK_METHODS,
-        "agencies": [a for a in _agencies(db) if actor.covers(a.path)],
+        **_handling_units(db, actor, c.agency_id),
+        # the linked enterprise is searched (name or 统一社会信用代码) among the jurisdiction's, the
+        # name the complaint gave offered first
+        "enterprise_q": (c.enterprise_name or "")[:40],
+        "enterprises": registry.find_enterprises(db, actor, c.enterprise_name or "")
+        if c.status in ("received", "accepted", "assigned") and not c.enterprise_id else [],
         # the on-site team is picked among every certified officer of the handling unit (no typed ids)
         "officers": registry.assignable_officers(db, actor, c.agency_id)
         if c.status == "assigned" and c.agency_id else []})

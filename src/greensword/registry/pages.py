@@ -33,18 +33,68 @@ def _chosen(db, actor, agency_id: int | None):
     return service.get_agency(db, actor, agency_id) if agency_id is not None else None
 
 
+def _levels(levels: str) -> tuple[str, ...] | None:
+    wanted = tuple(x for x in levels.split(",") if x)
+    if any(x not in service.LIST_UNIT_LEVELS for x in wanted):
+        raise ValidationFailed("单位层级应为省级、市级或县级", code="registry.bad_level")
+    return wanted or None
+
+
 @router.get("/unit-options")
 def unit_options(db: DB, actor: CurrentActor, unit_q: Annotated[str, Query(max_length=40)] = "",
-                 selected: str = ""):
+                 selected: str = "", required: str = "", levels: Annotated[str, Query(max_length=40)] = ""):
     """``<option>``s for a list's unit filter as the user types (the units of their jurisdiction
-    matching the text, at most 50), after 全部; the unit already chosen stays chosen."""
+    matching the text, at most 50), after 全部; the unit already chosen stays chosen. A form's
+    required unit (``required=1``) has 请选择 instead of 全部; ``levels`` (``city,county``) narrows
+    the units offered to those levels."""
     from markupsafe import escape
 
-    units = service.find_units(db, actor, unit_q.strip()) if unit_q.strip() else []
-    opts = ['<option value="">全部</option>'] + [
+    q = unit_q.strip()
+    units = service.find_units(db, actor, q, levels=_levels(levels)) if q else []
+    opts = ['<option value="">请选择单位</option>' if required else '<option value="">全部</option>'] + [
         f'<option value="{a.id}"{" selected" if str(a.id) == selected else ""}>{escape(a.name)}</option>' for a in units]
-    if unit_q.strip() and not units:
+    if q and not units:
         opts.append('<option value="" disabled>无匹配的单位</option>')
+    return HTMLResponse("".join(opts))
+
+
+#: How many enterprises / officers a typed search offers at most (type more to narrow).
+ENTERPRISE_OPTIONS = 30
+OFFICER_OPTIONS = 50
+
+
+@router.get("/enterprise-options")
+def enterprise_options(db: DB, actor: CurrentActor, enterprise_q: Annotated[str, Query(max_length=40)] = ""):
+    """``<option>``s for an enterprise picker as the user types: the enterprises of their
+    jurisdiction whose name or 统一社会信用代码 contains the text (at most 30), after 请选择企业."""
+    from markupsafe import escape
+
+    q = enterprise_q.strip()
+    found = service.find_enterprises(db, actor, q, limit=ENTERPRISE_OPTIONS) if q else []
+    opts = ['<option value="">请选择企业</option>'] + [
+        f'<option value="{e.id}">{escape(e.name)}（{escape(e.uscc)}）</option>' for e in found]
+    if q and not found:
+        opts.append('<option value="" disabled>本辖区无匹配的企业</option>')
+    elif len(found) == ENTERPRISE_OPTIONS:
+        opts.append(f'<option value="" disabled>仅列出前 {ENTERPRISE_OPTIONS} 家，请输入更多文字</option>')
+    return HTMLResponse("".join(opts))
+
+
+@router.get("/officer-options")
+def officer_options(db: DB, actor: CurrentActor, officer_q: Annotated[str, Query(max_length=40)] = ""):
+    """``<option>``s for a form's officer drop-down when the jurisdiction has too many officers to
+    list: the active officers of the user's jurisdiction whose name or certificate number contains
+    the text (at most 50), after 请选择人员, each with their unit."""
+    from markupsafe import escape
+
+    q = officer_q.strip()
+    found = service.find_officers(db, actor, q, limit=OFFICER_OPTIONS) if q else []
+    opts = ['<option value="">请选择人员</option>'] + [
+        f'<option value="{o.id}">{escape(o.name)}（{escape(o.agency.name)}）</option>' for o in found]
+    if q and not found:
+        opts.append('<option value="" disabled>本辖区无匹配的在岗人员</option>')
+    elif len(found) == OFFICER_OPTIONS:
+        opts.append(f'<option value="" disabled>仅列出前 {OFFICER_OPTIONS} 名，请输入更多文字</option>')
     return HTMLResponse("".join(opts))
 
 

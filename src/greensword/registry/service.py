@@ -109,21 +109,27 @@ def list_agencies(session: Session, actor: Actor, level: str | None = None,
 LIST_UNIT_LEVELS = ("province", "city", "county")
 
 
-def scope_units(session: Session, actor: Actor) -> list[Agency]:
-    """The province/city/county units of the actor's jurisdiction, by division code (a list's unit filter)."""
-    stmt = _agencies_query(actor).where(Agency.level.in_(LIST_UNIT_LEVELS))
+def _unit_levels(levels: Iterable[str] | None) -> tuple[str, ...]:
+    return tuple(levels) if levels else LIST_UNIT_LEVELS
+
+
+def scope_units(session: Session, actor: Actor, levels: Iterable[str] | None = None) -> list[Agency]:
+    """The province/city/county units of the actor's jurisdiction (or those of ``levels``), by
+    division code (a list's unit filter, a form's unit picker)."""
+    stmt = _agencies_query(actor).where(Agency.level.in_(_unit_levels(levels)))
     return list(session.execute(stmt).scalars())
 
 
-def count_scope_units(session: Session, actor: Actor) -> int:
+def count_scope_units(session: Session, actor: Actor, levels: Iterable[str] | None = None) -> int:
     stmt = scope(select(func.count()).select_from(Agency), actor, Agency.path)
-    return session.execute(stmt.where(Agency.level.in_(LIST_UNIT_LEVELS))).scalar_one()
+    return session.execute(stmt.where(Agency.level.in_(_unit_levels(levels)))).scalar_one()
 
 
-def find_units(session: Session, actor: Actor, q: str, *, limit: int = 50) -> list[Agency]:
-    """The province/city/county units of the actor's jurisdiction whose name or division code
-    contains ``q`` (a list's unit filter, typed), by division code, at most ``limit``."""
-    stmt = _agencies_query(actor, q=q).where(Agency.level.in_(("province", "city", "county")))
+def find_units(session: Session, actor: Actor, q: str, *, limit: int = 50,
+               levels: Iterable[str] | None = None) -> list[Agency]:
+    """The province/city/county units (or those of ``levels``) of the actor's jurisdiction whose
+    name or division code contains ``q`` (a list's unit filter, typed), by division code, at most ``limit``."""
+    stmt = _agencies_query(actor, q=q).where(Agency.level.in_(_unit_levels(levels)))
     return list(session.execute(stmt.limit(limit)).scalars())
 
 
@@ -322,6 +328,30 @@ def get_enterprise(session: Session, actor: Actor, enterprise_id: int) -> Enterp
 
 def enterprise_by_uscc(session: Session, uscc: str) -> Enterprise | None:
     return session.execute(select(Enterprise).where(Enterprise.uscc == uscc.strip().upper())).scalar_one_or_none()
+
+
+def find_enterprises(session: Session, actor: Actor, q: str, *, limit: int = 30) -> list[Enterprise]:
+    """The enterprises of the actor's jurisdiction whose name or 统一社会信用代码 contains ``q``
+    (an enterprise picker, typed), by name, at most ``limit``."""
+    stmt = enterprises_query(session, actor, q=q.strip()) if q.strip() else None
+    if stmt is None:
+        return []
+    return list(session.execute(stmt.order_by(Enterprise.name, Enterprise.id).limit(limit)).scalars())
+
+
+def count_active_officers(session: Session, actor: Actor) -> int:
+    """How many active officers the actor's jurisdiction has (a form's officer drop-down, or its search)."""
+    stmt = officers_query(session, actor, active=True).with_only_columns(Officer.id)
+    return session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+
+
+def find_officers(session: Session, actor: Actor, q: str, *, limit: int = 50) -> list[Officer]:
+    """The active officers of the actor's jurisdiction whose name or certificate number contains
+    ``q`` (an officer picker, typed), by name, at most ``limit``."""
+    if not q.strip():
+        return []
+    stmt = officers_query(session, actor, q=q.strip(), active=True)
+    return list(session.execute(stmt.order_by(Officer.name, Officer.id).limit(limit)).scalars())
 
 
 def list_enterprises(session: Session, actor: Actor, *, agency_id: int | None = None, q: str | None = None,

@@ -1,0 +1,107 @@
+"""Pickers where forms listed every unit, officer or asked for a typed id (issue 18): the complaint
+page's 承办单位 and enterprise link, the training management forms' units and officers, and the
+public results' unit filter naming a city — each bounded to the user's jurisdiction."""
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import login_as
+
+
+def _picker(html: str, marker: str) -> str:
+    """The drop-down that follows a picker's search box (``marker``: its class)."""
+    return html.split(f'class="{marker}"')[1].split("</select>")[0]
+
+
+def _options(html: str) -> list[str]:
+    return re.findall(r'<option value="(\d+)"', html)
+
+
+@pytest.fixture
+def accepted(db, world, client):
+    """A complaint about 330102-key received by 330102 and accepted there (its enterprise named
+    without 有限公司: not linked by itself)."""
+    from greensword.complaint.models import Complaint
+
+    ent = world.enterprises["330102-key"]
+    r = client.post("/public/complaint", data={
+        "agency_id": world.agencies["330102"].id, "enterprise_name": ent.name.removesuffix("有限公司"), "address": "上城路1号", "matter": "air",
+        "content": "烟囱夜里冒黑烟，气味刺鼻，持续两周", "anonymous": "true"})
+    assert r.status_code == 200, r.text[:300]
+    c = db.execute(select(Complaint).order_by(Complaint.id.desc())).scalars().first()
+    login_as(client, "leader-330102")
+    assert client.post(f"/complaint/{c.id}/decide", data={"decision": "accept"}).status_code == 200
+    return c
+
+
+def test_complaint_handling_unit_uses_the_unit_picker(client, db, world, accepted, monkeypatch):
+    """The 承办单位 drop-down listed every city and county unit (3,000 nationally) with no search."""
+    from greensword.webkit.templating import templates
+
+    a, c = world.agencies, accepted
+    login_as(client, "leader-330100")                                  # the city: itself and its two counties
+    page = client.get(f"/complaint/{c.id}").text
+    form = page.split('id="assign"')[1].split("</form>")[0]
+    assert set(_options(form)) == {str(a[k].id) for k in ("330100", "330102", "330106")}   # no province, no 宁波
+    assert '<select name="agency_id" required>' in form and "全部" not in form
+    assert f'<option value="{a["330102"].id}" selected>' in form
+    record = client.get("/complaint").text.split('action="/complaint"')[1].split("</form>")[0]
+    assert set(_options(record)) == {str(a[k].id) for k in ("330100", "330102", "330106")} and "全部" not in record
+    monkeypatch.setitem(templates.env.globals, "unit_select_max", 2)   # as at province or national scale
+    form = client.get(f"/complaint/{c.id}").text.split('id="assign"')[1].split("</form>")[0]
+    assert 'hx-get="/registry/unit-options"' in form and '"levels": "city,county"' in form and '"required": "1"' in form
+    select = _picker(form, "unit-search")
+    assert _options(select) == [str(a["330102"].id)] and f'<option value="{a["330102"].id}" selected>' in select
+    assert '<option value="">请选择单位</option>' in select and "全部" not in select
+    record = client.get("/complaint").text.split('action="/complaint"')[1].split("</form>")[0]
+    assert 'class="unit-search"' in record and _options(_picker(record, "unit-search")) == []
+    login_as(client, "leader-330000")
+    opts = client.get("/registry/unit-options", params={"unit_q": "生态环境", "required": "1",
+                                                        "levels": "city,county"}).text
+    assert set(_options(opts)) == {str(a[k].id) for k in ("330100", "330200", "330102", "330106", "330203")}
+    assert opts.startswith('<option value="">请选择单位</option>') and "全部" not in opts
+    assert str(a["330000"].id) in _options(client.get("/registry/unit-options?unit_q=生态环境").text)  # a list: all levels
+    r = client.get("/registry/unit-options?unit_q=杭州&levels=town")
+    assert r.status_code == 422 and "单位层级" in r.text
+    login_as(client, "leader-330102")                                 # the county: its own unit only
+    opts = client.get("/registry/unit-options?unit_q=生态环境&required=1&levels=city,county").text
+    assert _options(opts) == [str(a["330102"].id)]
+    r = client.post(f"/complaint/{c.id}/assign", data={"agency_id": a["330106"].id, "handlers": "officer-330102"})
+    assert r.status_code == 403 and "不在您的管辖范围内" in r.text       # a forged form: refused, in zh-CN
+
+
+def test_complaint_enterprise_link_is_searched_within_the_jurisdiction(client, db, world, accepted):
+    """The enterprise link asked for a typed enterprise id."""
+    from greensword.complaint.models import Complaint
+
+    e, c = world.enterprises, accepted
+    page = client.get(f"/complaint/{c.id}").text
+    form = page.split('id="link-enterprise"')[1].split("</form>")[0]
+    assert 'type="number"' not in form and 'hx-get="/registry/enterprise-options"' in form
+    assert f'value="{c.enterprise_name}"' in form                      # the name the complainant gave, searched
+    assert _options(_picker(form, "enterprise-search")) == [str(e["330102-key"].id)]
+    assert '<select name="enterprise_id" required>' in form
+    opts = client.get("/registry/enterprise-options?enterprise_q=测试").text          # by name: the county's two
+    assert set(_options(opts)) == {str(e["330102-key"].id), str(e["330102-small"].id)}
+    assert f'{e["330102-key"].name}（{e["330102-key"].uscc}）' in opts
+    uscc = e["330106-key"].uscc
+    assert _options(client.get(f"/registry/enterprise-options?enterprise_q={uscc.lower()}").text) == []  # 西湖's: not here
+    assert "本辖区无匹配的企业" in client.get(f"/registry/enterprise-options?enterprise_q={uscc}").text
+    own = e["330102-small"].uscc
+    assert _options(client.get(f"/registry/enterprise-options?enterprise_q={own[-8:].lower()}").text) == [
+        str(e["330102-small"].id)]                                         # by 统一社会信用代码, any case
+    assert client.get("/registry/enterprise-options?enterprise_q=%25").text.count("<option") == 2   # % literal
+    assert client.get("/registry/enterprise-options?enterprise_q=" + "x" * 41).status_code == 422
+    r = client.post(f"/complaint/{c.id}/enterprise", data={"enterprise_id": e["330106-key"].id})   # a forged form
+    assert r.status_code == 403 and "该企业不在您的管辖范围内" in r.text
+    db.expire_all()
+    assert db.get(Complaint, c.id).enterprise_id is None
+    r = client.post(f"/complaint/{c.id}/enterprise", data={"enterprise_id": e["330102-key"].id}, follow_redirects=False)
+    assert r.status_code == 303
+    db.expire_all()
+    assert db.get(Complaint, c.id).enterprise_id == e["330102-key"].id
+    assert 'id="link-enterprise"' not in client.get(f"/complaint/{c.id}").text
+    login_as(client, "leader-330000")                                      # the province: every county's firms
+    assert len(_options(client.get("/registry/enterprise-options?enterprise_q=测试").text)) == 6
