@@ -103,7 +103,7 @@ def _run(stages: list[str], ctx, profile: str = "", snap: tuple[Path, Path, set]
     import cProfile
     import importlib
 
-    from greensword.core import audit, locks, rules, storage
+    from greensword.core import audit, heap, locks, rules, storage
     from greensword.core.db import session_scope
     from greensword.demo.province import generate_registry
 
@@ -114,7 +114,7 @@ def _run(stages: list[str], ctx, profile: str = "", snap: tuple[Path, Path, set]
         if snap and name in snap[2]:
             _save(ctx, snap[0], snap[1] / name)
         with (session_scope() as s, rules.held(), audit.batched(s), locks.exclusive(s),   # as demo.cli.run_demo does
-              storage.synced_at_end()):
+              storage.synced_at_end(), heap.stepwise()):
             wall, cpu = time.perf_counter(), time.process_time()
             if prof:
                 prof.enable()

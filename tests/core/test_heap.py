@@ -38,3 +38,32 @@ def test_frozen_objects_are_collected_before_the_interpreter_tears_down():
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["frozen", "True", "frozen", "at", "exit", "0"]
+
+
+STEPWISE_SCRIPT = """
+import gc
+from greensword.core import heap
+before = gc.get_threshold()
+keep = []
+with heap.stepwise() as settle:
+    inside = gc.get_threshold()
+    keep.append([object() for _ in range(1000)])
+    settle()
+    frozen = gc.get_freeze_count()
+print(inside == heap.BATCH_THRESHOLDS, frozen > 1000, gc.get_freeze_count(), gc.get_threshold() == before)
+heap.settle()
+settled = gc.get_freeze_count()
+with heap.stepwise() as settle:
+    settle()
+print(gc.get_freeze_count() == settled > 0, gc.get_threshold() == before)
+"""
+
+
+def test_stepwise_freezes_each_step_and_gives_everything_back_at_its_end():
+    """A batch job's steps freeze what is alive (later full passes skip it) with fewer passes in
+    the block; its end restores the thresholds and unfreezes — except in a settled process, whose
+    frozen start-up objects stay frozen."""
+    r = subprocess.run([sys.executable, "-c", STEPWISE_SCRIPT], env={**os.environ, "PYTHONPATH": SRC},
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["True", "True", "0", "True", "True", "True"]

@@ -105,3 +105,82 @@ def test_complaint_enterprise_link_is_searched_within_the_jurisdiction(client, d
     assert 'id="link-enterprise"' not in client.get(f"/complaint/{c.id}").text
     login_as(client, "leader-330000")                                      # the province: every county's firms
     assert len(_options(client.get("/registry/enterprise-options?enterprise_q=测试").text)) == 6
+
+
+def test_training_management_forms_use_the_unit_and_officer_pickers(client, db, world, monkeypatch):
+    """The management forms listed every unit and the jurisdiction's first 500 officers, without search."""
+    from datetime import date
+
+    from greensword.training.models import Qualification
+    from greensword.webkit.templating import templates
+
+    a, o = world.agencies, world.officers
+    login_as(client, "leader-330100")                                  # the city: its units and its counties' officers
+    page = client.get("/training/manage").text
+    quals = page.split('action="/training/manage/qualifications"')[1].split("</form>")[0]
+    assert set(_options(quals.split('name="officer_id"')[1].split("</select>")[0])) == {
+        str(o[k].id) for k in ("330102-0", "330102-1", "330106-0", "330106-1")}            # not 宁波's
+    course = page.split('action="/training/manage/courses"')[1].split("</form>")[0]
+    assert set(_options(course.split('name="agency_id"')[1].split("</select>")[0])) == {
+        str(a[k].id) for k in ("330100", "330102", "330106")}
+    monkeypatch.setitem(templates.env.globals, "unit_select_max", 2)   # as at province or national scale
+    page = client.get("/training/manage").text
+    for action in ("qualifications", "attendance", "pools", "equipment/use"):
+        form = page.split(f'action="/training/manage/{action}"')[1].split("</form>")[0]
+        assert 'hx-get="/registry/officer-options"' in form, action
+        assert _options(_picker(form, "officer-search")) == [] and '<select name="officer_id" required>' in form, action
+    for action in ("courses", "exams", "competitions", "equipment"):
+        form = page.split(f'action="/training/manage/{action}"')[1].split("</form>")[0]
+        assert 'hx-get="/registry/unit-options"' in form and '"required": "1"' in form, action
+        assert '<select name="agency_id" required><option value="">请选择单位</option></select>' in form, action
+    people = page.split("/people\"")[1].split("</form>")[0] if "/people\"" in page else None
+    assert people is None or 'hx-get="/registry/officer-options"' in people
+    opts = client.get("/registry/officer-options?officer_q=执法员").text
+    assert set(_options(opts)) == {str(o[k].id) for k in ("330102-0", "330102-1", "330106-0", "330106-1")}
+    assert f"{o['330106-1'].name}（{a['330106'].name}）" in opts
+    assert _options(client.get(f"/registry/officer-options?officer_q={o['330106-0'].cert_no}").text) == [
+        str(o["330106-0"].id)]                                         # by certificate number
+    assert "本辖区无匹配的在岗人员" in client.get(
+        f"/registry/officer-options?officer_q={o['330203-0'].cert_no}").text      # 宁波's: not offered
+    assert client.get("/registry/officer-options?officer_q=" + "x" * 41).status_code == 422
+    r = client.post("/training/manage/qualifications", data={            # a forged form: refused, nothing stored
+        "officer_id": o["330203-0"].id, "kind": next(iter(__import__("greensword.training.rules", fromlist=["x"])
+                                                         .qualifications().kinds)),
+        "number": "ZJ-T-0001", "issued_on": date(2026, 1, 5).isoformat()}, follow_redirects=False)
+    assert r.status_code == 303 and "error=" in r.headers["location"]
+    assert db.execute(select(Qualification).where(Qualification.number == "ZJ-T-0001")).first() is None
+    login_as(client, "leader-330102")                                  # the county: its own officers only
+    assert set(_options(client.get("/registry/officer-options?officer_q=执法员").text)) == {
+        str(o["330102-0"].id), str(o["330102-1"].id)}
+    login_as(client, "leader-330000")                                  # the lists' unit filters: the chosen one only
+    for path in ("/training/courses", "/training/equipment", "/training/qualifications"):
+        select_ = _picker(client.get(f"{path}?agency_id={a['330100'].id}").text, "unit-search")
+        assert f'<option value="{a["330100"].id}" selected>' in select_ and _options(select_) == [str(a["330100"].id)]
+
+
+# --- the public results filtered by a city: the filter names it --------------------------------------
+
+from tests.web.test_lists import tasks  # noqa: E402,F401  (the fixture: tasks of the three counties, some published)
+
+
+def test_public_results_filtered_by_a_city_show_the_city_chosen(client, world, tasks, monkeypatch):  # noqa: F811
+    """A public link filtered by a city (its counties' results) showed 全部 in the 检查机构 filter."""
+    from greensword.webkit.templating import templates
+
+    a = world.agencies
+    done = [t for t in tasks if t.status == "submitted" and t.source == "routine"]
+    hangzhou = sum(1 for t in done if t.agency_id in (a["330102"].id, a["330106"].id))
+    assert hangzhou > 0
+    for limit in (300, 2):                                            # the drop-down, then the search box
+        monkeypatch.setitem(templates.env.globals, "unit_select_max", limit)
+        r = client.get(f"/public/inspections?agency_id={a['330100'].id}")
+        assert r.status_code == 200 and f"共 {hangzhou} 条" in r.text, limit
+        select_ = r.text.split("检查机构")[1].split("</select>")[0]
+        assert f'<option value="{a["330100"].id}" selected>{a["330100"].name}</option>' in select_, limit
+        assert select_.count(" selected") == 1, limit
+        r = client.get(f"/public/inspections?agency_id={a['330200'].id}")   # 宁波: none of Hangzhou's
+        select_ = r.text.split("检查机构")[1].split("</select>")[0]
+        assert f'<option value="{a["330200"].id}" selected>' in select_ and "共 0 条" in r.text, limit
+        r = client.get(f"/public/inspections?agency_id={a['330106'].id}")   # a county: chosen once, as before
+        select_ = r.text.split("检查机构")[1].split("</select>")[0]
+        assert select_.count(f'<option value="{a["330106"].id}" selected>') == 1 and select_.count(" selected") == 1

@@ -16,6 +16,8 @@ from __future__ import annotations
 import atexit
 import gc
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 _done = False
 _lock = threading.Lock()
@@ -42,3 +44,29 @@ def _thaw() -> None:
     aborted at exit ("terminate called after throwing an instance of ''", exit code 134)."""
     gc.unfreeze()
     gc.collect()
+
+
+#: the collector's thresholds in a :func:`stepwise` block: a young-generation pass every 20,000
+#: allocations (not 700), older ones after 20 of the younger (not 10) — a build allocates millions
+BATCH_THRESHOLDS = (20_000, 20, 20)
+
+
+@contextmanager
+def stepwise() -> Iterator[Callable[[], None]]:
+    """For a batch job that keeps what it builds, step after step (the demo build: one session,
+    one transaction over every stage): the collector runs less often in the block
+    (``BATCH_THRESHOLDS``), and after each step (call the function it yields) what is alive is
+    frozen, so a later full pass skips it instead of walking it again — a province build spent ≈6 s
+    of its 60 in 25 full passes over everything it had built. At the block's end the thresholds
+    are restored and the objects go back to the collector. In a process whose heap is already
+    settled (the server's, ``settle``) it freezes nothing: unfreezing would give back what
+    ``settle`` froze."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(*BATCH_THRESHOLDS)
+    settled = bool(gc.get_freeze_count())
+    try:
+        yield (lambda: None) if settled else gc.freeze
+    finally:
+        gc.set_threshold(*thresholds)
+        if not settled:
+            gc.unfreeze()

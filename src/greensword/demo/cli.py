@@ -24,20 +24,25 @@ def run_demo(session, *, scale: str, seed: int, today: date, progress: Progress 
     audit entries are written in batches (``audit.batched``: same entries, same order), and on
     SQLite the build holds the write lock from its start, so the services' row locks need not
     read each record again (``locks.exclusive``); the documents it stores are synced to disk
-    together at its end, before the commit, not one by one (``storage.synced_at_end``)."""
-    from ..core import audit, locks, rules, storage, summary
+    together at its end, before the commit, not one by one (``storage.synced_at_end``); what each
+    stage leaves alive is frozen out of the garbage collector's later full passes
+    (``heap.stepwise``)."""
+    from ..core import audit, heap, locks, rules, storage, summary
     from .province import generate_registry
 
     ctx = DemoContext(seed=seed, scale=scale, today=today, progress=progress)
-    with rules.held(), audit.batched(session), locks.exclusive(session), storage.synced_at_end():
+    with (rules.held(), audit.batched(session), locks.exclusive(session), storage.synced_at_end(),
+          heap.stepwise() as settle):
         with ctx.timed("registry"):
             generate_registry(session, ctx)
+        settle()
         for domain in DOMAINS:
             name = f"greensword.{domain}.demo"
             if domain != "registry" and importlib.util.find_spec(name) is not None:
                 with ctx.timed(domain):
                     importlib.import_module(name).generate(session, ctx)
                     session.flush()
+                settle()
         summary.fold_all(session)            # the build's summary deltas into the kept rows
     return ctx
 

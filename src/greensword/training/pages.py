@@ -176,12 +176,31 @@ def _export(request: Request, fmt: str, name: str, header: list[str], rows, tota
     raise ValidationFailed("导出格式应为 csv 或 xlsx", code="list.export_format")
 
 
-def _units(db, actor) -> list:
+def _units(db, actor, agency_id: int | None = None) -> dict:
+    """A unit filter or a form's unit: the province/city/county units of the jurisdiction in a
+    drop-down, or, when there are more than it holds, only their number and the chosen one (the
+    unit picker searches /registry/unit-options within the same jurisdiction)."""
     from ..registry import service as registry
+    from ..webkit.templating import templates
 
-    return [a for a in registry.list_agencies(db, actor) if a.level in ("province", "city", "county")]
+    total = registry.count_scope_units(db, actor)
+    many = total > templates.env.globals["unit_select_max"]
+    chosen = db.get(Agency, agency_id) if many and agency_id is not None else None
+    return {"units": [] if many else registry.scope_units(db, actor), "units_total": total,
+            "chosen": chosen if chosen is not None and actor.covers(chosen.path) else None}
 
 
+def _officers(db, actor) -> dict:
+    """A form's officer: every active officer of the jurisdiction in a drop-down (was cut at the
+    first 500, silently), or, when there are more than it holds, a search (/registry/officer-options)."""
+    from ..registry import service as registry
+    from ..webkit.templating import templates
+
+    total = registry.count_active_officers(db, actor)
+    if total > templates.env.globals["unit_select_max"]:
+        return {"officers": [], "officers_total": total}
+    return {"officers": registry.list_officers(db, actor, active=True, page=PageParams(size=total or 1),
+                                               sort="name").items, "officers_total": total}
 
 
 def _course_filters(args, year, level, topic, agency_id) -> dict:
@@ -195,7 +214,7 @@ def courses_page(request: Request, db: DB, actor: CurrentActor, args: List, year
                              page=args.params)
     return render(request, "training/courses.html", {
         "p": p, "q": args.q, "year": year, "level": level, "topic": topic, "agency_id": agency_id,
-        "levels": rules.LEVEL_NAMES, "topics": courses.TOPICS, "units": _units(db, actor)})
+        "levels": rules.LEVEL_NAMES, "topics": courses.TOPICS, **_units(db, actor, agency_id)})
 
 
 COURSE_HEADER = ["课程编号", "课程", "主办单位", "级别", "专题", "开始日期", "结束日期", "学时"]
@@ -227,7 +246,7 @@ def equipment_page(request: Request, db: DB, actor: CurrentActor, args: List, ki
     root = actor.agency_path or "/"
     return render(request, "training/equipment.html", {
         "p": p, "items": p.items, "kinds": equipment.KINDS, "kind": kind, "status": status, "q": args.q,
-        "agency_id": agency_id, "units": _units(db, actor), "statuses": equipment.STATUSES,
+        "agency_id": agency_id, **_units(db, actor, agency_id), "statuses": equipment.STATUSES,
         "counts": equipment.counts(db, root, year=now().year)})
 
 
@@ -261,7 +280,7 @@ def quals_page(request: Request, db: DB, actor: CurrentActor, args: List, kind: 
     p = quals.page_qualifications(db, actor, **_qual_filters(args, kind, state, agency_id), sort=args.sort,
                                   page=args.params)
     return render(request, "training/qualifications.html", {
-        "p": p, "q": args.q, "kind": kind, "state": state, "agency_id": agency_id, "units": _units(db, actor),
+        "p": p, "q": args.q, "kind": kind, "state": state, "agency_id": agency_id, **_units(db, actor, agency_id),
         "kinds": {k: v.name for k, v in rules.qualifications().kinds.items()}, "states": quals.QUAL_STATES,
         "state_on": quals.state_on, "today": now().date()})
 
@@ -322,13 +341,10 @@ def _run(db, fn, ok: str, anchor: str):
 @router.get("/manage")
 def manage(request: Request, db: DB, actor: CurrentActor, ok: str = "", error: str = ""):
     from ..core.auth import require_role
-    from ..registry import service as registry
 
     require_role(actor, *STAFF)
-    officers = registry.list_officers(db, actor, active=True, page=PageParams(page=1, size=500)).items
-    units = [a for a in registry.list_agencies(db, actor) if a.level in ("province", "city", "county")]
     return render(request, "training/manage.html", {
-        "ok": ok, "error": error, "officers": officers, "units": units, "levels": rules.LEVEL_NAMES,
+        "ok": ok, "error": error, **_officers(db, actor), **_units(db, actor), "levels": rules.LEVEL_NAMES,
         "courses": courses.page_courses(db, actor, page=PageParams(size=50)).items, "exams": exams.list_exams(db, actor)[:50],
         "competitions": competitions.list_competitions(db)[:20], "equipment": equipment.page_equipment(db, actor, page=PageParams(size=500)).items,
         "kinds": equipment.KINDS, "laws": bank.laws(), "topics": courses.TOPICS, "today": now().date(),
