@@ -21,6 +21,9 @@ from greensword.evaluation import statistics
 from greensword.inspection import figures as inspection_figures
 from greensword.inspection import queries as inspection_queries
 from greensword.inspection.models import Record, Task
+from greensword.offsite import queries as offsite_queries
+from greensword.offsite.figures import MONTH as LEAD_MONTH
+from greensword.offsite.models import Lead
 from greensword.portal import queries as portal_queries
 from greensword.portal.figures import MONTH as PORTAL_MONTH
 from greensword.portal.models.rectification import Rectification
@@ -68,11 +71,13 @@ def _check(db):
         kept = portal_queries.county_sums(db, start, end)
         direct = portal_queries.county_sums(db, start, end, use_summary=False)
         assert _nonzero(kept) == _nonzero(direct), (start, end, "portal")
+        assert offsite_queries.leads_by_agency(db, start, end) == \
+            offsite_queries.leads_by_agency(db, start, end, use_summary=False), (start, end, "leads")
     cache.clear()
     assert statistics._population(db) == statistics._population(db, direct=True)
     # the kept tables are what a rebuild from the records gives
     for summary in (CASE_SUMMARY, CASE_MEASURES, inspection_figures.MONTH, inspection_figures.COVER, POPULATION,
-                    PORTAL_MONTH):
+                    PORTAL_MONTH, LEAD_MONTH):
         before = _kept(db, summary)
         rebuild(db.connection(), summary)
         assert _kept(db, summary) == before, summary.table
@@ -206,6 +211,21 @@ def test_kept_month_figures_equal_the_records_after_every_kind_of_write(national
         rect.closed_at = month_end
         _check(db)
         rect.closed_at = None
+    _check(db)
+
+    # leads: one created at the last microsecond of a Beijing month, one moved to another county,
+    # one with no county, copies added and one removed
+    ls = db.execute(select(Lead).order_by(Lead.id).limit(3)).scalars().all()
+    assert len(ls) == 3
+    ls[0].created_at = month_end
+    ls[1].agency_id = counties[1] if ls[1].agency_id != counties[1] else counties[0]
+    ls[2].agency_id = None
+    cols = [c.name for c in Lead.__table__.columns if c.name != "id"]
+    row = dict(db.execute(select(*[Lead.__table__.c[c] for c in cols]).where(Lead.id == ls[0].id)).one()._mapping)
+    db.execute(insert(Lead.__table__), [dict(row, mn=f"TEST{i}", created_at=month_end + timedelta(microseconds=i))
+                                        for i in range(3)])
+    _check(db)
+    db.execute(delete(Lead.__table__).where(Lead.mn == "TEST1"))
     _check(db)
 
     # enterprises: onto and off the positive list, moved to another county, added and removed

@@ -156,3 +156,31 @@ def test_training_management_forms_use_the_unit_and_officer_pickers(client, db, 
     for path in ("/training/courses", "/training/equipment", "/training/qualifications"):
         select_ = _picker(client.get(f"{path}?agency_id={a['330100'].id}").text, "unit-search")
         assert f'<option value="{a["330100"].id}" selected>' in select_ and _options(select_) == [str(a["330100"].id)]
+
+
+# --- the public results filtered by a city: the filter names it --------------------------------------
+
+from tests.web.test_lists import tasks  # noqa: E402,F401  (the fixture: tasks of the three counties, some published)
+
+
+def test_public_results_filtered_by_a_city_show_the_city_chosen(client, world, tasks, monkeypatch):  # noqa: F811
+    """A public link filtered by a city (its counties' results) showed 全部 in the 检查机构 filter."""
+    from greensword.webkit.templating import templates
+
+    a = world.agencies
+    done = [t for t in tasks if t.status == "submitted" and t.source == "routine"]
+    hangzhou = sum(1 for t in done if t.agency_id in (a["330102"].id, a["330106"].id))
+    assert hangzhou > 0
+    for limit in (300, 2):                                            # the drop-down, then the search box
+        monkeypatch.setitem(templates.env.globals, "unit_select_max", limit)
+        r = client.get(f"/public/inspections?agency_id={a['330100'].id}")
+        assert r.status_code == 200 and f"共 {hangzhou} 条" in r.text, limit
+        select_ = r.text.split("检查机构")[1].split("</select>")[0]
+        assert f'<option value="{a["330100"].id}" selected>{a["330100"].name}</option>' in select_, limit
+        assert select_.count(" selected") == 1, limit
+        r = client.get(f"/public/inspections?agency_id={a['330200'].id}")   # 宁波: none of Hangzhou's
+        select_ = r.text.split("检查机构")[1].split("</select>")[0]
+        assert f'<option value="{a["330200"].id}" selected>' in select_ and "共 0 条" in r.text, limit
+        r = client.get(f"/public/inspections?agency_id={a['330106'].id}")   # a county: chosen once, as before
+        select_ = r.text.split("检查机构")[1].split("</select>")[0]
+        assert select_.count(f'<option value="{a["330106"].id}" selected>') == 1 and select_.count(" selected") == 1

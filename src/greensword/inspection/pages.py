@@ -323,18 +323,20 @@ def public_results(request: Request, db: DB, args: List, agency_id: int | None =
     total = registry.count_units(db, "county")
     many = total > templates.env.globals["unit_select_max"]
     counties = [] if many else registry.public_units(db)
-    chosen = _public_unit(db, agency_id) if many and agency_id is not None else None
+    # the unit filtered by is shown chosen, whatever its level: a city or the province named in a
+    # shared link filters its counties' results, and the filter must say so (not 全部)
+    chosen = _public_unit(db, agency_id) if agency_id is not None else None
     return render(request, "inspection/public.html", {
         "p": p, "rows": p.items, "generated": datetime.now(), "q": args.q, "agency_id": agency_id, "year": year,
         "result": result, "agencies": counties, "units_total": total, "chosen": chosen, "this_year": now().year})
 
 
 def _public_unit(db, agency_id: int):
-    """The county a public list is filtered by (named on the page as it is in the drop-down)."""
+    """The unit a public list is filtered by — a county of the drop-down, or a city or province a
+    link names (its counties' results) — named on the page as the filter's choice."""
     from ..registry.models import Agency
 
-    a = db.get(Agency, agency_id)
-    return a if a is not None and a.level == "county" else None
+    return db.get(Agency, agency_id)
 
 
 #: Typed searches of the public unit filter a client may send per minute (one every half second

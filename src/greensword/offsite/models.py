@@ -6,6 +6,7 @@ from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import Base, TZDateTime
+from ..core.summary import delta_table
 from ..registry.models import Enterprise
 
 
@@ -39,3 +40,18 @@ class Lead(Base):
     updated_at: Mapped[datetime] = mapped_column(TZDateTime)
 
     enterprise: Mapped[Enterprise | None] = relationship(lazy="joined")
+
+
+class LeadMonth(Base):
+    """Leads created per (Beijing month, agency) (offsite.figures.MONTH): kept by database triggers
+    on offsite_lead in the same transaction as every write, summed by the statistics."""
+
+    __tablename__ = "offsite_lead_month"
+
+    ym: Mapped[int] = mapped_column(Integer, primary_key=True)           # yyyymm (Beijing)
+    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    leads: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+#: what the triggers append between folds (core.summary)
+LeadMonthDelta = delta_table(LeadMonth.__table__)

@@ -8,16 +8,33 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from ..core import summary
+from ..core.summary import months
 from ..core.timeutil import TZ
 from ..registry.models import Agency
-from .models import Lead
+from .models import Lead, LeadMonth
 
 #: lead statuses still waiting for someone to act
 OPEN = ("new", "screened", "reminded", "inspection")
 
 
-def leads_by_agency(session: Session, start: date, end: date) -> dict[int, int]:
-    """Leads created from ``start`` to ``end`` (inclusive days) per agency id."""
+def leads_by_agency(session: Session, start: date, end: date, *, use_summary: bool = True) -> dict[int, int]:
+    """Leads created from ``start`` to ``end`` (inclusive days) per agency id: whole months from
+    the per-month counts the database keeps (offsite.figures), the days at either edge from the
+    leads (``use_summary=False``: all from the leads, the reference)."""
+    whole, edges = months(start, end)
+    if not use_summary or whole is None:
+        return _leads_direct(session, start, end)
+    kept = summary.rows(LeadMonth.__table__, lambda t: t.c.ym.between(*whole))
+    out = {agency_id: int(n) for agency_id, n in session.execute(
+        select(kept.c.agency_id, func.sum(kept.c.leads)).group_by(kept.c.agency_id)) if n}
+    for lo, hi in edges:
+        for agency_id, n in _leads_direct(session, lo, hi).items():
+            out[agency_id] = out.get(agency_id, 0) + n
+    return out
+
+
+def _leads_direct(session: Session, start: date, end: date) -> dict[int, int]:
     lo_ = datetime.combine(start, time(0), TZ)
     hi_ = datetime.combine(end + timedelta(days=1), time(0), TZ)
     return {agency_id: n for agency_id, n in session.execute(select(Lead.agency_id, func.count()).where(
