@@ -125,3 +125,16 @@ def test_cross_region_teams_come_from_the_other_county():
     offs = [{"id": 500 + i, "certified": True, "department": "生态环境", "agency_code": "330203"} for i in range(6)]
     r = run_draw("cross", population(200), offs, params(teams=3))
     assert {o for t in r.teams for o in t} <= {o["id"] for o in offs}
+
+
+def test_the_service_hashes_its_inputs_once_as_the_draw_would():
+    """The draw service hashes the snapshots it publishes once and hands the hashes to the draw;
+    the result is the one the draw gets hashing them itself (what verification does)."""
+    from greensword.core.canonical import sha256_hex
+    from greensword.inspection.service.draws import _canonical
+
+    ents, offs, p = population(300), officers(), params()
+    hashes = tuple(_canonical(x)[1] for x in (ents, offs)) + (sha256_hex(p),)
+    assert hashes[:2] == (sha256_hex(ents), sha256_hex(offs))
+    given = run_draw("2026-Q2 公开摇号 10001", ents, offs, p, input_hashes=hashes)
+    assert given.as_dict() == run_draw("2026-Q2 公开摇号 10001", ents, offs, p).as_dict()

@@ -9,10 +9,12 @@ import pytest
 
 from tests.browser import browser_page, live_server, login
 from tests.web import test_lists_cut as lists_cut
+from tests.web import test_lists_pickers as pickers
 
 pytestmark = pytest.mark.browser
 
 late_cases, listings, picker_world = lists_cut.late_cases, lists_cut.listings, lists_cut.picker_world
+accepted = pickers.accepted
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 
 
@@ -103,4 +105,50 @@ def test_list_gaps_in_the_browser_as_each_role(app, world, monkeypatch, late_cas
             page.wait_for_load_state("networkidle")
             assert re.search(r"status=pending.*origin=application.*page=2.*size=5", page.url), page.url
             assert page.locator('#positive-tabs a[aria-current="page"]').inner_text().startswith("待审核")
+    assert not bad, "\n".join(bad)
+
+
+def _pick(page, form: str, box: str, text: str, url_part: str, value: int, select: str) -> None:
+    """In ``form``, type ``text`` into the picker's search box, wait for its drop-down, choose ``value``."""
+    with page.expect_response(lambda r: url_part in r.url):
+        page.fill(f"{form} input.{box}", text)
+    page.wait_for_selector(f'{form} select[name={select}] option[value="{value}"]', state="attached")
+    page.select_option(f"{form} select[name={select}]", str(value))
+
+
+def test_form_pickers_in_the_browser(app, db, world, monkeypatch, accepted):
+    """The complaint page's enterprise link and 承办单位, and a training form's officer, chosen by
+    typing in a real browser at province scale (more units and officers than a drop-down holds)."""
+    from greensword.complaint.models import Complaint
+    from greensword.webkit.templating import templates
+
+    monkeypatch.setitem(templates.env.globals, "unit_select_max", 2)
+    ent, west, o = world.enterprises["330102-small"], world.agencies["330106"], world.officers["330106-1"]   # not offered first
+    bad: list[str] = []
+    with live_server(app) as base, browser_page(**DESKTOP) as page:
+        _watch(page, bad)
+        login(page, base, "leader-330100")                       # the city: three units, more than 2
+        page.goto(f"{base}/complaint/{accepted.id}")
+        _pick(page, "#link-enterprise", "enterprise-search", ent.uscc[-6:], "enterprise-options", ent.id,
+              "enterprise_id")
+        page.click("#link-enterprise button")
+        page.wait_for_load_state("networkidle")
+        assert ent.name in page.inner_text("dl.facts") and "未关联登记企业" not in page.inner_text("dl.facts")
+        _pick(page, "#assign", "unit-search", "西湖", "unit-options", west.id, "agency_id")
+        page.fill("#assign input[name=handlers]", "officer-330106")
+        page.click("#assign button")
+        page.wait_for_load_state("networkidle")
+        assert west.name in page.inner_text("dl.facts")
+        login(page, base, "leader-330000")                       # the province: its officers searched
+        page.goto(f"{base}/training/manage")
+        form = "form[action='/training/manage/qualifications']"
+        _pick(page, form, "officer-search", o.cert_no, "officer-options", o.id, "officer_id")
+        page.fill(f"{form} input[name=number]", "ZJ-B-0001")
+        page.fill(f"{form} input[name=issued_on]", "2026-01-05")
+        page.click(f"{form} button")
+        page.wait_for_load_state("networkidle")
+        assert page.inner_text("#ok") == "资格已登记", page.url
+    db.expire_all()
+    c = db.get(Complaint, accepted.id)
+    assert c.enterprise_id == ent.id and c.agency_id == west.id
     assert not bad, "\n".join(bad)

@@ -57,13 +57,17 @@ def _matches(ent: dict, match: dict) -> bool:
     return True
 
 
-def run_draw(seed: str, enterprises: list[dict], officers: list[dict], params: dict) -> DrawResult:
+def run_draw(seed: str, enterprises: list[dict], officers: list[dict], params: dict, *,
+             input_hashes: tuple[str, str, str] | None = None) -> DrawResult:
     """enterprises: {id, uscc, key_polluter, credit_class, positive_list};
     officers: {id, certified, department, agency_code}; params: strata, credit_multiplier,
     exclude_positive_list, team_size, teams, conflicts [[officer, enterprise]], previous
     [[officer, enterprise]], partner_departments (joint plans), rotate (strata whose members are
-    drawn once a year) with already_drawn (enterprise ids drawn earlier in the year)."""
-    ent_hash, off_hash, par_hash = sha256_hex(enterprises), sha256_hex(officers), sha256_hex(params)
+    drawn once a year) with already_drawn (enterprise ids drawn earlier in the year).
+    ``input_hashes``: ``sha256_hex`` of the three inputs when the caller has just computed them
+    (the draw service, which publishes them); verification leaves them out, so they are recomputed."""
+    ent_hash, off_hash, par_hash = input_hashes or (sha256_hex(enterprises), sha256_hex(officers),
+                                                    sha256_hex(params))
     digest_hex = sha256_hex({"seed": seed, "enterprises": ent_hash, "officers": off_hash, "params": par_hash})
     digest = bytes.fromhex(digest_hex)
     result = DrawResult(digest_hex)

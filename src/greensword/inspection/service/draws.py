@@ -56,9 +56,13 @@ def _officer_snapshot(session: Session, plan: Plan) -> list[dict]:
     return sorted(out.values(), key=lambda o: o["id"])
 
 
-def _freeze(session: Session, kind: str, content: list[dict]) -> str:
-    text = canonical_json(content)               # hashed as sha256_hex(content) does, encoded once
-    h = hashlib.sha256(text.encode()).hexdigest()
+def _canonical(content) -> tuple[str, str]:
+    """The canonical JSON of a draw input and its hash (as ``sha256_hex(content)``), encoded once."""
+    text = canonical_json(content)
+    return text, hashlib.sha256(text.encode()).hexdigest()
+
+
+def _freeze(session: Session, kind: str, text: str, h: str) -> str:
     if session.execute(select(Snapshot.hash).where(Snapshot.hash == h)).first() is None:   # not its content
         session.add(Snapshot(hash=h, kind=kind, content=text, created_at=now()))
     return h
@@ -108,13 +112,16 @@ def draw(session: Session, actor: Actor, plan_id: int, seed: str, *, reason: str
     enterprises = _enterprise_snapshot(session, plan)
     officers = _officer_snapshot(session, plan)
     params = _draw_params(session, plan, enterprises, officers)
+    ent_text, ent_hash = _canonical(enterprises)     # hashed once: for the draw and for publication
+    off_text, off_hash = _canonical(officers)
+    par_hash = sha256_hex(params)
     try:
-        result = run_draw(seed, enterprises, officers, params)
+        result = run_draw(seed, enterprises, officers, params, input_hashes=(ent_hash, off_hash, par_hash))
     except DrawError as exc:
         raise ValidationFailed(str(exc), code="inspection.draw_impossible") from exc
-    plan.enterprises_hash = _freeze(session, "enterprises", enterprises)
-    plan.officers_hash = _freeze(session, "officers", officers)
-    plan.params_hash = sha256_hex(params)
+    plan.enterprises_hash = _freeze(session, "enterprises", ent_text, ent_hash)
+    plan.officers_hash = _freeze(session, "officers", off_text, off_hash)
+    plan.params_hash = par_hash
     plan.seed = seed
     plan.result = {**result.as_dict(), "params": params}
     plan.result_hash = result.hash
