@@ -184,3 +184,36 @@ def test_public_results_filtered_by_a_city_show_the_city_chosen(client, world, t
         r = client.get(f"/public/inspections?agency_id={a['330106'].id}")   # a county: chosen once, as before
         select_ = r.text.split("检查机构")[1].split("</select>")[0]
         assert select_.count(f'<option value="{a["330106"].id}" selected>') == 1 and select_.count(" selected") == 1
+
+
+def test_public_complaint_form_searches_the_units_without_login(client, db, world, monkeypatch):
+    """The public form listed every city and county unit in one drop-down (3,000 nationally)."""
+    from greensword.complaint import pages
+    from greensword.complaint.models import Complaint
+    from greensword.webkit.templating import templates
+
+    a = world.agencies
+    r = client.get("/public/complaint")
+    assert 'class="unit-search"' not in r.text and set(_options(r.text.split('name="agency_id"')[1].split(
+        "</select>")[0])) == {str(a[k].id) for k in ("330100", "330200", "330102", "330106", "330203")}
+    monkeypatch.setitem(templates.env.globals, "unit_select_max", 2)
+    r = client.get("/public/complaint")
+    assert 'hx-get="/public/complaint/unit-options"' in r.text
+    assert _options(_picker(r.text, "unit-search")) == [] and '<select name="agency_id" required>' in r.text
+    opts = client.get("/public/complaint/unit-options?unit_q=杭州").text            # the city and its two counties
+    assert set(_options(opts)) == {str(a[k].id) for k in ("330100", "330102", "330106")}
+    assert opts.startswith('<option value="">请选择单位</option>')
+    assert _options(client.get("/public/complaint/unit-options?unit_q=浙江省").text) == []   # no province
+    assert "无匹配的单位" in client.get("/public/complaint/unit-options?unit_q=%25").text        # % literal
+    assert client.get("/public/complaint/unit-options?unit_q=" + "x" * 41).status_code == 422
+    r = client.post("/public/complaint", data={"agency_id": a["330106"].id, "matter": "air", "content": "太短",
+                                               "anonymous": "true"})
+    assert r.status_code == 422 and "过于简单" in r.text                              # re-shown: the unit still chosen
+    assert f'<option value="{a["330106"].id}" selected>' in _picker(r.text, "unit-search")
+    r = client.post("/public/complaint", data={"agency_id": a["330000"].id, "matter": "air",
+                                               "content": "夜间偷排废水，河水发黑发臭", "anonymous": "true"})
+    assert r.status_code == 422 and "市、县（区）生态环境部门" in r.text                # the province: refused
+    assert db.execute(select(Complaint)).first() is None
+    monkeypatch.setattr(pages, "PUBLIC_UNIT_SEARCHES_PER_MINUTE", 3)               # 3 answered within the minute
+    r = client.get("/public/complaint/unit-options?unit_q=33")
+    assert r.status_code == 429 and "查询过于频繁" in r.text and int(r.headers["retry-after"]) >= 1

@@ -5,7 +5,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from ..core import thumbs
@@ -51,10 +51,56 @@ def _handling_units(db, actor, selected: int | None) -> dict:
             "unit_levels": ",".join(HANDLING_LEVELS)}
 
 
+def _public_units(db, selected: int | None) -> dict:
+    """The public form's 被举报地: every city and county unit in a drop-down, or, when there are
+    more than it holds (the country's 3,000), a search box filling it as one types
+    (/public/complaint/unit-options) and the one already chosen."""
+    from ..webkit.templating import templates
+
+    total = registry.count_units(db, HANDLING_LEVELS)
+    many = total > templates.env.globals["unit_select_max"]
+    chosen = db.get(Agency, selected) if many and selected is not None else None
+    return {"agencies": [] if many else _agencies(db), "units_total": total,
+            "chosen": chosen if chosen is not None and chosen.level in HANDLING_LEVELS else None}
+
+
 @router.get("/public/complaint")
 def public_form(request: Request, db: DB):
-    return render(request, "complaint/public_form.html", {"agencies": _agencies(db), "rules": service.rules(),
+    return render(request, "complaint/public_form.html", {**_public_units(db, None), "rules": service.rules(),
                                                            "form": {}, "error": None})
+
+
+#: Typed searches of the public form's 被举报地 a client may send per minute (a person typing), and
+#: how many units one answer names at most.
+PUBLIC_UNIT_SEARCHES_PER_MINUTE = 120
+PUBLIC_UNIT_OPTIONS = 30
+
+
+@router.get("/public/complaint/unit-options")
+def public_unit_options(request: Request, db: DB, unit_q: Annotated[str, Query(max_length=40)] = "",
+                        selected: Annotated[str, Query(max_length=12)] = ""):
+    """``<option>``s for the public form's 被举报地 as one types, no login: the city and county
+    units whose name or division code contains the text (at most 30), after 请选择单位 — the names
+    the drop-down itself shows. Rate-limited per client; the browser may keep an answer five minutes."""
+    from markupsafe import escape
+
+    from ..core import ratelimit
+
+    client = request.client.host if request.client else "?"
+    wait = ratelimit.hit(request.app.state.engine, "complaint.public_units", client,
+                         limit=PUBLIC_UNIT_SEARCHES_PER_MINUTE, window_s=60.0)
+    if wait:
+        return HTMLResponse('<option value="">查询过于频繁，请稍后再试</option>', status_code=429,
+                            headers={"Retry-After": str(int(wait) + 1)})
+    q = unit_q.strip()
+    units = registry.public_units(db, q, level=HANDLING_LEVELS, limit=PUBLIC_UNIT_OPTIONS) if q else []
+    opts = ['<option value="">请选择单位</option>'] + [
+        f'<option value="{a.id}"{" selected" if str(a.id) == selected else ""}>{escape(a.name)}</option>' for a in units]
+    if q and not units:
+        opts.append('<option value="" disabled>无匹配的单位</option>')
+    elif len(units) == PUBLIC_UNIT_OPTIONS:
+        opts.append(f'<option value="" disabled>仅列出前 {PUBLIC_UNIT_OPTIONS} 个，请输入更多文字</option>')
+    return HTMLResponse("".join(opts), headers={"Cache-Control": "private, max-age=300"})
 
 
 @router.post("/public/complaint")
@@ -78,7 +124,7 @@ def public_submit(request: Request, db: DB, agency_id: int = Form(...), enterpri
                                   attachments=attachments)
     except DomainError as e:
         db.rollback()
-        return render(request, "complaint/public_form.html", {"agencies": _agencies(db), "rules": service.rules(),
+        return render(request, "complaint/public_form.html", {**_public_units(db, agency_id), "rules": service.rules(),
                                                                "form": form, "error": e}, status_code=e.status)
     return render(request, "complaint/public_done.html", {"c": c})
 

@@ -133,17 +133,24 @@ def find_units(session: Session, actor: Actor, q: str, *, limit: int = 50,
     return list(session.execute(stmt.limit(limit)).scalars())
 
 
-def public_units(session: Session, q: str = "", *, level: str = "county", limit: int | None = None) -> list[Agency]:
-    """The units of one ``level`` a public page names (its unit filter: the counties whose
-    results are published), by division code; ``q`` searches name and division code literally.
-    Public: names and codes only, the same for everyone, no jurisdiction involved."""
-    stmt = where_search(select(Agency).where(Agency.level == level).order_by(Agency.division_code), q,
+def _levels_of(level: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (level,) if isinstance(level, str) else tuple(level)
+
+
+def public_units(session: Session, q: str = "", *, level: str | tuple[str, ...] = "county",
+                 limit: int | None = None) -> list[Agency]:
+    """The units of one ``level`` (or of several) a public page names (its unit filter: the
+    counties whose results are published; the public complaint form's cities and counties), by
+    division code; ``q`` searches name and division code literally. Public: names and codes only,
+    the same for everyone, no jurisdiction involved."""
+    stmt = where_search(select(Agency).where(Agency.level.in_(_levels_of(level))).order_by(Agency.division_code), q,
                         Agency.name, Agency.division_code)
     return list(session.execute(stmt if limit is None else stmt.limit(limit)).scalars())
 
 
-def count_units(session: Session, level: str = "county") -> int:
-    return session.execute(select(func.count()).select_from(Agency).where(Agency.level == level)).scalar_one()
+def count_units(session: Session, level: str | tuple[str, ...] = "county") -> int:
+    stmt = select(func.count()).select_from(Agency).where(Agency.level.in_(_levels_of(level)))
+    return session.execute(stmt).scalar_one()
 
 
 #: Sorts of the agency list (by division code, i.e. as a tree, unless asked otherwise).
