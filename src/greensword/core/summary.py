@@ -70,6 +70,19 @@ def ym_local(dialect: str, col: str) -> str:
     return f"CAST(to_char({col} AT TIME ZONE '{LOCAL_ZONE}', 'YYYYMM') AS INTEGER)"
 
 
+def ymd_local(dialect: str, col: str) -> str:
+    """The day (yyyymmdd) in Beijing of a time stored as UTC (the fraction cut off first, as in
+    ``ym_local``)."""
+    if dialect == "sqlite":
+        return f"CAST(strftime('%Y%m%d', substr({col}, 1, 19), '+{LOCAL_OFFSET_HOURS} hours') AS INTEGER)"
+    return f"CAST(to_char({col} AT TIME ZONE '{LOCAL_ZONE}', 'YYYYMMDD') AS INTEGER)"
+
+
+def ymd(d) -> int:
+    """A date as the yyyymmdd integer ``ymd_local`` keys rows by."""
+    return d.year * 10000 + d.month * 100 + d.day
+
+
 def within_hours(dialect: str, start: str, end: str, hours: int) -> str:
     """``end - start <= hours`` exactly (to the microsecond; SQLite's julianday is a float)."""
     if dialect == "sqlite":
@@ -321,9 +334,14 @@ def rebuild(conn: Connection, summary: Summary) -> None:
 
 def install(conn: Connection, summary: Summary) -> None:
     """(Re)create the delta table and the triggers and fill the table from the records, in one
-    transaction."""
+    transaction. Nothing while the kept table does not exist yet: an earlier migration installing
+    today's declaration before the migration that creates its table (the one that does installs)."""
+    from sqlalchemy import inspect
+
     from .db import Base, load_all_models
 
+    if not inspect(conn).has_table(summary.table):
+        return
     load_all_models()
     Base.metadata.tables[summary.delta].create(conn, checkfirst=True)
     dialect = conn.dialect.name

@@ -2,11 +2,11 @@
 conditions as inspection.queries.county_sums counts them directly: submitted records by the
 Beijing month of their check (inspections, findings, uploads within ``UPLOAD_HOURS`` of the
 check) under their task's agency, routine tasks by due month (planned, done), and the firms
-routine records covered per (month, agency, enterprise)."""
+routine records covered per (Beijing day, agency, enterprise)."""
 
 from __future__ import annotations
 
-from ..core.summary import Part, Summary, within_hours, ym_date, ym_local
+from ..core.summary import Part, Summary, within_hours, ym_date, ym_local, ymd_local
 
 #: the upload rule the kept on-time count follows (rules/inspection/sampling.yaml); a period
 #: whose rule says otherwise is counted from the records
@@ -33,7 +33,7 @@ def _tasks(d: str):
 
 
 def _covered(d: str):
-    return ((ym_local(d, "{rec}.checked_at"), "{task}.agency_id", "{task}.enterprise_id"), {"records": "1"},
+    return ((ymd_local(d, "{rec}.checked_at"), "{task}.agency_id", "{task}.enterprise_id"), {"records": "1"},
             "{rec}.status = 'submitted' AND {task}.source = 'routine'")
 
 
@@ -42,7 +42,7 @@ MONTH = Summary("inspection_month", ("ym", "agency_id"), MONTH_COLUMNS, (
                                         "task": ("agency_id",)}),
     Part({"task": "inspection_task"}, _tasks, watch={"task": ("due_date", "agency_id", "source", "status")}),
 ))
-COVER = Summary("inspection_cover", ("ym", "agency_id", "enterprise_id"), ("records",), (
+COVER = Summary("inspection_cover_day", ("day", "agency_id", "enterprise_id"), ("records",), (
     Part(_PAIR, _covered, _LINK, watch={"rec": ("task_id", "status", "checked_at"),
                                         "task": ("agency_id", "enterprise_id", "source")}),
 ))

@@ -4,7 +4,7 @@ evidence, resumable uploads, amendments, and the hand-over of violations to the 
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import Base, TZDateTime
@@ -187,13 +187,13 @@ class InspectionMonth(Base):
 
 
 class InspectionCover(Base):
-    """Submitted records of routine tasks per (month, agency, enterprise) (inspection.figures.COVER):
-    the firms a period's routine checks covered are the distinct enterprises of its months."""
+    """Submitted records of routine tasks per (Beijing day, agency, enterprise)
+    (inspection.figures.COVER): the firms a period's routine checks covered are the distinct
+    enterprises of its days — any period, no edge days to read from the records."""
 
-    __tablename__ = "inspection_cover"
-    __table_args__ = (Index("ix_inspection_cover_firm", "enterprise_id", "ym", "agency_id", "records"),)
+    __tablename__ = "inspection_cover_day"
 
-    ym: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)         # yyyymmdd (Beijing)
     agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     enterprise_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     records: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -16,7 +16,7 @@ from ..core.auth import Actor, scope
 from ..core.errors import NotFound
 from ..core.locks import lock_row
 from ..core.pagination import Page, PageParams, Sort, page_of, where_search
-from ..core.summary import months
+from ..core.summary import months, ymd
 from ..core.timeutil import TZ
 from ..registry.models import Agency, Enterprise
 from . import figures
@@ -130,36 +130,14 @@ def county_sums(session: Session, start: date, end: date, upload_on_time_hours: 
             for key, n in values.items():
                 if key != "covered":
                     sums[agency_id][key] += n
-    # firms covered: the distinct (agency, firm) pairs of the whole months, and those of the edge
-    # days that are not among them (looked up by firm)
-    cover = summary.folded(InspectionCover.__table__, lambda t: t.c.ym.between(*whole))
+    # firms covered: the distinct (agency, firm) pairs of the period's days (kept per day: exact
+    # for any period, no edge days)
+    cover = summary.folded(InspectionCover.__table__, lambda t: t.c.day.between(ymd(start), ymd(end)))
     for agency_id, n in session.execute(
             select(cover.c.agency_id, func.count(func.distinct(cover.c.enterprise_id))).where(cover.c.records > 0)
             .group_by(cover.c.agency_id)):
         if n:
             sums[agency_id]["covered"] += n
-    if edges:
-        # one range of the record's time index per edge (the source compared through coalesce:
-        # read from that index, not every routine task)
-        extra: set[tuple[int, int]] = set()
-        for lo, hi in edges:
-            extra |= {(a, e) for a, e in session.execute(
-                select(Task.agency_id, Task.enterprise_id).join(Record, Record.task_id == Task.id)
-                .where(Record.checked_at >= datetime.combine(lo, time(0), TZ),
-                       Record.checked_at < datetime.combine(hi + timedelta(days=1), time(0), TZ),
-                       Record.status == "submitted", func.coalesce(Task.source, "") == "routine",
-                       Task.enterprise_id.is_not(None), Task.agency_id.is_not(None)).distinct())}
-        firms = sorted({e for _, e in extra})
-        for i in range(0, len(firms), 5000):                 # bounded IN lists
-            chunk = firms[i:i + 5000]
-            # kept rows and deltas together, per (month, agency, firm): a firm is in the months
-            # when one of its months still counts a record
-            seen = summary.folded(InspectionCover.__table__,
-                                  lambda t, chunk=chunk: and_(t.c.enterprise_id.in_(chunk), t.c.ym.between(*whole)))
-            extra -= {(a, e) for a, e in session.execute(
-                select(seen.c.agency_id, seen.c.enterprise_id).where(seen.c.records > 0).distinct())}
-        for agency_id, _ in extra:
-            sums[agency_id]["covered"] += 1
     return sums
 
 
