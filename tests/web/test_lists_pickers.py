@@ -49,6 +49,7 @@ def test_complaint_handling_unit_uses_the_unit_picker(client, db, world, accepte
     assert f'<option value="{a["330102"].id}" selected>' in form
     record = client.get("/complaint").text.split('action="/complaint"')[1].split("</form>")[0]
     assert set(_options(record)) == {str(a[k].id) for k in ("330100", "330102", "330106")} and "全部" not in record
+    assert '<select name="agency_id" required><option value="">请选择单位</option>' in record   # chosen, not assumed
     monkeypatch.setitem(templates.env.globals, "unit_select_max", 2)   # as at province or national scale
     form = client.get(f"/complaint/{c.id}").text.split('id="assign"')[1].split("</form>")[0]
     assert 'hx-get="/registry/unit-options"' in form and '"levels": "city,county"' in form and '"required": "1"' in form
@@ -123,6 +124,10 @@ def test_training_management_forms_use_the_unit_and_officer_pickers(client, db, 
     course = page.split('action="/training/manage/courses"')[1].split("</form>")[0]
     assert set(_options(course.split('name="agency_id"')[1].split("</select>")[0])) == {
         str(a[k].id) for k in ("330100", "330102", "330106")}
+    login_as(client, "leader-330102")                                  # one unit: it is the form's, no choice
+    course = client.get("/training/manage").text.split('action="/training/manage/courses"')[1].split("</form>")[0]
+    assert f'<select name="agency_id" required><option value="{a["330102"].id}" >' in course
+    login_as(client, "leader-330100")
     monkeypatch.setitem(templates.env.globals, "unit_select_max", 2)   # as at province or national scale
     page = client.get("/training/manage").text
     for action in ("qualifications", "attendance", "pools", "equipment/use"):
@@ -194,6 +199,7 @@ def test_public_complaint_form_searches_the_units_without_login(client, db, worl
 
     a = world.agencies
     r = client.get("/public/complaint")
+    assert '<select name="agency_id" required><option value="">请选择单位</option>' in r.text   # not the first, silently
     assert 'class="unit-search"' not in r.text and set(_options(r.text.split('name="agency_id"')[1].split(
         "</select>")[0])) == {str(a[k].id) for k in ("330100", "330200", "330102", "330106", "330203")}
     monkeypatch.setitem(templates.env.globals, "unit_select_max", 2)
