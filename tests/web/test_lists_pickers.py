@@ -217,3 +217,42 @@ def test_public_complaint_form_searches_the_units_without_login(client, db, worl
     monkeypatch.setattr(pages, "PUBLIC_UNIT_SEARCHES_PER_MINUTE", 3)               # 3 answered within the minute
     r = client.get("/public/complaint/unit-options?unit_q=33")
     assert r.status_code == 429 and "查询过于频繁" in r.text and int(r.headers["retry-after"]) >= 1
+
+
+def test_training_attendance_and_use_forms_search_courses_and_equipment(client, db, world, monkeypatch):
+    """The attendance form offered the latest 50 courses and the use form the first 500 devices, silently."""
+    from greensword.webkit.templating import templates
+
+    a = world.agencies
+    login_as(client, "leader-330000")
+    for code in ("330102", "330106", "330203"):
+        for i in range(2):
+            r = client.post("/training/manage/courses", data={
+                "agency_id": a[code].id, "title": f"{code}现场执法培训{i}", "level": "county", "topic": "现场执法",
+                "start_on": f"2026-0{i + 3}-01", "end_on": f"2026-0{i + 3}-02", "hours": "8"}, follow_redirects=False)
+            assert "error=" not in r.headers["location"], r.headers["location"]
+            r = client.post("/training/manage/equipment", data={
+                "agency_id": a[code].id, "kind": "drone", "model": "M300", "serial": f"UAV-{code}-{i}",
+                "acquired_on": "2025-06-01"}, follow_redirects=False)
+            assert "error=" not in r.headers["location"], r.headers["location"]
+    login_as(client, "leader-330100")                                  # the city: Hangzhou's courses and devices
+    page = client.get("/training/manage").text
+    attend = page.split('action="/training/manage/attendance"')[1].split("</form>")[0]
+    assert len(_options(attend.split('name="course_id"')[1].split("</select>")[0])) == 4
+    use = page.split('action="/training/manage/equipment/use"')[1].split("</form>")[0]
+    assert len(_options(use.split('name="equipment_id"')[1].split("</select>")[0])) == 4
+    monkeypatch.setitem(templates.env.globals, "unit_select_max", 2)
+    page = client.get("/training/manage").text
+    attend = page.split('action="/training/manage/attendance"')[1].split("</form>")[0]
+    assert 'hx-get="/training/manage/course-options"' in attend and _options(_picker(attend, "course-search")) == []
+    use = page.split('action="/training/manage/equipment/use"')[1].split("</form>")[0]
+    assert 'hx-get="/training/manage/equipment-options"' in use and _options(_picker(use, "equipment-search")) == []
+    opts = client.get("/training/manage/course-options?course_q=现场执法").text
+    assert len(_options(opts)) == 4 and "330203" not in opts and "330102现场执法培训1" in opts
+    opts = client.get("/training/manage/equipment-options?equipment_q=UAV").text
+    assert len(_options(opts)) == 4 and "UAV-330203" not in opts and "无人机 UAV-330106-0（" in opts
+    assert "本辖区无匹配的装备" in client.get("/training/manage/equipment-options?equipment_q=UAV-330203").text
+    assert client.get("/training/manage/course-options?course_q=" + "x" * 41).status_code == 422
+    login_as(client, "officer-330102")                                 # not a manager
+    assert client.get("/training/manage/course-options?course_q=培训").status_code == 403
+    assert client.get("/training/manage/equipment-options?equipment_q=UAV").status_code == 403

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from ..core.errors import DomainError, ValidationFailed
@@ -338,6 +338,61 @@ def _run(db, fn, ok: str, anchor: str):
     return _back(ok=ok, anchor=anchor)
 
 
+def _form_lists(db, actor) -> dict:
+    """The attendance form's courses and the use form's equipment: all of the jurisdiction's (were
+    cut at the latest 50 courses and the first 500 devices, silently), or, when there are more than
+    a drop-down holds, a search (/training/manage/course-options, /training/manage/equipment-options)."""
+    from ..webkit.templating import templates
+
+    cap = templates.env.globals["unit_select_max"]
+    n_courses = courses.page_courses(db, actor, page=PageParams(size=1)).total
+    n_equipment = equipment.page_equipment(db, actor, page=PageParams(size=1)).total
+    return {"courses": courses.page_courses(db, actor, page=PageParams(size=n_courses)).items
+            if 0 < n_courses <= cap else [], "courses_total": n_courses,
+            "equipment": equipment.page_equipment(db, actor, sort="agency", page=PageParams(size=n_equipment)).items
+            if 0 < n_equipment <= cap else [], "equipment_total": n_equipment}
+
+
+#: How many courses / devices a typed search offers at most (type more to narrow).
+FORM_OPTIONS = 30
+
+
+def _options_html(blank: str, rows: list[tuple[int, str]], q: str, none_text: str) -> HTMLResponse:
+    from markupsafe import escape
+
+    opts = [f'<option value="">{blank}</option>'] + [f'<option value="{i}">{escape(label)}</option>' for i, label in rows]
+    if q and not rows:
+        opts.append(f'<option value="" disabled>{none_text}</option>')
+    elif len(rows) == FORM_OPTIONS:
+        opts.append(f'<option value="" disabled>仅列出前 {FORM_OPTIONS} 项，请输入更多文字</option>')
+    return HTMLResponse("".join(opts))
+
+
+@router.get("/manage/course-options")
+def course_options(db: DB, actor: CurrentActor, course_q: Annotated[str, Query(max_length=40)] = ""):
+    """``<option>``s for the attendance form's course as one types: the jurisdiction's courses whose
+    title contains the text (latest first, at most 30)."""
+    from ..core.auth import require_role
+
+    require_role(actor, *STAFF)
+    q = course_q.strip()
+    found = courses.page_courses(db, actor, q=q, page=PageParams(size=FORM_OPTIONS)).items if q else []
+    return _options_html("请选择课程", [(c.id, f"{c.start_on} {c.title}") for c in found], q, "本辖区无匹配的课程")
+
+
+@router.get("/manage/equipment-options")
+def equipment_options(db: DB, actor: CurrentActor, equipment_q: Annotated[str, Query(max_length=40)] = ""):
+    """``<option>``s for the use form's device as one types: the jurisdiction's equipment whose
+    serial number, model or unit contains the text (at most 30)."""
+    from ..core.auth import require_role
+
+    require_role(actor, *STAFF)
+    q = equipment_q.strip()
+    found = equipment.page_equipment(db, actor, q=q, sort="agency", page=PageParams(size=FORM_OPTIONS)).items if q else []
+    return _options_html("请选择装备", [(e.id, f"{equipment.KINDS.get(e.kind, e.kind)} {e.serial}（{e.agency.name}）")
+                                       for e in found], q, "本辖区无匹配的装备")
+
+
 @router.get("/manage")
 def manage(request: Request, db: DB, actor: CurrentActor, ok: str = "", error: str = ""):
     from ..core.auth import require_role
@@ -345,8 +400,8 @@ def manage(request: Request, db: DB, actor: CurrentActor, ok: str = "", error: s
     require_role(actor, *STAFF)
     return render(request, "training/manage.html", {
         "ok": ok, "error": error, **_officers(db, actor), **_units(db, actor), "levels": rules.LEVEL_NAMES,
-        "courses": courses.page_courses(db, actor, page=PageParams(size=50)).items, "exams": exams.list_exams(db, actor)[:50],
-        "competitions": competitions.list_competitions(db)[:20], "equipment": equipment.page_equipment(db, actor, page=PageParams(size=500)).items,
+        **_form_lists(db, actor), "exams": exams.list_exams(db, actor)[:50],
+        "competitions": competitions.list_competitions(db)[:20],
         "kinds": equipment.KINDS, "laws": bank.laws(), "topics": courses.TOPICS, "today": now().date(),
         "qual_kinds": {k: v.name for k, v in rules.qualifications().kinds.items()}})
 
