@@ -114,3 +114,21 @@ def test_staff_console_writes_through_services(client, db, world):
     assert db.execute(select(Course)).first() is None                  # nothing stored on refusal
     actions = set(db.execute(select(AuditEntry.action)).scalars())
     assert "training.qualification.issue" in actions
+
+
+def test_management_page_counts_what_it_does_not_list(client, db, world):
+    """The management page lists the latest competitions and says how many there are, linking the
+    full list — a competition past the first 20 is not silently missing."""
+    from greensword.training.pages import MANAGE_COMPETITIONS
+
+    county = world.agencies["330102"]
+    n = MANAGE_COMPETITIONS + 2
+    for i in range(n):
+        comp.create(db, SYSTEM, agency_id=county.id, title=f"比武{i:02d}", level="county",
+                    held_on=date(2026, 1, 1) + timedelta(days=i))
+    db.commit()
+    login_as(client, "leader-330000")
+    page = client.get("/training/manage").text
+    assert f"共 {n} 场比武，此处列最近 {MANAGE_COMPETITIONS} 场" in page and 'href="/training/competitions"' in page
+    assert f"比武{n - 1:02d}" in page and "比武00" not in page        # the latest listed, the oldest counted
+    assert "共 0 个考试" in page

@@ -69,7 +69,7 @@ def get_exam(session: Session, exam_id: int) -> Exam:
     return e
 
 
-def list_exams(session: Session, actor: Actor, limit: int = 200) -> list[Exam]:
+def list_exams(session: Session, actor: Actor, limit: int | None = 200) -> list[Exam]:
     exams = session.execute(select(Exam).order_by(Exam.opens_on.desc(), Exam.id.desc()).limit(limit)).scalars()
     ap = actor.agency_path or ""
     out = []

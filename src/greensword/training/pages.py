@@ -393,15 +393,21 @@ def equipment_options(db: DB, actor: CurrentActor, equipment_q: Annotated[str, Q
                                        for e in found], q, "本辖区无匹配的装备")
 
 
+#: exams and competitions the management page lists (the latest; the rest are counted and linked)
+MANAGE_EXAMS, MANAGE_COMPETITIONS = 50, 20
+
+
 @router.get("/manage")
 def manage(request: Request, db: DB, actor: CurrentActor, ok: str = "", error: str = ""):
     from ..core.auth import require_role
 
     require_role(actor, *STAFF)
+    # the page manages the latest ones and says how many there are (the full list is linked)
+    all_exams, all_comps = exams.list_exams(db, actor, limit=None), competitions.list_competitions(db)
     return render(request, "training/manage.html", {
         "ok": ok, "error": error, **_officers(db, actor), **_units(db, actor), "levels": rules.LEVEL_NAMES,
-        **_form_lists(db, actor), "exams": exams.list_exams(db, actor)[:50],
-        "competitions": competitions.list_competitions(db)[:20],
+        **_form_lists(db, actor), "exams": all_exams[:MANAGE_EXAMS], "exams_total": len(all_exams),
+        "competitions": all_comps[:MANAGE_COMPETITIONS], "competitions_total": len(all_comps),
         "kinds": equipment.KINDS, "laws": bank.laws(), "topics": courses.TOPICS, "today": now().date(),
         "qual_kinds": {k: v.name for k, v in rules.qualifications().kinds.items()}})
 
