@@ -17,6 +17,7 @@ from ..registry.models import Agency
 from ..webkit.deps import DB, CurrentActor
 from ..webkit.images import thumbnail_response
 from ..webkit.listing import List, csv_response, xlsx_response
+from ..webkit.options import options_response
 from ..webkit.templating import NavItem, add_nav, render
 from . import service
 from .models import Complaint
@@ -82,8 +83,6 @@ def public_unit_options(request: Request, db: DB, unit_q: Annotated[str, Query(m
     """``<option>``s for the public form's 被举报地 as one types, no login: the city and county
     units whose name or division code contains the text (at most 30), after 请选择单位 — the names
     the drop-down itself shows. Rate-limited per client; the browser may keep an answer five minutes."""
-    from markupsafe import escape
-
     from ..core import ratelimit
 
     client = request.client.host if request.client else "?"
@@ -94,13 +93,9 @@ def public_unit_options(request: Request, db: DB, unit_q: Annotated[str, Query(m
                             headers={"Retry-After": str(int(wait) + 1)})
     q = unit_q.strip()
     units = registry.public_units(db, q, level=HANDLING_LEVELS, limit=PUBLIC_UNIT_OPTIONS) if q else []
-    opts = ['<option value="">请选择单位</option>'] + [
-        f'<option value="{a.id}"{" selected" if str(a.id) == selected else ""}>{escape(a.name)}</option>' for a in units]
-    if q and not units:
-        opts.append('<option value="" disabled>无匹配的单位</option>')
-    elif len(units) == PUBLIC_UNIT_OPTIONS:
-        opts.append(f'<option value="" disabled>仅列出前 {PUBLIC_UNIT_OPTIONS} 个，请输入更多文字</option>')
-    return HTMLResponse("".join(opts), headers={"Cache-Control": "private, max-age=300"})
+    return options_response("请选择单位", [(a.id, a.name) for a in units], q, none_text="无匹配的单位",
+                            cap=PUBLIC_UNIT_OPTIONS, counter="个", selected=selected,
+                            headers={"Cache-Control": "private, max-age=300"})
 
 
 @router.post("/public/complaint")

@@ -19,6 +19,7 @@ from ..webkit.deps import DB, CurrentActor, FormFields
 from ..webkit.flash import error_query
 from ..webkit.images import thumbnail_response
 from ..webkit.listing import List, csv_response, xlsx_response
+from ..webkit.options import options_response
 from ..webkit.templating import NavItem, add_nav, render
 from . import service
 from .models import Amendment, Evidence, Record
@@ -352,8 +353,6 @@ def public_unit_options(request: Request, db: DB, unit_q: Annotated[str, Query(m
     whose name or division code contains the text (at most 30), after 全部 — names and codes the
     drop-down itself shows, the same for everyone. Rate-limited per client; the browser may keep
     an answer five minutes."""
-    from markupsafe import escape
-
     from ..core import ratelimit
 
     client = request.client.host if request.client else "?"
@@ -364,13 +363,9 @@ def public_unit_options(request: Request, db: DB, unit_q: Annotated[str, Query(m
                             headers={"Retry-After": str(int(wait) + 1)})
     q = unit_q.strip()
     units = registry.public_units(db, q, limit=PUBLIC_UNIT_OPTIONS) if q else []
-    opts = ['<option value="">全部</option>'] + [
-        f'<option value="{a.id}"{" selected" if str(a.id) == selected else ""}>{escape(a.name)}</option>' for a in units]
-    if q and not units:
-        opts.append('<option value="" disabled>无匹配的检查机构</option>')
-    elif len(units) == PUBLIC_UNIT_OPTIONS:
-        opts.append(f'<option value="" disabled>仅列出前 {PUBLIC_UNIT_OPTIONS} 个，请输入更多文字</option>')
-    return HTMLResponse("".join(opts), headers={"Cache-Control": "private, max-age=300"})
+    return options_response("全部", [(a.id, a.name) for a in units], q, none_text="无匹配的检查机构",
+                            cap=PUBLIC_UNIT_OPTIONS, counter="个", selected=selected,
+                            headers={"Cache-Control": "private, max-age=300"})
 
 
 PUBLIC_HEADER = ["企业名称", "统一社会信用代码", "检查机构", "抽查计划", "检查日期", "检查事项", "检查结果"]

@@ -3,12 +3,13 @@
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
 
 from ..core.errors import ValidationFailed
 from ..core.pagination import PageParams
 from ..webkit.deps import DB, CurrentActor
 from ..webkit.listing import List
+from ..webkit.options import options_response
 from ..webkit.templating import NavItem, add_nav, render
 from . import io as registry_io
 from . import service
@@ -47,15 +48,10 @@ def unit_options(db: DB, actor: CurrentActor, unit_q: Annotated[str, Query(max_l
     matching the text, at most 50), after 全部; the unit already chosen stays chosen. A form's
     required unit (``required=1``) has 请选择 instead of 全部; ``levels`` (``city,county``) narrows
     the units offered to those levels."""
-    from markupsafe import escape
-
     q = unit_q.strip()
     units = service.find_units(db, actor, q, levels=_levels(levels)) if q else []
-    opts = ['<option value="">请选择单位</option>' if required else '<option value="">全部</option>'] + [
-        f'<option value="{a.id}"{" selected" if str(a.id) == selected else ""}>{escape(a.name)}</option>' for a in units]
-    if q and not units:
-        opts.append('<option value="" disabled>无匹配的单位</option>')
-    return HTMLResponse("".join(opts))
+    return options_response("请选择单位" if required else "全部", [(a.id, a.name) for a in units], q,
+                            none_text="无匹配的单位", selected=selected)
 
 
 #: How many enterprises / officers a typed search offers at most (type more to narrow).
@@ -67,17 +63,10 @@ OFFICER_OPTIONS = 50
 def enterprise_options(db: DB, actor: CurrentActor, enterprise_q: Annotated[str, Query(max_length=40)] = ""):
     """``<option>``s for an enterprise picker as the user types: the enterprises of their
     jurisdiction whose name or 统一社会信用代码 contains the text (at most 30), after 请选择企业."""
-    from markupsafe import escape
-
     q = enterprise_q.strip()
     found = service.find_enterprises(db, actor, q, limit=ENTERPRISE_OPTIONS) if q else []
-    opts = ['<option value="">请选择企业</option>'] + [
-        f'<option value="{e.id}">{escape(e.name)}（{escape(e.uscc)}）</option>' for e in found]
-    if q and not found:
-        opts.append('<option value="" disabled>本辖区无匹配的企业</option>')
-    elif len(found) == ENTERPRISE_OPTIONS:
-        opts.append(f'<option value="" disabled>仅列出前 {ENTERPRISE_OPTIONS} 家，请输入更多文字</option>')
-    return HTMLResponse("".join(opts))
+    return options_response("请选择企业", [(e.id, f"{e.name}（{e.uscc}）") for e in found], q,
+                            none_text="本辖区无匹配的企业", cap=ENTERPRISE_OPTIONS, counter="家")
 
 
 @router.get("/officer-options")
@@ -85,17 +74,10 @@ def officer_options(db: DB, actor: CurrentActor, officer_q: Annotated[str, Query
     """``<option>``s for a form's officer drop-down when the jurisdiction has too many officers to
     list: the active officers of the user's jurisdiction whose name or certificate number contains
     the text (at most 50), after 请选择人员, each with their unit."""
-    from markupsafe import escape
-
     q = officer_q.strip()
     found = service.find_officers(db, actor, q, limit=OFFICER_OPTIONS) if q else []
-    opts = ['<option value="">请选择人员</option>'] + [
-        f'<option value="{o.id}">{escape(o.name)}（{escape(o.agency.name)}）</option>' for o in found]
-    if q and not found:
-        opts.append('<option value="" disabled>本辖区无匹配的在岗人员</option>')
-    elif len(found) == OFFICER_OPTIONS:
-        opts.append(f'<option value="" disabled>仅列出前 {OFFICER_OPTIONS} 名，请输入更多文字</option>')
-    return HTMLResponse("".join(opts))
+    return options_response("请选择人员", [(o.id, f"{o.name}（{o.agency.name}）") for o in found], q,
+                            none_text="本辖区无匹配的在岗人员", cap=OFFICER_OPTIONS, counter="名")
 
 
 @router.get("/agencies")

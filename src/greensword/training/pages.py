@@ -13,6 +13,7 @@ from ..core.timeutil import now
 from ..registry.models import Agency
 from ..webkit.deps import DB, CurrentActor, FormFields
 from ..webkit.listing import List, csv_response, xlsx_response
+from ..webkit.options import options_response
 from ..webkit.templating import NavItem, add_nav, render
 from . import bank, competitions, courses, equipment, exams, quals, rules
 
@@ -358,14 +359,7 @@ FORM_OPTIONS = 30
 
 
 def _options_html(blank: str, rows: list[tuple[int, str]], q: str, none_text: str) -> HTMLResponse:
-    from markupsafe import escape
-
-    opts = [f'<option value="">{blank}</option>'] + [f'<option value="{i}">{escape(label)}</option>' for i, label in rows]
-    if q and not rows:
-        opts.append(f'<option value="" disabled>{none_text}</option>')
-    elif len(rows) == FORM_OPTIONS:
-        opts.append(f'<option value="" disabled>仅列出前 {FORM_OPTIONS} 项，请输入更多文字</option>')
-    return HTMLResponse("".join(opts))
+    return options_response(blank, rows, q, none_text=none_text, cap=FORM_OPTIONS)
 
 
 @router.get("/manage/course-options")
