@@ -190,6 +190,14 @@ def web_race(engine, monkeypatch, *requests) -> list[Any]:
     return results
 
 
+def row_count(session, model, **where) -> int:
+    """How many rows of ``model`` have the given column values (what a race must not double)."""
+    stmt = select(func.count()).select_from(model)
+    for column, value in where.items():
+        stmt = stmt.where(getattr(model, column) == value)
+    return session.execute(stmt).scalar_one()
+
+
 def audit_count(session, entity_type: str, entity_id: Any, action: str | None = None) -> int:
     """How many audit entries the chain holds for the entity (of ``action`` when given)."""
     stmt = select(func.count()).select_from(AuditEntry).where(AuditEntry.entity_type == entity_type,

@@ -5,24 +5,16 @@ click gets and the audit chain holds one entry for the step (core.locks)."""
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
 
 from greensword.core.errors import DomainError
 from greensword.oversight import service
 from greensword.oversight.models import AuditUnit, FilePull, Finding
 from tests.factories import actor
-from tests.races import audit_count, chain_holds, race
+from tests.races import audit_count, chain_holds, race, row_count
 
 from .test_oversight import YEAR, _case, _ready_unit
 
 pytestmark = pytest.mark.db
-
-
-def _count(db, model, **where) -> int:
-    stmt = select(func.count()).select_from(model)
-    for k, v in where.items():
-        stmt = stmt.where(getattr(model, k) == v)
-    return db.execute(stmt).scalar_one()
 
 
 @pytest.fixture
@@ -63,7 +55,7 @@ def test_pulling_files_twice_at_once_pulls_once(db, world, engine, monkeypatch):
 
     won, lost = race(engine, monkeypatch, pull, pull).one_wins()
     assert "已调阅过卷宗" in lost.message
-    assert _count(db, FilePull, unit_id=u.id) == won == 1
+    assert row_count(db, FilePull, unit_id=u.id) == won == 1
     assert audit_count(db, "oversight_unit", u.id, "oversight.unit.pull") == 1
     chain_holds(db)
 

@@ -14,19 +14,12 @@ from greensword.core.models import AuditEntry
 from greensword.training import competitions as comp
 from greensword.training.models import Contestant, Judge, Score
 from tests.factories import SYSTEM
-from tests.races import audit_count, chain_holds, race
+from tests.races import audit_count, chain_holds, race, row_count
 
 from .conftest import officer_actor
 from .test_competitions import ROUNDS
 
 pytestmark = pytest.mark.db
-
-
-def _count(db, model, **where) -> int:
-    stmt = select(func.count()).select_from(model)
-    for k, v in where.items():
-        stmt = stmt.where(getattr(model, k) == v)
-    return db.execute(stmt).scalar_one()
 
 
 @pytest.fixture
@@ -67,7 +60,7 @@ def test_one_officer_entered_twice_at_once_is_entered_once(db, world, engine, mo
 
     won, lost = race(engine, monkeypatch, enter, enter).one_wins()
     assert "该选手已报名" in lost.message
-    assert _count(db, Contestant, competition_id=event.id) == 1
+    assert row_count(db, Contestant, competition_id=event.id) == 1
     assert audit_count(db, "training_contestant", won, "training.competition.enter") == 1
     chain_holds(db)
 
@@ -83,7 +76,7 @@ def test_one_officer_made_contestant_and_judge_at_once_is_only_one(db, world, en
 
     (role, _), lost = race(engine, monkeypatch, contestant, judge).one_wins()
     assert ("选手不能担任评委" if role == "contestant" else "评委不能同时作为选手") in lost.message
-    assert _count(db, Contestant, competition_id=event.id) + _count(db, Judge, competition_id=event.id) == 1
+    assert row_count(db, Contestant, competition_id=event.id) + row_count(db, Judge, competition_id=event.id) == 1
     chain_holds(db)
 
 
@@ -117,7 +110,7 @@ def test_marks_handed_in_twice_at_once_are_scored_once(db, world, engine, monkey
 
     _, lost = race(engine, monkeypatch, hand_in(_marks(labels)), hand_in(_marks(labels, shift_h=-400))).one_wins()
     assert "已提交过标记" in lost.message
-    assert _count(db, Score, round_id=offsite.id) == 1
+    assert row_count(db, Score, round_id=offsite.id) == 1
     chain_holds(db)
 
 
